@@ -100,3 +100,18 @@ export type OpHandler = (req: OpRequest, ctx: OpContext) => OpResult | Promise<O
 
 /** Handlers by operationId; operations without one answer 501 NOT_IMPLEMENTED. */
 export type OpTable = Record<string, OpHandler>;
+
+/** Where state changes are announced; the webhook dispatcher (webhook-dispatcher.ts) implements it. */
+export interface EventSink {
+  emit(workspaceId: string, type: string, data: Record<string, unknown>): void;
+}
+
+/** What the simulated managers (ops/managers.ts) get; the core runs them before every request. */
+export interface ManagerEnv {
+  state: EmulatorState;
+  clock: EmulatorClock;
+  rules: EmulatorRules;
+  events: EventSink;
+  newId(): string;
+  random(): number;
+}
