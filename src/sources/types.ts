@@ -1,0 +1,72 @@
+/**
+ * The boundary between the sync engine and where the campaign lives (CSV files or Google Sheets).
+ * The engine knows only `Source`: it reads rows with a stable identity and hands back cell patches.
+ */
+
+export type TableName = "bundles" | "videos";
+
+/** One data row, as read. */
+export interface SheetRow {
+  table: TableName;
+  /** Row number as the user sees it (the header is row 1). For messages, and to locate rows without a ref. */
+  rowNumber: number;
+  /**
+   * Canonical column name (DESIGN.md §1, after header normalization and the config's aliases) → the cell
+   * as text, trimmed. Dates are `YYYY-MM-DD`, booleans and numbers as the user typed them. Empty cells are
+   * "". Columns the tool does not know are not here and are never written.
+   */
+  cells: Record<string, string>;
+}
+
+/** A problem the source found while reading: a whole-file problem has no rowNumber. */
+export interface SourceProblem {
+  table: TableName;
+  rowNumber?: number;
+  column?: string;
+  /** Worded for a sheet user: names the row, the column and the fix. */
+  message: string;
+  /** True when the table cannot be used at all (e.g. wrong encoding, no header, missing required column). */
+  fatal: boolean;
+}
+
+export interface CampaignTables {
+  /** Null in single-table mode: then each videos row carries the bundle columns. */
+  bundles: SheetRow[] | null;
+  videos: SheetRow[];
+  problems: SourceProblem[];
+}
+
+/**
+ * Identifies the row(s) a patch is for, located again right before writing (users insert, sort and
+ * delete rows while a run is going). Bundles rows are keyed by `bundleRef`, videos rows by
+ * `bundleRef` + `videoRef`. A row without a ref is keyed by its `rowNumber` at read time, and is written
+ * only if that row still has no ref. A key that matches several rows (a duplicate ref: a row error) patches
+ * all of them.
+ */
+export type RowKey =
+  | { table: "bundles"; bundleRef: string }
+  | { table: "videos"; bundleRef: string; videoRef: string }
+  | { table: TableName; rowNumber: number };
+
+/** Output column → new value. `null` clears the cell. Values from remote are written as data, never formulas. */
+export interface CellPatch {
+  key: RowKey;
+  values: Record<string, string | number | null>;
+}
+
+export interface WriteReport {
+  /** Cells whose value actually changed and were written. */
+  cellsWritten: number;
+  /** Patches whose row could not be found any more (deleted meanwhile); reported, never guessed. */
+  rowsNotFound: RowKey[];
+  /** Requests sent to the backing store (0 for a no-op write). */
+  requests: number;
+}
+
+export interface Source {
+  /** A short human description, e.g. `campaign/videos.csv` or `Google Sheet 1AbC… (tabs bundles, videos)`. */
+  describe(): string;
+  read(): Promise<CampaignTables>;
+  /** Applies patches to output columns only, creating missing output columns; unchanged cells are skipped. */
+  write(patches: CellPatch[]): Promise<WriteReport>;
+}
