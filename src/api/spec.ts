@@ -86,7 +86,10 @@ export class TokPortalSpec {
     // useDefaults stays off: a validator must never change what is sent or received.
     this.ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, validateFormats: true });
     addFormats(this.ajv);
-    this.ajv.addSchema({ $id: "tokportal", components: raw.components });
+    this.ajv.addSchema({
+      $id: "tokportal",
+      components: acceptStoragePaths(mergeClosedAllOf(raw.components)),
+    });
     const ops = new Map<string, OperationSpec>();
     for (const [path, item] of Object.entries(raw.paths)) {
       for (const method of METHODS) {
@@ -201,6 +204,61 @@ export class TokPortalSpec {
     if (!raw) throw new Error(`Spec has no ${op.method} ${op.path}`);
     return raw;
   }
+}
+
+/**
+ * The spec writes batch items as `allOf: [ConfigureVideo fields (additionalProperties: false), {position}]`.
+ * Under JSON Schema each branch is checked alone, so the first branch rejects `position` and no item
+ * could ever pass. Merging object-only `allOf` branches into one object schema gives the intended
+ * contract: the union of properties and required keys, closed if any branch was closed.
+ */
+function mergeClosedAllOf<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(mergeClosedAllOf) as T;
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = mergeClosedAllOf(v);
+  const branches = out.allOf;
+  const isPlainObjectSchema = (b: unknown): b is Record<string, unknown> =>
+    b !== null &&
+    typeof b === "object" &&
+    (b as Record<string, unknown>).type === "object" &&
+    Object.keys(b).every((k) => ["type", "properties", "required", "additionalProperties"].includes(k));
+  if (!Array.isArray(branches) || !branches.every(isPlainObjectSchema)) return out as T;
+  const properties: Record<string, unknown> = {};
+  const required = new Set<string>();
+  let closed = false;
+  for (const b of branches) {
+    Object.assign(properties, b.properties ?? {});
+    for (const r of (b.required as string[] | undefined) ?? []) required.add(r);
+    if (b.additionalProperties === false) closed = true;
+  }
+  const { allOf: _allOf, ...rest } = out;
+  return {
+    ...rest,
+    type: "object",
+    properties,
+    required: [...required],
+    ...(closed ? { additionalProperties: false } : {}),
+  } as T;
+}
+
+/**
+ * `carousel_images` items are typed `format: uri` in the spec, yet TokPortal takes the image upload's
+ * `storage_path` there (`carousel-images/<org>/<bundle>/photo.jpg`, API-NOTES §2.10 and §2.15, [C]), which
+ * is not a URI. Items stay non-empty strings; everything else about the field is kept.
+ */
+function acceptStoragePaths<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(acceptStoragePaths) as T;
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    const items = (v as { items?: { format?: string } } | null)?.items;
+    out[k] =
+      k === "carousel_images" && items?.format === "uri"
+        ? { ...(v as object), items: { type: "string", minLength: 1, maxLength: 2000 } }
+        : acceptStoragePaths(v);
+  }
+  return out as T;
 }
 
 /** Query values arrive as text: turn those that the schema types as numbers or booleans into them. */

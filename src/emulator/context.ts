@@ -7,7 +7,7 @@
  * faults and the request log. A handler owns one operation's domain rules: it reads the validated
  * request, changes `ctx.state`, and returns a result or throws an `ApiError`.
  */
-import type { Bundle, EmulatorState, PlanTier, Workspace } from "./model.ts";
+import type { ApiKeyRecord, Bundle, EmulatorState, PlanTier, Workspace } from "./model.ts";
 
 /** An error answered in TokPortal's envelope: `{"error":{"code","message","details"}}`. */
 export class ApiError extends Error {
@@ -94,6 +94,8 @@ export interface OpContext {
   bundle(id: string): Bundle;
   /** Debit credits with a ledger entry, or throw 402 INSUFFICIENT_CREDITS with the breakdown. */
   charge(breakdown: Record<string, number>, description: string, bundleId?: string): number;
+  /** The key that authenticated this request (absent on public operations). */
+  apiKey?: ApiKeyRecord;
 }
 
 export type OpHandler = (req: OpRequest, ctx: OpContext) => OpResult | Promise<OpResult>;

@@ -70,6 +70,8 @@ export interface AccountConfig {
   in_review_at: string | null;
   finalized_at: string | null;
   correction_comment: string | null;
+  /** When corrections were requested (ops/managers.ts re-delivers the account a day later). */
+  correction_requested_at?: string | null;
 }
 
 /** A video slot. Content fields echo ConfigureVideoRequest; null means "not set". */
@@ -91,6 +93,9 @@ export interface VideoSlot {
   volume_added_sound: number | null;
   /** Sound volume costs 1 credit the first time it is set on a slot. */
   volume_charged: boolean;
+  /** instant_repost_as_story / story_repost_url cost 1 credit each, once per slot (ops/video-config.ts). */
+  instant_repost_charged?: boolean;
+  story_repost_charged?: boolean;
   editing_instructions: string | null;
   external_ref: string | null;
   instagram_content_type: "reel" | "post" | null;
@@ -105,6 +110,8 @@ export interface VideoSlot {
   target_publish_start_date: string | null;
   target_publish_end_date: string | null;
   platform_url: string | null;
+  /** When the manager posted it (set once by ops/managers.ts; analytics grow from this moment). */
+  posted_at?: string | null;
   download_issue: boolean;
   download_issue_comment: string | null;
   correction_message: string | null;
@@ -134,6 +141,9 @@ export interface Bundle {
   auto_finalize_videos: boolean;
   wants_niche_warming: boolean;
   niche_warming_instructions: string | null;
+  /** Advanced niche warming (newer API, outside the vendored spec): targets bought, and the terms if given. */
+  advanced_warming_terms_count?: number;
+  advanced_warming_terms?: string[];
   /** For videos_only bundles: the saved account the videos go to. */
   account_id: string | null;
   /** Set once the account is delivered (account in_review onward). */
@@ -175,6 +185,12 @@ export interface UploadRecord {
   /** Bytes as base64, kept in state so --state FILE restores uploaded media too. */
   data_base64: string | null;
   created_at: string;
+  /** Presigned flow: the secret part of the upload URL (single use: `complete` refuses a second PUT). */
+  upload_token?: string | null;
+  /** Presigned flow: when the upload URL stops working (simulated clock). */
+  upload_expires_at?: string | null;
+  /** from-url uploads: where the image came from (the emulator never fetches other origins). */
+  source_url?: string | null;
 }
 
 export interface WebhookEndpoint {

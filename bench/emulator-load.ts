@@ -1,0 +1,146 @@
+/**
+ * Load on the emulator: N authenticated GET /credits/balance at a fixed concurrency through an undici Pool,
+ * with the token bucket raised out of the way. The emulator runs in a child process (as `tokportal-sync
+ * emulator` would), so client and server each get a core of this 2-core machine.
+ *
+ *   npx tsx bench/emulator-load.ts [--requests 20000] [--concurrency 64]
+ *
+ * Writes the `emulator-load` section of BENCHMARKS.md.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+
+const SECTION = "emulator-load";
+const BENCHMARKS = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
+  return v;
+}
+
+if (process.argv.includes("--serve")) {
+  const { startEmulator } = await import("../src/emulator/index.ts");
+  const emu = await startEmulator({
+    port: 0,
+    quiet: true,
+    seed: 1,
+    bucket: { capacity: 1e9, refillPerSecond: 1e9 },
+  });
+  process.stdout.write(`${JSON.stringify({ url: emu.url, apiKey: emu.apiKey })}\n`);
+  process.once("SIGTERM", () => void emu.stop().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const requests = arg("requests", 20_000);
+  const concurrency = arg("concurrency", 64);
+  const warmup = Math.min(1_000, requests);
+  const server = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    const { url, apiKey } = await firstLine(server.stdout);
+    const base = new URL(url);
+    const pool = new Pool(base.origin, { connections: concurrency, pipelining: 1 });
+    const path = `${base.pathname}/credits/balance`;
+    let failures = 0;
+    const one = async (): Promise<number> => {
+      const t0 = performance.now();
+      const res = await pool.request({ method: "GET", path, headers: { "x-api-key": apiKey } });
+      await res.body.text();
+      if (res.statusCode !== 200) failures++;
+      return performance.now() - t0;
+    };
+    const run = async (n: number): Promise<{ latencies: number[]; seconds: number }> => {
+      const latencies: number[] = [];
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < n) {
+            next++;
+            latencies.push(await one());
+          }
+        }),
+      );
+      return { latencies, seconds: (performance.now() - t0) / 1000 };
+    };
+    await run(warmup);
+    failures = 0;
+    const { latencies, seconds } = await run(requests);
+    await pool.close();
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+    const result = {
+      requests,
+      concurrency,
+      failures,
+      seconds,
+      rps: requests / seconds,
+      p50: pct(50),
+      p99: pct(99),
+      max: latencies[latencies.length - 1] ?? 0,
+    };
+    console.log(JSON.stringify(result));
+    writeSection(result);
+  } finally {
+    server.kill("SIGTERM");
+  }
+}
+
+function firstLine(stream: NodeJS.ReadableStream): Promise<{ url: string; apiKey: string }> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    stream.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const nl = text.indexOf("\n");
+      if (nl >= 0) resolve(JSON.parse(text.slice(0, nl)) as { url: string; apiKey: string });
+    });
+    stream.on("end", () => reject(new Error("the emulator exited before printing its URL")));
+  });
+}
+
+function writeSection(r: {
+  requests: number;
+  concurrency: number;
+  failures: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+}): void {
+  const start = `<!-- bench:${SECTION}:start -->`;
+  const end = `<!-- bench:${SECTION}:end -->`;
+  const body = [
+    start,
+    "## Emulator load",
+    "",
+    "`npx tsx bench/emulator-load.ts` (defaults: 20,000 requests, concurrency 64). Authenticated",
+    "`GET /api/ext/credits/balance` through an undici Pool against the emulator in a child process, token",
+    "bucket raised out of the way; 1,000 warm-up requests are not counted.",
+    "",
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}.`,
+    `Run at ${new Date().toISOString()}.`,
+    "",
+    "| requests | concurrency | non-200 | seconds | req/s | p50 ms | p99 ms | max ms |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${r.requests} | ${r.concurrency} | ${r.failures} | ${r.seconds.toFixed(2)} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`,
+    end,
+  ].join("\n");
+  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, "utf8") : "# Benchmarks\n";
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from
+      ? `${current.slice(0, from)}${body}${current.slice(to + end.length)}`
+      : `${current.replace(/\n*$/, "\n\n")}${body}\n`;
+  writeFileSync(BENCHMARKS, next);
+}

@@ -1,0 +1,149 @@
+/**
+ * Google Sheets source at campaign sizes: one read, a first write-back of every output cell, and a rerun
+ * with nothing changed, through the real @googleapis/sheets client against the fake Sheets server
+ * (loopback HTTP). Counts requests and body sizes from the fake's own log. Updates only its own section
+ * of BENCHMARKS.md.
+ *
+ *   npx tsx bench/sheets-writeback.ts [rows…]      (default: 1000 10000)
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { cpus } from "node:os";
+import { performance } from "node:perf_hooks";
+import { GoogleSheetsSource } from "../src/sources/google-sheets.ts";
+import { SheetsRateLimiter } from "../src/sources/sheets-limiter.ts";
+import type { CellPatch } from "../src/sources/types.ts";
+import type { CellValue } from "../test/support/fake-sheets/cells.ts";
+import { startFakeSheets } from "../test/support/fake-sheets/server.ts";
+
+const NAME = "sheets-writeback";
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
+if (sizes.length === 0) sizes.push(1000, 10_000);
+
+interface Result {
+  rows: number;
+  readMs: number;
+  readRequests: number;
+  writeMs: number;
+  writeRequests: string;
+  cells: number;
+  bodyBytes: number;
+  noopMs: number;
+  noopRequests: number;
+}
+
+async function measure(rows: number): Promise<Result> {
+  const fake = await startFakeSheets();
+  try {
+    const grid: CellValue[][] = [["video_ref", "bundle_ref", "description", "target_publish_date", "notes"]];
+    for (let i = 0; i < rows; i++) {
+      grid.push([`v${i}`, `b${Math.floor(i / 10)}`, `video number ${i}`, 46_000 + (i % 30), `note ${i}`]);
+    }
+    fake.createSpreadsheet({ id: "bench", tabs: [{ title: "videos", rows: grid }] });
+    const limiter = new SheetsRateLimiter({ limit: 1000 });
+    const make = () =>
+      new GoogleSheetsSource({
+        spreadsheetId: "bench",
+        videosTab: "videos",
+        rootUrl: fake.rootUrl,
+        auth: { apiKey: "bench-key" },
+        limiter,
+      });
+    const src = make();
+    let t = performance.now();
+    const tables = await src.read();
+    const readMs = performance.now() - t;
+    const readRequests = fake.log.length;
+    const patches: CellPatch[] = tables.videos.map((r, i) => ({
+      key: { table: "videos", bundleRef: r.cells["bundle_ref"] ?? "", videoRef: r.cells["video_ref"] ?? "" },
+      values: {
+        video_id: `0b7c2f1e-${String(i).padStart(4, "0")}-4a5b-9c8d-123456789abc`,
+        video_status: "in_review",
+        views: i * 7,
+        likes: i,
+        sync_status: "synced",
+        synced_at: "2026-11-28T12:00:00.000Z",
+        sync_fingerprint: `fp${String(i).padStart(14, "0")}`,
+      },
+    }));
+    fake.clearLog();
+    t = performance.now();
+    const report = await src.write(patches);
+    const writeMs = performance.now() - t;
+    const reads = fake.log.filter((e) => e.bucket === "read").length;
+    const writes = fake.log.filter((e) => e.bucket === "write");
+    const bodyBytes = Math.max(...writes.map((e) => e.bodyBytes));
+
+    const next = make();
+    await next.read();
+    fake.clearLog();
+    t = performance.now();
+    await next.write(patches);
+    const noopMs = performance.now() - t;
+    return {
+      rows,
+      readMs,
+      readRequests,
+      writeMs,
+      writeRequests: `${reads} read + ${writes.length} write`,
+      cells: report.cellsWritten,
+      bodyBytes,
+      noopMs,
+      noopRequests: fake.log.length,
+    };
+  } finally {
+    await fake.close();
+  }
+}
+
+async function main(): Promise<void> {
+  // One warm-up so JIT and the HTTP agent are not in the first figure.
+  await measure(200);
+  const results: Result[] = [];
+  for (const n of sizes) results.push(await measure(n));
+  const ms = (x: number) => x.toFixed(0);
+  const lines = [
+    `<!-- bench:${NAME}:start -->`,
+    "## Google Sheets write-back",
+    "",
+    `\`npx tsx bench/sheets-writeback.ts ${sizes.join(" ")}\`: GoogleSheetsSource through the real`,
+    "@googleapis/sheets client against the fake Sheets server on loopback (one process). A videos tab of",
+    "N rows; `read()`, then `write()` of 7 output cells on every row (7 new columns: header cells + values),",
+    "then a fresh source's `read()` + `write()` of the same patches (nothing changes). Requests and body",
+    "sizes are counted by the fake's log; times are wall-clock and include the fake's own work (the",
+    "machine was shared with other jobs: expect the times to vary by about 2x between runs; the request",
+    "counts do not vary).",
+    "",
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.version}.`,
+    `Run at ${new Date().toISOString()}.`,
+    "",
+    "| rows | read ms | read requests | write ms | write requests | cells written | largest body | no-op write ms | no-op requests |",
+    "|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ...results.map(
+      (r) =>
+        `| ${r.rows} | ${ms(r.readMs)} | ${r.readRequests} | ${ms(r.writeMs)} | ${r.writeRequests} | ${r.cells} | ${(r.bodyBytes / 1e6).toFixed(2)} MB | ${ms(r.noopMs)} | ${r.noopRequests} |`,
+    ),
+    `<!-- bench:${NAME}:end -->`,
+  ];
+  const section = lines.join("\n");
+  console.log(section);
+  const file = new URL("../BENCHMARKS.md", import.meta.url);
+  let text = "";
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    text = "# Benchmarks\n";
+  }
+  const start = text.indexOf(`<!-- bench:${NAME}:start -->`);
+  const end = text.indexOf(`<!-- bench:${NAME}:end -->`);
+  if (start >= 0 && end > start) {
+    text = text.slice(0, start) + section + text.slice(end + `<!-- bench:${NAME}:end -->`.length);
+  } else {
+    text = `${text.replace(/\n*$/, "\n\n")}${section}\n`;
+  }
+  await writeFile(file, text);
+}
+
+await main();

@@ -1,0 +1,673 @@
+/**
+ * The one way the project talks to TokPortal.
+ *
+ * Every call goes: validate against the spec (a bug in our code fails here, naming the field) → wait for a
+ * slot and a token of the shared rate gate → send over the pooled transport → read the answer tolerantly →
+ * on failure, let the retry policy decide. Writes carry the caller's Idempotency-Key, so a retried write
+ * replays instead of applying twice. The API key travels only in the `X-API-Key` header and never appears
+ * in an error, an event or a URL.
+ *
+ * `call(operationId, …)` reaches any operation of the spec; the typed groups (`bundles`, `account`,
+ * `videos`, `uploads`, `credits`, `analytics`, `webhooks`) cover what the sync uses and return parsed
+ * values.
+ */
+import { randomBytes } from "node:crypto";
+import pLimit, { type LimitFunction } from "p-limit";
+import type { z } from "zod";
+import { registerSecret, scrubSecrets, TokPortalError } from "./errors.ts";
+import { type PageOf, type PaginateOptions, paginate } from "./paginate.ts";
+import {
+  type AddSlotsResult,
+  AddSlotsSchema,
+  type BatchResult,
+  BatchResultSchema,
+  type Bundle,
+  type BundleAccount,
+  BundleSchema,
+  ChargeSchema,
+  type CreditBalance,
+  CreditBalanceSchema,
+  type CreditCosts,
+  CreditCostsSchema,
+  type CreditTransaction,
+  CreditTransactionSchema,
+  isObject,
+  PresignedSchema,
+  type PublishAllResult,
+  PublishAllSchema,
+  type PublishBundleResult,
+  PublishBundleSchema,
+  type PublishVideoResult,
+  PublishVideoSchema,
+  type ReadContext,
+  type Readiness,
+  ReadinessSchema,
+  read,
+  readAccount,
+  readData,
+  readList,
+  readTotalPages,
+  type UploadedImage,
+  UploadedImageSchema,
+  type UploadedVideo,
+  UploadedVideoSchema,
+  unreadable,
+  type Video,
+  type VideoAnalytics,
+  VideoAnalyticsSchema,
+  VideoSchema,
+  type WebhookEvents,
+  WebhookEventsSchema,
+} from "./parse.ts";
+import { type GateClock, RateGate, type RateGateOptions, systemClock } from "./rate-gate.ts";
+import { attemptSignal, type Prepared, prepareRequest } from "./request.ts";
+import { decodeSuccess, httpError, readRateLimit } from "./response.ts";
+import { DEFAULT_RETRY, type RetryOptions, type RetryReason, withRetries } from "./retry.ts";
+import { loadSpec, type OperationSpec, type TokPortalSpec } from "./spec.ts";
+import { describeNetworkError, type HttpResponse, Transport, type TransportOptions } from "./transport.ts";
+import type {
+  AccountVideoAnalyticsQuery,
+  ApiResponse,
+  BatchConfigureBody,
+  CallInput,
+  CallOptions,
+  ClientEvent,
+  ClientStats,
+  ConfigureAccountBody,
+  ConfigureVideoBody,
+  CreateBundleBody,
+  ExportAnalyticsQuery,
+  ImagePurpose,
+  ListBundlesQuery,
+  PatchBundleBody,
+  PatchVideoBody,
+  QueryValue,
+  UploadFile,
+  UploadImageFromUrlBody,
+  WriteMeta,
+  WriteOptions,
+} from "./types.ts";
+
+export { CLIENT_NAME, CLIENT_VERSION } from "./request.ts";
+export type * from "./types.ts";
+export const PRODUCTION_BASE_URL = "https://app.tokportal.com/api/ext";
+
+export interface TokPortalClientOptions {
+  /** e.g. `https://app.tokportal.com/api/ext` (the CLI reads TOKPORTAL_BASE_URL). */
+  baseUrl?: string;
+  /** `sk_…` (the CLI reads TOKPORTAL_API_KEY). */
+  apiKey: string;
+  /** Calls in flight at once; also the pool's connections per origin. */
+  concurrency?: number;
+  transport?: Omit<TransportOptions, "connections">;
+  retry?: RetryOptions;
+  /** A gate to share between clients of the same key, or options for this client's own. */
+  gate?: RateGate | RateGateOptions;
+  /** Used by the gate and the retry waits; injectable for tests. */
+  clock?: GateClock;
+  random?: () => number;
+  onEvent?: (event: ClientEvent) => void;
+  spec?: TokPortalSpec;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The client
+
+export class TokPortalClient {
+  readonly baseUrl: string;
+  readonly gate: RateGate;
+  private readonly apiKey: string;
+  private readonly base: URL;
+  private readonly spec: TokPortalSpec;
+  private readonly transport: Transport;
+  private readonly limit: LimitFunction;
+  private readonly retry: Required<RetryOptions>;
+  private readonly clock: GateClock;
+  private readonly random: () => number;
+  private readonly onEvent: ((event: ClientEvent) => void) | undefined;
+  private closed = false;
+  private readonly counters: ClientStats = {
+    calls: {},
+    attempts: 0,
+    retries: 0,
+    rateLimited: 0,
+    cooldowns: 0,
+    replayed: 0,
+    failures: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+  };
+
+  constructor(options: TokPortalClientOptions) {
+    if (!options.apiKey) throw new Error("TokPortal API key missing (set TOKPORTAL_API_KEY)");
+    this.apiKey = options.apiKey;
+    registerSecret(options.apiKey);
+    this.base = parseBaseUrl(options.baseUrl ?? PRODUCTION_BASE_URL);
+    this.baseUrl = this.base.href.replace(/\/$/, "");
+    this.spec = options.spec ?? loadSpec();
+    const concurrency = options.concurrency ?? 16;
+    this.transport = new Transport({ ...options.transport, connections: concurrency });
+    this.limit = pLimit(concurrency);
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.onEvent = options.onEvent;
+    this.gate =
+      options.gate instanceof RateGate ? options.gate : new RateGate({ clock: this.clock, ...options.gate });
+  }
+
+  /** Counters since the client was made (a copy). */
+  stats(): ClientStats {
+    return { ...this.counters, calls: { ...this.counters.calls } };
+  }
+
+  /** Closes the connection pools; later calls fail at once with CLIENT_CLOSED. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.transport.close();
+  }
+
+  /** Any operation of the spec, by operationId; method and path come from the spec. */
+  call(operationId: string, input: CallInput = {}, options: CallOptions = {}): Promise<ApiResponse> {
+    return this.execute(this.spec.operation(operationId), input, options);
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // Typed operations
+
+  readonly bundles = {
+    /** Every bundle (per_page=100), each once; `query` filters (e.g. `external_ref`). */
+    list: (query: ListBundlesQuery = {}, options: CallOptions = {}): AsyncGenerator<Bundle> =>
+      this.list("listBundles", {}, query, BundleSchema, options, (b) => b.id),
+    get: async (id: string, options: CallOptions = {}): Promise<Bundle> =>
+      this.readObject("getBundle", { path: { id } }, BundleSchema, options),
+    create: async (
+      body: CreateBundleBody,
+      options: WriteOptions,
+    ): Promise<{ bundle: Bundle } & WriteMeta> => {
+      const res = await this.call("createBundle", { body }, options);
+      return { bundle: this.parse(res, "createBundle", BundleSchema), ...this.meta(res, "createBundle") };
+    },
+    patch: async (id: string, body: PatchBundleBody, options: WriteOptions): Promise<Bundle> =>
+      this.readObject("updateBundle", { path: { id }, body }, BundleSchema, options),
+    publish: async (
+      id: string,
+      options: WriteOptions,
+    ): Promise<PublishBundleResult & { replayed: boolean }> => {
+      const res = await this.call("publishBundle", { path: { id } }, options);
+      return { ...this.parse(res, "publishBundle", PublishBundleSchema), replayed: res.replayed };
+    },
+    publishReadiness: async (id: string, options: CallOptions = {}): Promise<Readiness> =>
+      this.readObject("getBundlePublishReadiness", { path: { id } }, ReadinessSchema, options),
+    addVideoSlots: async (
+      id: string,
+      quantity: number,
+      options: WriteOptions,
+    ): Promise<{ slots: AddSlotsResult } & WriteMeta> => {
+      const res = await this.call("addVideoSlots", { path: { id }, body: { quantity } }, options);
+      return { slots: this.parse(res, "addVideoSlots", AddSlotsSchema), ...this.meta(res, "addVideoSlots") };
+    },
+  };
+
+  readonly account = {
+    get: async (bundleId: string, options: CallOptions = {}): Promise<BundleAccount> => {
+      const res = await this.call("getBundleAccount", { path: { id: bundleId } }, options);
+      return readAccount(readData(res.body, ctxOf(res, "getBundleAccount")), ctxOf(res, "getBundleAccount"));
+    },
+    configure: async (
+      bundleId: string,
+      body: ConfigureAccountBody,
+      options: WriteOptions,
+    ): Promise<BundleAccount> => {
+      const res = await this.call("configureBundleAccount", { path: { id: bundleId }, body }, options);
+      const ctx = ctxOf(res, "configureBundleAccount");
+      return readAccount(readData(res.body, ctx), ctx);
+    },
+  };
+
+  readonly videos = {
+    /** Every slot of a bundle, ordered by position (this list is not paginated). */
+    list: async (bundleId: string, options: CallOptions = {}): Promise<Video[]> => {
+      const res = await this.call("listBundleVideos", { path: { id: bundleId } }, options);
+      return readList(res.body, VideoSchema, ctxOf(res, "listBundleVideos"));
+    },
+    get: async (bundleId: string, position: number, options: CallOptions = {}): Promise<Video> =>
+      this.readObject("getBundleVideo", { path: { id: bundleId, position } }, VideoSchema, options),
+    configure: async (
+      bundleId: string,
+      position: number,
+      body: ConfigureVideoBody,
+      options: WriteOptions,
+    ): Promise<Video> =>
+      this.readObject(
+        "configureBundleVideo",
+        { path: { id: bundleId, position }, body },
+        VideoSchema,
+        options,
+      ),
+    /** Several slots in one call; per-position failures come back in `results`, not as an error. */
+    batch: async (bundleId: string, body: BatchConfigureBody, options: WriteOptions): Promise<BatchResult> =>
+      this.readObject(
+        "batchConfigureBundleVideos",
+        { path: { id: bundleId }, body },
+        BatchResultSchema,
+        options,
+      ),
+    patch: async (
+      bundleId: string,
+      position: number,
+      body: PatchVideoBody,
+      options: WriteOptions,
+    ): Promise<Video> =>
+      this.readObject("patchBundleVideo", { path: { id: bundleId, position }, body }, VideoSchema, options),
+    publish: async (bundleId: string, position: number, options: WriteOptions): Promise<PublishVideoResult> =>
+      this.readObject(
+        "publishBundleVideo",
+        { path: { id: bundleId, position } },
+        PublishVideoSchema,
+        options,
+      ),
+    publishAll: async (bundleId: string, options: WriteOptions): Promise<PublishAllResult> =>
+      this.readObject("publishAllBundleVideos", { path: { id: bundleId } }, PublishAllSchema, options),
+    /** Destructive: the slot goes back to `pending` and loses its content (only with `--prune`). */
+    unschedule: async (
+      bundleId: string,
+      position: number,
+      options: WriteOptions,
+    ): Promise<Record<string, unknown>> => {
+      const res = await this.call("unscheduleBundleVideo", { path: { id: bundleId, position } }, options);
+      const data = readData(res.body, ctxOf(res, "unscheduleBundleVideo"));
+      return isObject(data) ? data : {};
+    },
+  };
+
+  readonly uploads = {
+    /** multipart upload of a video file; `public_url` goes into `video_url`. */
+    videoDirect: async (bundleId: string, file: UploadFile, options: WriteOptions): Promise<UploadedVideo> =>
+      this.readObject(
+        "uploadVideoDirect",
+        { form: { file, bundle_id: bundleId } },
+        UploadedVideoSchema,
+        options,
+      ),
+    /** multipart upload of an image; `storage_path` goes into `carousel_images` / `profile_picture_url`. */
+    imageDirect: async (
+      bundleId: string,
+      file: UploadFile,
+      purpose: ImagePurpose | undefined,
+      options: WriteOptions,
+    ): Promise<UploadedImage> =>
+      this.readObject(
+        "uploadImageDirect",
+        { form: { file, bundle_id: bundleId, purpose } },
+        UploadedImageSchema,
+        options,
+      ),
+    /** Presigned flow: ask for an upload URL (a sensitive operation: no Idempotency-Key), then PUT the bytes. */
+    video: async (
+      bundleId: string,
+      file: UploadFile,
+      options: CallOptions = {},
+    ): Promise<{ public_url: string }> => {
+      const contentType = file.contentType ?? "video/mp4";
+      const res = await this.call(
+        "uploadVideo",
+        { body: { filename: file.filename, content_type: contentType, bundle_id: bundleId } },
+        options,
+      );
+      const presigned = this.parse(res, "uploadVideo", PresignedSchema);
+      if (!presigned.public_url) throw unreadable(ctxOf(res, "uploadVideo"), "data.public_url is missing");
+      await this.putBytes("uploadVideo", presigned.upload_url, file, contentType, options);
+      return { public_url: presigned.public_url };
+    },
+    image: async (
+      bundleId: string,
+      file: UploadFile,
+      purpose: ImagePurpose | undefined,
+      options: CallOptions = {},
+    ): Promise<{ storage_path: string; public_url: string | undefined }> => {
+      const contentType = file.contentType ?? "image/jpeg";
+      const res = await this.call(
+        "uploadImage",
+        { body: { filename: file.filename, content_type: contentType, bundle_id: bundleId, purpose } },
+        options,
+      );
+      const presigned = this.parse(res, "uploadImage", PresignedSchema);
+      if (!presigned.storage_path)
+        throw unreadable(ctxOf(res, "uploadImage"), "data.storage_path is missing");
+      await this.putBytes("uploadImage", presigned.upload_url, file, contentType, options);
+      return { storage_path: presigned.storage_path, public_url: presigned.public_url ?? undefined };
+    },
+    imageFromUrl: async (body: UploadImageFromUrlBody, options: WriteOptions): Promise<UploadedImage> =>
+      this.readObject("uploadImageFromUrl", { body }, UploadedImageSchema, options),
+  };
+
+  readonly credits = {
+    costs: async (options: CallOptions = {}): Promise<CreditCosts> =>
+      this.readObject("getCreditCosts", {}, CreditCostsSchema, options),
+    balance: async (options: CallOptions = {}): Promise<CreditBalance> =>
+      this.readObject("getCreditBalance", {}, CreditBalanceSchema, options),
+    history: (options: CallOptions = {}): AsyncGenerator<CreditTransaction> =>
+      this.list("listCreditTransactions", {}, {}, CreditTransactionSchema, options),
+  };
+
+  readonly analytics = {
+    /** The CSV export, as text (joined by video id in the sync). 403 when the plan lacks the tier. */
+    exportVideosCsv: async (query: ExportAnalyticsQuery = {}, options: CallOptions = {}): Promise<string> => {
+      const res = await this.call("exportAnalyticsVideos", { query }, options);
+      if (typeof res.body !== "string")
+        throw unreadable(ctxOf(res, "exportAnalyticsVideos"), "expected CSV text, got JSON");
+      return res.body;
+    },
+    accountVideos: (
+      accountId: string,
+      query: AccountVideoAnalyticsQuery = {},
+      options: CallOptions = {},
+    ): AsyncGenerator<VideoAnalytics> =>
+      this.list("listAccountVideoAnalytics", { id: accountId }, query, VideoAnalyticsSchema, options),
+    video: async (videoId: string, options: CallOptions = {}): Promise<VideoAnalytics> =>
+      this.readObject("getVideoAnalytics", { path: { id: videoId } }, VideoAnalyticsSchema, options),
+  };
+
+  readonly webhooks = {
+    events: async (options: CallOptions = {}): Promise<WebhookEvents> =>
+      this.readObject("listWebhookEvents", {}, WebhookEventsSchema, options),
+  };
+
+  // -------------------------------------------------------------------------------------------------------
+  // Helpers of the typed layer
+
+  private async readObject<S extends z.ZodType>(
+    operationId: string,
+    input: CallInput,
+    schema: S,
+    options: CallOptions,
+  ): Promise<z.output<S>> {
+    const res = await this.call(operationId, input, options);
+    return this.parse(res, operationId, schema);
+  }
+
+  private parse<S extends z.ZodType>(res: ApiResponse, operationId: string, schema: S): z.output<S> {
+    const ctx = ctxOf(res, operationId);
+    return read(schema, readData(res.body, ctx), ctx, "data");
+  }
+
+  private meta(res: ApiResponse, operationId: string): WriteMeta {
+    const charge = read(ChargeSchema, res.body, ctxOf(res, operationId), "");
+    return { charge, requestId: res.requestId, replayed: res.replayed, dryRun: charge.dry_run === true };
+  }
+
+  private async *list<S extends z.ZodType>(
+    operationId: string,
+    path: Record<string, string>,
+    query: Record<string, QueryValue>,
+    item: S,
+    options: CallOptions,
+    key?: (item: z.output<S>) => string,
+  ): AsyncGenerator<z.output<S>> {
+    const fetchPage = async (page: number, perPage: number): Promise<PageOf<z.output<S>>> => {
+      const res = await this.call(
+        operationId,
+        { path, query: { ...query, page, per_page: perPage } },
+        options,
+      );
+      return {
+        items: readList(res.body, item, ctxOf(res, operationId)),
+        totalPages: readTotalPages(res.body),
+      };
+    };
+    const paging: PaginateOptions<z.output<S>> = { operationId, ...(key ? { key } : {}) };
+    yield* paginate(fetchPage, paging);
+  }
+
+  /** PUT of raw bytes to a presigned URL: another service, so no API key, no rate gate. */
+  private async putBytes(
+    operationId: string,
+    uploadUrl: string,
+    file: UploadFile,
+    contentType: string,
+    options: CallOptions,
+  ): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(uploadUrl);
+    } catch {
+      throw new TokPortalError({
+        kind: "response",
+        status: null,
+        code: "UNREADABLE_RESPONSE",
+        message: `${operationId}: upload_url is not a URL`,
+        operationId,
+      });
+    }
+    const bytes = file.data instanceof Blob ? new Uint8Array(await file.data.arrayBuffer()) : file.data;
+    const putId = `${operationId}:put`;
+    await withRetries(
+      async (attempt) => {
+        this.counters.attempts++;
+        this.counters.bytesSent += bytes.byteLength;
+        let res: HttpResponse;
+        try {
+          res = await this.limit(() =>
+            this.transport.send({
+              url,
+              method: "PUT",
+              headers: { "content-type": contentType },
+              body: bytes,
+              ...attemptSignal(options),
+            }),
+          );
+        } catch (error) {
+          throw this.networkError(putId, error, null, options);
+        }
+        this.counters.bytesReceived += res.body.byteLength;
+        // A retried PUT refused as "already used" means an earlier attempt landed and only its answer was lost.
+        if (attempt > 1 && res.status === 409) return;
+        if (res.status >= 300) throw httpError(putId, res, null, readRateLimit(res.headers));
+      },
+      {
+        options: this.retry,
+        safeToRepeat: true,
+        sleep: (ms, signal) => sleepOn(this.clock, ms, signal),
+        random: this.random,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onRetry: (info) => this.noteRetry(putId, info),
+      },
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------------------
+  // The request pipeline
+
+  private async execute(op: OperationSpec, input: CallInput, options: CallOptions): Promise<ApiResponse> {
+    if (this.closed)
+      throw new TokPortalError({
+        kind: "local",
+        status: null,
+        code: "CLIENT_CLOSED",
+        message: `${op.operationId}: the TokPortal client was closed`,
+        operationId: op.operationId,
+        retryable: false,
+      });
+    const prepared = prepareRequest(
+      { spec: this.spec, base: this.base, apiKey: this.apiKey },
+      op,
+      input,
+      options,
+    );
+    const id = op.operationId;
+    this.counters.calls[id] = (this.counters.calls[id] ?? 0) + 1;
+    const callId = `tps-${randomBytes(8).toString("hex")}`;
+    try {
+      return await withRetries(
+        (attempt) => this.limit(() => this.attempt(prepared, callId, attempt, options)),
+        {
+          options: this.retry,
+          safeToRepeat: prepared.safeToRepeat,
+          sleep: (ms, signal) => sleepOn(this.clock, ms, signal),
+          random: this.random,
+          ...(options.signal ? { signal: options.signal } : {}),
+          onRetry: (info) => this.noteRetry(id, info),
+        },
+      );
+    } catch (error) {
+      if (error instanceof TokPortalError) {
+        this.counters.failures++;
+        this.emit({
+          type: "failure",
+          operationId: id,
+          status: error.status,
+          code: error.code,
+          message: error.message,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async attempt(
+    p: Prepared,
+    callId: string,
+    attempt: number,
+    options: CallOptions,
+  ): Promise<ApiResponse> {
+    const operationId = p.op.operationId;
+    const requestId = `${callId}-${attempt}`;
+    const grantedAt = await this.gate.acquire(options.signal);
+    this.counters.attempts++;
+    this.counters.bytesSent += p.bytes;
+    this.emit({ type: "request", operationId, method: p.op.method, path: p.op.path, requestId, attempt });
+    const started = performance.now();
+    let res: HttpResponse;
+    try {
+      const body = p.body();
+      res = await this.transport.send({
+        url: p.url,
+        method: p.op.method,
+        headers: { ...p.headers, "x-request-id": requestId },
+        ...(body === undefined ? {} : { body }),
+        ...attemptSignal(options),
+      });
+    } catch (error) {
+      this.gate.release(grantedAt, null);
+      throw this.networkError(operationId, error, requestId, options);
+    }
+    this.counters.bytesReceived += res.body.byteLength;
+    const serverRequestId = res.headers["x-tokportal-request-id"] ?? requestId;
+    const rateLimit = readRateLimit(res.headers);
+    const replayed = res.headers["idempotent-replayed"] === "true";
+    this.emit({
+      type: "response",
+      operationId,
+      requestId: serverRequestId,
+      attempt,
+      status: res.status,
+      durationMs: Math.round(performance.now() - started),
+      replayed,
+    });
+    // Redirects are not followed (the key would go wherever they point): like any non-2xx, an error.
+    if (res.status >= 300) {
+      const error = httpError(operationId, res, serverRequestId, rateLimit);
+      if (error.isRateLimit) this.counters.rateLimited++;
+      if (error.isCapacityCooldown) this.counters.cooldowns++;
+      const pause = error.isRateLimit
+        ? (error.retryAfterSeconds ?? this.retry.defaultRetryAfterSeconds)
+        : null;
+      this.gate.release(grantedAt, rateLimit, pause);
+      throw error;
+    }
+    this.gate.release(grantedAt, rateLimit);
+    if (replayed) this.counters.replayed++;
+    const { body, contentType } = decodeSuccess(operationId, res, serverRequestId);
+    return { status: res.status, body, contentType, requestId: serverRequestId, replayed, rateLimit };
+  }
+
+  private networkError(operationId: string, error: unknown, requestId: string | null, options: CallOptions) {
+    // The caller's own abort is not a TokPortal failure: pass it through untouched by the retry policy.
+    if (options.signal?.aborted) return options.signal.reason;
+    const failure = describeNetworkError(error);
+    return new TokPortalError({
+      kind: failure.timeout ? "timeout" : "network",
+      status: null,
+      code: failure.timeout ? "TIMEOUT" : "NETWORK_ERROR",
+      message: `${operationId}: ${failure.timeout ? "timed out" : "network error"} (${failure.code}): ${failure.message}`,
+      operationId,
+      requestId,
+      cause: error,
+    });
+  }
+
+  private noteRetry(
+    operationId: string,
+    info: { error: TokPortalError; attempt: number; delayMs: number; reason: RetryReason },
+  ): void {
+    this.counters.retries++;
+    this.emit({
+      type: "retry",
+      operationId,
+      attempt: info.attempt,
+      reason: info.reason,
+      delayMs: info.delayMs,
+      status: info.error.status,
+      code: info.error.code,
+    });
+  }
+
+  private emit(event: ClientEvent): void {
+    if (!this.onEvent) return;
+    try {
+      this.onEvent(event);
+    } catch {
+      // A logging hook must never break a call.
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pure helpers
+
+/**
+ * Base URL and key from the environment, as the CLI reads them: `TOKPORTAL_BASE_URL` (default production)
+ * and `TOKPORTAL_API_KEY` (required). The error for a missing key names the variable, never a value.
+ */
+export function clientOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Pick<TokPortalClientOptions, "baseUrl" | "apiKey"> {
+  const apiKey = env.TOKPORTAL_API_KEY?.trim();
+  if (!apiKey) throw new Error("TOKPORTAL_API_KEY is not set: the TokPortal API key is required");
+  return { baseUrl: env.TOKPORTAL_BASE_URL?.trim() || PRODUCTION_BASE_URL, apiKey };
+}
+
+function ctxOf(res: ApiResponse, operationId: string): ReadContext {
+  return { operationId, requestId: res.requestId, status: res.status };
+}
+
+function parseBaseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`TokPortal base URL is not a URL: ${scrubSecrets(raw)}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new Error(`TokPortal base URL must be http(s): ${scrubSecrets(raw)}`);
+  // Credentials or a query in the base URL would end up in logs; the key belongs in X-API-Key only.
+  if (url.username || url.password || url.search)
+    throw new Error("TokPortal base URL must not carry credentials or a query string");
+  return url;
+}
+
+function sleepOn(clock: GateClock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const onAbort = () => {
+      cancel();
+      reject(signal?.reason);
+    };
+    const cancel = clock.setTimer(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * One token bucket shared by every call of a client, mirroring the one TokPortal keeps per API key
+ * (API-NOTES §6: capacity 120, about 2 tokens/s), so that a run waits here instead of collecting 429s.
+ *
+ * It starts from the documented bucket and then follows the server: each response's `X-RateLimit-*`
+ * headers correct the token count (the server's view wins when it has fewer tokens than we think,
+ * counting our requests still in flight as spent) and give a lower bound on the refill rate:
+ * `(limit - remaining - 1) / (reset - sentAt)`. The `-1` covers `remaining` being rounded down and
+ * `sentAt` precedes the server's clock reading, so each sample can only under-estimate; the rate used is the
+ * best of the recent samples. A 429 pauses every caller until its `Retry-After`.
+ */
+import type { RateLimitSnapshot } from "./errors.ts";
+
+/** Wall-clock milliseconds (the headers speak unix seconds) and a timer; injectable for tests. */
+export interface GateClock {
+  now(): number;
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+export const systemClock: GateClock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
+
+export interface RateGateOptions {
+  capacity?: number;
+  refillPerSecond?: number;
+  clock?: GateClock;
+  /**
+   * How far back (ms) rate samples count. `reset` is in whole seconds, so one sample can be up to a second
+   * pessimistic; over a window of several seconds some sample always lands close to the true rate.
+   */
+  sampleWindowMs?: number;
+}
+
+interface Waiter {
+  resolve(grantedAt: number): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class RateGate {
+  private capacity: number;
+  private readonly initialRate: number;
+  /** Tokens per millisecond. */
+  private rate: number;
+  private tokens: number;
+  private at: number;
+  private inFlight = 0;
+  private pausedUntil = 0;
+  private samples: Array<{ at: number; rate: number }> = [];
+  private readonly waiters: Waiter[] = [];
+  private cancelTimer: (() => void) | null = null;
+  private readonly clock: GateClock;
+  private readonly sampleWindowMs: number;
+
+  constructor(options: RateGateOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.capacity = options.capacity ?? 120;
+    this.initialRate = (options.refillPerSecond ?? 2) / 1000;
+    this.rate = this.initialRate;
+    this.tokens = this.capacity;
+    this.at = this.clock.now();
+    this.sampleWindowMs = options.sampleWindowMs ?? 10_000;
+  }
+
+  /** Waits for a token; resolves with the time it was granted (pass it back to `release`). */
+  acquire(signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
+    return new Promise<number>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  /**
+   * A granted request is over. `snapshot` is what its response said (null when no response came);
+   * `retryAfterSeconds` is set when the bucket refused it (429 RATE_LIMIT_EXCEEDED).
+   */
+  release(
+    grantedAt: number,
+    snapshot: RateLimitSnapshot | null,
+    retryAfterSeconds: number | null = null,
+  ): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    const now = this.clock.now();
+    this.refill(now);
+    if (snapshot) this.observe(grantedAt, now, snapshot, retryAfterSeconds !== null);
+    if (retryAfterSeconds !== null) {
+      this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterSeconds * 1000);
+      this.tokens = Math.min(this.tokens, -this.inFlight);
+    }
+    this.pump();
+  }
+
+  /** The gate's current beliefs, for logs, tests and the benchmark. */
+  state(): { tokens: number; refillPerSecond: number; capacity: number; inFlight: number; waiting: number } {
+    this.refill(this.clock.now());
+    return {
+      tokens: this.tokens,
+      refillPerSecond: this.rate * 1000,
+      capacity: this.capacity,
+      inFlight: this.inFlight,
+      waiting: this.waiters.length,
+    };
+  }
+
+  private observe(grantedAt: number, now: number, s: RateLimitSnapshot, refused: boolean): void {
+    if (s.limit !== null && s.limit > 0) this.capacity = s.limit;
+    if (s.remaining !== null) {
+      // With nothing else in flight the server's count is unambiguous; otherwise assume none of the others
+      // has been counted yet, which can only make us more careful.
+      if (this.inFlight === 0) this.tokens = Math.min(this.capacity, s.remaining);
+      else this.tokens = Math.min(this.tokens, s.remaining - this.inFlight);
+    }
+    if (refused) this.samples = [];
+    if (s.limit !== null && s.remaining !== null && s.reset !== null) {
+      const deficit = s.limit - s.remaining - 1;
+      const span = s.reset * 1000 - grantedAt;
+      if (deficit >= 1 && span > 0) this.samples.push({ at: now, rate: deficit / span });
+    }
+    const since = now - this.sampleWindowMs;
+    while (this.samples.length > 1 && this.samples[0]!.at < since) this.samples.shift();
+    this.rate = this.samples.length > 0 ? Math.max(...this.samples.map((x) => x.rate)) : this.initialRate;
+  }
+
+  private refill(now: number): void {
+    if (now > this.at) this.tokens = Math.min(this.capacity, this.tokens + (now - this.at) * this.rate);
+    this.at = Math.max(this.at, now);
+  }
+
+  private pump(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    const now = this.clock.now();
+    this.refill(now);
+    while (this.waiters.length > 0 && now >= this.pausedUntil && this.tokens >= 1) {
+      const w = this.waiters.shift()!;
+      if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
+      this.tokens -= 1;
+      this.inFlight += 1;
+      w.resolve(now);
+    }
+    if (this.waiters.length === 0) return;
+    const wait = now < this.pausedUntil ? this.pausedUntil - now : Math.ceil((1 - this.tokens) / this.rate);
+    this.cancelTimer = this.clock.setTimer(
+      () => {
+        this.cancelTimer = null;
+        this.pump();
+      },
+      Math.max(1, wait),
+    );
+  }
+}

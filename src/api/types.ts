@@ -1,0 +1,135 @@
+/**
+ * The client's public request and result types. Request bodies come from the spec's generated types
+ * (src/api/generated/openapi.ts), with defaulted fields made optional to send.
+ */
+import type { RateLimitSnapshot } from "./errors.ts";
+import type { components, operations } from "./generated/openapi.ts";
+import type { Charge } from "./parse.ts";
+import type { RetryReason } from "./retry.ts";
+
+type Schemas = components["schemas"];
+/** Fields the spec gives a default are optional to send (openapi-typescript marks them required). */
+type Defaulted<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+
+export type CreateBundleBody = Defaulted<
+  Schemas["CreateBundleRequest"],
+  | "platform"
+  | "videos_quantity"
+  | "edits_quantity"
+  | "wants_niche_warming"
+  | "wants_deep_warming"
+  | "wants_moderation"
+  | "auto_finalize_videos"
+>;
+export type PatchBundleBody = Schemas["PatchBundleRequest"];
+export type ConfigureAccountBody = Schemas["ConfigureAccountRequest"];
+export type ConfigureVideoBody = Defaulted<Schemas["ConfigureVideoRequest"], "auto_publish">;
+export type BatchVideoItem = Omit<ConfigureVideoBody, "auto_publish"> & { position: number };
+export interface BatchConfigureBody {
+  videos: BatchVideoItem[];
+  auto_publish?: boolean;
+}
+export type PatchVideoBody = Schemas["PatchVideoRequest"];
+export type UploadImageFromUrlBody = Defaulted<Schemas["UploadImageFromUrlRequest"], "purpose">;
+export type ImagePurpose = NonNullable<Schemas["UploadImageFromUrlRequest"]["purpose"]>;
+
+type QueryOf<Op extends keyof operations> = operations[Op]["parameters"] extends { query?: infer Q }
+  ? {
+      [K in keyof NonNullable<Q>]?:
+        | Exclude<NonNullable<Q>[K], undefined>
+        | Exclude<NonNullable<Q>[K], undefined>[];
+    }
+  : never;
+export type ListBundlesQuery = Omit<QueryOf<"listBundles">, "page" | "per_page">;
+export type ExportAnalyticsQuery = QueryOf<"exportAnalyticsVideos">;
+export type AccountVideoAnalyticsQuery = Omit<QueryOf<"listAccountVideoAnalytics">, "page" | "per_page">;
+
+export type QueryValue = string | number | boolean | undefined | ReadonlyArray<string | number | boolean>;
+
+/** A file to upload: its bytes, the name TokPortal stores and its media type. */
+export interface UploadFile {
+  data: Uint8Array | Blob;
+  filename: string;
+  contentType?: string;
+}
+
+export interface CallInput {
+  path?: Record<string, string | number>;
+  query?: Record<string, QueryValue>;
+  /** JSON body, validated against the operation's request schema before sending. */
+  body?: unknown;
+  /** multipart/form-data fields, for the direct uploads and the CSV import. */
+  form?: Record<string, string | number | boolean | UploadFile | undefined>;
+}
+
+export interface CallOptions {
+  /** Required on every write except the six sensitive operations (where it is refused). */
+  idempotencyKey?: string;
+  /** Send a write without an Idempotency-Key. Such a write is not retried after an ambiguous failure. */
+  allowWithoutIdempotencyKey?: boolean;
+  /** Sends `X-TokPortal-Dry-Run: true`: TokPortal validates and prices, and changes nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  /** Limit for one attempt, on top of the transport's connect/headers/body timeouts. */
+  timeoutMs?: number;
+}
+
+/** A write's options: the sync always derives a key (see `idempotencyKey()`), or opts out explicitly. */
+export type WriteOptions = CallOptions &
+  ({ idempotencyKey: string } | { allowWithoutIdempotencyKey: true } | { dryRun: true });
+
+export interface ApiResponse {
+  status: number;
+  /** The parsed JSON body (null for an empty body), or the text for non-JSON answers. */
+  body: unknown;
+  contentType: string;
+  requestId: string | null;
+  /** TokPortal answered from a completed Idempotency-Key (`Idempotent-Replayed: true`). */
+  replayed: boolean;
+  rateLimit: RateLimitSnapshot;
+}
+
+/** What a charging write returned besides its object. */
+export interface WriteMeta {
+  charge: Charge;
+  requestId: string | null;
+  replayed: boolean;
+  dryRun: boolean;
+}
+
+export type ClientEvent =
+  | { type: "request"; operationId: string; method: string; path: string; requestId: string; attempt: number }
+  | {
+      type: "response";
+      operationId: string;
+      requestId: string;
+      attempt: number;
+      status: number;
+      durationMs: number;
+      replayed: boolean;
+    }
+  | {
+      type: "retry";
+      operationId: string;
+      attempt: number;
+      reason: RetryReason;
+      delayMs: number;
+      status: number | null;
+      code: string;
+    }
+  | { type: "failure"; operationId: string; status: number | null; code: string; message: string };
+
+export interface ClientStats {
+  /** Calls started, by operationId (retries not counted). */
+  calls: Record<string, number>;
+  attempts: number;
+  retries: number;
+  /** 429 RATE_LIMIT_EXCEEDED answers received. */
+  rateLimited: number;
+  /** 429 capacity_cooldown answers received. */
+  cooldowns: number;
+  replayed: number;
+  failures: number;
+  bytesSent: number;
+  bytesReceived: number;
+}

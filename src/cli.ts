@@ -1,0 +1,117 @@
+/**
+ * The `tokportal-sync` command line. Each command is built by its own function and added to the program,
+ * so `plan`, `sync`, `cron` and `validate` slot in beside `emulator` without touching it.
+ */
+import { readFileSync } from "node:fs";
+import { Command, InvalidArgumentError } from "commander";
+import { DEFAULT_API_KEY, isApiKeyFormat } from "./emulator/state.ts";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+export function buildProgram(): Command {
+  const program = new Command("tokportal-sync")
+    .description("Keep TokPortal in step with a campaign spreadsheet (Google Sheets or CSV).")
+    .version(pkg.version, "-V, --version");
+  program.addCommand(emulatorCommand());
+  return program;
+}
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}.`);
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number >= 0.");
+  return n;
+}
+
+/** Shows a key the user chose only by its last 4 characters; the public sandbox key in full. */
+export function displayKey(key: string): string {
+  return key === DEFAULT_API_KEY ? key : `sk_…${key.slice(-4)} (your key, shown by its last 4 characters)`;
+}
+
+interface EmulatorFlags {
+  host: string;
+  port: number;
+  state?: string;
+  credits: number;
+  apiKey?: string;
+  seed?: number;
+  speed: number;
+  now?: string;
+  quiet?: boolean;
+}
+
+export function emulatorCommand(): Command {
+  return new Command("emulator")
+    .description(
+      "Run the TokPortal sandbox: a local emulator of the API, with simulated credits and managers.",
+    )
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0 = any free port)", integer("--port", 0), 4010)
+    .option("--state <file>", "keep the sandbox's data in this file across restarts")
+    .option("--credits <n>", "opening balance of the default workspace", integer("--credits", 0), 10_000)
+    .option("--api-key <key>", "the key the sandbox accepts (default: the public sandbox key)")
+    .option("--seed <n>", "make ids, simulated work and faults reproducible", integer("--seed", 0))
+    .option("--speed <x>", "simulated seconds per real second", positiveNumber, 1)
+    .option("--now <time>", "simulated start time (ISO date or ms since epoch)")
+    .option("--quiet", "no diagnostics on stderr")
+    .action(async (flags: EmulatorFlags, cmd: Command) => {
+      if (flags.apiKey !== undefined && !isApiKeyFormat(flags.apiKey)) {
+        // Never echo the value: it may be a real key pasted by mistake.
+        cmd.error("error: --api-key must be sk_ followed by 64 lowercase hex characters.", { exitCode: 2 });
+      }
+      // Loaded on use, so `--version` and `--help` stay instant.
+      const { startEmulator } = await import("./emulator/index.ts");
+      let emu: Awaited<ReturnType<typeof startEmulator>>;
+      try {
+        emu = await startEmulator({
+          host: flags.host,
+          port: flags.port,
+          credits: flags.credits,
+          speed: flags.speed,
+          ...(flags.state !== undefined ? { stateFile: flags.state } : {}),
+          ...(flags.apiKey !== undefined ? { apiKey: flags.apiKey } : {}),
+          ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+          ...(flags.now !== undefined ? { now: flags.now } : {}),
+          ...(flags.quiet ? { quiet: true } : {}),
+        });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const message =
+          e.code === "EADDRINUSE"
+            ? `port ${flags.port} on ${flags.host} is already in use; choose another with --port (0 = any free port).`
+            : e.message;
+        cmd.error(`error: could not start the emulator: ${message}`, { exitCode: 1 });
+      }
+      const lines = [
+        "TokPortal sandbox emulator running (simulated: no real accounts, no real credits)",
+        `  base URL: ${emu.url}`,
+        `  API key:  ${displayKey(emu.apiKey)}`,
+        `  admin:    ${emu.origin}/__emulator/state`,
+        flags.state ? `  state:    ${flags.state}` : "  state:    in memory (use --state FILE to keep it)",
+        "",
+        `  export TOKPORTAL_BASE_URL=${emu.url}`,
+        ...(emu.apiKey === DEFAULT_API_KEY ? [`  export TOKPORTAL_API_KEY=${emu.apiKey}`] : []),
+        "",
+        "Press Ctrl+C to stop.",
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+      const stop = async () => {
+        await emu.stop();
+        process.exit(0);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,13 @@
+/** The TokPortal emulator: a local sandbox of the API (see server.ts), for users and for tests. */
+export type { FaultConfig, FaultRule } from "./faults.ts";
+export type { RequestLogEntry } from "./request-log.ts";
+export { DEFAULT_RULES, type RulesPatch } from "./rules.ts";
+export {
+  API_BASE_PATH,
+  API_VERSION,
+  type CreatedKey,
+  type EmulatorHandle,
+  type EmulatorOptions,
+  startEmulator,
+} from "./server.ts";
+export { DEFAULT_API_KEY, DEFAULT_CREDITS } from "./state.ts";

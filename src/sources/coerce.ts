@@ -1,0 +1,485 @@
+/**
+ * Typed coercion of sheet cells. Pure: every function returns a value or a message worded for a sheet
+ * user, never throws on bad input.
+ */
+
+export type DateFormat = "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY";
+export const DATE_FORMATS: readonly DateFormat[] = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"];
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const TRUE_WORDS = new Set(["yes", "y", "true", "1", "x"]);
+const FALSE_WORDS = new Set(["no", "n", "false", "0"]);
+
+/** `undefined` when the cell is blank (not set). */
+export function parseBoolean(cell: string): Parsed<boolean | undefined> {
+  const v = cell.trim().toLowerCase();
+  if (v === "") return { ok: true, value: undefined };
+  if (TRUE_WORDS.has(v)) return { ok: true, value: true };
+  if (FALSE_WORDS.has(v)) return { ok: true, value: false };
+  return { ok: false, message: `"${cell.trim()}" is not yes or no; write yes, no, true, false, 1, 0 or x` };
+}
+
+function isRealDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  // Date.UTC rolls invalid days over (Feb 30 → Mar 2); a real date survives the round trip.
+  const d = new Date(Date.UTC(year, month - 1, day));
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
+const pad = (n: number, width: number): string => String(n).padStart(width, "0");
+
+/**
+ * A calendar date as `YYYY-MM-DD`. ISO dates are always accepted; `format` adds the one day/month order the
+ * campaign uses (a sheet cannot be read unambiguously with both DD/MM and MM/DD).
+ */
+export function parseDate(cell: string, format: DateFormat = "YYYY-MM-DD"): Parsed<string | undefined> {
+  const v = cell.trim();
+  if (v === "") return { ok: true, value: undefined };
+  const hint =
+    format === "YYYY-MM-DD"
+      ? "write it as YYYY-MM-DD, e.g. 2027-03-01"
+      : `write it as YYYY-MM-DD or ${format}, e.g. 2027-03-01`;
+  let year: number;
+  let month: number;
+  let day: number;
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
+  const slashed = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$/.exec(v);
+  if (iso) {
+    year = Number(iso[1]);
+    month = Number(iso[2]);
+    day = Number(iso[3]);
+  } else if (slashed && format !== "YYYY-MM-DD") {
+    const a = Number(slashed[1]);
+    const b = Number(slashed[2]);
+    year = Number(slashed[3]);
+    [day, month] = format === "DD/MM/YYYY" ? [a, b] : [b, a];
+  } else if (slashed) {
+    return {
+      ok: false,
+      message: `"${v}" is ambiguous (day/month order unknown); ${hint}, or set date_format in the config`,
+    };
+  } else {
+    return { ok: false, message: `"${v}" is not a date; ${hint}` };
+  }
+  if (!isRealDate(year, month, day)) {
+    return { ok: false, message: `"${v}" is not a real calendar date; ${hint}` };
+  }
+  return { ok: true, value: `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` };
+}
+
+export function parseInteger(cell: string, min?: number, max?: number): Parsed<number | undefined> {
+  const v = cell.trim();
+  if (v === "") return { ok: true, value: undefined };
+  const range =
+    min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` ≥ ${min}` : "";
+  if (!/^[+-]?\d+$/.test(v)) {
+    return { ok: false, message: `"${v}" is not a whole number; write a number${range} in digits, e.g. 3` };
+  }
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
+    return { ok: false, message: `${v} is out of range; write a whole number${range}` };
+  }
+  return { ok: true, value: n };
+}
+
+/** `;`-separated list; items are trimmed and empty items dropped. Blank → undefined. */
+export function parseList(cell: string, maxItems?: number): Parsed<string[] | undefined> {
+  const items = cell
+    .split(";")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (items.length === 0) return { ok: true, value: undefined };
+  if (maxItems !== undefined && items.length > maxItems) {
+    return {
+      ok: false,
+      message: `has ${items.length} items; at most ${maxItems} are allowed (separate them with ;)`,
+    };
+  }
+  return { ok: true, value: items };
+}
+
+/** Case-insensitive match against the allowed values; the canonical spelling is returned. */
+export function parseEnum<T extends string>(cell: string, values: readonly T[]): Parsed<T | undefined> {
+  const v = cell.trim();
+  if (v === "") return { ok: true, value: undefined };
+  const found = values.find((x) => x.toLowerCase() === v.toLowerCase());
+  if (found !== undefined) return { ok: true, value: found };
+  return { ok: false, message: `"${v}" is not allowed; write one of ${values.join(", ")}` };
+}
+
+// ——— Rows → typed values ———
+
+import {
+  type BUNDLE_TYPES,
+  type ColumnSpec,
+  type INSTAGRAM_CONTENT_TYPES,
+  inputColumns,
+  outputColumns,
+  type PLATFORMS,
+  SINGLE_TABLE_BUNDLE_INPUT_COLUMNS,
+  type VIDEO_TYPES,
+} from "./columns.ts";
+import type { CampaignTables, RowKey, SheetRow, TableName } from "./types.ts";
+
+/** A problem with one row, to be shown next to it (`sync_status` = error, `sync_message` = message). */
+export interface RowProblem {
+  table: TableName;
+  rowNumber: number;
+  /** Canonical column name, when one column is at fault. */
+  column?: string;
+  /** Names the row and the column, says what is wrong and how to fix it. */
+  message: string;
+}
+
+export type TypedValue = string | number | boolean | string[];
+
+export interface CoerceOptions {
+  dateFormat?: DateFormat;
+  /** The videos table carries the bundle columns (there is no bundles table). */
+  singleTable?: boolean;
+}
+
+function parseCell(spec: ColumnSpec, cell: string, dateFormat: DateFormat): Parsed<TypedValue | undefined> {
+  const t = spec.type;
+  switch (t.kind) {
+    case "boolean":
+      return parseBoolean(cell);
+    case "date":
+      return parseDate(cell, dateFormat);
+    case "integer":
+      return parseInteger(cell, t.min, t.max);
+    case "list":
+      return parseList(cell, t.maxItems);
+    case "enum":
+      return parseEnum(cell, t.values);
+    case "text": {
+      const v = cell.trim();
+      if (v === "") return { ok: true, value: undefined };
+      if (t.maxLength !== undefined && v.length > t.maxLength) {
+        return {
+          ok: false,
+          message: `is ${v.length} characters long; shorten it to at most ${t.maxLength}`,
+        };
+      }
+      return { ok: true, value: v };
+    }
+  }
+}
+
+function rowProblem(row: SheetRow, column: string | undefined, detail: string): RowProblem {
+  const where = column === undefined ? `Row ${row.rowNumber}` : `Row ${row.rowNumber}, column ${column}`;
+  return {
+    table: row.table,
+    rowNumber: row.rowNumber,
+    ...(column === undefined ? {} : { column }),
+    message: `${where}: ${detail}`,
+  };
+}
+
+const SPEC_MAPS = new Map<string, Map<string, ColumnSpec>>();
+function specsFor(table: TableName, singleTable: boolean): Map<string, ColumnSpec> {
+  const id = `${table}:${singleTable}`;
+  let m = SPEC_MAPS.get(id);
+  if (!m) {
+    m = new Map(inputColumns({ table, singleTable }).map((c) => [c.name, c]));
+    SPEC_MAPS.set(id, m);
+  }
+  return m;
+}
+
+/**
+ * One row's input cells as typed values (blank cells are absent) and its problems. Columns in error are
+ * absent too, so a caller that ignores the problems cannot send a bad value.
+ */
+export function coerceRow(
+  row: SheetRow,
+  opts: CoerceOptions = {},
+): { values: Record<string, TypedValue>; problems: RowProblem[] } {
+  const dateFormat = opts.dateFormat ?? "YYYY-MM-DD";
+  const values: Record<string, TypedValue> = {};
+  const problems: RowProblem[] = [];
+  const specs = specsFor(row.table, opts.singleTable ?? false);
+  for (const name in row.cells) {
+    const spec = specs.get(name);
+    const cell = row.cells[name];
+    if (spec === undefined || cell === undefined || cell === "") continue;
+    const parsed = parseCell(spec, cell, dateFormat);
+    if (!parsed.ok) {
+      problems.push(rowProblem(row, spec.name, parsed.message));
+      continue;
+    }
+    if (parsed.value !== undefined) values[spec.name] = parsed.value;
+  }
+  const required = row.table === "bundles" ? ["bundle_ref"] : ["video_ref", "bundle_ref"];
+  for (const name of required) {
+    if ((row.cells[name] ?? "") === "") {
+      problems.push(
+        rowProblem(
+          row,
+          name,
+          `is empty; give the row a ${name}${name === "video_ref" ? " unique within its bundle" : ""}`,
+        ),
+      );
+    }
+  }
+  return { values, problems };
+}
+
+export type BundleType = (typeof BUNDLE_TYPES)[number];
+export type Platform = (typeof PLATFORMS)[number];
+export type VideoType = (typeof VIDEO_TYPES)[number];
+export type InstagramContentType = (typeof INSTAGRAM_CONTENT_TYPES)[number];
+
+/** The bundle and account settings (bundles row, or the bundle columns of a single-table videos row). */
+export interface BundleSettings {
+  bundle_type?: BundleType;
+  platform?: Platform;
+  country?: string;
+  account_id?: string;
+  title?: string;
+  auto_finalize_videos?: boolean;
+  edit_slots?: number;
+  video_slots?: number;
+  username?: string;
+  visible_name?: string;
+  biography?: string;
+  profile_picture?: string;
+  link_in_bio?: string;
+  publish?: boolean;
+}
+
+export interface BundleInput extends BundleSettings {
+  bundle_ref: string;
+  /** Rows this bundle comes from (one in a bundles table; its videos rows in single-table mode). */
+  rowNumbers: number[];
+}
+
+export interface VideoInput {
+  video_ref: string;
+  bundle_ref: string;
+  position?: number;
+  video_type?: VideoType;
+  description?: string;
+  target_publish_date?: string;
+  video_url?: string;
+  carousel_images?: string[];
+  carousel_title?: string;
+  tiktok_sound_url?: string;
+  name?: string;
+  editing_instructions?: string;
+  volume_original_sound?: number;
+  volume_added_sound?: number;
+  instagram_content_type?: InstagramContentType;
+  instagram_location?: string;
+  instagram_collaborators?: string[];
+  instagram_audio_name?: string;
+  instagram_add_to_story?: boolean;
+  publish?: boolean;
+}
+
+/** A row as the engine sees it: typed inputs, the outputs as read (text), its key, and its problems. */
+export interface TypedRow<T> {
+  table: TableName;
+  rowNumber: number;
+  key: RowKey;
+  /** Null when the row cannot be used (e.g. its ref is missing); `problems` says why. */
+  input: T | null;
+  /** Output column → cell text as read. */
+  outputs: Record<string, string>;
+  problems: RowProblem[];
+}
+
+export interface TypedCampaign {
+  /**
+   * No bundles table: each bundle is derived from the videos rows that share its bundle_ref. Such a bundle
+   * has no row of its own, so its outputs (bundle_id, bundle_status, …) are written through the keys of
+   * the videos rows listed in `input.rowNumbers` (a bundles key would find no row).
+   */
+  singleTable: boolean;
+  bundles: TypedRow<BundleInput>[];
+  videos: TypedRow<VideoInput>[];
+  /** Every row problem, in table then row order. */
+  problems: RowProblem[];
+}
+
+function keyOf(row: SheetRow): RowKey {
+  const b = row.cells["bundle_ref"] ?? "";
+  if (row.table === "bundles")
+    return b ? { table: "bundles", bundleRef: b } : { table: "bundles", rowNumber: row.rowNumber };
+  const v = row.cells["video_ref"] ?? "";
+  return b && v
+    ? { table: "videos", bundleRef: b, videoRef: v }
+    : { table: "videos", rowNumber: row.rowNumber };
+}
+
+function outputsOf(row: SheetRow, singleTable: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of outputColumns({ table: row.table, singleTable })) {
+    const v = row.cells[c];
+    if (v !== undefined) out[c] = v;
+  }
+  return out;
+}
+
+const BUNDLE_SETTING_NAMES = SINGLE_TABLE_BUNDLE_INPUT_COLUMNS.map((c) => c.name);
+const BUNDLE_SETTING_SET = new Set(BUNDLE_SETTING_NAMES);
+
+function settingsFrom(values: Record<string, TypedValue>, fromVideosRow: boolean): BundleSettings {
+  const s: Record<string, TypedValue> = {};
+  for (const name of BUNDLE_SETTING_NAMES) {
+    const v = values[name];
+    if (v === undefined) continue;
+    s[name === "publish_bundle" ? "publish" : name] = v;
+  }
+  if (!fromVideosRow && values["publish"] !== undefined) s["publish"] = values["publish"]!;
+  return s as BundleSettings;
+}
+
+function describeValue(v: TypedValue): string {
+  return Array.isArray(v) ? v.join(";") : String(v);
+}
+
+/**
+ * The whole campaign as typed rows, with the checks that need more than one row: duplicate refs, and —
+ * in single-table mode — rows of one bundle that disagree on a bundle column (blank cells state nothing;
+ * every stated value must be the same). Never throws.
+ */
+export function coerceCampaign(tables: CampaignTables, opts: CoerceOptions = {}): TypedCampaign {
+  const singleTable = tables.bundles === null;
+  const o: CoerceOptions = { ...opts, singleTable };
+  const bundles: TypedRow<BundleInput>[] = [];
+  const videos: TypedRow<VideoInput>[] = [];
+
+  for (const row of tables.bundles ?? []) {
+    const { values, problems } = coerceRow(row, o);
+    const ref = row.cells["bundle_ref"] ?? "";
+    bundles.push({
+      table: "bundles",
+      rowNumber: row.rowNumber,
+      key: keyOf(row),
+      input: ref ? { ...settingsFrom(values, false), bundle_ref: ref, rowNumbers: [row.rowNumber] } : null,
+      outputs: outputsOf(row, false),
+      problems,
+    });
+  }
+  const settingsByRow = new Map<number, Record<string, TypedValue>>();
+  for (const row of tables.videos) {
+    const { values, problems } = coerceRow(row, o);
+    const ok = (row.cells["bundle_ref"] ?? "") !== "" && (row.cells["video_ref"] ?? "") !== "";
+    const input: Record<string, TypedValue> = {};
+    for (const [k, v] of Object.entries(values)) {
+      if (!singleTable || !BUNDLE_SETTING_SET.has(k) || k === "publish") input[k] = v;
+    }
+    if (singleTable) settingsByRow.set(row.rowNumber, values);
+    videos.push({
+      table: "videos",
+      rowNumber: row.rowNumber,
+      key: keyOf(row),
+      input: ok ? (input as unknown as VideoInput) : null,
+      outputs: outputsOf(row, singleTable),
+      problems,
+    });
+  }
+
+  markDuplicates(
+    bundles,
+    (r) => r.input?.bundle_ref,
+    "bundle_ref",
+    (ref) => `bundle_ref ${ref}`,
+  );
+  markDuplicates(
+    videos,
+    (r) => (r.input ? `${r.input.bundle_ref}\u0000${r.input.video_ref}` : undefined),
+    "video_ref",
+    (k) => `video_ref ${k.split("\u0000")[1]} in bundle ${k.split("\u0000")[0]}`,
+  );
+
+  const derived = singleTable ? bundlesFromVideos(videos, settingsByRow) : [];
+  // Derived bundles repeat their rows' problems; the flat list names each problem once.
+  const problems = [...bundles, ...videos].flatMap((r) => r.problems);
+  bundles.push(...derived);
+  return { singleTable, bundles, videos, problems };
+}
+
+function markDuplicates<T>(
+  rows: TypedRow<T>[],
+  keyOf: (r: TypedRow<T>) => string | undefined,
+  column: string,
+  describe: (key: string) => string,
+): void {
+  const groups = new Map<string, TypedRow<T>[]>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    if (k === undefined) continue;
+    const g = groups.get(k) ?? [];
+    g.push(r);
+    groups.set(k, g);
+  }
+  for (const [k, g] of groups) {
+    if (g.length < 2) continue;
+    const numbers = g.map((r) => r.rowNumber).join(", ");
+    for (const r of g) {
+      r.problems.push({
+        table: r.table,
+        rowNumber: r.rowNumber,
+        column,
+        message: `Row ${r.rowNumber}, column ${column}: ${describe(k)} is used by rows ${numbers}; each must be unique, so rename all but one.`,
+      });
+    }
+  }
+}
+
+/** Single-table mode: one bundle per bundle_ref, from the bundle columns its videos rows state. */
+function bundlesFromVideos(
+  videos: TypedRow<VideoInput>[],
+  settingsByRow: Map<number, Record<string, TypedValue>>,
+): TypedRow<BundleInput>[] {
+  const groups = new Map<string, TypedRow<VideoInput>[]>();
+  for (const v of videos) {
+    if (!v.input) continue;
+    const g = groups.get(v.input.bundle_ref) ?? [];
+    g.push(v);
+    groups.set(v.input.bundle_ref, g);
+  }
+  const out: TypedRow<BundleInput>[] = [];
+  for (const [ref, g] of groups) {
+    const merged: Record<string, TypedValue> = {};
+    const firstRow = new Map<string, number>();
+    let agree = true;
+    for (const v of g) {
+      const values = settingsByRow.get(v.rowNumber) ?? {};
+      for (const name of BUNDLE_SETTING_NAMES) {
+        const value = values[name];
+        if (value === undefined) continue;
+        const prev = merged[name];
+        if (prev === undefined) {
+          merged[name] = value;
+          firstRow.set(name, v.rowNumber);
+        } else if (describeValue(prev) !== describeValue(value)) {
+          agree = false;
+          v.problems.push({
+            table: "videos",
+            rowNumber: v.rowNumber,
+            column: name,
+            message: `Row ${v.rowNumber}, column ${name}: "${describeValue(value)}" disagrees with row ${firstRow.get(name)} ("${describeValue(prev)}") for bundle ${ref}; every row of a bundle must state the same ${name} (or leave it blank).`,
+          });
+        }
+      }
+    }
+    // A bad bundle cell in any of its rows makes the bundle unusable: never create it without that value.
+    const problems = g.flatMap((v) => v.problems.filter((p) => p.column && BUNDLE_SETTING_SET.has(p.column)));
+    out.push({
+      table: "videos",
+      rowNumber: g[0]!.rowNumber,
+      key: { table: "bundles", bundleRef: ref },
+      input:
+        agree && problems.length === 0
+          ? { ...settingsFrom(merged, true), bundle_ref: ref, rowNumbers: g.map((v) => v.rowNumber) }
+          : null,
+      outputs: {},
+      problems,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,400 @@
+/**
+ * CSV files as grids, both ways. Reading streams the file through papaparse (so 100,000 rows never sit in
+ * memory as one string unless a write needs the exact text); writing re-emits every untouched record
+ * byte for byte and rebuilds only the records that change.
+ */
+
+import { createReadStream, promises as fsp } from "node:fs";
+import { Readable } from "node:stream";
+import Papa from "papaparse";
+import type { SourceProblem, TableName } from "./types.ts";
+
+export type CsvDelimiter = "," | ";" | "\t" | "|";
+export const CSV_DELIMITERS: readonly CsvDelimiter[] = [",", ";", "\t", "|"];
+
+export interface CsvFormat {
+  delimiter: CsvDelimiter;
+  newline: "\n" | "\r\n";
+  /** The file starts with a UTF-8 byte order mark (Excel's "CSV UTF-8" does this); kept on write. */
+  bom: boolean;
+}
+
+export interface CsvGrid {
+  /** `grid[i]` is record i (the sheet's row i + 1); a record papaparse could not read is `[]`. */
+  grid: string[][];
+  format: CsvFormat;
+  problems: SourceProblem[];
+  /** With `keepRaw`: each record's exact text, line ending included; their concatenation is the file (minus BOM). */
+  raw?: string[];
+  /** With `keepRaw`: each record as papaparse read it (also for records left out of `grid`). */
+  records?: string[][];
+}
+
+export interface ReadCsvOptions {
+  table: TableName;
+  /** How the file is named in messages. */
+  displayName: string;
+  delimiter?: CsvDelimiter;
+  keepRaw?: boolean;
+}
+
+const HEAD_BYTES = 64 * 1024;
+const SAVE_AS =
+  'open it in your spreadsheet app and save it as "CSV UTF-8 (comma delimited)", then run again';
+
+/** Accepts the config spellings of a delimiter: `,` `;` `|` and a tab as `\t` or `tab`. */
+export function parseDelimiterOption(value: string | undefined): CsvDelimiter | undefined {
+  if (value === undefined || value === "") return undefined;
+  const v = value.toLowerCase() === "tab" || value === "\\t" ? "\t" : value;
+  if ((CSV_DELIMITERS as readonly string[]).includes(v)) return v as CsvDelimiter;
+  throw new Error(`csv delimiter must be one of , ; | tab (got ${JSON.stringify(value)})`);
+}
+
+/** Counts each candidate outside quotes in the first non-blank line; the most frequent wins (`,` on a tie at 0). */
+export function detectDelimiter(head: string): CsvDelimiter {
+  const line = head.split(/\r?\n/).find((l) => l.trim() !== "") ?? "";
+  const counts = new Map<CsvDelimiter, number>(CSV_DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch as CsvDelimiter))
+      counts.set(ch as CsvDelimiter, counts.get(ch as CsvDelimiter)! + 1);
+  }
+  let best: CsvDelimiter = ",";
+  for (const d of CSV_DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  return best;
+}
+
+function fatal(opts: ReadCsvOptions, message: string): SourceProblem {
+  return { table: opts.table, message, fatal: true };
+}
+
+interface Head {
+  format: CsvFormat;
+}
+
+async function inspectHead(path: string, opts: ReadCsvOptions): Promise<Head | SourceProblem> {
+  let buf: Buffer;
+  try {
+    const fh = await fsp.open(path, "r");
+    try {
+      const b = Buffer.alloc(HEAD_BYTES);
+      const { bytesRead } = await fh.read(b, 0, HEAD_BYTES, 0);
+      buf = b.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") {
+      return fatal(opts, `${opts.displayName} does not exist; check the ${opts.table} path in the config.`);
+    }
+    return fatal(
+      opts,
+      `${opts.displayName} cannot be read (${code ?? "error"}); check the file and its permissions.`,
+    );
+  }
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+    return fatal(
+      opts,
+      `${opts.displayName} is encoded as UTF-16, which this tool does not read; ${SAVE_AS}.`,
+    );
+  }
+  if (buf.includes(0)) {
+    return fatal(
+      opts,
+      `${opts.displayName} contains NUL bytes: it is not a UTF-8 text file (perhaps UTF-16 or a spreadsheet saved as .csv); ${SAVE_AS}.`,
+    );
+  }
+  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+  // A multi-byte character may be cut at the end of the head: decode leniently, this is only for sniffing.
+  const head = new TextDecoder("utf-8").decode(bom ? buf.subarray(3) : buf);
+  const nl = head.indexOf("\n");
+  const newline = nl > 0 && head[nl - 1] === "\r" ? "\r\n" : "\n";
+  return { format: { delimiter: opts.delimiter ?? detectDelimiter(head), newline, bom } };
+}
+
+class BadEncoding extends Error {
+  constructor(readonly line: number) {
+    super("invalid UTF-8");
+  }
+}
+
+/** The file as UTF-8 text chunks, BOM removed; throws `BadEncoding` naming the line of the first bad byte. */
+async function* utf8Chunks(path: string, bom: boolean): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  let line = 1;
+  let first = true;
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+    const bytes = chunk as Buffer;
+    let text: string;
+    try {
+      text = decoder.decode(bytes, { stream: true });
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      let newlines = 0;
+      for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) newlines++;
+      throw new BadEncoding(line + newlines);
+    }
+    if (first && text !== "") {
+      if (bom && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+    }
+    line += countNewlines(text);
+    if (text !== "") yield text;
+  }
+  let rest: string;
+  try {
+    rest = decoder.decode();
+  } catch {
+    throw new BadEncoding(line);
+  }
+  if (rest !== "") yield rest;
+}
+
+/**
+ * Where the first byte that cannot be UTF-8 is, in a chunk the strict decoder refused (for the line number
+ * in the message). Leading continuation bytes finish a character begun in the previous chunk. Checks lead
+ * and continuation bytes only; if that finds nothing, the chunk's start is blamed.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < 3 && i < bytes.length && (bytes[i]! & 0xc0) === 0x80) i++;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const len =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) {
+      if (i + k >= bytes.length) return bytes.length;
+      if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += len;
+  }
+  return 0;
+}
+
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf("\n"); i >= 0; i = s.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** Reads a CSV file into a grid (streaming), with whole-file and per-record problems. Never throws for bad input. */
+export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<CsvGrid> {
+  const head = await inspectHead(path, opts);
+  const fallbackFormat: CsvFormat = { delimiter: opts.delimiter ?? ",", newline: "\n", bom: false };
+  if (!("format" in head)) return { grid: [], format: fallbackFormat, problems: [head] };
+  const { format } = head;
+  const grid: string[][] = [];
+  const problems: SourceProblem[] = [];
+  const chunks: string[] = [];
+  const cursors: number[] = [];
+  const records: string[][] = [];
+  let badEncoding: BadEncoding | null = null;
+
+  async function* source(): AsyncGenerator<string> {
+    try {
+      for await (const text of utf8Chunks(path, format.bom)) {
+        if (opts.keepRaw) chunks.push(text);
+        yield text;
+      }
+    } catch (err) {
+      if (err instanceof BadEncoding) badEncoding = err;
+      else throw err;
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    Papa.parse<string[]>(Readable.from(source()), {
+      delimiter: format.delimiter,
+      newline: format.newline,
+      skipEmptyLines: false,
+      step(results) {
+        const rowNumber = grid.length + 1;
+        const data = results.data;
+        if (opts.keepRaw) {
+          cursors.push(results.meta.cursor);
+          records.push(data);
+        }
+        if (results.errors.length > 0) {
+          problems.push(recordProblem(opts, rowNumber, results.errors));
+          grid.push([]);
+          return;
+        }
+        grid.push(data);
+      },
+      complete: () => resolve(),
+      error: (err: Error) => reject(err),
+    });
+  });
+
+  if (badEncoding !== null) {
+    const line = (badEncoding as BadEncoding).line;
+    return {
+      grid: [],
+      format,
+      problems: [
+        fatal(
+          opts,
+          `${opts.displayName} is not UTF-8 text (line ${line} has bytes of another encoding, such as Latin-1 or Windows-1252); ${SAVE_AS}.`,
+        ),
+      ],
+    };
+  }
+  const out: CsvGrid = { grid, format, problems };
+  if (opts.keepRaw) {
+    const text = chunks.join("");
+    const raw: string[] = [];
+    let prev = 0;
+    for (const c of cursors) {
+      raw.push(text.slice(prev, c));
+      prev = c;
+    }
+    // Anything after the last cursor (papaparse drops a trailing line ending) belongs to the last record.
+    if (prev < text.length) {
+      if (raw.length === 0) raw.push(text.slice(prev));
+      else raw[raw.length - 1] += text.slice(prev);
+    }
+    out.raw = raw;
+    out.records = records;
+  }
+  return out;
+}
+
+function recordProblem(
+  opts: ReadCsvOptions,
+  rowNumber: number,
+  errors: readonly Papa.ParseError[],
+): SourceProblem {
+  const base = { table: opts.table, rowNumber, fatal: false };
+  const codes = new Set(errors.map((e) => e.code));
+  const where = `Row ${rowNumber} of ${opts.displayName}`;
+  const rest = `so everything from row ${rowNumber} to the end of the file was read as one cell and is skipped`;
+  const rule =
+    'a quoted cell must end with a quote followed by the delimiter, and a quote inside it is written twice ("")';
+  if (codes.has("InvalidQuotes")) {
+    return codes.has("MissingQuotes")
+      ? { ...base, message: `${where} has a quote (") in the wrong place, ${rest}; ${rule}.` }
+      : { ...base, message: `${where} has a quote (") in the wrong place; ${rule}. The row is skipped.` };
+  }
+  if (codes.has("MissingQuotes")) {
+    return {
+      ...base,
+      message: `${where} opens a quote (") that is never closed, ${rest}; close the quote or remove it.`,
+    };
+  }
+  const detail = errors.map((e) => e.message).join("; ");
+  return {
+    ...base,
+    message: `${where} cannot be read (${detail}); fix the row's quoting and delimiters. The row is skipped.`,
+  };
+}
+
+/** Quotes a field when a CSV reader would otherwise misread it. */
+export function quoteField(value: string, delimiter: CsvDelimiter): string {
+  const needs =
+    value.includes('"') ||
+    value.includes(delimiter) ||
+    value.includes("\n") ||
+    value.includes("\r") ||
+    value !== value.trim();
+  return needs ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+function splitTerminator(record: string): { body: string; term: string } {
+  if (record.endsWith("\r\n")) return { body: record.slice(0, -2), term: "\r\n" };
+  if (record.endsWith("\n") || record.endsWith("\r"))
+    return { body: record.slice(0, -1), term: record.slice(-1) };
+  return { body: record, term: "" };
+}
+
+/**
+ * A record's text split into its fields' exact text (quotes included), or null when the record is not
+ * plain RFC 4180 (then it is rebuilt from its values instead).
+ */
+export function splitRawRecord(body: string, delimiter: CsvDelimiter): string[] | null {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let end: number;
+    if (body[i] === '"') {
+      let j = i + 1;
+      for (;;) {
+        const k = body.indexOf('"', j);
+        if (k < 0) return null;
+        if (body[k + 1] === '"') {
+          j = k + 2;
+          continue;
+        }
+        end = k + 1;
+        break;
+      }
+      if (end < body.length && !body.startsWith(delimiter, end)) return null;
+    } else {
+      const k = body.indexOf(delimiter, i);
+      end = k < 0 ? body.length : k;
+    }
+    fields.push(body.slice(i, end));
+    if (end >= body.length) return fields;
+    i = end + delimiter.length;
+    if (i === body.length) {
+      fields.push("");
+      return fields;
+    }
+  }
+}
+
+function unquote(field: string): string {
+  return field.startsWith('"') ? field.slice(1, -1).replaceAll('""', '"') : field;
+}
+
+export interface CsvEdit {
+  rowIndex: number;
+  colIndex: number;
+  value: string;
+}
+
+/**
+ * The file's new text: records without edits are copied exactly; edited records keep the exact text of
+ * their other fields. `raw`/`records` come from `readCsvGrid(..., { keepRaw: true })`.
+ */
+export function renderCsv(
+  raw: readonly string[],
+  records: readonly string[][],
+  format: CsvFormat,
+  edits: readonly CsvEdit[],
+): string {
+  const byRow = new Map<number, CsvEdit[]>();
+  for (const e of edits) {
+    const list = byRow.get(e.rowIndex) ?? [];
+    list.push(e);
+    byRow.set(e.rowIndex, list);
+  }
+  const out: string[] = format.bom ? ["\uFEFF"] : [];
+  for (let i = 0; i < raw.length; i++) {
+    const rowEdits = byRow.get(i);
+    const record = raw[i]!;
+    if (!rowEdits) {
+      out.push(record);
+      continue;
+    }
+    const { body, term } = splitTerminator(record);
+    const values = records[i] ?? [];
+    let fields = body === "" ? [] : splitRawRecord(body, format.delimiter);
+    if (
+      fields &&
+      body !== "" &&
+      (fields.length !== values.length || fields.some((f, k) => unquote(f) !== values[k]))
+    ) {
+      fields = null;
+    }
+    const cells = fields ?? values.map((v) => quoteField(v, format.delimiter));
+    for (const e of rowEdits) {
+      while (cells.length <= e.colIndex) cells.push("");
+      cells[e.colIndex] = quoteField(e.value, format.delimiter);
+    }
+    out.push(cells.join(format.delimiter) + (term === "" && i < raw.length - 1 ? format.newline : term));
+  }
+  return out.join("");
+}

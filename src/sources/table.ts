@@ -1,0 +1,478 @@
+/**
+ * Pure table logic shared by every source: header normalization and aliases, a raw grid → `SheetRow[]`,
+ * and the reverse — planning a write-back against a freshly read grid (find or append output columns,
+ * locate rows by ref, keep only cells whose value changes).
+ *
+ * Grid conventions: `grid[i]` is the sheet's row `i + 1` (blank rows included, so row numbers match what
+ * the user sees); rows may be shorter than the header (missing cells are empty).
+ */
+
+import { type DateFormat, parseDate } from "./coerce.ts";
+import { inputColumns, knownColumns, outputColumns, requiredColumns, type TableMode } from "./columns.ts";
+import type { CellPatch, RowKey, SheetRow, SourceProblem, TableName } from "./types.ts";
+
+export interface TableOptions extends TableMode {
+  /** From the config's `columns`: a header as the user wrote it → canonical column name. */
+  aliases?: Record<string, string>;
+  /** Where the table lives, for whole-table messages (e.g. `campaign/videos.csv` or `tab "videos"`). */
+  label?: string;
+  /** Day/month order accepted besides ISO for date columns. */
+  dateFormat?: DateFormat;
+  /**
+   * What cells beyond the last header mean. `"ragged"` (CSV): the row has more fields than the header, so
+   * its cells cannot be trusted — the row is reported and left out. `"unnamed-column"` (spreadsheets,
+   * default): a column without a header; its data is reported once and ignored.
+   */
+  extraCells?: "ragged" | "unnamed-column";
+}
+
+/** `Bundle Ref`, `bundle-ref`, ` BUNDLE_REF ` → `bundle_ref`. */
+export function normalizeHeader(name: string): string {
+  return name
+    .replace(/^\uFEFF/, "")
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+}
+
+/** 0 → A, 25 → Z, 26 → AA: how spreadsheets name columns. */
+export function columnLetter(index: number): string {
+  let n = index + 1;
+  let s = "";
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    s = String.fromCharCode(65 + r) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+const isBlank = (row: readonly string[] | undefined): boolean => !row || row.every((c) => c.trim() === "");
+
+export interface HeaderLayout {
+  /** Index in the grid of the header row (the first non-blank row). */
+  headerIndex: number;
+  /** Canonical column → column index. Only known columns, and only those that are not ambiguous. */
+  columns: Map<string, number>;
+  /** Index → canonical name, for known columns. */
+  names: Map<number, string>;
+  /** One past the last column holding a non-blank cell in any row (header included): appended columns go here. */
+  width: number;
+}
+
+function describeHeader(raw: string, index: number): string {
+  return `column ${columnLetter(index)} ("${raw.trim()}")`;
+}
+
+/** Finds the header row and maps its cells to canonical names. Problems with the header are whole-table. */
+export function resolveHeader(
+  grid: readonly (readonly string[])[],
+  opts: TableOptions,
+): { layout: HeaderLayout | null; problems: SourceProblem[] } {
+  const table = opts.table;
+  const problems: SourceProblem[] = [];
+  const named = opts.label ? `The ${table} table (${opts.label})` : `The ${table} table`;
+  const headerIndex = grid.findIndex((row) => !isBlank(row));
+  if (headerIndex < 0) {
+    problems.push({
+      table,
+      message: `${named} is empty; its first row must hold the column names (${requiredColumns(table).join(", ")}).`,
+      fatal: true,
+    });
+    return { layout: null, problems };
+  }
+  const known = new Set(knownColumns(opts));
+  const aliases = new Map<string, string>();
+  for (const [from, to] of Object.entries(opts.aliases ?? {})) {
+    const target = normalizeHeader(to);
+    if (!known.has(target)) {
+      problems.push({
+        table,
+        message: `The config maps "${from}" to "${to}", which is not a column of the ${table} table${opts.label ? ` (${opts.label})` : ""}; use one of ${[...known].join(", ")}.`,
+        fatal: false,
+      });
+      continue;
+    }
+    aliases.set(normalizeHeader(from), target);
+  }
+
+  const header = grid[headerIndex] ?? [];
+  const byName = new Map<string, number[]>();
+  header.forEach((raw, i) => {
+    const norm = normalizeHeader(raw);
+    if (norm === "") return;
+    const name = aliases.get(norm) ?? norm;
+    const list = byName.get(name) ?? [];
+    list.push(i);
+    byName.set(name, list);
+  });
+
+  const columns = new Map<string, number>();
+  const names = new Map<number, string>();
+  for (const [name, indexes] of byName) {
+    const first = indexes[0]!;
+    if (indexes.length > 1) {
+      const which = indexes.map((i) => describeHeader(header[i] ?? "", i)).join(" and ");
+      if (known.has(name)) {
+        problems.push({
+          table,
+          rowNumber: headerIndex + 1,
+          column: name,
+          message: `${which} in the header row (row ${headerIndex + 1}) are both the ${name} column; rename or delete all but one.`,
+          fatal: true,
+        });
+        continue;
+      }
+      problems.push({
+        table,
+        rowNumber: headerIndex + 1,
+        column: columnLetter(indexes[1]!),
+        message: `${which} in the header row (row ${headerIndex + 1}) have the same name; the tool ignores them, but rename one to tell them apart.`,
+        fatal: false,
+      });
+      continue;
+    }
+    if (known.has(name)) {
+      columns.set(name, first);
+      names.set(first, name);
+    }
+  }
+
+  const duplicated = new Set(problems.filter((p) => p.fatal).map((p) => p.column));
+  // A header read as one cell holding separators usually means the wrong delimiter.
+  const glued = header.find((h) => /[,;\t|]/.test(h) && h.trim().length > 0);
+  const hint = glued
+    ? ` (the header cell "${glued.trim().slice(0, 60)}" holds separators: check the file's delimiter)`
+    : "";
+  for (const req of requiredColumns(table)) {
+    if (columns.has(req) || duplicated.has(req)) continue;
+    problems.push({
+      table,
+      rowNumber: headerIndex + 1,
+      column: req,
+      message: `${named} has no ${req} column; add a column named ${req} to the header row (row ${headerIndex + 1})${hint}.`,
+      fatal: true,
+    });
+  }
+
+  // Trailing empty cells (`a,b,,` from some exports) do not count: new columns go after the last used one.
+  let width = 0;
+  for (const row of grid) {
+    for (let c = row.length - 1; c >= width; c--) {
+      if ((row[c] ?? "").trim() !== "") {
+        width = c + 1;
+        break;
+      }
+    }
+  }
+  return { layout: { headerIndex, columns, names, width }, problems };
+}
+
+function dateColumns(opts: TableOptions): Set<string> {
+  return new Set(
+    inputColumns(opts)
+      .filter((c) => c.type.kind === "date")
+      .map((c) => c.name),
+  );
+}
+
+/** A raw grid → rows of known columns (trimmed; valid dates as `YYYY-MM-DD`) and the problems found. */
+export function gridToRows(
+  grid: readonly (readonly string[])[],
+  opts: TableOptions,
+): { rows: SheetRow[]; problems: SourceProblem[]; layout: HeaderLayout | null } {
+  const { layout, problems } = resolveHeader(grid, opts);
+  const rows: SheetRow[] = [];
+  if (!layout || problems.some((p) => p.fatal)) return { rows, problems, layout };
+
+  const table = opts.table;
+  const header = grid[layout.headerIndex] ?? [];
+  const dates = dateColumns(opts);
+  const fields = [...layout.columns].map(([name, index]) => ({ name, index, isDate: dates.has(name) }));
+  const named = header.map((h) => normalizeHeader(h) !== "");
+  const unnamedWithData = new Map<number, number>();
+
+  for (let i = layout.headerIndex + 1; i < grid.length; i++) {
+    const raw = grid[i] ?? [];
+    if (isBlank(raw)) continue;
+    const rowNumber = i + 1;
+    if (opts.extraCells === "ragged" && raw.length > header.length) {
+      const extra = raw.slice(header.length).some((c) => c.trim() !== "");
+      if (extra) {
+        problems.push({
+          table,
+          rowNumber,
+          message: `Row ${rowNumber} has ${raw.length} cells but the header has ${header.length} columns, so its values cannot be matched to columns; put quotes around values that contain the delimiter, or remove the extra cells. The row is skipped.`,
+          fatal: false,
+        });
+        continue;
+      }
+    }
+    for (let c = 0; c < raw.length; c++) {
+      if (named[c] === true || unnamedWithData.has(c) || (raw[c] ?? "").trim() === "") continue;
+      unnamedWithData.set(c, rowNumber);
+    }
+    const cells: Record<string, string> = {};
+    for (const f of fields) {
+      const value = (raw[f.index] ?? "").trim();
+      if (f.isDate && value !== "") {
+        const parsed = parseDate(value, opts.dateFormat);
+        cells[f.name] = parsed.ok && parsed.value !== undefined ? parsed.value : value;
+      } else {
+        cells[f.name] = value;
+      }
+    }
+    rows.push({ table, rowNumber, cells });
+  }
+
+  for (const [c, firstRow] of unnamedWithData) {
+    problems.push({
+      table,
+      rowNumber: firstRow,
+      column: columnLetter(c),
+      message: `Column ${columnLetter(c)} has no header but holds data (first in row ${firstRow}); give it a name in row ${layout.headerIndex + 1} or clear it. Its values are ignored.`,
+      fatal: false,
+    });
+  }
+  return { rows, problems, layout };
+}
+
+/** The key a patch for this row should carry: by ref when the row has its refs, else by row number. */
+export function rowKeyOf(row: SheetRow): RowKey {
+  const bundleRef = row.cells["bundle_ref"] ?? "";
+  if (row.table === "bundles") {
+    return bundleRef !== ""
+      ? { table: "bundles", bundleRef }
+      : { table: "bundles", rowNumber: row.rowNumber };
+  }
+  const videoRef = row.cells["video_ref"] ?? "";
+  return bundleRef !== "" && videoRef !== ""
+    ? { table: "videos", bundleRef, videoRef }
+    : { table: "videos", rowNumber: row.rowNumber };
+}
+
+export function describeKey(key: RowKey): string {
+  if ("rowNumber" in key) return `${key.table} row ${key.rowNumber}`;
+  if (key.table === "bundles") return `bundle ${key.bundleRef}`;
+  return `video ${key.bundleRef}/${key.videoRef}`;
+}
+
+const refKey = (bundleRef: string, videoRef?: string): string =>
+  videoRef === undefined ? bundleRef : `${bundleRef}\u0000${videoRef}`;
+
+/**
+ * Grid indexes of the rows a key designates in a fresh grid. By ref (every row with that ref: a duplicate
+ * ref patches all of them), or — for a row that had no ref — the same row number, only while that row is
+ * still non-blank and still without a ref.
+ */
+export function locateRows(
+  grid: readonly (readonly string[])[],
+  layout: HeaderLayout,
+  key: RowKey,
+): number[] {
+  return new RowLocator(grid, layout, key.table).find(key);
+}
+
+/** Indexes a fresh grid by ref once, so locating many keys stays linear. */
+export class RowLocator {
+  private readonly byRef = new Map<string, number[]>();
+  private readonly bundleCol: number | undefined;
+  private readonly videoCol: number | undefined;
+
+  constructor(
+    private readonly grid: readonly (readonly string[])[],
+    private readonly layout: HeaderLayout,
+    private readonly table: TableName,
+  ) {
+    this.bundleCol = layout.columns.get("bundle_ref");
+    this.videoCol = table === "videos" ? layout.columns.get("video_ref") : undefined;
+    for (let i = layout.headerIndex + 1; i < grid.length; i++) {
+      const k = this.keyAt(i);
+      if (k === null) continue;
+      const list = this.byRef.get(k) ?? [];
+      list.push(i);
+      this.byRef.set(k, list);
+    }
+  }
+
+  private cell(i: number, col: number | undefined): string {
+    return col === undefined ? "" : (this.grid[i]?.[col] ?? "").trim();
+  }
+
+  private keyAt(i: number): string | null {
+    const b = this.cell(i, this.bundleCol);
+    if (this.table === "bundles") return b === "" ? null : refKey(b);
+    const v = this.cell(i, this.videoCol);
+    return b === "" || v === "" ? null : refKey(b, v);
+  }
+
+  find(key: RowKey): number[] {
+    if (key.table !== this.table) return [];
+    if ("rowNumber" in key) {
+      const i = key.rowNumber - 1;
+      if (i <= this.layout.headerIndex || i >= this.grid.length || isBlank(this.grid[i])) return [];
+      const hasRef =
+        this.table === "bundles" ? this.cell(i, this.bundleCol) !== "" : this.cell(i, this.videoCol) !== "";
+      return hasRef ? [] : [i];
+    }
+    const k = key.table === "bundles" ? refKey(key.bundleRef) : refKey(key.bundleRef, key.videoRef);
+    return this.byRef.get(k) ?? [];
+  }
+}
+
+/** A patch value as cell text (before any source-specific escaping). */
+export function renderValue(value: string | number | null): string {
+  if (value === null) return "";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
+  return value;
+}
+
+export interface CellWrite {
+  /** Grid indexes. */
+  rowIndex: number;
+  colIndex: number;
+  /** The sheet's row number (rowIndex + 1) and canonical column, for messages. */
+  rowNumber: number;
+  column: string;
+  /** What the cell held, and what it will hold (already encoded). */
+  old: string;
+  value: string;
+}
+
+export interface WritePlan {
+  /** Output columns to create, in canonical order, with the index each gets. */
+  appended: { column: string; colIndex: number }[];
+  /** Only cells whose value changes. */
+  cells: CellWrite[];
+  rowsNotFound: RowKey[];
+  /** The header row's grid index (where appended column names go). */
+  headerIndex: number;
+}
+
+export interface PlanWriteOptions extends TableOptions {
+  /**
+   * Turns a patch value into what is stored in the cell (CSV: formula escaping). `renderValue` by default.
+   * Encoding a value must give what the cell holds after it was written, so an unchanged value compares equal.
+   */
+  encode?: (value: string | number | null, column: string) => string;
+}
+
+export class WritePlanError extends Error {
+  constructor(
+    message: string,
+    readonly problems: SourceProblem[],
+  ) {
+    super(message);
+    this.name = "WritePlanError";
+  }
+}
+
+/**
+ * Plans a write-back of `patches` (those for `opts.table`; others are ignored) against a grid read right
+ * before writing. Throws `WritePlanError` when the fresh header cannot be used (a required column was
+ * deleted or duplicated meanwhile), and a plain Error when a patch names a column that is not an output
+ * column (an engine bug: input columns are the user's).
+ */
+export function planWrite(
+  grid: readonly (readonly string[])[],
+  patches: readonly CellPatch[],
+  opts: PlanWriteOptions,
+): WritePlan {
+  const mine = patches.filter((p) => p.key.table === opts.table);
+  const empty: WritePlan = { appended: [], cells: [], rowsNotFound: [], headerIndex: 0 };
+  if (mine.length === 0) return empty;
+  const outputs = outputColumns(opts);
+  for (const p of mine) {
+    for (const column of Object.keys(p.values)) {
+      if (!outputs.includes(column)) {
+        throw new Error(`write-back: "${column}" is not an output column of the ${opts.table} table`);
+      }
+    }
+  }
+  const { layout, problems } = resolveHeader(grid, opts);
+  const fatal = problems.filter((p) => p.fatal);
+  if (!layout || fatal.length > 0) {
+    throw new WritePlanError(
+      `The ${opts.table} table changed so that it cannot be written back: ${fatal.map((p) => p.message).join(" ")}`,
+      fatal,
+    );
+  }
+
+  const encode = opts.encode ?? renderValue;
+  const locator = new RowLocator(grid, layout, opts.table);
+  const colOf = new Map(layout.columns);
+  const appended: { column: string; colIndex: number }[] = [];
+  // Later patches for the same cell win; collect first, then compare with the grid.
+  const pending = new Map<string, CellWrite>();
+  const rowsNotFound: RowKey[] = [];
+  const wanted = new Map<number, { rowIndex: number; column: string; value: string }[]>();
+
+  for (const patch of mine) {
+    const rowIndexes = locator.find(patch.key);
+    if (rowIndexes.length === 0) {
+      rowsNotFound.push(patch.key);
+      continue;
+    }
+    for (const rowIndex of rowIndexes) {
+      for (const [column, v] of Object.entries(patch.values)) {
+        const list = wanted.get(rowIndex) ?? [];
+        list.push({ rowIndex, column, value: encode(v, column) });
+        wanted.set(rowIndex, list);
+      }
+    }
+  }
+
+  // Columns to append: only those that will receive a non-empty value.
+  const needed = new Set<string>();
+  for (const list of wanted.values()) {
+    for (const w of list) if (!colOf.has(w.column) && w.value !== "") needed.add(w.column);
+  }
+  let next = layout.width;
+  for (const column of outputs) {
+    if (!needed.has(column)) continue;
+    colOf.set(column, next);
+    appended.push({ column, colIndex: next });
+    next++;
+  }
+
+  for (const list of wanted.values()) {
+    for (const w of list) {
+      const colIndex = colOf.get(w.column);
+      if (colIndex === undefined) continue; // a missing column that would only be cleared
+      const old = grid[w.rowIndex]?.[colIndex] ?? "";
+      const id = `${w.rowIndex}:${colIndex}`;
+      pending.set(id, {
+        rowIndex: w.rowIndex,
+        colIndex,
+        rowNumber: w.rowIndex + 1,
+        column: w.column,
+        old,
+        value: w.value,
+      });
+    }
+  }
+  // Surrounding spaces are not a difference: rows are read trimmed.
+  const cells = [...pending.values()].filter((c) => c.old.trim() !== c.value.trim());
+  cells.sort((a, b) => a.rowIndex - b.rowIndex || a.colIndex - b.colIndex);
+  return { appended, cells, rowsNotFound, headerIndex: layout.headerIndex };
+}
+
+/** The grid after a plan is applied (a new grid; the input is not modified). */
+export function applyWritePlan(grid: readonly (readonly string[])[], plan: WritePlan): string[][] {
+  const out = grid.map((row) => [...row]);
+  const header = out[plan.headerIndex];
+  if (header) {
+    for (const a of plan.appended) {
+      while (header.length < a.colIndex) header.push("");
+      header[a.colIndex] = a.column;
+    }
+  }
+  for (const c of plan.cells) {
+    const row = out[c.rowIndex];
+    if (!row) continue;
+    while (row.length <= c.colIndex) row.push("");
+    row[c.colIndex] = c.value;
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+import { describe, expect, it } from "vitest";
+import type { RateLimitSnapshot } from "../../src/api/errors.ts";
+import { RateGate } from "../../src/api/rate-gate.ts";
+import { FakeClock, flush } from "./client-support.ts";
+
+/** Acquires `n` tokens without waiting for them; returns how many were granted so far via `granted()`. */
+function requestMany(gate: RateGate, n: number) {
+  const times: number[] = [];
+  const all = Array.from({ length: n }, () => gate.acquire().then((t) => times.push(t)));
+  return { times, all };
+}
+
+/**
+ * A model of TokPortal's bucket (API-NOTES §6), on the fake clock: continuous refill, `remaining` rounded
+ * down, `reset` the unix second (rounded up) when the bucket is full again.
+ */
+class ServerBucket {
+  tokens: number;
+  at: number;
+  refused = 0;
+  served = 0;
+  constructor(
+    private readonly clock: FakeClock,
+    readonly capacity: number,
+    readonly perSecond: number,
+  ) {
+    this.tokens = capacity;
+    this.at = clock.now();
+  }
+  take(): { ok: boolean; snapshot: RateLimitSnapshot; retryAfter: number } {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.at) / 1000) * this.perSecond);
+    this.at = now;
+    const ok = this.tokens >= 1;
+    if (ok) {
+      this.tokens -= 1;
+      this.served++;
+    } else this.refused++;
+    const toFull = (this.capacity - this.tokens) / this.perSecond;
+    return {
+      ok,
+      snapshot: {
+        limit: this.capacity,
+        remaining: Math.floor(this.tokens),
+        reset: Math.ceil(now / 1000 + toFull),
+      },
+      retryAfter: ok ? 0 : Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond)),
+    };
+  }
+}
+
+/** Runs `n` requests through `gate` at `concurrency`, each taking `latencyMs` each way, until all succeed. */
+async function simulate(opts: {
+  clock: FakeClock;
+  gate: RateGate;
+  server: ServerBucket;
+  n: number;
+  concurrency: number;
+  latencyMs: number;
+}): Promise<number> {
+  const { clock, gate, server } = opts;
+  const start = clock.now();
+  const wait = (ms: number) => new Promise<void>((r) => clock.setTimer(r, ms));
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < opts.n) {
+      next++;
+      for (;;) {
+        const grantedAt = await gate.acquire();
+        await wait(opts.latencyMs);
+        const answer = server.take();
+        await wait(opts.latencyMs);
+        gate.release(grantedAt, answer.snapshot, answer.ok ? null : answer.retryAfter);
+        if (answer.ok) break;
+      }
+      done++;
+    }
+  };
+  const workers = Array.from({ length: opts.concurrency }, worker);
+  while (done < opts.n) await clock.advance(1000);
+  await Promise.all(workers);
+  return clock.now() - start;
+}
+
+describe("RateGate", () => {
+  it("hands out the documented bucket at once, then one token per refill interval", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock });
+    const { times } = requestMany(gate, 122);
+    await flush();
+    expect(times).toHaveLength(120);
+    await clock.advance(499);
+    expect(times).toHaveLength(120);
+    await clock.advance(1);
+    expect(times).toHaveLength(121);
+    await clock.advance(500);
+    expect(times).toHaveLength(122);
+    expect(times[121]! - times[0]!).toBe(1000);
+  });
+
+  it("believes the server when it has fewer tokens than we think", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock });
+    const first = await gate.acquire();
+    // Another process spent most of the bucket: only 3 tokens left, full again in 59 s.
+    gate.release(first, { limit: 120, remaining: 3, reset: Math.ceil(clock.now() / 1000) + 59 });
+    const { times } = requestMany(gate, 5);
+    await flush();
+    expect(times).toHaveLength(3);
+    expect(gate.state().tokens).toBe(0);
+  });
+
+  it("counts requests still in flight as spent when it corrects from a response", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock, capacity: 10 });
+    const granted = await Promise.all(Array.from({ length: 5 }, () => gate.acquire()));
+    expect(gate.state().tokens).toBe(5);
+    // The first answer says 7 left after it; four others are still out and may not be counted yet.
+    gate.release(granted[0]!, { limit: 10, remaining: 7, reset: null });
+    expect(gate.state().tokens).toBe(3);
+    expect(gate.state().inFlight).toBe(4);
+  });
+
+  it("adopts the server's count when nothing else is in flight, upward too", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock, capacity: 120 });
+    const granted = await Promise.all(Array.from({ length: 100 }, () => gate.acquire()));
+    for (const g of granted.slice(0, 99)) gate.release(g, null);
+    gate.release(granted[99]!, { limit: 120, remaining: 60, reset: null });
+    expect(gate.state().tokens).toBe(60);
+  });
+
+  it("learns a faster refill from X-RateLimit-Reset, never over-estimating it", async () => {
+    const clock = new FakeClock(1_800_000_000_800);
+    const gate = new RateGate({ clock });
+    expect(gate.state().refillPerSecond).toBe(2);
+    const t = await gate.acquire();
+    // A bucket refilling 100/s, empty: full in 1.2 s, i.e. at unix second ceil(…0.8 + 1.2) = …2.
+    gate.release(t, { limit: 120, remaining: 0, reset: 1_800_000_002 });
+    const learned = gate.state().refillPerSecond;
+    expect(learned).toBeGreaterThan(95);
+    expect(learned).toBeLessThanOrEqual(100);
+    const { times } = requestMany(gate, 1);
+    await clock.advance(10);
+    expect(times).toHaveLength(0);
+    await clock.advance(1);
+    expect(times).toHaveLength(1);
+  });
+
+  it("pauses every caller for Retry-After after a 429, then resumes", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock, capacity: 120 });
+    const t = await gate.acquire();
+    gate.release(t, { limit: 120, remaining: 0, reset: Math.ceil(clock.now() / 1000) + 60 }, 3);
+    const { times } = requestMany(gate, 2);
+    await clock.advance(2999);
+    expect(times).toHaveLength(0);
+    await clock.advance(1);
+    // 3 s at the learned rate (≈2/s) refill about 6 tokens, so both go once the pause ends.
+    expect(times).toHaveLength(2);
+    expect(times[0]).toBe(t + 3000);
+  });
+
+  it("drops a waiter whose signal aborts, without granting it a token", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock, capacity: 1 });
+    await gate.acquire();
+    const controller = new AbortController();
+    const waiting = gate.acquire(controller.signal);
+    controller.abort(new Error("stop"));
+    await expect(waiting).rejects.toThrow("stop");
+    expect(gate.state().waiting).toBe(0);
+    expect(gate.state().inFlight).toBe(1);
+  });
+
+  it.each([
+    { perSecond: 20, n: 600, concurrency: 16, latencyMs: 5 },
+    { perSecond: 2, n: 200, concurrency: 16, latencyMs: 40 },
+    { perSecond: 100, n: 500, concurrency: 16, latencyMs: 2 },
+  ])(
+    "meets a $perSecond/s server bucket without a 429, close to its limit ($n calls at $concurrency)",
+    async (c) => {
+      const clock = new FakeClock(1_800_000_000_123);
+      const gate = new RateGate({ clock });
+      const server = new ServerBucket(clock, 120, c.perSecond);
+      const elapsed = await simulate({ clock, gate, server, ...c });
+      expect(server.refused).toBe(0);
+      expect(server.served).toBe(c.n);
+      const lowerBound = ((c.n - 120) / c.perSecond) * 1000;
+      expect(elapsed).toBeGreaterThanOrEqual(lowerBound);
+      // The simulation advances in whole seconds, so allow one second on top of the 10% target.
+      expect(elapsed).toBeLessThanOrEqual(lowerBound * 1.1 + 1000);
+    },
+  );
+
+  it("recovers from a bucket it did not know was shared, with a bounded number of 429s", async () => {
+    const clock = new FakeClock(1_800_000_000_000);
+    const gate = new RateGate({ clock });
+    const server = new ServerBucket(clock, 120, 20);
+    server.tokens = 5; // someone else used the key just before us
+    const elapsed = await simulate({ clock, gate, server, n: 300, concurrency: 8, latencyMs: 5 });
+    expect(server.served).toBe(300);
+    // The first wave goes out believing in 120 tokens; after that the headers steer it.
+    expect(server.refused).toBeLessThanOrEqual(8);
+    expect(elapsed).toBeLessThanOrEqual(((300 - 5) / 20) * 1000 * 1.1 + 2000);
+  });
+});

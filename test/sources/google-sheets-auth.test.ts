@@ -1,0 +1,199 @@
+/**
+ * Credentials for the Sheets source: every missing or unusable credential is one line that names the file
+ * or variable and the fix; access tokens and API keys reach the fake server and never appear in errors.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
+import { resolveSheetsAuth, SheetsAuthError } from "../../src/sources/sheets-auth.ts";
+import { SheetsCalls, SheetsSourceError } from "../../src/sources/sheets-calls.ts";
+import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
+import { ManualClock } from "../support/fake-sheets/clock.ts";
+import { type FakeSheets, startFakeSheets } from "../support/fake-sheets/server.ts";
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "sheets-auth-"));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, content: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+async function authError(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SheetsAuthError);
+  const message = (err as Error).message;
+  expect(message).not.toContain("\n");
+  return message;
+}
+
+describe("resolveSheetsAuth", () => {
+  it("without any credential, names the variables and the sharing step", async () => {
+    const message = await authError(resolveSheetsAuth({ env: {} }));
+    expect(message).toBe(
+      "No Google credentials: set GOOGLE_APPLICATION_CREDENTIALS (or credentials: in the config) to a service-account JSON key file and share the spreadsheet with the service account's client_email as an Editor (or set GOOGLE_OAUTH_ACCESS_TOKEN).",
+    );
+  });
+
+  it("names a missing file and where its path came from", async () => {
+    const missing = join(dir, "nope.json");
+    expect(await authError(resolveSheetsAuth({ env: { GOOGLE_APPLICATION_CREDENTIALS: missing } }))).toBe(
+      `Google credentials file ${missing} (from GOOGLE_APPLICATION_CREDENTIALS) does not exist: point GOOGLE_APPLICATION_CREDENTIALS at a service-account JSON key file and share the spreadsheet with the service account's client_email as an Editor.`,
+    );
+    const fromConfig = await authError(resolveSheetsAuth({ credentials: missing, env: {} }));
+    expect(fromConfig).toContain(`${missing} (from credentials: in the config) does not exist`);
+  });
+
+  it("rejects a file that is not JSON, or not a service-account key", async () => {
+    const broken = await file("broken.json", "{ not json");
+    expect(await authError(resolveSheetsAuth({ credentials: broken, env: {} }))).toContain(
+      `Google credentials file ${broken} (from credentials: in the config) is not valid JSON`,
+    );
+    const user = await file("user.json", JSON.stringify({ type: "authorized_user", client_id: "x" }));
+    expect(await authError(resolveSheetsAuth({ credentials: user, env: {} }))).toContain(
+      'is of type "authorized_user", not a service-account key: it needs "type": "service_account"',
+    );
+  });
+
+  it("builds a GoogleAuth client from a service-account key and keeps its e-mail for messages", async () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const key = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const sa = await file(
+      "sa.json",
+      JSON.stringify({
+        type: "service_account",
+        project_id: "demo",
+        client_email: "sync@demo.iam.gserviceaccount.com",
+        private_key: key,
+      }),
+    );
+    const resolved = await resolveSheetsAuth({ env: { GOOGLE_APPLICATION_CREDENTIALS: sa } });
+    expect(resolved.principal).toBe("sync@demo.iam.gserviceaccount.com");
+    expect(resolved.origin).toBe("service account sync@demo.iam.gserviceaccount.com");
+    expect(typeof resolved.auth).toBe("object");
+    // An access token in the environment wins over the key file.
+    const token = await resolveSheetsAuth({
+      env: { GOOGLE_APPLICATION_CREDENTIALS: sa, GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.env" },
+    });
+    expect(token.origin).toBe("access token from GOOGLE_OAUTH_ACCESS_TOKEN");
+  });
+
+  it("asks to share the sheet with the service account by name on a 403", () => {
+    const calls = new SheetsCalls({
+      limiter: new SheetsRateLimiter(),
+      spreadsheetId: "abc",
+      principal: "sync@demo.iam.gserviceaccount.com",
+    });
+    const err = calls.explain(
+      {
+        status: 403,
+        code: "PERMISSION_DENIED",
+        message: "The caller does not have permission",
+        reason: null,
+      },
+      "read",
+    );
+    expect(err.message).toBe(
+      "Google Sheets read for spreadsheet abc failed (403 PERMISSION_DENIED: The caller does not have permission); share the spreadsheet with the service account sync@demo.iam.gserviceaccount.com as an Editor.",
+    );
+  });
+});
+
+describe("the source with credentials against the fake server", () => {
+  let fake: FakeSheets;
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    fake = await startFakeSheets({ now: () => clock.now(), tokens: ["ya29.good"], apiKeys: ["good-key"] });
+    fake.createSpreadsheet({
+      id: "shared",
+      tabs: [
+        {
+          title: "videos",
+          rows: [
+            ["video_ref", "bundle_ref"],
+            ["v1", "b1"],
+          ],
+        },
+      ],
+      sharedWith: ["ya29.good", "good-key"],
+    });
+    fake.createSpreadsheet({ id: "private", tabs: [{ title: "videos" }], sharedWith: ["someone-else"] });
+  });
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  const make = (spreadsheetId: string, auth: ConstructorParameters<typeof GoogleSheetsSource>[0]["auth"]) =>
+    new GoogleSheetsSource({
+      spreadsheetId,
+      videosTab: "videos",
+      rootUrl: fake.rootUrl,
+      limiter: new SheetsRateLimiter({ clock }),
+      clock,
+      ...(auth ? { auth } : {}),
+    });
+
+  it("sends an access token from the environment as a bearer token, and never shows it", async () => {
+    const src = make("shared", { env: { GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.good" } });
+    const tables = await src.read();
+    expect(JSON.stringify(src)).not.toContain("ya29.good");
+    expect(inspect(src, { depth: 10 })).toBe("GoogleSheetsSource(Google Sheet shared (tab videos))");
+    expect(tables.videos).toHaveLength(1);
+    expect(fake.log.map((e) => [e.op, e.auth, e.status])).toEqual([["values.batchGet", "bearer", 200]]);
+  });
+
+  it("turns a rejected token, key or a sheet not shared into one line without the secret", async () => {
+    const cases: [string, ConstructorParameters<typeof GoogleSheetsSource>[0]["auth"], RegExp][] = [
+      ["shared", { accessToken: "ya29.expired" }, /\(401 UNAUTHENTICATED: .*\); check the credentials/],
+      [
+        "shared",
+        { apiKey: "bad-key" },
+        /\(400 INVALID_ARGUMENT: API key not valid.*\); check the credentials/,
+      ],
+      [
+        "private",
+        { apiKey: "good-key" },
+        /\(403 PERMISSION_DENIED: The caller does not have permission\); share the spreadsheet with the account whose credentials are used/,
+      ],
+    ];
+    for (const [id, auth, pattern] of cases) {
+      const err = await make(id, auth)
+        .read()
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(SheetsSourceError);
+      const text = `${(err as Error).message} ${JSON.stringify(err)}`;
+      expect((err as Error).message).toMatch(pattern);
+      expect((err as Error).message).not.toContain("\n");
+      for (const secret of ["ya29.expired", "bad-key", "good-key"]) expect(text).not.toContain(secret);
+    }
+    // Not retried: one request each.
+    expect(fake.log).toHaveLength(3);
+  });
+
+  it("fails before any request when the credentials file is missing", async () => {
+    const err = await authError(make("shared", { credentials: join(dir, "missing.json"), env: {} }).read());
+    expect(err).toContain("missing.json (from credentials: in the config) does not exist");
+    expect(fake.log).toEqual([]);
+  });
+});
