@@ -8,10 +8,9 @@
  * allows: the first 120 calls at once, the rest at the refill rate, `(N − 120) / refill` seconds. Target:
  * wall time ≤ 1.10 × the floor, and no 429 received. Writes the `api-throughput` section of BENCHMARKS.md.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import { TokPortalClient } from "../src/api/client.ts";
 import { startEmulator } from "../src/emulator/index.ts";
+import { machineLines, report } from "./report.ts";
 
 const N = Number(process.argv[2] ?? 600);
 const REFILL = Number(process.argv[3] ?? 20);
@@ -49,8 +48,7 @@ const learned = client.gate.state().refillPerSecond;
 await client.close();
 await emu.stop();
 
-const machine = `${cpus().length} cores (${(cpus()[0]?.model ?? "unknown").trim()}), Node ${process.version}`;
-const section = [
+report("api-throughput", [
   "## API client throughput",
   "",
   `\`npx tsx bench/api-throughput.ts ${N} ${REFILL} ${CONCURRENCY}\`: ${N} calls (credits balance, /me, a one-item`,
@@ -59,29 +57,9 @@ const section = [
   "documented bucket (120, 2/s) and learns the refill from the `X-RateLimit-*` headers. Floor = the bucket's",
   `own limit, (N − ${CAPACITY}) / refill. Target: ratio ≤ 1.10, 429s = 0.`,
   "",
-  `Machine: ${machine}.`,
-  `Run at ${new Date().toISOString()}.`,
+  ...machineLines(),
   "",
   "| calls | wall s | floor s | ratio | 429s received | 429s in emulator log | refill learned /s | retries |",
   "|---:|---:|---:|---:|---:|---:|---:|---:|",
   `| ${N} | ${seconds.toFixed(2)} | ${floor.toFixed(2)} | ${ratio.toFixed(3)} | ${stats.rateLimited} | ${refused} | ${learned.toFixed(2)} | ${stats.retries} |`,
-].join("\n");
-
-writeSection("api-throughput", section);
-console.log(section);
-
-/** Replaces this benchmark's section of BENCHMARKS.md between its markers, leaving the rest untouched. */
-function writeSection(name: string, body: string): void {
-  const path = new URL("../BENCHMARKS.md", import.meta.url);
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const block = `${start}\n${body}\n${end}`;
-  const current = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  const next =
-    from >= 0 && to > from
-      ? `${current.slice(0, from)}${block}${current.slice(to + end.length)}`
-      : `${current.replace(/\n*$/, "\n\n")}${block}\n`;
-  writeFileSync(path, next);
-}
+]);

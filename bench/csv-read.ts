@@ -7,13 +7,14 @@
  */
 
 import { once } from "node:events";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { coerceCampaign } from "../src/sources/coerce.ts";
 import { CsvSource } from "../src/sources/csv.ts";
 import type { CellPatch } from "../src/sources/types.ts";
+import { machineLines, report } from "./report.ts";
 
 const rows = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(path.join(tmpdir(), "bench-csv-"));
@@ -55,26 +56,6 @@ async function generate(): Promise<void> {
   await once(out, "finish");
 }
 
-function writeSection(body: string): void {
-  const target = path.resolve("BENCHMARKS.md");
-  const start = "<!-- bench:csv-read:start -->";
-  const end = "<!-- bench:csv-read:end -->";
-  let text = "# Benchmarks\n";
-  try {
-    text = readFileSync(target, "utf8");
-  } catch {
-    // First benchmark to write the file.
-  }
-  const section = `${start}\n${body.trimEnd()}\n${end}`;
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  text =
-    a >= 0 && b > a
-      ? text.slice(0, a) + section + text.slice(b + end.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(target, text);
-}
-
 try {
   await generate();
   const sizeMb = statSync(file).size / 1024 / 1024;
@@ -100,10 +81,10 @@ try {
     });
   }
   const t3 = performance.now();
-  const report = await source.write(patches);
+  const written = await source.write(patches);
   const t4 = performance.now();
   const rssEnd = peakRssMb();
-  if (report.cellsWritten !== patches.length * 2) throw new Error(`wrote ${report.cellsWritten} cells`);
+  if (written.cellsWritten !== patches.length * 2) throw new Error(`wrote ${written.cellsWritten} cells`);
 
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   const body = `## CSV source: read, coerce, write-back
@@ -113,8 +94,7 @@ every 5th description quoted with commas and quotes, every 11th row with a quote
 through \`CsvSource.read()\` (papaparse streaming) and \`coerceCampaign\`, then one \`write()\` of
 ${patches.length.toLocaleString("en-US")} patches (2 cells each, two new output columns): lock, re-read, locate by ref, atomic rewrite.
 
-Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.version}.
-Run at ${new Date().toISOString()}.
+${machineLines().join("\n")}
 
 | step | result |
 |---|---:|
@@ -126,8 +106,7 @@ Run at ${new Date().toISOString()}.
 | peak RSS after read + coerce | ${rssAfterRead.toFixed(0)} MB |
 | peak RSS after write-back | ${rssEnd.toFixed(0)} MB |
 `;
-  writeSection(body);
-  process.stdout.write(`${body}\n`);
+  report("csv-read", [body]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

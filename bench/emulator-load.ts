@@ -8,13 +8,11 @@
  * Writes the `emulator-load` section of BENCHMARKS.md.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { machineLines, report } from "./report.ts";
 
 const SECTION = "emulator-load";
-const BENCHMARKS = fileURLToPath(new URL("../BENCHMARKS.md", import.meta.url));
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -88,8 +86,7 @@ async function main(): Promise<void> {
       p99: pct(99),
       max: latencies[latencies.length - 1] ?? 0,
     };
-    console.log(JSON.stringify(result));
-    writeSection(result);
+    reportResult(result);
   } finally {
     server.kill("SIGTERM");
   }
@@ -107,7 +104,7 @@ function firstLine(stream: NodeJS.ReadableStream): Promise<{ url: string; apiKey
   });
 }
 
-function writeSection(r: {
+function reportResult(r: {
   requests: number;
   concurrency: number;
   failures: number;
@@ -117,30 +114,17 @@ function writeSection(r: {
   p99: number;
   max: number;
 }): void {
-  const start = `<!-- bench:${SECTION}:start -->`;
-  const end = `<!-- bench:${SECTION}:end -->`;
-  const body = [
-    start,
+  report(SECTION, [
     "## Emulator load",
     "",
-    "`npx tsx bench/emulator-load.ts` (defaults: 20,000 requests, concurrency 64). Authenticated",
+    `\`npx tsx bench/emulator-load.ts --requests ${r.requests} --concurrency ${r.concurrency}\` (the defaults). Authenticated`,
     "`GET /api/ext/credits/balance` through an undici Pool against the emulator in a child process, token",
     "bucket raised out of the way; 1,000 warm-up requests are not counted.",
     "",
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown CPU"}), Node ${process.version}.`,
-    `Run at ${new Date().toISOString()}.`,
+    ...machineLines(),
     "",
     "| requests | concurrency | non-200 | seconds | req/s | p50 ms | p99 ms | max ms |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|",
     `| ${r.requests} | ${r.concurrency} | ${r.failures} | ${r.seconds.toFixed(2)} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} |`,
-    end,
-  ].join("\n");
-  const current = existsSync(BENCHMARKS) ? readFileSync(BENCHMARKS, "utf8") : "# Benchmarks\n";
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  const next =
-    from >= 0 && to > from
-      ? `${current.slice(0, from)}${body}${current.slice(to + end.length)}`
-      : `${current.replace(/\n*$/, "\n\n")}${body}\n`;
-  writeFileSync(BENCHMARKS, next);
+  ]);
 }

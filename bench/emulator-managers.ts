@@ -6,13 +6,12 @@
  *
  * Writes the `emulator-managers` section of BENCHMARKS.md.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
 import type { EmulatorClock, EmulatorRules, EventSink } from "../src/emulator/context.ts";
 import type { Bundle, EmulatorState } from "../src/emulator/model.ts";
 import { newAccount, newSlot } from "../src/emulator/ops/domain.ts";
 import { runManagers } from "../src/emulator/ops/managers.ts";
 import { emptyState } from "../src/emulator/state.ts";
+import { machineLines, report } from "./report.ts";
 
 const BUNDLES = Number(process.argv[2] ?? 2000);
 const VIDEOS = Number(process.argv[3] ?? 10);
@@ -118,41 +117,18 @@ const jumpMs = run(jump, START + 30 * DAY, sink);
 const jumpEvents = events;
 const completed = Object.values(jump.bundles).filter((b) => b.status === "completed").length;
 
-const lines = [
+report("emulator-managers", [
   "## Emulator managers",
   "",
   `\`npx tsx bench/emulator-managers.ts ${BUNDLES} ${VIDEOS}\`: \`runManagers\` in process on a world of`,
   `${BUNDLES} published account_and_videos bundles with ${VIDEOS} published videos each. The core runs it before`,
   "every API request, so the first two rows are a per-request cost; the last is one 30-day clock jump.",
   "",
-  `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.version}.`,
-  `Run at ${new Date().toISOString()}.`,
+  ...machineLines(),
   "",
   "| scenario | result |",
   "|---|---:|",
   `| nothing due (all published), p50 per call | ${idleP50.toFixed(2)} ms |`,
   `| accepted, waiting for post dates, p50 per call | ${waitP50.toFixed(2)} ms |`,
   `| 30-day jump: whole lifecycle of every bundle | ${jumpMs.toFixed(0)} ms, ${jumpEvents} events, ${completed}/${BUNDLES} completed |`,
-];
-writeSection("emulator-managers", lines.join("\n"));
-console.log(lines.join("\n"));
-
-function writeSection(name: string, body: string): void {
-  const file = new URL("../BENCHMARKS.md", import.meta.url);
-  let text = "# Benchmarks\n";
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    // First benchmark to run: start the file.
-  }
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const block = `${start}\n${body}\n${end}`;
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  text =
-    i >= 0 && j > i
-      ? text.slice(0, i) + block + text.slice(j + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-}
+]);

@@ -6,14 +6,13 @@
  *
  *   npx tsx bench/sheets-writeback.ts [rows…]      (default: 1000 10000)
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import { GoogleSheetsSource } from "../src/sources/google-sheets.ts";
 import { SheetsRateLimiter } from "../src/sources/sheets-limiter.ts";
 import type { CellPatch } from "../src/sources/types.ts";
 import type { CellValue } from "../test/support/fake-sheets/cells.ts";
 import { startFakeSheets } from "../test/support/fake-sheets/server.ts";
+import { machineLines, report } from "./report.ts";
 
 const NAME = "sheets-writeback";
 const sizes = process.argv
@@ -70,7 +69,7 @@ async function measure(rows: number): Promise<Result> {
     }));
     fake.clearLog();
     t = performance.now();
-    const report = await src.write(patches);
+    const written = await src.write(patches);
     const writeMs = performance.now() - t;
     const reads = fake.log.filter((e) => e.bucket === "read").length;
     const writes = fake.log.filter((e) => e.bucket === "write");
@@ -88,7 +87,7 @@ async function measure(rows: number): Promise<Result> {
       readRequests,
       writeMs,
       writeRequests: `${reads} read + ${writes.length} write`,
-      cells: report.cellsWritten,
+      cells: written.cellsWritten,
       bodyBytes,
       noopMs,
       noopRequests: fake.log.length,
@@ -104,8 +103,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const n of sizes) results.push(await measure(n));
   const ms = (x: number) => x.toFixed(0);
-  const lines = [
-    `<!-- bench:${NAME}:start -->`,
+  report(NAME, [
     "## Google Sheets write-back",
     "",
     `\`npx tsx bench/sheets-writeback.ts ${sizes.join(" ")}\`: GoogleSheetsSource through the real`,
@@ -113,11 +111,10 @@ async function main(): Promise<void> {
     "N rows; `read()`, then `write()` of 7 output cells on every row (7 new columns: header cells + values),",
     "then a fresh source's `read()` + `write()` of the same patches (nothing changes). Requests and body",
     "sizes are counted by the fake's log; times are wall-clock and include the fake's own work (the",
-    "machine was shared with other jobs: expect the times to vary by about 2x between runs; the request",
+    "machine was shared: expect the times to vary by about 2x between runs; the request",
     "counts do not vary).",
     "",
-    `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.version}.`,
-    `Run at ${new Date().toISOString()}.`,
+    ...machineLines(),
     "",
     "| rows | read ms | read requests | write ms | write requests | cells written | largest body | no-op write ms | no-op requests |",
     "|---:|---:|---:|---:|---|---:|---:|---:|---:|",
@@ -125,25 +122,7 @@ async function main(): Promise<void> {
       (r) =>
         `| ${r.rows} | ${ms(r.readMs)} | ${r.readRequests} | ${ms(r.writeMs)} | ${r.writeRequests} | ${r.cells} | ${(r.bodyBytes / 1e6).toFixed(2)} MB | ${ms(r.noopMs)} | ${r.noopRequests} |`,
     ),
-    `<!-- bench:${NAME}:end -->`,
-  ];
-  const section = lines.join("\n");
-  console.log(section);
-  const file = new URL("../BENCHMARKS.md", import.meta.url);
-  let text = "";
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    text = "# Benchmarks\n";
-  }
-  const start = text.indexOf(`<!-- bench:${NAME}:start -->`);
-  const end = text.indexOf(`<!-- bench:${NAME}:end -->`);
-  if (start >= 0 && end > start) {
-    text = text.slice(0, start) + section + text.slice(end + `<!-- bench:${NAME}:end -->`.length);
-  } else {
-    text = `${text.replace(/\n*$/, "\n\n")}${section}\n`;
-  }
-  await writeFile(file, text);
+  ]);
 }
 
 await main();

@@ -12,6 +12,7 @@
  * values.
  */
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { z } from "zod";
 import { registerSecret, scrubSecrets, TokPortalError } from "./errors.ts";
@@ -125,7 +126,8 @@ export class TokPortalClient {
   private readonly clock: GateClock;
   private readonly random: () => number;
   private readonly onEvent: ((event: ClientEvent) => void) | undefined;
-  private closed = false;
+  /** Aborted by `close()`: calls waiting for a token or a retry stop instead of outliving the client. */
+  private readonly closing = new AbortController();
   private readonly counters: ClientStats = {
     calls: {},
     attempts: 0,
@@ -152,6 +154,8 @@ export class TokPortalClient {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.onEvent = options.onEvent;
+    // Every call waiting for a token or a retry listens here: hundreds at once are expected, not a leak.
+    setMaxListeners(0, this.closing.signal);
     this.gate =
       options.gate instanceof RateGate ? options.gate : new RateGate({ clock: this.clock, ...options.gate });
   }
@@ -161,9 +165,12 @@ export class TokPortalClient {
     return { ...this.counters, calls: { ...this.counters.calls } };
   }
 
-  /** Closes the connection pools; later calls fail at once with CLIENT_CLOSED. */
+  /**
+   * Closes the connection pools. Requests already sent finish (a write's answer is worth having); calls
+   * still waiting for a token or a retry, and any later call, fail with CLIENT_CLOSED, leaving no timer.
+   */
   close(): Promise<void> {
-    this.closed = true;
+    if (!this.closing.signal.aborted) this.closing.abort();
     return this.transport.close();
   }
 
@@ -468,7 +475,7 @@ export class TokPortalClient {
       {
         options: this.retry,
         safeToRepeat: true,
-        sleep: (ms, signal) => sleepOn(this.clock, ms, signal),
+        sleep: (ms) => this.sleep(putId, ms, options.signal),
         random: this.random,
         ...(options.signal ? { signal: options.signal } : {}),
         onRetry: (info) => this.noteRetry(putId, info),
@@ -480,15 +487,7 @@ export class TokPortalClient {
   // The request pipeline
 
   private async execute(op: OperationSpec, input: CallInput, options: CallOptions): Promise<ApiResponse> {
-    if (this.closed)
-      throw new TokPortalError({
-        kind: "local",
-        status: null,
-        code: "CLIENT_CLOSED",
-        message: `${op.operationId}: the TokPortal client was closed`,
-        operationId: op.operationId,
-        retryable: false,
-      });
+    if (this.closing.signal.aborted) throw closedError(op.operationId);
     const prepared = prepareRequest(
       { spec: this.spec, base: this.base, apiKey: this.apiKey },
       op,
@@ -504,7 +503,7 @@ export class TokPortalClient {
         {
           options: this.retry,
           safeToRepeat: prepared.safeToRepeat,
-          sleep: (ms, signal) => sleepOn(this.clock, ms, signal),
+          sleep: (ms) => this.sleep(id, ms, options.signal),
           random: this.random,
           ...(options.signal ? { signal: options.signal } : {}),
           onRetry: (info) => this.noteRetry(id, info),
@@ -533,7 +532,9 @@ export class TokPortalClient {
   ): Promise<ApiResponse> {
     const operationId = p.op.operationId;
     const requestId = `${callId}-${attempt}`;
-    const grantedAt = await this.gate.acquire(options.signal);
+    const grantedAt = await this.untilClosed(operationId, options.signal, (signal) =>
+      this.gate.acquire(signal),
+    );
     this.counters.attempts++;
     this.counters.bytesSent += p.bytes;
     this.emit({ type: "request", operationId, method: p.op.method, path: p.op.path, requestId, attempt });
@@ -580,6 +581,25 @@ export class TokPortalClient {
     if (replayed) this.counters.replayed++;
     const { body, contentType } = decodeSuccess(operationId, res, serverRequestId);
     return { status: res.status, body, contentType, requestId: serverRequestId, replayed, rateLimit };
+  }
+
+  private sleep(operationId: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return this.untilClosed(operationId, signal, (s) => sleepOn(this.clock, ms, s));
+  }
+
+  /** Runs a wait that the caller's signal or `close()` cuts short (the latter as CLIENT_CLOSED). */
+  private async untilClosed<T>(
+    operationId: string,
+    signal: AbortSignal | undefined,
+    wait: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const closing = this.closing.signal;
+    try {
+      return await wait(signal ? AbortSignal.any([signal, closing]) : closing);
+    } catch (error) {
+      if (closing.aborted && !signal?.aborted) throw closedError(operationId);
+      throw error;
+    }
   }
 
   private networkError(operationId: string, error: unknown, requestId: string | null, options: CallOptions) {
@@ -655,6 +675,17 @@ function parseBaseUrl(raw: string): URL {
   if (url.username || url.password || url.search)
     throw new Error("TokPortal base URL must not carry credentials or a query string");
   return url;
+}
+
+function closedError(operationId: string): TokPortalError {
+  return new TokPortalError({
+    kind: "local",
+    status: null,
+    code: "CLIENT_CLOSED",
+    message: `${operationId}: the TokPortal client was closed`,
+    operationId,
+    retryable: false,
+  });
 }
 
 function sleepOn(clock: GateClock, ms: number, signal?: AbortSignal): Promise<void> {

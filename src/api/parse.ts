@@ -249,21 +249,21 @@ export type PublishAllResult = z.output<typeof PublishAllSchema>;
 // ---------------------------------------------------------------------------------------------------------
 // Uploads
 
-export const UploadedVideoSchema = z.looseObject({
-  public_url: text,
+/** What both direct uploads describe besides their address. */
+const uploadedFile = {
   filename: opt(text),
   size_bytes: opt(num),
   content_type: opt(text),
-});
+};
+
+export const UploadedVideoSchema = z.looseObject({ public_url: text, ...uploadedFile });
 export type UploadedVideo = z.output<typeof UploadedVideoSchema>;
 
 /** `carousel_images` and `profile_picture_url` take the `storage_path` (API-NOTES §2.15). */
 export const UploadedImageSchema = z.looseObject({
   storage_path: text,
   public_url: opt(text),
-  filename: opt(text),
-  size_bytes: opt(num),
-  content_type: opt(text),
+  ...uploadedFile,
 });
 export type UploadedImage = z.output<typeof UploadedImageSchema>;
 

@@ -39,10 +39,12 @@ export interface RateGateOptions {
 
 interface Waiter {
   resolve(grantedAt: number): void;
-  reject(reason: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Stops listening to the caller's abort signal once the token is granted. */
+  detach(): void;
 }
+
+/** setTimeout's ceiling: a longer delay fires at once, which would turn a long wait into a busy loop. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export class RateGate {
   private capacity: number;
@@ -62,7 +64,10 @@ export class RateGate {
   constructor(options: RateGateOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.capacity = options.capacity ?? 120;
-    this.initialRate = (options.refillPerSecond ?? 2) / 1000;
+    const perSecond = options.refillPerSecond ?? 2;
+    if (!(this.capacity >= 1) || !(perSecond > 0))
+      throw new RangeError("RateGate needs capacity >= 1 and refillPerSecond > 0");
+    this.initialRate = perSecond / 1000;
     this.rate = this.initialRate;
     this.tokens = this.capacity;
     this.at = this.clock.now();
@@ -71,17 +76,17 @@ export class RateGate {
 
   /** Waits for a token; resolves with the time it was granted (pass it back to `release`). */
   acquire(signal?: AbortSignal): Promise<number> {
-    signal?.throwIfAborted();
     return new Promise<number>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        // Nobody left to wake: a pending timer would only keep the process alive.
+        if (this.waiters.length === 0) this.stopTimer();
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = { resolve, detach: () => signal?.removeEventListener("abort", onAbort) };
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.waiters.push(waiter);
       this.pump();
     });
@@ -120,7 +125,10 @@ export class RateGate {
   }
 
   private observe(grantedAt: number, now: number, s: RateLimitSnapshot, refused: boolean): void {
-    if (s.limit !== null && s.limit > 0) this.capacity = s.limit;
+    if (s.limit !== null && s.limit > 0) {
+      this.capacity = s.limit;
+      this.tokens = Math.min(this.tokens, this.capacity);
+    }
     if (s.remaining !== null) {
       // With nothing else in flight the server's count is unambiguous; otherwise assume none of the others
       // has been counted yet, which can only make us more careful.
@@ -143,14 +151,18 @@ export class RateGate {
     this.at = Math.max(this.at, now);
   }
 
-  private pump(): void {
+  private stopTimer(): void {
     this.cancelTimer?.();
     this.cancelTimer = null;
+  }
+
+  private pump(): void {
+    this.stopTimer();
     const now = this.clock.now();
     this.refill(now);
     while (this.waiters.length > 0 && now >= this.pausedUntil && this.tokens >= 1) {
       const w = this.waiters.shift()!;
-      if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
+      w.detach();
       this.tokens -= 1;
       this.inFlight += 1;
       w.resolve(now);
@@ -162,7 +174,7 @@ export class RateGate {
         this.cancelTimer = null;
         this.pump();
       },
-      Math.max(1, wait),
+      Math.min(MAX_TIMER_MS, Math.max(1, wait)),
     );
   }
 }

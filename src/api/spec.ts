@@ -88,7 +88,7 @@ export class TokPortalSpec {
     addFormats(this.ajv);
     this.ajv.addSchema({
       $id: "tokportal",
-      components: acceptStoragePaths(mergeClosedAllOf(raw.components)),
+      components: normalize(raw.components),
     });
     const ops = new Map<string, OperationSpec>();
     for (const [path, item] of Object.entries(raw.paths)) {
@@ -168,7 +168,7 @@ export class TokPortalSpec {
       const raw = this.rawOperation(op);
       const schema = raw.requestBody?.content["application/json"]?.schema as { $ref?: string } | undefined;
       if (schema?.$ref) validate = this.ajv.compile({ $ref: `tokportal${schema.$ref}` });
-      else if (schema) validate = this.ajv.compile(schema);
+      else if (schema) validate = this.ajv.compile(normalize(schema));
     }
     this.bodyValidators.set(operationId, validate);
     return validate;
@@ -206,11 +206,17 @@ export class TokPortalSpec {
   }
 }
 
+/** The spec as validated: the two fixes below applied to every schema, leaving the file as vendored. */
+function normalize<T>(schema: T): T {
+  return acceptStoragePaths(mergeClosedAllOf(schema));
+}
+
 /**
  * The spec writes batch items as `allOf: [ConfigureVideo fields (additionalProperties: false), {position}]`.
  * Under JSON Schema each branch is checked alone, so the first branch rejects `position` and no item
  * could ever pass. Merging object-only `allOf` branches into one object schema gives the intended
- * contract: the union of properties and required keys, closed if any branch was closed.
+ * contract: the union of properties and required keys, closed if any branch was closed. A property
+ * described by several branches must satisfy all of them, as it did under `allOf`.
  */
 function mergeClosedAllOf<T>(node: T): T {
   if (Array.isArray(node)) return node.map(mergeClosedAllOf) as T;
@@ -218,17 +224,18 @@ function mergeClosedAllOf<T>(node: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) out[k] = mergeClosedAllOf(v);
   const branches = out.allOf;
-  const isPlainObjectSchema = (b: unknown): b is Record<string, unknown> =>
-    b !== null &&
-    typeof b === "object" &&
-    (b as Record<string, unknown>).type === "object" &&
-    Object.keys(b).every((k) => ["type", "properties", "required", "additionalProperties"].includes(k));
   if (!Array.isArray(branches) || !branches.every(isPlainObjectSchema)) return out as T;
   const properties: Record<string, unknown> = {};
   const required = new Set<string>();
   let closed = false;
   for (const b of branches) {
-    Object.assign(properties, b.properties ?? {});
+    for (const [name, schema] of Object.entries((b.properties as Record<string, unknown>) ?? {})) {
+      const seen = properties[name];
+      properties[name] =
+        seen === undefined || JSON.stringify(seen) === JSON.stringify(schema)
+          ? schema
+          : { allOf: [seen, schema] };
+    }
     for (const r of (b.required as string[] | undefined) ?? []) required.add(r);
     if (b.additionalProperties === false) closed = true;
   }
@@ -242,10 +249,23 @@ function mergeClosedAllOf<T>(node: T): T {
   } as T;
 }
 
+/** Only these keywords, so merging cannot drop a constraint (a `$ref`, `anyOf`, pattern… stops it). */
+function isPlainObjectSchema(b: unknown): b is Record<string, unknown> {
+  if (b === null || typeof b !== "object") return false;
+  const schema = b as Record<string, unknown>;
+  if (schema.type !== "object") return false;
+  if (schema.additionalProperties !== undefined && typeof schema.additionalProperties !== "boolean")
+    return false;
+  return Object.keys(schema).every((k) =>
+    ["type", "properties", "required", "additionalProperties"].includes(k),
+  );
+}
+
 /**
  * `carousel_images` items are typed `format: uri` in the spec, yet TokPortal takes the image upload's
  * `storage_path` there (`carousel-images/<org>/<bundle>/photo.jpg`, API-NOTES §2.10 and §2.15, [C]), which
- * is not a URI. Items stay non-empty strings; everything else about the field is kept.
+ * is not a URI. Only the format goes; an empty string is neither a URI nor a path, so items must be
+ * non-empty. Everything else about the field (type, 1–20 items) is kept.
  */
 function acceptStoragePaths<T>(node: T): T {
   if (Array.isArray(node)) return node.map(acceptStoragePaths) as T;
@@ -253,10 +273,10 @@ function acceptStoragePaths<T>(node: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
     const items = (v as { items?: { format?: string } } | null)?.items;
-    out[k] =
-      k === "carousel_images" && items?.format === "uri"
-        ? { ...(v as object), items: { type: "string", minLength: 1, maxLength: 2000 } }
-        : acceptStoragePaths(v);
+    if (k === "carousel_images" && items?.format === "uri") {
+      const { format: _uri, ...rest } = items;
+      out[k] = { ...(v as object), items: { ...rest, minLength: 1 } };
+    } else out[k] = acceptStoragePaths(v);
   }
   return out as T;
 }

@@ -69,8 +69,8 @@ export function registerAdmin(app: Hono<Env>, emu: Emulator): void {
     return jsonAnswer(200, { data: { now } });
   });
 
-  route("get", "/state", async () => {
-    await emu.manage();
+  route("get", "/state", () => {
+    emu.manage();
     return jsonAnswer(200, emu.state);
   });
 

@@ -21,8 +21,8 @@ export function simulatedClock(opts: {
 }
 
 /** `now` as given on the command line or in options: an ISO string, or ms since the epoch. */
-export function parseStartTime(now: string | number | undefined): number {
-  if (now === undefined) return Date.now();
+export function parseStartTime(now: string | number | undefined, realNow: () => number = Date.now): number {
+  if (now === undefined) return realNow();
   const ms = typeof now === "number" ? now : /^\d+$/.test(now) ? Number(now) : Date.parse(now);
   if (!Number.isFinite(ms)) throw new Error(`Invalid start time "${now}": use an ISO date or ms since epoch`);
   return ms;

@@ -14,6 +14,8 @@ export interface RequestLogEntry {
   dry_run: boolean;
   /** The injected fault, if any: `drop`, `drop_after`, `status:503`, `rate429`, `storm`. */
   fault: string | null;
+  /** Latency the fault injector added before handling (0 when none), so tests need no stopwatch. */
+  delay_ms?: number;
 }
 
 export class RequestLog {

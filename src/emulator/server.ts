@@ -17,7 +17,6 @@ import {
   ApiError,
   type EmulatorRules,
   type EventSink,
-  type ManagerEnv,
   type OpContext,
   type OpRequest,
   type OpResult,
@@ -81,8 +80,8 @@ export interface EmulatorOptions {
   /** No stderr output (internal errors, persistence failures). */
   quiet?: boolean;
   /**
-   * The real-time source (ms) of the token bucket. A test seam: tests freeze it to assert exact bucket
-   * arithmetic; leave it unset otherwise.
+   * The real-time source (ms) of the token bucket and of the simulated clock's `speed`. A test seam: tests
+   * freeze it to assert exact arithmetic; leave it unset otherwise.
    */
   realClock?: () => number;
 }
@@ -127,8 +126,6 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** The simulated managers (ops/managers.ts); replaceable so the core can run without them. */
-type RunManagers = (env: ManagerEnv) => void | Promise<void>;
-
 /** Drops events: the sink before the server is listening. */
 const DROP_EVENTS: EventSink = { emit() {} };
 
@@ -146,7 +143,6 @@ export class Emulator {
   readonly apiKey: string;
   origin = "";
   events: StoppableSink = DROP_EVENTS;
-  runManagers: RunManagers | undefined;
 
   private readonly spec = loadSpec();
   private readonly router: Router;
@@ -178,9 +174,10 @@ export class Emulator {
     const loaded = options.stateFile ? loadStateFile(options.stateFile) : undefined;
     this.state = loaded ?? emptyState();
     this.clock = simulatedClock({
-      startMs: parseStartTime(options.now),
+      startMs: parseStartTime(options.now, this.realNow),
       speed: options.speed ?? 1,
       offsetMs: () => this.state.clockOffsetMs,
+      realNow: this.realNow,
     });
     this.ensureDefaultWorkspace();
     if (options.stateFile) {
@@ -268,15 +265,15 @@ export class Emulator {
     if (!Number.isFinite(seconds) || seconds < 0) throw new Error("seconds must be a number >= 0");
     this.state.clockOffsetMs += Math.round(seconds * 1000);
     this.idempotency.prune(this.clock.now());
-    await this.manage();
+    this.manage();
     await this.events.flush?.();
     this.touch();
     return this.clock.iso();
   }
 
-  async manage(): Promise<void> {
-    if (!this.runManagers) return;
-    await this.runManagers({
+  /** Applies every managers' transition that is due on the simulated clock. */
+  manage(): void {
+    runManagers({
       state: this.state,
       clock: this.clock,
       rules: this.rules,
@@ -327,7 +324,10 @@ export class Emulator {
     const base = { "x-tokportal-request-id": requestId };
 
     const fault = this.faults.decide({ operationId, method, path });
-    if (fault.delayMs > 0) await sleep(fault.delayMs);
+    if (fault.delayMs > 0) {
+      entry.delay_ms = fault.delayMs;
+      await sleep(fault.delayMs);
+    }
     if (fault.kind === "drop") {
       entry.fault = fault.label;
       this.log.add(entry);
@@ -367,7 +367,8 @@ export class Emulator {
       return dropConnection(c);
     }
     this.log.add(entry);
-    if (method !== "GET" || this.runManagers) this.touch();
+    // Any request may change the state: a write directly, a read through the managers catching up.
+    this.touch();
     // Expired idempotency records go now and then, so a long-running sandbox does not grow without bound.
     if (++this.handled % 1000 === 0) this.idempotency.prune(this.clock.now());
     return toResponse(answer, { ...base, ...extra });
@@ -443,7 +444,7 @@ export class Emulator {
       }
     }
 
-    await this.manage();
+    this.manage();
 
     // Body.
     const dryRun = isWrite && (reqHeaders["x-tokportal-dry-run"] ?? "").toLowerCase() === "true";
@@ -527,6 +528,13 @@ export class Emulator {
     workspace: Workspace | undefined,
     dryRun: boolean,
   ): Promise<Answer> {
+    // Before validation: whatever the request holds, the client's answer is that this does not exist here.
+    const handler = operations[op.operationId];
+    if (!handler)
+      return apiError(501, "NOT_IMPLEMENTED", `The emulator does not implement ${op.operationId} yet.`, {
+        operation: op.operationId,
+      });
+
     const query = queryOf(c);
     const q = this.spec.validateQuery(op.operationId, query);
     if (!q.ok) return validationAnswer(q.issues, "query");
@@ -549,12 +557,6 @@ export class Emulator {
         );
       }
     }
-
-    const handler = operations[op.operationId];
-    if (!handler)
-      return apiError(501, "NOT_IMPLEMENTED", `The emulator does not implement ${op.operationId} yet.`, {
-        operation: op.operationId,
-      });
 
     // Handlers never need the key itself; keeping it out of their reach keeps it out of what they log or echo.
     const { "x-api-key": _key, ...headersWithoutKey } = reqHeaders;
@@ -587,7 +589,7 @@ export class Emulator {
 
   /** A dry run: the handler works on a clone with synthetic ids; its charges are only added up. */
   private dryRunContext(key: ApiKeyRecord | undefined, workspace: Workspace | undefined) {
-    const clone = structuredClone(this.state);
+    const clone = dryRunClone(this.state);
     const ws = workspace ? clone.workspaces[workspace.id] : undefined;
     let total = 0;
     const newId = () => `${DRY_RUN_ID_PREFIX}${randomHex(this.dryRunRandom, 12)}`;
@@ -879,6 +881,21 @@ function dropConnection(c: Context<Env>): Response {
   return new Response(null, { status: 500 });
 }
 
+/**
+ * A copy of the state a dry run may scribble on. Upload bytes (base64, often megabytes) and stored
+ * idempotency answers dominate the size yet no handler changes them in place, so they are copied one
+ * level deep (strings are immutable and shared) instead of deep-cloned on every dry-run request.
+ */
+export function dryRunClone(state: EmulatorState): EmulatorState {
+  const { uploads, idempotency, ...rest } = state;
+  const clone = structuredClone(rest) as Omit<EmulatorState, "uploads" | "idempotency">;
+  return {
+    ...clone,
+    uploads: Object.fromEntries(Object.entries(uploads).map(([id, u]) => [id, { ...u }])),
+    idempotency: { ...idempotency },
+  };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -888,7 +905,6 @@ function sleep(ms: number): Promise<void> {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const emu = new Emulator(options);
-  emu.runManagers = runManagers;
 
   const app = new Hono<Env>();
   registerAdmin(app, emu);

@@ -7,6 +7,7 @@
 import { createReadStream, promises as fsp } from "node:fs";
 import { Readable } from "node:stream";
 import Papa from "papaparse";
+import { columnLetters } from "./a1.ts";
 import type { SourceProblem, TableName } from "./types.ts";
 
 export type CsvDelimiter = "," | ";" | "\t" | "|";
@@ -218,7 +219,8 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
           records.push(data);
         }
         if (results.errors.length > 0) {
-          problems.push(recordProblem(opts, rowNumber, results.errors));
+          const header = grid.find((r) => r.some((c) => c.trim() !== ""));
+          problems.push(recordProblem(opts, rowNumber, results.errors, data.length - 1, header));
           grid.push([]);
           return;
         }
@@ -262,25 +264,37 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
   return out;
 }
 
+/**
+ * `lastField` is the index of the record's last parsed field. A quote that is never closed swallows the rest
+ * of the file into one field, so that field — the last — is the cell where the quote opened: it is named.
+ * A misplaced quote that is closed later gives no such certainty about the cell, so only its row is named.
+ */
 function recordProblem(
   opts: ReadCsvOptions,
   rowNumber: number,
   errors: readonly Papa.ParseError[],
+  lastField: number,
+  header: readonly string[] | undefined,
 ): SourceProblem {
   const base = { table: opts.table, rowNumber, fatal: false };
   const codes = new Set(errors.map((e) => e.code));
-  const where = `Row ${rowNumber} of ${opts.displayName}`;
+  const unclosed = codes.has("MissingQuotes") && lastField >= 0;
+  const letter = columnLetters(lastField);
+  const name = header?.[lastField]?.trim();
+  const cell = unclosed ? `, column ${letter}${name ? ` ("${name}")` : ""},` : "";
+  const at = unclosed ? { ...base, column: letter } : base;
+  const where = `Row ${rowNumber}${cell} of ${opts.displayName}`;
   const rest = `so everything from row ${rowNumber} to the end of the file was read as one cell and is skipped`;
   const rule =
     'a quoted cell must end with a quote followed by the delimiter, and a quote inside it is written twice ("")';
   if (codes.has("InvalidQuotes")) {
     return codes.has("MissingQuotes")
-      ? { ...base, message: `${where} has a quote (") in the wrong place, ${rest}; ${rule}.` }
+      ? { ...at, message: `${where} has a quote (") in the wrong place, ${rest}; ${rule}.` }
       : { ...base, message: `${where} has a quote (") in the wrong place; ${rule}. The row is skipped.` };
   }
   if (codes.has("MissingQuotes")) {
     return {
-      ...base,
+      ...at,
       message: `${where} opens a quote (") that is never closed, ${rest}; close the quote or remove it.`,
     };
   }

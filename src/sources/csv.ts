@@ -17,6 +17,7 @@ import writeFileAtomic from "write-file-atomic";
 import type { DateFormat } from "./coerce.ts";
 import { outputColumns } from "./columns.ts";
 import { type CsvDelimiter, type CsvEdit, type CsvGrid, readCsvGrid, renderCsv } from "./csv-file.ts";
+import { SourceError } from "./errors.ts";
 import { encodeCsvValue } from "./formula.ts";
 import {
   applyWritePlan,
@@ -57,13 +58,12 @@ export interface CsvSourceOptions {
   lockWaitMs?: number;
 }
 
-export class CsvSourceError extends Error {
+export class CsvSourceError extends SourceError {
   constructor(
     message: string,
     readonly file: string,
   ) {
     super(message);
-    this.name = "CsvSourceError";
   }
 }
 

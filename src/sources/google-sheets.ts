@@ -13,9 +13,9 @@
  */
 import { inspect } from "node:util";
 import { sheets, type sheets_v4 } from "@googleapis/sheets";
+import { columnLetters, echoedExtent, quoteTitle } from "./a1.ts";
 import type { DateFormat } from "./coerce.ts";
 import { inputColumns, outputColumns, type TableMode } from "./columns.ts";
-import { columnLetters, echoedExtent, quoteTitle } from "./sheets-a1.ts";
 import { resolveSheetsAuth, type SheetsAuthOptions } from "./sheets-auth.ts";
 import { type RetryOptions, SheetsCalls, type SheetsCounters, SheetsSourceError } from "./sheets-calls.ts";
 import { cellText, patchText } from "./sheets-cells.ts";

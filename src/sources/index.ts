@@ -8,6 +8,7 @@ import { DATE_FORMATS, type DateFormat } from "./coerce.ts";
 import { knownColumns } from "./columns.ts";
 import { CsvSource } from "./csv.ts";
 import { parseDelimiterOption } from "./csv-file.ts";
+import { SourceError } from "./errors.ts";
 import { GoogleSheetsSource, type GoogleSheetsSourceOptions } from "./google-sheets.ts";
 import { normalizeHeader } from "./table.ts";
 import type { Source, TableName } from "./types.ts";
@@ -15,8 +16,11 @@ import type { Source, TableName } from "./types.ts";
 export * from "./coerce.ts";
 export * from "./columns.ts";
 export { CsvSource, CsvSourceError, type CsvSourceOptions, lockPathFor } from "./csv.ts";
+export { isSourceError, SourceError } from "./errors.ts";
 export { encodeCsvValue, escapeFormula, looksLikeFormula } from "./formula.ts";
 export { GoogleSheetsSource, type GoogleSheetsSourceOptions } from "./google-sheets.ts";
+export { SheetsAuthError } from "./sheets-auth.ts";
+export { SheetsSourceError } from "./sheets-calls.ts";
 export * from "./table.ts";
 export type * from "./types.ts";
 
@@ -63,12 +67,7 @@ export interface CreateSourceOptions {
   lockWaitMs?: number;
 }
 
-export class SourceConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SourceConfigError";
-  }
-}
+export class SourceConfigError extends SourceError {}
 
 /** Splits the config's aliases per table; a one-map alias goes to every table that has its target column. */
 export function aliasesPerTable(

@@ -7,8 +7,10 @@
  *      through GoogleAuth with the `spreadsheets` scope.
  * Anything missing or unreadable is one `SheetsAuthError` line naming the file or variable and the fix.
  */
+
 import { readFile } from "node:fs/promises";
 import { auth } from "@googleapis/sheets";
+import { SourceError } from "./errors.ts";
 
 export const SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets";
 
@@ -31,12 +33,7 @@ export interface ResolvedSheetsAuth {
   origin: string;
 }
 
-export class SheetsAuthError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SheetsAuthError";
-  }
-}
+export class SheetsAuthError extends SourceError {}
 
 const SHARE_HINT = "and share the spreadsheet with the service account's client_email as an Editor";
 

@@ -4,6 +4,7 @@
  * and retries we do not see cannot be counted), request counters, and errors turned into one line a user
  * can act on. Google's error objects carry the request config, URL and API key, so they never escape.
  */
+import { SourceError } from "./errors.ts";
 import { realClock, type SheetsClock, type SheetsRateLimiter } from "./sheets-limiter.ts";
 
 export type SheetsBucket = "read" | "write";
@@ -34,14 +35,13 @@ export interface RetryOptions {
 }
 
 /** A failed Sheets request, as one line; `status`/`reason` for callers that branch on them. */
-export class SheetsSourceError extends Error {
+export class SheetsSourceError extends SourceError {
   constructor(
     message: string,
     readonly status: number | null = null,
     readonly reason: string | null = null,
   ) {
     super(message);
-    this.name = "SheetsSourceError";
   }
 }
 

@@ -4,7 +4,7 @@
  * rectangles are split into requests whose body stays under a byte budget (Google recommends 2 MB).
  * Pure: no I/O.
  */
-import { rangeA1 } from "./sheets-a1.ts";
+import { rangeA1 } from "./a1.ts";
 
 export interface CellWrite {
   tab: string;

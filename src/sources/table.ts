@@ -7,8 +7,10 @@
  * the user sees); rows may be shorter than the header (missing cells are empty).
  */
 
+import { columnLetters } from "./a1.ts";
 import { type DateFormat, parseDate } from "./coerce.ts";
 import { inputColumns, knownColumns, outputColumns, requiredColumns, type TableMode } from "./columns.ts";
+import { SourceError } from "./errors.ts";
 import type { CellPatch, RowKey, SheetRow, SourceProblem, TableName } from "./types.ts";
 
 export interface TableOptions extends TableMode {
@@ -36,18 +38,6 @@ export function normalizeHeader(name: string): string {
     .replace(/^_+|_+$/g, "");
 }
 
-/** 0 → A, 25 → Z, 26 → AA: how spreadsheets name columns. */
-export function columnLetter(index: number): string {
-  let n = index + 1;
-  let s = "";
-  while (n > 0) {
-    const r = (n - 1) % 26;
-    s = String.fromCharCode(65 + r) + s;
-    n = Math.floor((n - 1) / 26);
-  }
-  return s;
-}
-
 const isBlank = (row: readonly string[] | undefined): boolean => !row || row.every((c) => c.trim() === "");
 
 export interface HeaderLayout {
@@ -62,7 +52,7 @@ export interface HeaderLayout {
 }
 
 function describeHeader(raw: string, index: number): string {
-  return `column ${columnLetter(index)} ("${raw.trim()}")`;
+  return `column ${columnLetters(index)} ("${raw.trim()}")`;
 }
 
 /** Finds the header row and maps its cells to canonical names. Problems with the header are whole-table. */
@@ -127,7 +117,7 @@ export function resolveHeader(
       problems.push({
         table,
         rowNumber: headerIndex + 1,
-        column: columnLetter(indexes[1]!),
+        column: columnLetters(indexes[1]!),
         message: `${which} in the header row (row ${headerIndex + 1}) have the same name; the tool ignores them, but rename one to tell them apart.`,
         fatal: false,
       });
@@ -230,8 +220,8 @@ export function gridToRows(
     problems.push({
       table,
       rowNumber: firstRow,
-      column: columnLetter(c),
-      message: `Column ${columnLetter(c)} has no header but holds data (first in row ${firstRow}); give it a name in row ${layout.headerIndex + 1} or clear it. Its values are ignored.`,
+      column: columnLetters(c),
+      message: `Column ${columnLetters(c)} has no header but holds data (first in row ${firstRow}); give it a name in row ${layout.headerIndex + 1} or clear it. Its values are ignored.`,
       fatal: false,
     });
   }
@@ -358,13 +348,12 @@ export interface PlanWriteOptions extends TableOptions {
   encode?: (value: string | number | null, column: string) => string;
 }
 
-export class WritePlanError extends Error {
+export class WritePlanError extends SourceError {
   constructor(
     message: string,
     readonly problems: SourceProblem[],
   ) {
     super(message);
-    this.name = "WritePlanError";
   }
 }
 

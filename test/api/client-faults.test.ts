@@ -3,6 +3,8 @@
  * bursts): every write is applied exactly once and charged exactly once, because each carries an
  * Idempotency-Key and the client retries only what is safe to retry.
  */
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
 import { TokPortalError } from "../../src/api/errors.ts";
@@ -163,6 +165,80 @@ describe("writes under injected faults", () => {
       expect(stored).toHaveLength(1);
     } finally {
       emu.setFaults({});
+    }
+  });
+});
+
+describe("what a retried write puts on the wire", () => {
+  /** Answers every request with the next status of `script` (the last one repeats), recording headers. */
+  async function scriptedServer(script: number[]) {
+    const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = [];
+    const server = createServer((req, res) => {
+      seen.push({ url: req.url ?? "", headers: req.headers });
+      const status = script[Math.min(seen.length, script.length) - 1]!;
+      const headers = { "content-type": "application/json", "retry-after": "0" };
+      res.writeHead(status, headers);
+      res.end(
+        status < 300
+          ? JSON.stringify({ data: { id: "b-1", status: "pending_setup" }, credits_charged: 34 })
+          : JSON.stringify({
+              error: { code: status === 429 ? "RATE_LIMIT_EXCEEDED" : "UNAVAILABLE", message: "x" },
+            }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ext`;
+    const close = () => new Promise<void>((r) => server.close(() => r()));
+    return { seen, url, close };
+  }
+  const apiKey = `sk_${"ab".repeat(32)}`;
+  const order = { bundle_type: "account_and_videos", country: "USA" } as const;
+
+  it("repeats a keyed write with the same Idempotency-Key and a new request id each time", async () => {
+    const server = await scriptedServer([503, 502, 201]);
+    const c = new TokPortalClient({ baseUrl: server.url, apiKey, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    try {
+      const created = await c.bundles.create(order, { idempotencyKey: "order-42" });
+      expect(created.bundle.id).toBe("b-1");
+      expect(server.seen.map((r) => r.headers["idempotency-key"])).toEqual([
+        "order-42",
+        "order-42",
+        "order-42",
+      ]);
+      expect(new Set(server.seen.map((r) => r.headers["x-request-id"])).size).toBe(3);
+      for (const r of server.seen) {
+        expect(r.headers["x-api-key"]).toBe(apiKey);
+        expect(r.url).not.toContain(apiKey);
+      }
+    } finally {
+      await c.close();
+      await server.close();
+    }
+  });
+
+  it("sends a write without a key once after a 5xx, but again after a bucket 429 (not acted on)", async () => {
+    const server = await scriptedServer([503]);
+    const c = new TokPortalClient({ baseUrl: server.url, apiKey, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+    try {
+      const error = await c.bundles
+        .create(order, { allowWithoutIdempotencyKey: true })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 503, retryable: true, attempts: 1 });
+      expect(server.seen).toHaveLength(1);
+      expect(server.seen[0]!.headers["idempotency-key"]).toBeUndefined();
+    } finally {
+      await c.close();
+      await server.close();
+    }
+    const limited = await scriptedServer([429, 201]);
+    const d = new TokPortalClient({ baseUrl: limited.url, apiKey, retry: { maxRetries: 0 } });
+    try {
+      await d.bundles.create(order, { allowWithoutIdempotencyKey: true });
+      expect(limited.seen).toHaveLength(2);
+      expect(d.stats()).toMatchObject({ rateLimited: 1, retries: 1 });
+    } finally {
+      await d.close();
+      await limited.close();
     }
   });
 });

@@ -9,6 +9,7 @@ import { CLIENT_VERSION, type ClientEvent, TokPortalClient } from "../../src/api
 import { RequestValidationError } from "../../src/api/errors.ts";
 import { idempotencyKey } from "../../src/api/idempotency.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { FakeClock, flush } from "./client-support.ts";
 
 let emu: TestEmulator;
 let client: TokPortalClient;
@@ -59,32 +60,21 @@ describe("a bundle from order to posted videos", () => {
   let videoUrl = "";
 
   it("creates a bundle, reads its id, and is charged once", async () => {
+    const order = {
+      bundle_type: "account_and_videos",
+      country: "USA",
+      videos_quantity: 2,
+      title: "Launch",
+      external_ref: ref,
+    } as const;
     const before = await client.credits.balance();
-    const created = await client.bundles.create(
-      {
-        bundle_type: "account_and_videos",
-        country: "USA",
-        videos_quantity: 2,
-        title: "Launch",
-        external_ref: ref,
-      },
-      { idempotencyKey: k("createBundle", ref) },
-    );
+    const created = await client.bundles.create(order, { idempotencyKey: k("createBundle", ref) });
     bundleId = created.bundle.id;
     expect(bundleId).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.bundle).toMatchObject({ status: "pending_setup", external_ref: ref, videos_quantity: 2 });
     expect(created.charge.credits_charged).toBe(36);
     expect(created.replayed).toBe(false);
-    const again = await client.bundles.create(
-      {
-        bundle_type: "account_and_videos",
-        country: "USA",
-        videos_quantity: 2,
-        title: "Launch",
-        external_ref: ref,
-      },
-      { idempotencyKey: k("createBundle", ref) },
-    );
+    const again = await client.bundles.create(order, { idempotencyKey: k("createBundle", ref) });
     expect(again.replayed).toBe(true);
     expect(again.bundle.id).toBe(bundleId);
     const after = await client.credits.balance();
@@ -372,6 +362,35 @@ describe("what goes on the wire", () => {
     await c.close();
     await expect(c.credits.balance()).rejects.toMatchObject({ code: "CLIENT_CLOSED", retryable: false });
     expect(c.stats().attempts).toBe(1);
+  });
+
+  it("close() stops the calls waiting for a token or a retry, and leaves no timer behind", async () => {
+    // The fake clock never moves: the gate's wait and the backoff can only end through close().
+    const clock = new FakeClock();
+    const c = new TokPortalClient({
+      baseUrl: emu.url,
+      apiKey: key,
+      clock,
+      gate: { capacity: 1, refillPerSecond: 0.001 },
+    });
+    emu.setFaults({ rules: [{ operationId: "getCreditBalance", action: "status", status: 503 }] });
+    try {
+      const backingOff = c.credits.balance();
+      const settled = backingOff.catch((e: unknown) => e);
+      const waiting = c.call("getCurrentUser").catch((e: unknown) => e);
+      for (let i = 0; i < 100 && c.stats().retries === 0; i++) await flush();
+      expect(c.stats().retries).toBe(1);
+      expect(c.gate.state().waiting).toBe(1);
+      expect(clock.pendingTimers).toBe(2);
+      await c.close();
+      expect(await settled).toMatchObject({ code: "CLIENT_CLOSED", operationId: "getCreditBalance" });
+      expect(await waiting).toMatchObject({ code: "CLIENT_CLOSED", operationId: "getCurrentUser" });
+      expect(c.gate.state().waiting).toBe(0);
+      expect(clock.pendingTimers).toBe(0);
+      expect(c.stats().attempts).toBe(1);
+    } finally {
+      emu.setFaults({});
+    }
   });
 
   it("counts calls, attempts and bytes", () => {

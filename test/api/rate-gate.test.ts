@@ -206,3 +206,47 @@ describe("RateGate", () => {
     expect(elapsed).toBeLessThanOrEqual(((300 - 5) / 20) * 1000 * 1.1 + 2000);
   });
 });
+
+describe("the gate's timers", () => {
+  it("never asks for a timer beyond setTimeout's ceiling, which would fire at once and spin", async () => {
+    const clock = new FakeClock();
+    const asked: number[] = [];
+    const recording = {
+      now: () => clock.now(),
+      setTimer: (fn: () => void, ms: number) => {
+        asked.push(ms);
+        return clock.setTimer(fn, ms);
+      },
+    };
+    const gate = new RateGate({ capacity: 1, refillPerSecond: 1e-9, clock: recording });
+    await gate.acquire();
+    const waiting = gate.acquire();
+    await flush();
+    expect(asked).toEqual([2_147_483_647]);
+    gate.release(clock.now(), null, 1e9);
+    expect(asked.at(-1)).toBe(2_147_483_647);
+    const controller = new AbortController();
+    controller.abort(new Error("gone"));
+    await expect(gate.acquire(controller.signal)).rejects.toThrow("gone");
+    await clock.advance(1_000_000_001_000);
+    await expect(waiting).resolves.toBeGreaterThan(0);
+  });
+
+  it("cancels its timer when the last waiter gives up", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ capacity: 1, refillPerSecond: 1, clock });
+    await gate.acquire();
+    const controller = new AbortController();
+    const waiting = gate.acquire(controller.signal);
+    expect(clock.pendingTimers).toBe(1);
+    controller.abort(new Error("stop"));
+    await expect(waiting).rejects.toThrow("stop");
+    expect(gate.state().waiting).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("refuses a bucket that could never grant a token", () => {
+    expect(() => new RateGate({ refillPerSecond: 0 })).toThrow(RangeError);
+    expect(() => new RateGate({ capacity: 0 })).toThrow(RangeError);
+  });
+});

@@ -1,6 +1,6 @@
 /** The ordered account over HTTP: profile configuration, review actions, and delivery's effect on lead time. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { describe, expect, test } from "vitest";
+import { sharedEmulator } from "../support/emulator.ts";
 import {
   configureAccount,
   configureVideo,
@@ -12,12 +12,7 @@ import {
   videoBody,
 } from "./bundles.fixtures.ts";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(() => emu.stop());
-beforeEach(() => emu.reset());
+const emu = sharedEmulator();
 
 describe("configureBundleAccount", () => {
   test("PUT sets the profile and moves the account to configured; GET shows it", async () => {

@@ -1,23 +1,14 @@
 import Papa from "papaparse";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { videoMetrics } from "../../src/emulator/ops/metrics.ts";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
-import { advanceTo, launchBundle } from "./managers-scenario.ts";
+import { emulatorPerTest, type TestEmulator } from "../support/emulator.ts";
+import { advanceTo, launchBundle, MANAGER_RULES } from "./managers-scenario.ts";
 
-const RULES = { managers: { acceptAfterSeconds: 600, postAtHourUtc: 17, autoFinalizeAfterHours: 72 } };
 const HEADER =
   "account_id,username,platform,country,video_id,bundle_id,position,external_ref,platform_url,posted_at,views,likes,comments,shares,bookmarks,engagement_rate,scraped_at";
 
-const running: TestEmulator[] = [];
-afterEach(async () => {
-  while (running.length > 0) await running.pop()?.stop();
-});
-
-async function start(seed = 1): Promise<TestEmulator> {
-  const emu = await startTestEmulator({ seed, rules: RULES });
-  running.push(emu);
-  return emu;
-}
+const emulators = emulatorPerTest({ rules: MANAGER_RULES });
+const start = (seed = 1) => emulators.start({ seed });
 
 interface Metrics {
   views: number;

@@ -1,6 +1,6 @@
 /** Publishing over HTTP: readiness, bundle publish with date shifting, unpublish, video publish and publish-all. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { describe, expect, test } from "vitest";
+import { sharedEmulator } from "../support/emulator.ts";
 import {
   balance,
   configureAccount,
@@ -12,17 +12,9 @@ import {
   seedSavedAccount,
 } from "./bundles.fixtures.ts";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(() => emu.stop());
-beforeEach(() => {
-  emu.reset();
-  // Keep the managers away while these tests move the clock: an accepted bundle delivers its account,
-  // and a delivered account has a 1-day lead time (see videos tests), which would hide stale dates.
-  emu.setRules({ managers: { acceptAfterSeconds: 30 * 86_400 } });
-});
+// Keep the managers away while these tests move the clock: an accepted bundle delivers its account,
+// and a delivered account has a 1-day lead time (see videos tests), which would hide stale dates.
+const emu = sharedEmulator({}, { managers: { acceptAfterSeconds: 30 * 86_400 } });
 
 describe("readiness and publishBundle", () => {
   test("a fresh bundle is blocked on the account fields and on configured videos", async () => {

@@ -1,6 +1,6 @@
 /** Bundles over HTTP: creation and its money rules, bulk, listing, settings and extra slots. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { describe, expect, test } from "vitest";
+import { sharedEmulator } from "../support/emulator.ts";
 import {
   balance,
   configureAccount,
@@ -10,12 +10,7 @@ import {
   seedSavedAccount,
 } from "./bundles.fixtures.ts";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(() => emu.stop());
-beforeEach(() => emu.reset());
+const emu = sharedEmulator();
 
 describe("createBundle", () => {
   test("account_and_videos with 3 videos costs 38, answers both ids and pre-creates pending slots", async () => {

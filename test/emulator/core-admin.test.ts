@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +25,8 @@ describe("emulator core: state file, admin endpoints, CLI", () => {
     expect(created.status).toBe(201);
     await first.advance(3600);
     await first.stop();
+    // write-file-atomic writes a temporary file and renames it: none may be left behind.
+    expect(readdirSync(dir).filter((f) => f.startsWith("state.json"))).toEqual(["state.json"]);
     const saved = JSON.parse(readFileSync(stateFile, "utf8"));
     expect(saved.version).toBe(1);
     expect(Object.keys(saved.bundles)).toEqual([created.body.data.id]);
@@ -68,6 +70,34 @@ describe("emulator core: state file, admin endpoints, CLI", () => {
     const stateFile = join(dir, "old.json");
     writeFileSync(stateFile, JSON.stringify({ version: 99, workspaces: {} }));
     await expect(startEmulator({ port: 0, stateFile, quiet: true })).rejects.toThrow(/version 99.*version 1/);
+  });
+
+  it("--speed runs the simulated clock that many times real time, on top of admin advances", async () => {
+    const real = { t: 1_800_000_000_000 };
+    const emu = await startTestEmulator({ speed: 60, realClock: () => real.t });
+    try {
+      const now = async () => (await emu.admin("POST", "/advance", { seconds: 0 })).body.data.now;
+      expect(await now()).toBe(TEST_NOW);
+      real.t += 10_000;
+      expect(await now()).toBe("2026-09-01T12:10:00.000Z");
+      await emu.admin("POST", "/advance", { seconds: 3600 });
+      real.t += 500;
+      expect(await now()).toBe("2026-09-01T13:10:30.000Z");
+    } finally {
+      await emu.stop();
+    }
+  });
+
+  it("starts the simulated clock at the real current time unless told otherwise", async () => {
+    const before = Date.now();
+    const emu = await startTestEmulator({ now: undefined });
+    try {
+      const now = Date.parse((await emu.admin("POST", "/advance", { seconds: 0 })).body.data.now);
+      expect(now).toBeGreaterThanOrEqual(before);
+      expect(now).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await emu.stop();
+    }
   });
 
   it("admin: reset, advance, state, keys, rules", async () => {
@@ -119,10 +149,12 @@ describe("emulator core: state file, admin endpoints, CLI", () => {
     }
   });
 
-  it("CLI: `emulator` prints the base URL and the key, and serves until stopped", async () => {
+  it("CLI: `emulator` prints the base URL and the key, serves until stopped, and saves --state on stop", async () => {
+    const stateFile = join(dir, "cli.json");
+    let bundleId = "";
     const child = spawn(
       process.execPath,
-      ["bin/tokportal-sync.js", "emulator", "--port", "0", "--seed", "3"],
+      ["bin/tokportal-sync.js", "emulator", "--port", "0", "--seed", "3", "--state", stateFile],
       {
         cwd: join(import.meta.dirname, "../.."),
         stdio: ["ignore", "pipe", "pipe"],
@@ -137,11 +169,19 @@ describe("emulator core: state file, admin endpoints, CLI", () => {
       const res = await fetch(`${url}/credits/balance`, { headers: { "x-api-key": key ?? "" } });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { data: { total_credits: number } }).data.total_credits).toBe(10_000);
+      const created = await fetch(`${url}/bundles`, {
+        method: "POST",
+        headers: { "x-api-key": key ?? "", "content-type": "application/json" },
+        body: JSON.stringify(ACCOUNT),
+      });
+      expect(created.status).toBe(201);
+      bundleId = ((await created.json()) as { data: { id: string } }).data.id;
     } finally {
       child.kill("SIGTERM");
     }
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     expect(code).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(stateFile, "utf8")).bundles)).toEqual([bundleId]);
   });
 
   it("CLI: a key given by the user is shown only by its last 4 characters", async () => {

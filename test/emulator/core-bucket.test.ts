@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { emulatorPerTest } from "../support/emulator.ts";
+import { configureAccount, configureVideo, createBundle, D3 } from "./bundles.fixtures.ts";
 
 /** The bucket runs on the real clock; the test freezes that clock to assert exact arithmetic. */
 function frozenClock(startMs = 1_800_000_000_000) {
@@ -8,15 +9,11 @@ function frozenClock(startMs = 1_800_000_000_000) {
 }
 
 describe("emulator core: token bucket", () => {
-  let emu: TestEmulator | undefined;
-  afterEach(async () => {
-    await emu?.stop();
-    emu = undefined;
-  });
+  const { start } = emulatorPerTest();
 
   it("allows a burst of 120, answers the 121st with 429 and exact Retry-After / X-RateLimit-*", async () => {
     const clock = frozenClock();
-    emu = await startTestEmulator({ realClock: clock.now });
+    const emu = await start({ realClock: clock.now });
     const remaining: number[] = [];
     for (let i = 0; i < 120; i++) {
       const res = await emu.api("GET", "/credits/balance");
@@ -51,7 +48,7 @@ describe("emulator core: token bucket", () => {
 
   it("keeps one bucket per key", async () => {
     const clock = frozenClock();
-    emu = await startTestEmulator({ realClock: clock.now, bucket: { capacity: 3, refillPerSecond: 2 } });
+    const emu = await start({ realClock: clock.now, bucket: { capacity: 3, refillPerSecond: 2 } });
     for (let i = 0; i < 3; i++) expect((await emu.api("GET", "/me")).status).toBe(200);
     expect((await emu.api("GET", "/me")).status).toBe(429);
     const other = emu.createKey();
@@ -62,7 +59,7 @@ describe("emulator core: token bucket", () => {
 
   it("rounds Retry-After up to whole seconds for a slow refill", async () => {
     const clock = frozenClock();
-    emu = await startTestEmulator({ realClock: clock.now, bucket: { capacity: 2, refillPerSecond: 0.3 } });
+    const emu = await start({ realClock: clock.now, bucket: { capacity: 2, refillPerSecond: 0.3 } });
     await emu.api("GET", "/me");
     await emu.api("GET", "/me");
     clock.t += 1000; // 0.3 tokens back; 0.7 missing at 0.3/s = 2.33 s
@@ -73,7 +70,7 @@ describe("emulator core: token bucket", () => {
   });
 
   it("applies the capacity window to bundle creation with 429 capacity_cooldown on the simulated clock", async () => {
-    emu = await startTestEmulator();
+    const emu = await start();
     const rules = await emu.admin("POST", "/rules", { createCapacity: { limit: 2, windowSeconds: 600 } });
     expect(rules.status).toBe(200);
     const body = { bundle_type: "account_only", country: "USA" };
@@ -97,5 +94,28 @@ describe("emulator core: token bucket", () => {
     });
     expect(fits.status).toBe(201);
     expect(Object.keys(emu.state().bundles)).toHaveLength(4);
+  });
+
+  it("applies the publication window to publishBundle; a refused publish changes nothing", async () => {
+    const emu = await start({ rules: { publishCapacity: { limit: 1, windowSeconds: 600 } } });
+    const ready = async () => {
+      const id = await createBundle(emu, { videos_quantity: 1 });
+      await configureAccount(emu, id);
+      await configureVideo(emu, id, 1, D3);
+      return id;
+    };
+    const [a, b] = [await ready(), await ready()];
+    expect((await emu.api("POST", `/bundles/${a}/publish`)).status).toBe(200);
+    await emu.advance(60);
+    const full = await emu.api("POST", `/bundles/${b}/publish`);
+    expect(full.status).toBe(429);
+    expect(full.body.error).toMatchObject({
+      code: "capacity_cooldown",
+      details: { retry_after_seconds: 540, limit: 1, window_seconds: 600 },
+    });
+    expect(full.headers.get("retry-after")).toBe("540");
+    expect(emu.state().bundles[b]?.status).toBe("pending_setup");
+    await emu.advance(540);
+    expect((await emu.api("POST", `/bundles/${b}/publish`)).status).toBe(200);
   });
 });

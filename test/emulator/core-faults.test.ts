@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { FaultConfig } from "../../src/emulator/index.ts";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { emulatorPerTest, type TestEmulator } from "../support/emulator.ts";
 
 /** What a client sees for each of `n` GETs: a status, or "socket" when the connection was dropped. */
 async function outcomes(emu: TestEmulator, n: number): Promise<string[]> {
@@ -19,15 +19,7 @@ async function outcomes(emu: TestEmulator, n: number): Promise<string[]> {
 const MIXED: FaultConfig = { errorRate: 0.2, dropRate: 0.1, rate429: 0.1, dropAfterRate: 0.1 };
 
 describe("emulator core: fault injection", () => {
-  const started: TestEmulator[] = [];
-  const start = async (...args: Parameters<typeof startTestEmulator>) => {
-    const emu = await startTestEmulator(...args);
-    started.push(emu);
-    return emu;
-  };
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((e) => e.stop()));
-  });
+  const { start } = emulatorPerTest();
 
   it("is reproducible: the same seed gives the same sequence of outcomes", async () => {
     const a = await outcomes(
@@ -113,11 +105,20 @@ describe("emulator core: fault injection", () => {
     expect(balance.body.data.total_credits).toBe(10_000 - 32);
   });
 
-  it("adds latency", async () => {
-    const emu = await start({ faults: { latencyMs: 30 } });
-    const t0 = performance.now();
-    await emu.api("GET", "/me");
-    // A lower bound only: the latency is the minimum a request can take.
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(29);
+  it("adds latency with seeded jitter inside its bounds, the same under the same seed", async () => {
+    const delays = async (seed: number) => {
+      const emu = await start({ seed, faults: { latencyMs: 20, jitterMs: 10 } });
+      await outcomes(emu, 12);
+      return emu.requestLog().map((e) => e.delay_ms);
+    };
+    const a = await delays(3);
+    expect(a).toHaveLength(12);
+    for (const d of a) {
+      expect(d).toBeGreaterThanOrEqual(10);
+      expect(d).toBeLessThanOrEqual(30);
+    }
+    expect(new Set(a).size).toBeGreaterThan(1);
+    expect(await delays(3)).toEqual(a);
+    expect(await delays(4)).not.toEqual(a);
   });
 });

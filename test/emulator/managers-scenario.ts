@@ -5,6 +5,11 @@
 import { expect } from "vitest";
 import type { TestEmulator } from "../support/emulator.ts";
 
+/** The managers' timings these suites assert, pinned so a change of the defaults cannot move them. */
+export const MANAGER_RULES = {
+  managers: { acceptAfterSeconds: 600, postAtHourUtc: 17, autoFinalizeAfterHours: 72 },
+};
+
 export interface LaunchOptions {
   platform?: "tiktok" | "instagram";
   autoFinalize?: boolean;

@@ -1,21 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { describe, expect, it } from "vitest";
+import { emulatorPerTest, type TestEmulator } from "../support/emulator.ts";
 import { advanceTo, launchBundle } from "./managers-scenario.ts";
 
-const RULES = { managers: { acceptAfterSeconds: 600, postAtHourUtc: 17, autoFinalizeAfterHours: 72 } };
-
-const running: Array<{ stop(): Promise<void> | void }> = [];
-afterEach(async () => {
-  while (running.length > 0) await running.pop()?.stop();
-});
-
-async function start(seed = 1): Promise<TestEmulator> {
-  const emu = await startTestEmulator({ seed, rules: RULES });
-  running.push(emu);
-  return emu;
-}
+// The default rules on purpose: this suite is the proof of the issue's timeline (accepted after 10 min,
+// posted at 17:00 UTC on the target day, finalized 72 h later).
+const emulators = emulatorPerTest();
+const start = (seed = 1) => emulators.start({ seed });
 
 /** Collects webhook envelopes posted to it, in arrival order. */
 async function receiver(): Promise<{
@@ -34,7 +26,7 @@ async function receiver(): Promise<{
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  running.push({ stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  emulators.track({ stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, events };
 }
 

@@ -211,6 +211,23 @@ describe("images from a URL", () => {
     expect(Buffer.from(got.bytes).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it("a dry run copies nothing and leaves the stored object alone", async () => {
+    const bytes = sampleBytes(4_000, 5);
+    const up = await emu.api("POST", "/upload/image/direct", {
+      body: form({ bundle_id: bundleId }, { bytes, type: "image/png", name: "keep.png" }),
+    });
+    expect(up.status).toBe(200);
+    const before = JSON.stringify(emu.state().uploads);
+    const res = await emu.api("POST", "/upload/image/from-url", {
+      body: { url: up.body.data.public_url, bundle_id: bundleId },
+      headers: { "x-tokportal-dry-run": "true" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ dry_run: true, credits_charged: 0 });
+    expect(JSON.stringify(emu.state().uploads)).toBe(before);
+    expect((await download(res.body.data.public_url)).status).toBe(404);
+  });
+
   it("records an external image without fetching it", async () => {
     const res = await emu.api("POST", "/upload/image/from-url", {
       body: { url: "https://images.example.com/path/cat%20photo.png", bundle_id: bundleId },

@@ -1,17 +1,9 @@
 /** Batch configuration and CSV import: whole-request checks, per-position results, one publish attempt. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { describe, expect, test } from "vitest";
+import { sharedEmulator } from "../support/emulator.ts";
 import { balance, configureAccount, createBundle, D2, D3, D4, videoBody } from "./bundles.fixtures.ts";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(() => emu.stop());
-beforeEach(() => {
-  emu.reset();
-  emu.setRules({ managers: { acceptAfterSeconds: 30 * 86_400 } });
-});
+const emu = sharedEmulator({}, { managers: { acceptAfterSeconds: 30 * 86_400 } });
 
 const batch = (id: string, body: unknown) => emu.api("PUT", `/bundles/${id}/videos/batch`, { body });
 

@@ -1,6 +1,6 @@
 /** Video slots over HTTP: configure rules (lead time, per-day cap, content, status), media, money, actions. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { describe, expect, test } from "vitest";
+import { sharedEmulator } from "../support/emulator.ts";
 import {
   balance,
   configureAccount,
@@ -15,15 +15,7 @@ import {
   videoBody,
 } from "./bundles.fixtures.ts";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(() => emu.stop());
-beforeEach(() => {
-  emu.reset();
-  emu.setRules({ managers: { acceptAfterSeconds: 30 * 86_400 } });
-});
+const emu = sharedEmulator({}, { managers: { acceptAfterSeconds: 30 * 86_400 } });
 
 const put = (id: string, position: number | string, body: Record<string, unknown>) =>
   emu.api("PUT", `/bundles/${id}/videos/${position}`, { body });

@@ -1,24 +1,17 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { afterAll, describe, expect, it } from "vitest";
-import { CsvSource, CsvSourceError, lockPathFor } from "../../src/sources/csv.ts";
+import { describe, expect, it } from "vitest";
+import { CsvSource, CsvSourceError, isSourceError, lockPathFor } from "../../src/sources/index.ts";
 import { rowKeyOf } from "../../src/sources/table.ts";
 import type { CellPatch } from "../../src/sources/types.ts";
+import { tempCsvFiles } from "./support/temp-csv.ts";
 
 const require = createRequire(import.meta.url);
-const dir = mkdtempSync(path.join(tmpdir(), "csv-write-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(content: string | Buffer): string {
-  const p = path.join(dir, `f${n++}.csv`);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, file } = tempCsvFiles("csv-write");
 const vkey = (bundleRef: string, videoRef: string) => ({ table: "videos" as const, bundleRef, videoRef });
 
 describe("CSV write-back", () => {
@@ -128,6 +121,8 @@ describe("CSV write-back", () => {
         .write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }])
         .catch((e) => e);
       expect(err).toBeInstanceOf(CsvSourceError);
+      expect(isSourceError(err)).toBe(true);
+      expect(err.name).toBe("CsvSourceError");
       expect(err.message).toContain(`${path.basename(p)} is locked by another tokportal-sync process`);
       expect(err.message).toContain(`${path.basename(p)}.lock`);
       expect(readFileSync(p, "utf8")).toBe("video_ref,bundle_ref\nv1,a\n");

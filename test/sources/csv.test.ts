@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadSpec } from "../../src/api/spec.ts";
 import { canonicalCountry, isOpenForNewAccounts } from "../../src/emulator/ops/countries.ts";
 import { coerceCampaign } from "../../src/sources/coerce.ts";
@@ -13,16 +11,10 @@ import {
   splitRawRecord,
 } from "../../src/sources/csv-file.ts";
 import { encodeCsvValue, escapeFormula, looksLikeFormula } from "../../src/sources/formula.ts";
-import { createSource, SourceConfigError } from "../../src/sources/index.ts";
+import { createSource, SourceConfigError, SourceError } from "../../src/sources/index.ts";
+import { tempCsvFiles } from "./support/temp-csv.ts";
 
-const dir = mkdtempSync(path.join(tmpdir(), "csv-read-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-function file(content: string | Buffer): string {
-  const p = path.join(dir, `f${n++}.csv`);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, file } = tempCsvFiles("csv-read");
 
 describe("reading CSV files", () => {
   it("reads the example campaign without a problem", async () => {
@@ -269,6 +261,7 @@ describe("formula escaping", () => {
 describe("createSource", () => {
   it("resolves paths against baseDir and validates options", () => {
     expect(() => createSource({ type: "csv", videos: "v.csv", delimiter: "#" })).toThrow(SourceConfigError);
+    expect(() => createSource({ type: "csv", videos: "v.csv", delimiter: "#" })).toThrow(SourceError);
     expect(() => createSource({ type: "csv", videos: "v.csv", date_format: "YYYY/DD/MM" as never })).toThrow(
       /date_format/,
     );

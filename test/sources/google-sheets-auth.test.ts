@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
-import { resolveSheetsAuth, SheetsAuthError } from "../../src/sources/sheets-auth.ts";
+import { isSourceError, SheetsAuthError } from "../../src/sources/index.ts";
+import { resolveSheetsAuth } from "../../src/sources/sheets-auth.ts";
 import { SheetsCalls, SheetsSourceError } from "../../src/sources/sheets-calls.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
 import { ManualClock } from "../support/fake-sheets/clock.ts";
@@ -37,6 +38,7 @@ async function authError(p: Promise<unknown>): Promise<string> {
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(SheetsAuthError);
+  expect(isSourceError(err)).toBe(true);
   const message = (err as Error).message;
   expect(message).not.toContain("\n");
   return message;

@@ -3,13 +3,7 @@
  * error classification.
  */
 import { describe, expect, it } from "vitest";
-import {
-  columnIndex,
-  columnLetters,
-  echoedExtent,
-  quoteTitle,
-  rangeA1,
-} from "../../src/sources/sheets-a1.ts";
+import { columnIndex, columnLetters, echoedExtent, quoteTitle, rangeA1 } from "../../src/sources/a1.ts";
 import { isRetryable, parseFailure, redact } from "../../src/sources/sheets-calls.ts";
 import { cellText, numberText, patchText, serialToDate } from "../../src/sources/sheets-cells.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";

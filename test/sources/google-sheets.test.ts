@@ -5,8 +5,7 @@
 import { sheets } from "@googleapis/sheets";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GoogleSheetsSource, type GoogleSheetsSourceOptions } from "../../src/sources/google-sheets.ts";
-import { createSource } from "../../src/sources/index.ts";
-import { SheetsSourceError } from "../../src/sources/sheets-calls.ts";
+import { createSource, isSourceError, SheetsSourceError } from "../../src/sources/index.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
 import type { CellPatch, SheetRow } from "../../src/sources/types.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
@@ -463,6 +462,8 @@ describe("quota, retries and the limiter", () => {
     fake.inject({ kind: 500, count: 10 });
     const err = await src.read().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SheetsSourceError);
+    expect(isSourceError(err)).toBe(true);
+    expect(isSourceError(new Error("a bug"))).toBe(false);
     expect((err as Error).message).toMatch(
       /^Google Sheets read \(values\.batchGet\) for spreadsheet campaign-sheet failed \(500 INTERNAL: .*gave up after 4 attempts/,
     );
@@ -513,6 +514,8 @@ describe("size", () => {
     fake.createSpreadsheet({ id: ID, tabs: [{ title: "videos", rows }] });
     const src = source({ bundlesTab: null });
     const tables = await src.read();
+    // The read is one request for the whole tab.
+    expect(fake.log.map((e) => [e.op, e.ranges, e.status])).toEqual([["values.batchGet", ["'videos'"], 200]]);
     expect(tables.videos).toHaveLength(10_000);
     expect(tables.videos[0]?.cells["target_publish_date"]).toBe("2025-12-09");
     const patches: CellPatch[] = tables.videos.map((r, i) => ({
@@ -530,7 +533,12 @@ describe("size", () => {
     fake.clearLog();
     const report = await src.write(patches);
     expect(report).toEqual({ cellsWritten: 70_000, rowsNotFound: [], requests: 2 });
-    expect(fake.log.map((e) => e.op)).toEqual(["values.batchGet", "values.batchUpdate"]);
+    // At write time: one re-read of the header row and the ref columns only, then one write.
+    expect(fake.log.map((e) => [e.op, e.ranges, e.status])).toEqual([
+      ["values.batchGet", ["'videos'!1:1", "'videos'!B:B", "'videos'!A:A"], 200],
+      // The seven new output headers and their 70,000 cells form one rectangle.
+      ["values.batchUpdate", ["'videos'!F1:L10001"], 200],
+    ]);
     const body = fake.log[1]?.bodyBytes ?? 0;
     expect(body).toBeGreaterThan(1_000_000);
     expect(body).toBeLessThan(2_000_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { columnLetters } from "../../src/sources/a1.ts";
 import {
   applyWritePlan,
-  columnLetter,
   gridToRows,
   locateRows,
   normalizeHeader,
@@ -28,7 +28,7 @@ describe("header normalization", () => {
   });
 
   it("names columns like a spreadsheet", () => {
-    expect([0, 1, 25, 26, 27, 51, 52, 701, 702].map(columnLetter)).toEqual([
+    expect([0, 1, 25, 26, 27, 51, 52, 701, 702].map(columnLetters)).toEqual([
       "A",
       "B",
       "Z",

@@ -11,8 +11,19 @@
  *
  * Defaults for determinism: `now` = 2026-09-01T12:00:00Z, `speed` 0 (the simulated clock stands still
  * until `advance()`), `seed` 1, no stderr. Override any of them through the options.
+ *
+ * Lifecycles, so test files do not each rewrite their hooks:
+ *   const emu = sharedEmulator();                  // one per file, reset before each test
+ *   const emulators = emulatorPerTest({ seed: 7 }); // fresh ones inside tests, stopped after each test
+ *   const emu = await emulators.start({ faults });
  */
-import { type EmulatorHandle, type EmulatorOptions, startEmulator } from "../../src/emulator/index.ts";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import {
+  type EmulatorHandle,
+  type EmulatorOptions,
+  type RulesPatch,
+  startEmulator,
+} from "../../src/emulator/index.ts";
 import type { RequestLogEntry } from "../../src/emulator/request-log.ts";
 
 export const TEST_NOW = "2026-09-01T12:00:00.000Z";
@@ -86,5 +97,50 @@ async function call(
     headers: res.headers,
     body: isJson && text ? JSON.parse(text) : text || null,
     text,
+  };
+}
+
+/**
+ * One emulator for the whole test file, reset before each test (and given `rules` again, when set). The
+ * returned object forwards to it, so the file can hold it in a top-level const.
+ */
+export function sharedEmulator(opts: EmulatorOptions = {}, rules?: RulesPatch): TestEmulator {
+  let current: TestEmulator | undefined;
+  beforeAll(async () => {
+    current = await startTestEmulator(opts);
+  });
+  afterAll(() => current?.stop());
+  beforeEach(() => {
+    current?.reset();
+    if (rules) current?.setRules(rules);
+  });
+  return new Proxy({} as TestEmulator, {
+    get(_target, prop) {
+      if (!current) throw new Error("sharedEmulator() is only usable inside a test or hook");
+      return Reflect.get(current, prop);
+    },
+  });
+}
+
+export interface PerTestEmulators {
+  /** Starts an emulator (`defaults` overridden by `opts`) that is stopped after the current test. */
+  start(opts?: EmulatorOptions): Promise<TestEmulator>;
+  /** Anything else to stop after the current test, e.g. a local webhook receiver. */
+  track(resource: { stop(): unknown }): void;
+}
+
+/** Emulators started inside tests; each test's are stopped after it (last started, first stopped). */
+export function emulatorPerTest(defaults: EmulatorOptions = {}): PerTestEmulators {
+  const running: Array<{ stop(): unknown }> = [];
+  afterEach(async () => {
+    while (running.length > 0) await running.pop()?.stop();
+  });
+  return {
+    async start(opts = {}) {
+      const emu = await startTestEmulator({ ...defaults, ...opts });
+      running.push(emu);
+      return emu;
+    },
+    track: (resource) => running.push(resource),
   };
 }

@@ -138,7 +138,7 @@ function findVideo(ctx: OpContext, videoId: string): PostedVideo | undefined {
   throw new ApiError(404, "VIDEO_NOT_FOUND", "Video not found.", { video_id: videoId });
 }
 
-interface VideoItem {
+interface VideoItem extends VideoMetrics {
   video_id: string;
   bundle_id: string;
   account_id: string | null;
@@ -148,13 +148,6 @@ interface VideoItem {
   external_ref: string | null;
   platform_url: string | null;
   upload_date: string;
-  views: number;
-  likes: number;
-  comments: number;
-  shares: number | null;
-  bookmarks: number | null;
-  engagement_rate: number | null;
-  scraped_at: string;
 }
 
 function videoItem(p: PostedVideo, m: VideoMetrics): VideoItem {

@@ -59,6 +59,28 @@ function schema(fields: Record<string, string>): Record<string, unknown> {
   return { type: "object", properties, additionalProperties: true };
 }
 
+/** A status change of a bundle, its account or a video slot: the events the emulator itself emits. */
+function statusEvent(
+  category: "bundle" | "account" | "video",
+  type: string,
+  status: string,
+  when: string,
+  emitted: boolean,
+  example: Record<string, unknown>,
+): WebhookEventInfo {
+  const subject = { bundle: "A bundle", account: "A bundle's account", video: "A video slot" }[category];
+  const fields = { bundle: BUNDLE_FIELDS, account: ACCOUNT_FIELDS, video: VIDEO_FIELDS }[category];
+  return {
+    type,
+    category,
+    availability: emitted ? "emitted" : "subscribable",
+    description: `${subject} is ${status.replaceAll("_", " ")}.`,
+    when,
+    payload_schema: schema(fields),
+    example_payload: example,
+  };
+}
+
 function bundleEvent(
   type: string,
   status: string,
@@ -66,20 +88,12 @@ function bundleEvent(
   when: string,
   emitted: boolean,
 ): WebhookEventInfo {
-  return {
-    type,
-    category: "bundle",
-    availability: emitted ? "emitted" : "subscribable",
-    description: `A bundle is ${status.replace("_", " ")}.`,
-    when,
-    payload_schema: schema(BUNDLE_FIELDS),
-    example_payload: {
-      bundle_id: UUID,
-      status,
-      previous_status: previous,
-      external_ref: "acme-spring-2026-us",
-    },
-  };
+  return statusEvent("bundle", type, status, when, emitted, {
+    bundle_id: UUID,
+    status,
+    previous_status: previous,
+    external_ref: "acme-spring-2026-us",
+  });
 }
 
 function accountEvent(
@@ -89,48 +103,30 @@ function accountEvent(
   when: string,
   emitted: boolean,
 ): WebhookEventInfo {
-  return {
-    type,
-    category: "account",
-    availability: emitted ? "emitted" : "subscribable",
-    description: `A bundle's account is ${status.replaceAll("_", " ")}.`,
-    when,
-    payload_schema: schema(ACCOUNT_FIELDS),
-    example_payload: {
-      bundle_id: UUID,
-      account_id: UUID,
-      saved_account_id: SAVED,
-      username: "launchprofile",
-      platform: "tiktok",
-      status,
-      previous_status: previous,
-      external_ref: "acme-spring-2026-us",
-    },
-  };
+  return statusEvent("account", type, status, when, emitted, {
+    bundle_id: UUID,
+    account_id: UUID,
+    saved_account_id: SAVED,
+    username: "launchprofile",
+    platform: "tiktok",
+    status,
+    previous_status: previous,
+    external_ref: "acme-spring-2026-us",
+  });
 }
 
 function videoEvent(type: string, status: string, previous: string, when: string): WebhookEventInfo {
-  return {
-    type,
-    category: "video",
-    availability: "emitted",
-    description: `A video slot is ${status.replaceAll("_", " ")}.`,
-    when,
-    payload_schema: schema(VIDEO_FIELDS),
-    example_payload: {
-      video_id: VIDEO,
-      bundle_id: UUID,
-      position: 1,
-      status,
-      previous_status: previous,
-      platform_url:
-        status === "in_review" || status === "finalized"
-          ? "https://www.tiktok.com/@launchprofile/video/7400000000000000001"
-          : null,
-      external_ref: "acme-clip-01",
-      bundle_external_ref: "acme-spring-2026-us",
-    },
-  };
+  const posted = status === "in_review" || status === "finalized";
+  return statusEvent("video", type, status, when, true, {
+    video_id: VIDEO,
+    bundle_id: UUID,
+    position: 1,
+    status,
+    previous_status: previous,
+    platform_url: posted ? "https://www.tiktok.com/@launchprofile/video/7400000000000000001" : null,
+    external_ref: "acme-clip-01",
+    bundle_external_ref: "acme-spring-2026-us",
+  });
 }
 
 function otherEvent(

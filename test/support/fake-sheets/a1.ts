@@ -4,6 +4,9 @@
  * Supported forms (SHEETS-NOTES B.3): `Tab!A1:B2`, `'My Tab'!A1:B2` (quotes doubled inside), `Tab!A:A`,
  * `Tab!1:2`, open-ended `Tab!A5:A` / `Tab!A5:5`, a single cell `Tab!C3`, a bare `Tab` (whole tab) and a
  * bare cell range `A1:B2` (first tab). Named ranges are not supported.
+ *
+ * Written independently of src/sources/a1.ts on purpose, even where the code is the same: a fake that
+ * shared the client's A1 code would agree with the client's bugs instead of catching them.
  */
 
 /** Zero-based, end-exclusive; `null` end = up to the edge of the grid. */

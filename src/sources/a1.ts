@@ -1,7 +1,11 @@
 /**
- * The little A1 notation the Sheets source needs: column letters, always-quoted tab titles (SHEETS-NOTES
- * B.3: quoting even safe titles avoids names like `A1` being read as cells), and the grid size Google
- * echoes back when a whole tab is read (`videos!A1:Z1000`).
+ * The little A1 notation the sources need: column letters (also how CSV problems name a column, so a user
+ * opening the file in a spreadsheet finds it), always-quoted tab titles (SHEETS-NOTES B.3: quoting even
+ * safe titles avoids names like `A1` being read as cells), and the grid size Google echoes back when a
+ * whole tab is read (`videos!A1:Z1000`).
+ *
+ * The fake Sheets server in test/support has its own A1 code on purpose: a fake that shared this module
+ * could not catch a bug in it.
  */
 
 /** 0 → `A`, 25 → `Z`, 26 → `AA`. */

@@ -1,0 +1,203 @@
+/**
+ * The column reference of docs/sheet-format.md, generated from the catalogue in columns.ts so the two
+ * cannot drift: test/sources/sheet-format-doc.test.ts fails when the doc's generated section differs from
+ * `columnReferenceMarkdown()` (run it with UPDATE_SHEET_FORMAT=1 to rewrite the section).
+ * Only the words live here; names, types, allowed values and order come from the catalogue.
+ */
+
+import {
+  BUNDLE_INPUT_COLUMNS,
+  BUNDLE_OUTPUT_COLUMNS,
+  type ColumnSpec,
+  type ColumnType,
+  SINGLE_TABLE_BUNDLE_INPUT_COLUMNS,
+  SINGLE_TABLE_BUNDLE_OUTPUT_COLUMNS,
+  SYNC_STATUSES,
+  VIDEO_INPUT_COLUMNS,
+  VIDEO_OUTPUT_COLUMNS,
+} from "./columns.ts";
+
+interface InputDoc {
+  /** What the tool does with the value, or the API field it becomes. */
+  meaning: string;
+  /** What a blank cell means. */
+  blank: string;
+}
+
+const PROFILE = "(account profile; `ConfigureAccountRequest`)";
+
+export const BUNDLE_INPUT_DOCS: Record<string, InputDoc> = {
+  bundle_ref: {
+    meaning:
+      "Your name for the bundle, unique in the sheet. Sent as the bundle's `external_ref` (after the config's `ref_prefix`); it is how a row finds its bundle again on every run.",
+    blank: "not allowed: the row is reported and skipped",
+  },
+  bundle_type: { meaning: "`CreateBundleRequest.bundle_type`.", blank: "`account_and_videos`" },
+  platform: { meaning: "`CreateBundleRequest.platform`.", blank: "`tiktok`" },
+  country: {
+    meaning: "`CreateBundleRequest.country` (ISO code, e.g. `US`).",
+    blank: "required unless `bundle_type` is `videos_only`",
+  },
+  account_id: {
+    meaning: "`CreateBundleRequest.account_id`: a saved account's uuid, for `videos_only` bundles.",
+    blank: "none",
+  },
+  title: { meaning: "`CreateBundleRequest.title`.", blank: "none" },
+  auto_finalize_videos: {
+    meaning: "`CreateBundleRequest.auto_finalize_videos`.",
+    blank: "the API default (yes)",
+  },
+  edit_slots: { meaning: "`CreateBundleRequest.edits_quantity`: editing slots bought.", blank: "0" },
+  video_slots: {
+    meaning:
+      "`CreateBundleRequest.videos_quantity`: a minimum; the bundle gets at least one slot per video row.",
+    blank: "the number of the bundle's video rows",
+  },
+  username: { meaning: `\`username\` ${PROFILE}.`, blank: "not sent" },
+  visible_name: { meaning: `\`visible_name\` ${PROFILE}.`, blank: "not sent" },
+  biography: { meaning: `\`biography\` ${PROFILE}.`, blank: "not sent" },
+  profile_picture: {
+    meaning: `\`profile_picture_url\` ${PROFILE}: a URL, or a local file path that is uploaded first.`,
+    blank: "not sent",
+  },
+  link_in_bio: { meaning: `\`link_in_bio\` ${PROFILE}.`, blank: "not sent" },
+  publish: { meaning: "Publish the bundle once it is ready.", blank: "the config's default" },
+};
+
+const VIDEO_FIELD = (field: string, extra = ""): InputDoc => ({
+  meaning: `\`ConfigureVideoRequest.${field}\`${extra}.`,
+  blank: "not sent",
+});
+
+export const VIDEO_INPUT_DOCS: Record<string, InputDoc> = {
+  video_ref: {
+    meaning: "Your name for the video, unique within its bundle. Sent as the video's `external_ref`.",
+    blank: "not allowed: the row is reported and skipped",
+  },
+  bundle_ref: {
+    meaning:
+      "The bundle this video belongs to: a bundles row, or a bundle that already exists remotely with that ref.",
+    blank: "not allowed: the row is reported and skipped",
+  },
+  position: {
+    meaning: "The bundle slot for this video. Also an output: the slot assigned is written back.",
+    blank: "any free slot",
+  },
+  video_type: VIDEO_FIELD("video_type"),
+  description: VIDEO_FIELD("description"),
+  target_publish_date: VIDEO_FIELD("target_publish_date", " (see Dates)"),
+  video_url: VIDEO_FIELD("video_url", ": a URL, or a local file path that is uploaded first"),
+  carousel_images: VIDEO_FIELD("carousel_images", ": URLs or local file paths (see Lists)"),
+  carousel_title: VIDEO_FIELD("carousel_title"),
+  tiktok_sound_url: VIDEO_FIELD("tiktok_sound_url"),
+  name: VIDEO_FIELD("name"),
+  editing_instructions: VIDEO_FIELD("editing_instructions"),
+  volume_original_sound: VIDEO_FIELD("volume_original_sound", " (percent)"),
+  volume_added_sound: VIDEO_FIELD("volume_added_sound", " (percent)"),
+  instagram_content_type: VIDEO_FIELD("instagram_content_type"),
+  instagram_location: VIDEO_FIELD("instagram_location"),
+  instagram_collaborators: VIDEO_FIELD("instagram_collaborators", " (usernames; see Lists)"),
+  instagram_audio_name: VIDEO_FIELD("instagram_audio_name"),
+  instagram_add_to_story: VIDEO_FIELD("instagram_add_to_story"),
+  publish: {
+    meaning: "Release the video to the manager once it is configured.",
+    blank: "the config's default",
+  },
+  publish_bundle: {
+    meaning: "Single-table mode only: the bundle's `publish` (a videos row's `publish` is the video's own).",
+    blank: "the config's default",
+  },
+};
+
+export const OUTPUT_DOCS: Record<string, string> = {
+  bundle_id: "The TokPortal bundle id.",
+  bundle_status: "The bundle's status on TokPortal.",
+  account_status: "The status of the bundle's account configuration.",
+  credits_charged: "Credits charged when the bundle was created.",
+  video_id: "The TokPortal video id.",
+  position: "The slot the video occupies (see inputs: you may set it).",
+  video_status: "The video's status on TokPortal.",
+  platform_url: "The published post's URL, once there is one.",
+  views: "Analytics: views.",
+  likes: "Analytics: likes.",
+  comments: "Analytics: comments.",
+  shares: "Analytics: shares.",
+  bookmarks: "Analytics: bookmarks.",
+  engagement_rate: "Analytics: engagement rate.",
+  analytics_at: "When the analytics above were measured.",
+  sync_status: `What the last run made of the row: one of ${SYNC_STATUSES.map((s) => `\`${s}\``).join(", ")} (see below).`,
+  sync_message: "Why, in words you can act on, naming the column to fix. Blank when there is nothing to say.",
+  synced_at:
+    "When the row's remote state last changed because of a run (not when it was last checked), so a run that finds nothing new writes nothing.",
+  sync_fingerprint:
+    "A digest of the row's inputs at the last successful sync; how the next run sees an edit. Leave it alone.",
+};
+
+function typeCell(type: ColumnType): string {
+  switch (type.kind) {
+    case "text":
+      return type.maxLength === undefined ? "text" : `text, ≤ ${type.maxLength} characters`;
+    case "boolean":
+      return "yes/no";
+    case "date":
+      return "date";
+    case "integer":
+      return `whole number ${type.min ?? "…"}–${type.max ?? "…"}`;
+    case "list":
+      return type.maxItems === undefined ? "`;` list" : `\`;\` list, ≤ ${type.maxItems} items`;
+    case "enum":
+      return type.values.map((v) => `\`${v}\``).join(", ");
+  }
+}
+
+const escapeCell = (s: string): string => s.replaceAll("|", "\\|");
+
+function inputTable(specs: readonly ColumnSpec[], docs: Record<string, InputDoc>): string[] {
+  const lines = ["| column | type / allowed values | blank means | meaning |", "|---|---|---|---|"];
+  for (const spec of specs) {
+    const doc = docs[spec.name];
+    if (!doc) throw new Error(`column-docs: no description for input column ${spec.name}`);
+    const name = spec.required ? `\`${spec.name}\` (required)` : `\`${spec.name}\``;
+    lines.push(
+      `| ${name} | ${escapeCell(typeCell(spec.type))} | ${escapeCell(doc.blank)} | ${escapeCell(doc.meaning)} |`,
+    );
+  }
+  return lines;
+}
+
+function outputTable(names: readonly string[]): string[] {
+  const lines = ["| column | meaning |", "|---|---|"];
+  for (const name of names) {
+    const meaning = OUTPUT_DOCS[name];
+    if (!meaning) throw new Error(`column-docs: no description for output column ${name}`);
+    lines.push(`| \`${name}\` | ${escapeCell(meaning)} |`);
+  }
+  return lines;
+}
+
+/** The generated part of docs/sheet-format.md, between its `columns:start` and `columns:end` markers. */
+export function columnReferenceMarkdown(): string {
+  return [
+    "### bundles: input columns",
+    "",
+    ...inputTable(BUNDLE_INPUT_COLUMNS, BUNDLE_INPUT_DOCS),
+    "",
+    "### bundles: output columns (in the order they are appended when missing)",
+    "",
+    ...outputTable(BUNDLE_OUTPUT_COLUMNS),
+    "",
+    "### videos: input columns",
+    "",
+    ...inputTable(VIDEO_INPUT_COLUMNS, VIDEO_INPUT_DOCS),
+    "",
+    "### videos: output columns (in the order they are appended when missing)",
+    "",
+    ...outputTable(VIDEO_OUTPUT_COLUMNS),
+    "",
+    "### single-table mode: bundle columns a videos row also carries",
+    "",
+    ...inputTable(SINGLE_TABLE_BUNDLE_INPUT_COLUMNS, { ...BUNDLE_INPUT_DOCS, ...VIDEO_INPUT_DOCS }),
+    "",
+    `Outputs in single-table mode: ${SINGLE_TABLE_BUNDLE_OUTPUT_COLUMNS.map((c) => `\`${c}\``).join(", ")}, written on every videos row of the bundle, then the videos outputs above.`,
+  ].join("\n");
+}
