@@ -130,8 +130,11 @@ export type Bundle = z.output<typeof BundleSchema>;
 
 const CostBreakdown = z.record(z.string(), z.number()).catch({});
 
-/** The money fields TokPortal puts beside `data` on charging writes (API-NOTES §2.5, §1.4). */
-export const ChargeSchema = z.looseObject({
+/**
+ * The money fields TokPortal puts beside `data` on charging writes (API-NOTES §2.5, §1.4). A plain object
+ * schema: unknown siblings (and `data` itself) are dropped, so a Charge holds only money.
+ */
+export const ChargeSchema = z.object({
   credits_charged: opt(num),
   credits_remaining: opt(num),
   cost_breakdown: opt(CostBreakdown),

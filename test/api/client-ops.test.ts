@@ -73,6 +73,12 @@ describe("a bundle from order to posted videos", () => {
     expect(bundleId).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.bundle).toMatchObject({ status: "pending_setup", external_ref: ref, videos_quantity: 2 });
     expect(created.charge.credits_charged).toBe(36);
+    // Only the money fields: the bundle itself is in `bundle`, not repeated inside `charge`.
+    expect(Object.keys(created.charge).sort()).toEqual([
+      "cost_breakdown",
+      "credits_charged",
+      "credits_remaining",
+    ]);
     expect(created.replayed).toBe(false);
     const again = await client.bundles.create(order, { idempotencyKey: k("createBundle", ref) });
     expect(again.replayed).toBe(true);
