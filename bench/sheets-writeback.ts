@@ -9,9 +9,9 @@
 import { performance } from "node:perf_hooks";
 import { GoogleSheetsSource } from "../src/sources/google-sheets.ts";
 import { SheetsRateLimiter } from "../src/sources/sheets-limiter.ts";
-import type { CellPatch } from "../src/sources/types.ts";
 import type { CellValue } from "../test/support/fake-sheets/cells.ts";
 import { startFakeSheets } from "../test/support/fake-sheets/server.ts";
+import { outputPatchesFor } from "../test/support/fake-sheets/workload.ts";
 import { machineLines, report } from "./report.ts";
 
 const NAME = "sheets-writeback";
@@ -55,18 +55,7 @@ async function measure(rows: number): Promise<Result> {
     const tables = await src.read();
     const readMs = performance.now() - t;
     const readRequests = fake.log.length;
-    const patches: CellPatch[] = tables.videos.map((r, i) => ({
-      key: { table: "videos", bundleRef: r.cells["bundle_ref"] ?? "", videoRef: r.cells["video_ref"] ?? "" },
-      values: {
-        video_id: `0b7c2f1e-${String(i).padStart(4, "0")}-4a5b-9c8d-123456789abc`,
-        video_status: "in_review",
-        views: i * 7,
-        likes: i,
-        sync_status: "synced",
-        synced_at: "2026-11-28T12:00:00.000Z",
-        sync_fingerprint: `fp${String(i).padStart(14, "0")}`,
-      },
-    }));
+    const patches = outputPatchesFor(tables.videos);
     fake.clearLog();
     t = performance.now();
     const written = await src.write(patches);

@@ -11,6 +11,7 @@ import type { CellPatch, SheetRow } from "../../src/sources/types.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
 import { ManualClock } from "../support/fake-sheets/clock.ts";
 import { type FakeSheets, startFakeSheets } from "../support/fake-sheets/server.ts";
+import { outputPatchesFor } from "../support/fake-sheets/workload.ts";
 
 const ID = "campaign-sheet";
 
@@ -518,18 +519,7 @@ describe("size", () => {
     expect(fake.log.map((e) => [e.op, e.ranges, e.status])).toEqual([["values.batchGet", ["'videos'"], 200]]);
     expect(tables.videos).toHaveLength(10_000);
     expect(tables.videos[0]?.cells["target_publish_date"]).toBe("2025-12-09");
-    const patches: CellPatch[] = tables.videos.map((r, i) => ({
-      key: { table: "videos", bundleRef: r.cells["bundle_ref"] ?? "", videoRef: r.cells["video_ref"] ?? "" },
-      values: {
-        video_id: `0b7c2f1e-${String(i).padStart(4, "0")}-4a5b-9c8d-123456789abc`,
-        video_status: "in_review",
-        views: i * 7,
-        likes: i,
-        sync_status: "synced",
-        synced_at: "2026-11-28T12:00:00.000Z",
-        sync_fingerprint: `fp${String(i).padStart(14, "0")}`,
-      },
-    }));
+    const patches = outputPatchesFor(tables.videos);
     fake.clearLog();
     const report = await src.write(patches);
     expect(report).toEqual({ cellsWritten: 70_000, rowsNotFound: [], requests: 2 });
