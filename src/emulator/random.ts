@@ -47,3 +47,10 @@ export function randomHex(random: () => number, n: number): string {
 }
 
 export const DRY_RUN_ID_PREFIX = "00000000-0000-4000-8000-";
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for text in uuid form, the shape of every id this emulator hands out. */
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}

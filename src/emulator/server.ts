@@ -38,7 +38,7 @@ import type { ApiKeyRecord, Bundle, EmulatorState, PlanTier, Workspace } from ".
 import { operations } from "./ops/index.ts";
 import { runManagers } from "./ops/managers.ts";
 import { loadStateFile, StateWriter } from "./persist.ts";
-import { DRY_RUN_ID_PREFIX, prng, randomHex, randomSeed, seededUuid, streamSeed } from "./random.ts";
+import { DRY_RUN_ID_PREFIX, isUuid, prng, randomHex, randomSeed, seededUuid, streamSeed } from "./random.ts";
 import { RequestLog, type RequestLogEntry } from "./request-log.ts";
 import { Router } from "./router.ts";
 import { DEFAULT_RULES, mergeRules, type RulesPatch } from "./rules.ts";
@@ -122,7 +122,6 @@ export interface EmulatorHandle {
 
 type Env = { Bindings: HttpBindings };
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** The simulated managers (ops/managers.ts); replaceable so the core can run without them. */
@@ -632,7 +631,7 @@ export class Emulator {
         if (!dryRun && workspace) events.emit(workspace.id, type, data);
       },
       bundle(id: string): Bundle {
-        const b = UUID_PATTERN.test(id) ? state.bundles[id] : undefined;
+        const b = isUuid(id) ? state.bundles[id] : undefined;
         if (!b) throw new ApiError(404, "BUNDLE_NOT_FOUND", `Bundle ${id} was not found.`, { bundle_id: id });
         if (b.workspaceId !== ws.id)
           throw new ApiError(403, "BUNDLE_NOT_OWNED", "This bundle belongs to another workspace.", {

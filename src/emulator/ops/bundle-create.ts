@@ -4,6 +4,7 @@
  */
 import { ApiError, type OpContext, type OpRequest } from "../context.ts";
 import type { Bundle, BundleType, Platform } from "../model.ts";
+import { findSavedAccount } from "./accounts.ts";
 import { canonicalCountry, isOpenForNewAccounts, OPEN_COUNTRIES } from "./countries.ts";
 import { bodyOf, emitBundleEvent, newAccount, newSlot } from "./domain.ts";
 import { type BundleOrder, type CostBreakdown, chargeItems, priceOrder, sumBreakdowns } from "./pricing.ts";
@@ -159,17 +160,7 @@ function planSingle(ctx: OpContext, b: Record<string, unknown>): PlannedBundle {
         "account_id (a saved account) is required for videos_only bundles.",
       );
     }
-    const saved = ctx.state.savedAccounts[accountId];
-    if (!saved) {
-      throw new ApiError(404, "SAVED_ACCOUNT_NOT_FOUND", "No saved account with this id.", {
-        account_id: accountId,
-      });
-    }
-    if (saved.workspaceId !== ctx.workspace.id) {
-      throw new ApiError(403, "SAVED_ACCOUNT_NOT_OWNED", "This saved account belongs to another workspace.", {
-        account_id: accountId,
-      });
-    }
+    const saved = findSavedAccount(ctx, accountId);
     if (saved.status !== "active") {
       throw new ApiError(409, "ACCOUNT_INVALID_STATUS", `Saved account is ${saved.status}.`, {
         account_id: accountId,

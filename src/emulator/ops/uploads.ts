@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { ApiError, type OpContext, type OpRequest, type OpTable, type UploadedFile } from "../context.ts";
 import type { UploadRecord } from "../model.ts";
+import { isUuid } from "../random.ts";
 import { findByStoragePath, publicUrlFor, storagePathFromUrl, UPLOAD_ROUTE } from "../storage.ts";
 
 type Purpose = "carousel" | "profile_picture";
@@ -12,7 +13,6 @@ type Purpose = "carousel" | "profile_picture";
 /** How long a presigned upload URL stays valid, in simulated seconds. */
 export const PRESIGNED_EXPIRES_IN_SECONDS = 900;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IMAGE_TYPES = new Set([
   "image/jpeg",
   "image/jpg",
@@ -170,7 +170,7 @@ function multipartUpload(
   const bundleId = typeof fields.bundle_id === "string" ? fields.bundle_id.trim() : "";
   if (!bundleId)
     throw new ApiError(400, "VALIDATION_ERROR", "bundle_id is required.", { field: "bundle_id" });
-  if (!UUID.test(bundleId))
+  if (!isUuid(bundleId))
     throw new ApiError(400, "VALIDATION_ERROR", "bundle_id must be a uuid.", { field: "bundle_id" });
   ctx.bundle(bundleId);
   if (file.bytes.byteLength === 0) {
