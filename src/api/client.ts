@@ -126,6 +126,7 @@ export class TokPortalClient {
   private readonly clock: GateClock;
   private readonly random: () => number;
   private readonly onEvent: ((event: ClientEvent) => void) | undefined;
+  private serverClockOffsetMs: number | null = null;
   /** Aborted by `close()`: calls waiting for a token or a retry stop instead of outliving the client. */
   private readonly closing = new AbortController();
   private readonly counters: ClientStats = {
@@ -158,6 +159,15 @@ export class TokPortalClient {
     setMaxListeners(0, this.closing.signal);
     this.gate =
       options.gate instanceof RateGate ? options.gate : new RateGate({ clock: this.clock, ...options.gate });
+  }
+
+  /**
+   * TokPortal's clock (ms), from the `Date` header of the latest answer, or null before any answer. Lead
+   * time is counted in TokPortal's UTC days, and a sandbox's clock is simulated, so the sync asks this
+   * rather than the local clock.
+   */
+  serverNow(): number | null {
+    return this.serverClockOffsetMs === null ? null : Date.now() + this.serverClockOffsetMs;
   }
 
   /** Counters since the client was made (a copy). */
@@ -468,6 +478,8 @@ export class TokPortalClient {
           throw this.networkError(putId, error, null, options);
         }
         this.counters.bytesReceived += res.body.byteLength;
+        const serverDate = Date.parse(res.headers["date"] ?? "");
+        if (Number.isFinite(serverDate)) this.serverClockOffsetMs = serverDate - Date.now();
         // A retried PUT refused as "already used" means an earlier attempt landed and only its answer was lost.
         if (attempt > 1 && res.status === 409) return;
         if (res.status >= 300) throw httpError(putId, res, null, readRateLimit(res.headers));
@@ -554,6 +566,8 @@ export class TokPortalClient {
       throw this.networkError(operationId, error, requestId, options);
     }
     this.counters.bytesReceived += res.body.byteLength;
+    const serverDate = Date.parse(res.headers["date"] ?? "");
+    if (Number.isFinite(serverDate)) this.serverClockOffsetMs = serverDate - Date.now();
     const serverRequestId = res.headers["x-tokportal-request-id"] ?? requestId;
     const rateLimit = readRateLimit(res.headers);
     const replayed = res.headers["idempotent-replayed"] === "true";

@@ -320,7 +320,9 @@ export class Emulator {
       dry_run: false,
       fault: null,
     };
-    const base = { "x-tokportal-request-id": requestId };
+    // `Date` is the server's clock, as on any HTTP server: the sandbox's is simulated, and the sync counts
+    // lead time from it (API-NOTES §3.4 "in UTC"), so a sandbox set in the past still plans correctly.
+    const base = { "x-tokportal-request-id": requestId, date: new Date(this.clock.now()).toUTCString() };
 
     const fault = this.faults.decide({ operationId, method, path });
     if (fault.delayMs > 0) {

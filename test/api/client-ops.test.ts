@@ -270,6 +270,18 @@ describe("credits, reference data and the generic call", () => {
     expect(history.every((t) => typeof t.amount === "number")).toBe(true);
   });
 
+  it("knows TokPortal's clock from the Date header (the sandbox's is simulated)", async () => {
+    const fresh = new TokPortalClient({ baseUrl: emu.url, apiKey: key });
+    expect(fresh.serverNow()).toBeNull();
+    await fresh.credits.balance();
+    const serverNow = fresh.serverNow();
+    await fresh.close();
+    // The test emulator's clock starts at 2026-09-01T12:00Z and stands still, whatever today is.
+    expect(serverNow).not.toBeNull();
+    expect(Math.abs((serverNow ?? 0) - emu.clock.now())).toBeLessThan(2_000);
+    expect(new Date(emu.clock.now()).getUTCFullYear()).toBe(2026);
+  });
+
   it("lists the webhook events without a key", async () => {
     const before = emu.requestLog().length;
     const events = await client.webhooks.events();

@@ -1,0 +1,321 @@
+/**
+ * The sync engine's data, from rows to results (DESIGN.md §2):
+ *
+ *   TypedCampaign ─► desired (DesiredState) ─┐
+ *                                            ├─► planSync ─► Plan ─► applyPlan ─► RowResult[] ─► write-back
+ *   TokPortal ─► fetchActual (ActualState) ──┘
+ *
+ * Every stage is a plain value, so each can be tested alone, printed and (for the plan) saved as JSON.
+ * Refs: `bundleRef` is the sheet's `bundle_ref`; the bundle's `external_ref` on TokPortal is
+ * `ref_prefix + bundleRef`. A video's `external_ref` is its `video_ref`, unique within its bundle.
+ */
+import type {
+  BatchVideoItem,
+  Bundle,
+  BundleAccount,
+  ConfigureAccountBody,
+  CreateBundleBody,
+  PatchBundleBody,
+  PatchVideoBody,
+  Video,
+} from "../api/index.ts";
+import type { RowKey, TableName } from "../sources/types.ts";
+
+export type SyncStatus = "synced" | "pending" | "locked" | "error" | "skipped";
+
+// ———————————————————————————————————————————————————————————————————————————————————————————————————————
+// Rows
+
+/**
+ * One sheet row the engine answers for. `id` is stable across runs and unique in a run:
+ * `b:<bundle_ref>` for a bundles row, `v:<bundle_ref>/<video_ref>` for a videos row, and
+ * `row:<table>:<rowNumber>` for a row without usable refs (it can only be an error).
+ */
+export interface RowRef {
+  id: string;
+  table: TableName;
+  /** Row number as the user sees it (header = 1). A single-table bundle lists its videos rows. */
+  rowNumbers: number[];
+  /** Where its results are written (located again by ref right before writing). */
+  key: RowKey;
+}
+
+/** A row that cannot be synced as written: shown next to it, with no call made for it. */
+export interface RowIssue {
+  row: RowRef;
+  status: "error" | "skipped" | "locked" | "pending";
+  /** Canonical column at fault, when one is. */
+  column?: string;
+  /** Names the row and the column, says what is wrong and how to fix it (a sheet user must be able to act). */
+  message: string;
+}
+
+// ———————————————————————————————————————————————————————————————————————————————————————————————————————
+// Desired state (src/sync/desired.ts): what the sheet asks for, validated
+
+/**
+ * A media cell: a URL (sent as is), a TokPortal storage path (sent as is; images only), or a local file
+ * (uploaded during apply, then replaced by the upload's `public_url` or `storage_path`).
+ */
+export type MediaValue =
+  | { kind: "url"; value: string }
+  | { kind: "storage"; value: string }
+  | { kind: "file"; path: string; sizeBytes: number };
+
+export interface DesiredVideo {
+  row: RowRef;
+  bundleRef: string;
+  videoRef: string;
+  /** From the `position` column; absent = any free slot. */
+  position?: number;
+  /**
+   * The configure fields as sent (ConfigureVideoRequest minus `auto_publish`, no `position`), with
+   * `external_ref` = videoRef. Media fields hold the cell text; `media` says which are local files.
+   */
+  body: Omit<BatchVideoItem, "position">;
+  /** Media fields that need an upload first: field → value (carousel: one per image, in order). */
+  media: { video_url?: MediaValue; carousel_images?: MediaValue[] };
+  /** Release to the manager once configured (row `publish`, else config default). */
+  publish: boolean;
+  /** 1 when a volume field is set (TokPortal charges `sound_volume` the first time a slot gets one), else 0. */
+  soundVolumeUnits: number;
+  /** Hash of the mapped fields (what `sync_fingerprint` stores). */
+  fingerprint: string;
+  /** The row's outputs as read (text), e.g. the stored `sync_fingerprint`, `video_id`, `position`. */
+  outputs: Record<string, string>;
+}
+
+export interface DesiredBundle {
+  /** Null when the bundle has no row: videos name a bundle_ref that only exists on TokPortal. */
+  row: RowRef | null;
+  bundleRef: string;
+  externalRef: string;
+  /** Null when the bundle has no row (it is never created, only looked up). */
+  create: CreateBundleBody | null;
+  /** Patchable later: title, auto_finalize_videos (PatchBundleRequest fields). */
+  settings: { title?: string; auto_finalize_videos?: boolean };
+  /** Null for videos_only bundles and bundles without a row, or when no profile column is filled. */
+  account: ConfigureAccountBody | null;
+  /** profile_picture: a URL or storage path goes in `account.profile_picture_url`; a file is uploaded. */
+  profilePicture?: MediaValue;
+  publish: boolean;
+  /** Minimum slots (`video_slots`); the planner adds what the videos need. */
+  minSlots: number;
+  fingerprint: string;
+  outputs: Record<string, string>;
+  /** Valid videos rows of this bundle, in sheet order. */
+  videos: DesiredVideo[];
+}
+
+export interface DesiredState {
+  prefix: string;
+  /** By bundleRef, in sheet order (Map keeps insertion order). */
+  bundles: Map<string, DesiredBundle>;
+  /** Rows already known to be unsyncable (bad cells, missing fields, duplicates, blocked by their bundle). */
+  issues: RowIssue[];
+  /** Video rows whose bundle_ref has no bundles row; an error unless TokPortal has that bundle. */
+  bundleRefsWithoutRow: string[];
+}
+
+// ———————————————————————————————————————————————————————————————————————————————————————————————————————
+// Actual state (src/sync/remote.ts): what TokPortal has, for the bundles in play
+
+export interface ActualBundle {
+  bundle: Bundle;
+  /** Every slot, by position order. Null when not fetched (the bundle is not in play). */
+  videos: Video[] | null;
+  /** Fetched only while the account can still change (bundle pending_setup, not videos_only). */
+  account: BundleAccount | null;
+}
+
+export interface ActualState {
+  /** external_ref → every remote bundle carrying it (more than one is an error for the row). */
+  byExternalRef: Map<string, ActualBundle[]>;
+  /** Remote bundles under the prefix whose ref the sheet does not have (reported, never touched). */
+  orphanBundles: Bundle[];
+  /** TokPortal's today (UTC, `YYYY-MM-DD`), from the server's clock: lead time is counted from it. */
+  today: string;
+}
+
+// ———————————————————————————————————————————————————————————————————————————————————————————————————————
+// Plan (src/sync/plan.ts): pure function of desired × actual
+
+export type OpKind =
+  | "createBundle"
+  | "addVideoSlots"
+  | "patchBundle"
+  | "configureAccount"
+  | "configureVideos"
+  | "patchVideo"
+  | "publishBundle"
+  | "publishVideos"
+  | "unscheduleVideo";
+
+/** Apply order inside one bundle (waves): lower first; ops of one wave run one after the other. */
+export const OP_WAVE: Record<OpKind, number> = {
+  createBundle: 0,
+  addVideoSlots: 1,
+  patchBundle: 2,
+  configureAccount: 3,
+  configureVideos: 4,
+  patchVideo: 5,
+  publishBundle: 6,
+  publishVideos: 7,
+  unscheduleVideo: 8,
+};
+
+interface OpBase {
+  /** Unique in the plan, stable: `<bundleRef>:<kind>[:<n>]`. */
+  id: string;
+  bundleRef: string;
+  /** The remote bundle; null when this plan's createBundle makes it. */
+  bundleId: string | null;
+  /** RowRef ids this op serves (their outcome depends on it). */
+  rows: string[];
+  /** Why, in words: "new bundle", "row changed: description", "2 more slots for rows 7, 9". */
+  reason: string;
+  /** Credits this op charges (0 for most). */
+  cost: number;
+}
+
+export interface ConfigureVideoItem {
+  rowId: string;
+  videoRef: string;
+  position: number;
+  /** The batch item as sent, media fields still holding the cell text when `media` lists them. */
+  item: BatchVideoItem;
+  media: DesiredVideo["media"];
+}
+
+export type PlanOp =
+  | (OpBase & { kind: "createBundle"; body: CreateBundleBody })
+  | (OpBase & { kind: "addVideoSlots"; quantity: number })
+  | (OpBase & { kind: "patchBundle"; body: PatchBundleBody })
+  | (OpBase & { kind: "configureAccount"; body: ConfigureAccountBody; profilePicture?: MediaValue })
+  /** ≤ 500 items per op (the batch limit); one op per bundle unless more are needed. */
+  | (OpBase & { kind: "configureVideos"; items: ConfigureVideoItem[] })
+  | (OpBase & { kind: "patchVideo"; position: number; body: PatchVideoBody })
+  | (OpBase & { kind: "publishBundle" })
+  /** `all`: one publish-all (every configured slot of the bundle should go); else one call per position. */
+  | (OpBase & { kind: "publishVideos"; positions: number[]; all: boolean })
+  | (OpBase & { kind: "unscheduleVideo"; position: number });
+
+/** What the planner knows a row will show once its ops succeed. */
+export interface PlannedRow {
+  row: RowRef;
+  /** The row's outcome if every op serving it succeeds; an issue's status when it has one. */
+  outcome: SyncStatus;
+  /** Empty when synced with nothing to say. */
+  message: string;
+  /** Written to `sync_fingerprint` once synced; null for rows that are not synced. */
+  fingerprint: string | null;
+  /** Known remote values (output column → value), e.g. bundle_id, bundle_status, video_id, position. */
+  remote: Record<string, string | number | null>;
+  /** Ids of the ops serving this row (empty = nothing to do for it). */
+  ops: string[];
+}
+
+export interface PlanTotals {
+  /** Credits the plan charges if applied in full. */
+  cost: number;
+  /** Bundles left out because the budget or the balance cannot pay for them, and what they would cost. */
+  deferred: { bundles: string[]; cost: number };
+  /** Balance when planned (null when no charged op needed it). */
+  balance: number | null;
+  /** `max_credits` in force (null = no budget). */
+  maxCredits: number | null;
+  /** Ops by kind. */
+  ops: Partial<Record<OpKind, number>>;
+  /** Rows by planned outcome. */
+  rows: Record<SyncStatus, number>;
+}
+
+export interface Plan {
+  version: 1;
+  createdAt: string;
+  prefix: string;
+  prune: boolean;
+  /**
+   * Hash of what the plan was computed from (desired rows, the remote state of the bundles in play, the
+   * options). A saved plan is applied only if a fresh read gives the same hash.
+   */
+  inputsFingerprint: string;
+  /** In apply order: by bundle (sheet order), then wave. */
+  ops: PlanOp[];
+  rows: PlannedRow[];
+  /** Remote refs under the prefix the sheet no longer has (bundles, and `bundle_ref/video_ref` slots). */
+  orphans: { bundles: string[]; videos: string[] };
+  totals: PlanTotals;
+}
+
+export interface PlanOptions {
+  /** `unscheduleVideo` for orphan slots that can still be unscheduled (never bundles). */
+  prune: boolean;
+  /** Credit prices (`/credit-costs` `costs`); may be empty when the plan charges nothing. */
+  costs: Record<string, number>;
+  balance: number | null;
+  maxCredits: number | null;
+  /** ISO time stamped on the plan. */
+  now: string;
+}
+
+// ———————————————————————————————————————————————————————————————————————————————————————————————————————
+// Results (src/sync/apply.ts)
+
+export interface RowResult {
+  row: RowRef;
+  outcome: SyncStatus;
+  message: string;
+  /** Output column → value to show (remote ids, statuses, position, credits_charged, sync_fingerprint). */
+  values: Record<string, string | number | null>;
+  /** A write of this run changed the row's remote state (so `synced_at` moves). */
+  changed: boolean;
+  /** Credits charged by this run for this row (bundle rows). */
+  creditsCharged: number;
+}
+
+export interface ApplyReport {
+  rows: RowResult[];
+  /** Credits actually charged by this run (sum of `credits_charged` answers, replays excluded). */
+  creditsCharged: number;
+  /** Ops by id → what happened. */
+  ops: Record<string, { status: "done" | "failed" | "skipped"; message?: string; replayed?: boolean }>;
+}
+
+// ———————————————————————————————————————————————————————————————————————————————————————————————————————
+// Options shared by the stages, and the run (src/sync/run.ts)
+
+/** The config's `defaults`: used where a row leaves the cell blank. */
+export interface RowDefaults {
+  platform: "tiktok" | "instagram";
+  bundle_type: "account_and_videos" | "account_only" | "videos_only";
+  /** Bundles and videos: publish once ready / release once configured. */
+  publish: boolean;
+}
+
+export interface DesiredOptions {
+  prefix: string;
+  defaults: RowDefaults;
+  /** Local media paths in cells are resolved against this directory (the sheet's, or the config's). */
+  baseDir: string;
+}
+
+/** What one run did (the `--json` document of `sync`, and what the summary is printed from). */
+export interface RunReport {
+  mode: "plan" | "apply";
+  source: string;
+  startedAt: string;
+  durationMs: number;
+  plan: Plan;
+  /** Null in plan mode, or when apply was refused before any call (budget, balance, stale saved plan). */
+  apply: ApplyReport | null;
+  /** Final outcome of every row (the plan's when nothing was applied). */
+  rows: RowResult[];
+  counts: Record<SyncStatus, number>;
+  creditsCharged: number;
+  /** TokPortal calls by operationId, retries not counted; and the 429s received. */
+  calls: Record<string, number>;
+  rateLimited: number;
+  /** Sheet write-back: cells written, requests sent, rows that could not be found any more. */
+  write: { cellsWritten: number; requests: number; rowsNotFound: number } | null;
+}
