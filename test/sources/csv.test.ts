@@ -47,6 +47,7 @@ describe("reading CSV files", () => {
         username,
         visible_name,
         biography,
+        profile_picture,
         link_in_bio,
         publish: _p,
         ...rest
@@ -60,6 +61,7 @@ describe("reading CSV files", () => {
         username,
         visible_name,
         biography,
+        profile_picture_url: profile_picture,
         link_in_bio,
       });
       expect(account.ok, `${bundle_ref}: ${JSON.stringify(account.issues)}`).toBe(true);
