@@ -3,19 +3,40 @@
  * so `plan`, `sync`, `cron` and `validate` slot in beside `emulator` without touching it.
  */
 import { readFileSync } from "node:fs";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, type CommanderError, InvalidArgumentError } from "commander";
+import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
+import { syncCommand } from "./cli/sync.ts";
 import { DEFAULT_API_KEY, isApiKeyFormat } from "./emulator/state.ts";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
 
+const PROGRAM_EXAMPLES = `Examples:
+  $ cp config.example.json tokportal-sync.json   # a campaign on the local sandbox, to try it
+  $ tokportal-sync sync                          # sync ./tokportal-sync.json (asks before spending)
+  $ tokportal-sync sync -c prod.json --yes --json
+  $ tokportal-sync emulator --state sandbox.json # the sandbox API on http://127.0.0.1:4010
+  $ tokportal-sync help sync`;
+
 export function buildProgram(): Command {
   const program = new Command("tokportal-sync")
     .description("Keep TokPortal in step with a campaign spreadsheet (Google Sheets or CSV).")
-    .version(pkg.version, "-V, --version");
+    .version(pkg.version, "-V, --version")
+    .addHelpText("after", `\n${PROGRAM_EXAMPLES}\n\n${EXIT_CODES_HELP}`);
+  program.addCommand(syncCommand());
   program.addCommand(emulatorCommand());
+  for (const cmd of [program, ...program.commands]) cmd.exitOverride(exitWith);
   return program;
+}
+
+/**
+ * Commander exits 1 on a bad option or argument; ours is 2 (usage error), so 1 keeps meaning "some rows
+ * failed". Help and version stay 0, and a command's own `cmd.error(…, {exitCode})` keeps its code.
+ */
+function exitWith(err: CommanderError): never {
+  if (err.exitCode === 0 || err.code === "commander.error") process.exit(err.exitCode);
+  process.exit(EXIT.usage);
 }
 
 function integer(name: string, min: number) {

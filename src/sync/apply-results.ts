@@ -1,0 +1,110 @@
+/**
+ * Per-row bookkeeping of an apply. Each row starts from what the planner knows (its planned outcome,
+ * message and remote values); successful ops merge their values in, and the first failure decides the
+ * row's outcome. Values are only ever added or replaced, never dropped, so a row keeps the ids it got
+ * even when a later step of its bundle fails.
+ */
+import type { Plan, PlannedRow, RowResult, SyncStatus } from "./types.ts";
+
+type Value = string | number | null;
+
+interface RowState {
+  planned: PlannedRow;
+  values: Record<string, Value>;
+  changed: boolean;
+  creditsCharged: number;
+  failure: { outcome: SyncStatus; message: string } | null;
+  notes: string[];
+}
+
+export class RowBook {
+  private readonly rows = new Map<string, RowState>();
+
+  constructor(plan: Plan) {
+    for (const planned of plan.rows) {
+      this.rows.set(planned.row.id, {
+        planned,
+        values: { ...planned.remote },
+        changed: false,
+        creditsCharged: 0,
+        failure: null,
+        notes: [],
+      });
+    }
+  }
+
+  has(rowId: string): boolean {
+    return this.rows.has(rowId);
+  }
+
+  planned(rowId: string): PlannedRow | undefined {
+    return this.rows.get(rowId)?.planned;
+  }
+
+  value(rowId: string, column: string): Value | undefined {
+    return this.rows.get(rowId)?.values[column];
+  }
+
+  /** Row ids of one bundle's videos rows (`v:<bundleRef>/…`), in plan order. */
+  videoRowsOf(bundleRef: string): string[] {
+    const prefix = `v:${bundleRef}/`;
+    return [...this.rows.keys()].filter((id) => id.startsWith(prefix));
+  }
+
+  /** A successful write for the row: its values are merged and its remote state changed in this run. */
+  merge(rowId: string, values: Record<string, Value | undefined>, changed = true): void {
+    const state = this.rows.get(rowId);
+    if (!state) return;
+    for (const [k, v] of Object.entries(values)) if (v !== undefined) state.values[k] = v;
+    if (changed) state.changed = true;
+  }
+
+  /** The first failure of a row decides its outcome; later ones (skips after it) add nothing. */
+  fail(rowId: string, outcome: SyncStatus, message: string): void {
+    const state = this.rows.get(rowId);
+    if (!state || state.failure) return;
+    state.failure = { outcome, message };
+  }
+
+  failed(rowId: string): boolean {
+    return this.rows.get(rowId)?.failure != null;
+  }
+
+  /** Something the user should know even though the row synced (an adoption, a moved date). */
+  note(rowId: string, text: string): void {
+    this.rows.get(rowId)?.notes.push(text);
+  }
+
+  /**
+   * Credits this run charged for the row. `credits_charged` shows the bundle's total: the previous cell
+   * plus this run's charge (`recorded` adds a charge the sheet never saw without counting it for this run,
+   * e.g. a create replayed after a crash that lost its answer).
+   */
+  charge(rowId: string, credits: number, recorded = 0): void {
+    const state = this.rows.get(rowId);
+    if (!state || credits + recorded <= 0) return;
+    state.creditsCharged += credits;
+    const previous = Number(state.values.credits_charged ?? 0);
+    state.values.credits_charged = (Number.isFinite(previous) ? previous : 0) + credits + recorded;
+  }
+
+  results(): RowResult[] {
+    return [...this.rows.values()].map((s) => {
+      const outcome = s.failure ? s.failure.outcome : s.planned.outcome;
+      const message = s.failure
+        ? [s.failure.message, ...s.notes].join(" ")
+        : [s.planned.message, ...s.notes].filter((m) => m !== "").join(" ");
+      const values = { ...s.values };
+      if (outcome === "synced" && s.planned.fingerprint !== null)
+        values.sync_fingerprint = s.planned.fingerprint;
+      return {
+        row: s.planned.row,
+        outcome,
+        message,
+        values,
+        changed: s.changed,
+        creditsCharged: s.creditsCharged,
+      };
+    });
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * What a media cell points at: a URL (sent as is), a TokPortal storage path (images only, sent as is), or a
+ * local file (uploaded during apply). Checking that a local file exists is the one I/O of the desired
+ * state: a typo in a path must be a row error before any call, not a failed upload halfway through a run.
+ */
+import { statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { MediaValue } from "./types.ts";
+
+export type MediaKind = "video" | "image";
+
+export type MediaResult = { ok: true; value: MediaValue } | { ok: false; message: string };
+
+const HTTP_URL = /^https?:\/\//i;
+const FILE_URL = /^file:\/\//i;
+/** `scheme:` at the start (a URL of some other kind, or a Windows drive letter): never a storage path. */
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/** A regular file's size, or null when nothing (or something other than a file) is there. */
+function fileSize(absolute: string): number | null {
+  try {
+    const st = statSync(absolute, { throwIfNoEntry: false });
+    return st?.isFile() ? st.size : null;
+  } catch {
+    // Permission denied, a path too long, a NUL in the cell: all mean "not a file we can upload".
+    return null;
+  }
+}
+
+/**
+ * A storage path as TokPortal's image uploads return it (`carousel-images/org_1/<bundle>/photo.jpg`):
+ * relative, at least one `/`, no `..` segment, no scheme.
+ */
+export function looksLikeStoragePath(cell: string): boolean {
+  // `~/…` is a home-relative path someone expected a shell to expand, never a bucket name.
+  if (HAS_SCHEME.test(cell) || /^[/\\~]/.test(cell)) return false;
+  if (!cell.includes("/")) return false;
+  const segments = cell.split("/");
+  return segments.every((s) => s !== "" && s !== "." && s !== "..") && !/\s/.test(cell);
+}
+
+/**
+ * `media/photo.jpg` when `media/` is a local directory is a local path with a typo (or a file not copied
+ * yet), not a storage path: sending it to TokPortal would fail later and less clearly.
+ */
+function startsLocally(cell: string, baseDir: string): boolean {
+  const first = cell.split("/")[0] ?? "";
+  try {
+    return statSync(path.resolve(baseDir, first), { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Classifies one media cell. Relative paths are resolved against `baseDir` (the sheet's directory, or the
+ * config's); `~` is not expanded (a shell would, a sheet does not).
+ */
+export function classifyMedia(cell: string, baseDir: string, kind: MediaKind): MediaResult {
+  const text = cell.trim();
+  if (HTTP_URL.test(text)) return { ok: true, value: { kind: "url", value: text } };
+  let absolute: string | null = null;
+  if (FILE_URL.test(text)) {
+    try {
+      absolute = fileURLToPath(text);
+    } catch {
+      absolute = null;
+    }
+  } else if (text !== "") {
+    absolute = path.resolve(baseDir, text);
+  }
+  if (absolute !== null) {
+    const size = fileSize(absolute);
+    if (size !== null) return { ok: true, value: { kind: "file", path: absolute, sizeBytes: size } };
+  }
+  if (
+    kind === "image" &&
+    !FILE_URL.test(text) &&
+    looksLikeStoragePath(text) &&
+    !startsLocally(text, baseDir)
+  ) {
+    return { ok: true, value: { kind: "storage", value: text } };
+  }
+  const dir = absolute === null ? path.resolve(baseDir) : path.dirname(absolute);
+  return {
+    ok: false,
+    message: `"${text}" is neither a URL nor a file that exists (looked in ${dir}); write an https:// URL or the path of a local file`,
+  };
+}

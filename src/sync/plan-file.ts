@@ -1,0 +1,258 @@
+/**
+ * A plan as a file (Terraform's lesson): printed, saved, reviewed, applied later, but only if the sheet
+ * and TokPortal are still what it was computed from. `inputsFingerprint` hashes those inputs; a fresh plan
+ * with a different hash means the saved one is stale and is refused.
+ */
+import { z } from "zod";
+import { scrubSecrets } from "../api/index.ts";
+import { fingerprintOf } from "./fingerprint.ts";
+import type { ActualBundle, ActualState, DesiredState, OpKind, Plan, PlanOptions } from "./types.ts";
+
+/** The saved file cannot be used: not JSON, another version, or not the shape of a plan. */
+export class PlanFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanFileError";
+  }
+}
+
+/** The sheet or TokPortal changed since the saved plan was made. */
+export class PlanStaleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanStaleError";
+  }
+}
+
+/**
+ * Hash of what a plan depends on: the desired state (rows, fingerprints, the outputs it reads, issues), the remote
+ * state of the bundles in play (ids, statuses, refs, dates, slot counts, update times), TokPortal's today,
+ * and the options except the timestamp.
+ */
+export function inputsFingerprint(desired: DesiredState, actual: ActualState, options: PlanOptions): string {
+  const refs = [...actual.byExternalRef.keys()].sort();
+  return fingerprintOf({
+    desired: {
+      prefix: desired.prefix,
+      bundles: [...desired.bundles.values()].map((b) => ({
+        ...b,
+        outputs: planned(b.outputs),
+        videos: b.videos.map((v) => ({ ...v, outputs: planned(v.outputs) })),
+      })),
+      issues: desired.issues,
+      bundleRefsWithoutRow: desired.bundleRefsWithoutRow,
+    },
+    remote: refs.map((ref) => [ref, (actual.byExternalRef.get(ref) ?? []).map(remoteSummary)]),
+    orphanBundles: actual.orphanBundles.map((b) => [b.id, b.external_ref ?? null]),
+    today: actual.today,
+    options: {
+      prune: options.prune,
+      costs: options.costs,
+      balance: options.balance,
+      maxCredits: options.maxCredits,
+    },
+  });
+}
+
+/**
+ * The output cells the planner reads. Others (analytics, synced_at, statuses) are rewritten by every run
+ * and by cron, and do not change what the plan does.
+ */
+const PLANNED_OUTPUTS = ["sync_fingerprint", "credits_charged"];
+function planned(outputs: Record<string, string>): Record<string, string | undefined> {
+  return Object.fromEntries(PLANNED_OUTPUTS.map((k) => [k, outputs[k]]));
+}
+
+function remoteSummary(a: ActualBundle): unknown {
+  const b = a.bundle;
+  return {
+    id: b.id,
+    status: b.status,
+    external_ref: b.external_ref,
+    bundle_type: b.bundle_type,
+    platform: b.platform,
+    country: b.country,
+    title: b.title,
+    auto_finalize_videos: b.auto_finalize_videos,
+    account_status: b.account_status,
+    saved_account_id: b.saved_account_id,
+    videos_quantity: b.videos_quantity,
+    updated_at: b.updated_at,
+    videos: a.videos?.map((v) => ({
+      position: v.position,
+      id: v.id,
+      status: v.status,
+      external_ref: v.external_ref,
+      name: v.name,
+      video_type: v.video_type,
+      description: v.description,
+      target_publish_date: v.target_publish_date,
+      updated_at: (v as Record<string, unknown>)["updated_at"],
+    })),
+    account: a.account && {
+      status: a.account.status,
+      username: a.account.username,
+      visible_name: a.account.visible_name,
+      biography: a.account.biography,
+      profile_picture_url: a.account.profile_picture_url,
+      link_in_bio: a.account.link_in_bio,
+    },
+  };
+}
+
+const TOP_LEVEL: ReadonlyArray<keyof Plan> = [
+  "version",
+  "createdAt",
+  "prefix",
+  "prune",
+  "inputsFingerprint",
+  "totals",
+  "orphans",
+  "ops",
+  "rows",
+];
+
+/**
+ * Pretty JSON, top-level keys in a fixed order (the summary before the details). A plan holds sheet
+ * content, never credentials; text that looks like an API key is refused rather than written to disk.
+ */
+export function serializePlan(plan: Plan): string {
+  const ordered: Record<string, unknown> = {};
+  for (const k of TOP_LEVEL) ordered[k] = plan[k];
+  const text = `${JSON.stringify(ordered, null, 2)}\n`;
+  if (scrubSecrets(text) !== text) {
+    throw new PlanFileError(
+      "The plan contains text that looks like a TokPortal API key (in a sheet cell?); it is not written. Remove the key from the sheet and plan again.",
+    );
+  }
+  return text;
+}
+
+const OP_KINDS = [
+  "createBundle",
+  "addVideoSlots",
+  "patchBundle",
+  "configureAccount",
+  "configureVideos",
+  "patchVideo",
+  "publishBundle",
+  "publishVideos",
+  "unscheduleVideo",
+] as const satisfies readonly OpKind[];
+
+const STATUS = z.enum(["synced", "pending", "locked", "error", "skipped"]);
+const body = z.record(z.string(), z.unknown());
+const rowRef = z.object({
+  id: z.string(),
+  table: z.enum(["bundles", "videos"]),
+  rowNumbers: z.array(z.number().int()),
+  key: z.record(z.string(), z.unknown()),
+});
+const opBase = {
+  id: z.string(),
+  bundleRef: z.string(),
+  bundleId: z.string().nullable(),
+  rows: z.array(z.string()),
+  reason: z.string(),
+  cost: z.number().nonnegative(),
+};
+const position = z.number().int().positive();
+const opSchema = z.discriminatedUnion("kind", [
+  z.looseObject({ kind: z.literal("createBundle"), ...opBase, body }),
+  z.looseObject({ kind: z.literal("addVideoSlots"), ...opBase, quantity: position }),
+  z.looseObject({ kind: z.literal("patchBundle"), ...opBase, body }),
+  z.looseObject({ kind: z.literal("configureAccount"), ...opBase, body, profilePicture: body.optional() }),
+  z.looseObject({
+    kind: z.literal("configureVideos"),
+    ...opBase,
+    items: z.array(
+      z.looseObject({
+        rowId: z.string(),
+        videoRef: z.string(),
+        position,
+        item: z.looseObject({ position }),
+        media: body,
+      }),
+    ),
+  }),
+  z.looseObject({ kind: z.literal("patchVideo"), ...opBase, position, body }),
+  z.looseObject({ kind: z.literal("publishBundle"), ...opBase }),
+  z.looseObject({
+    kind: z.literal("publishVideos"),
+    ...opBase,
+    positions: z.array(position),
+    all: z.boolean(),
+  }),
+  z.looseObject({ kind: z.literal("unscheduleVideo"), ...opBase, position }),
+]);
+const planSchema = z.looseObject({
+  version: z.literal(1),
+  createdAt: z.string(),
+  prefix: z.string(),
+  prune: z.boolean(),
+  inputsFingerprint: z.string().min(1),
+  ops: z.array(opSchema),
+  rows: z.array(
+    z.looseObject({
+      row: rowRef,
+      outcome: STATUS,
+      message: z.string(),
+      fingerprint: z.string().nullable(),
+      remote: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+      ops: z.array(z.string()),
+    }),
+  ),
+  orphans: z.object({ bundles: z.array(z.string()), videos: z.array(z.string()) }),
+  totals: z.looseObject({
+    cost: z.number(),
+    deferred: z.object({ bundles: z.array(z.string()), cost: z.number() }),
+    balance: z.number().nullable(),
+    maxCredits: z.number().nullable(),
+    ops: z.record(z.string(), z.number()),
+    rows: z.record(z.string(), z.number()),
+  }),
+});
+
+/** Reads a saved plan; anything that is not a version-1 plan is refused with what is wrong. */
+export function parsePlanFile(text: string): Plan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new PlanFileError(
+      `The plan file is not valid JSON (${(err as Error).message}); save the plan again.`,
+    );
+  }
+  if (typeof value === "object" && value !== null && "version" in value && value.version !== 1) {
+    throw new PlanFileError(
+      `The plan file has version ${JSON.stringify(value.version)}, and this tokportal-sync reads version 1; make the plan again with this version.`,
+    );
+  }
+  const parsed = planSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue?.path.length ? issue.path.join(".") : "the top level";
+    const kinds = issue?.path.includes("kind") ? ` (known kinds: ${OP_KINDS.join(", ")})` : "";
+    throw new PlanFileError(
+      `The plan file is not a tokportal-sync plan: ${at}: ${issue?.message ?? "invalid"}${kinds}. Save the plan again.`,
+    );
+  }
+  const ids = new Set<string>();
+  for (const op of parsed.data.ops) {
+    if (ids.has(op.id))
+      throw new PlanFileError(`The plan file lists operation ${op.id} twice; save the plan again.`);
+    ids.add(op.id);
+  }
+  // The value as read (validated), not zod's copy: its key order is the file's, so a re-save is identical.
+  return value as Plan;
+}
+
+/** Refuses a saved plan whose inputs are no longer today's (the sheet or TokPortal changed since). */
+export function assertPlanCurrent(saved: Plan, fresh: Plan): void {
+  if (saved.inputsFingerprint === fresh.inputsFingerprint && saved.prefix === fresh.prefix) return;
+  const now = `${fresh.ops.length} operation${fresh.ops.length === 1 ? "" : "s"} costing ${fresh.totals.cost} credits`;
+  const then = `${saved.ops.length} costing ${saved.totals.cost}`;
+  throw new PlanStaleError(
+    `The saved plan was made at ${saved.createdAt} from a different sheet or TokPortal state, so it is not applied (a fresh plan has ${now}; the saved one ${then}). Run \`plan\` again and review the new plan.`,
+  );
+}

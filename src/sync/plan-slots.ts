@@ -1,0 +1,118 @@
+/**
+ * Slot assignment: which video slot of a bundle each videos row uses (issue 5, "Slot assignment").
+ *
+ * In this order, so a row never loses the slot that already carries its video:
+ *   1. a row keeps the slot already carrying its `video_ref` (two such slots: the row cannot tell which);
+ *   2. a row with a `position` takes that slot, unless another row holds it, it carries a video another
+ *      sheet row claims, or it carries another video TokPortal no longer lets us replace;
+ *   3. the others take the lowest free `pending` slot with no ref, in sheet order;
+ *   4. then new slots after the last one (the caller buys them).
+ */
+import type { Video } from "../api/index.ts";
+import { where } from "./plan-rows.ts";
+import type { DesiredVideo, RowRef } from "./types.ts";
+
+/** Slot statuses a configure may still change (API-NOTES §2.10). */
+export const EDITABLE_SLOT = new Set(["pending", "configured", "pending_corrections"]);
+
+export interface Assignment {
+  position: number;
+  /** The remote slot, or null for a slot that does not exist yet or of a bundle this plan creates. */
+  video: Video | null;
+  /** The slot already carries this row's video_ref. */
+  byRef: boolean;
+  /** Past the bundle's current slots: bought by this plan. */
+  isNew: boolean;
+}
+
+export interface SlotInput {
+  bundleRef: string;
+  /** Slots the bundle has now (positions 1..existing); for a bundle this plan creates, the ordered ones. */
+  existing: number;
+  /** Remote slots (empty for a new bundle: its slots are all `pending`). */
+  videos: readonly Video[];
+  /** Rows to place, in sheet order. */
+  rows: readonly DesiredVideo[];
+  /** Every video_ref the sheet has for this bundle (valid rows and rows with issues) → its row. */
+  sheetRefs: ReadonlyMap<string, RowRef>;
+}
+
+export interface SlotPlan {
+  assigned: Map<string, Assignment>;
+  errors: Map<string, { column: string; message: string }>;
+}
+
+export function assignSlots(input: SlotInput): SlotPlan {
+  const { videos, rows, bundleRef } = input;
+  const assigned = new Map<string, Assignment>();
+  const errors = new Map<string, { column: string; message: string }>();
+  const slotAt = new Map<number, Video>();
+  for (const v of videos) slotAt.set(v.position, v);
+  const holder = new Map<number, DesiredVideo>();
+  const take = (v: DesiredVideo, position: number, byRef: boolean) => {
+    assigned.set(v.row.id, {
+      position,
+      video: slotAt.get(position) ?? null,
+      byRef,
+      isNew: position > input.existing,
+    });
+    holder.set(position, v);
+  };
+
+  for (const v of rows) {
+    const carrying = videos.filter((s) => (s.external_ref ?? "") === v.videoRef);
+    if (carrying.length > 1) {
+      const positions = carrying.map((s) => s.position).join(" and ");
+      errors.set(v.row.id, {
+        column: "video_ref",
+        message: `${where(v.row, "video_ref")}: ${v.videoRef} is on slots ${positions} of bundle ${bundleRef} on TokPortal, so this row cannot tell which is its video; clear the external_ref of all but one on TokPortal, or use a new video_ref`,
+      });
+    } else if (carrying.length === 1) {
+      take(v, carrying[0]!.position, true);
+    }
+  }
+
+  for (const v of rows) {
+    if (v.position === undefined || assigned.has(v.row.id) || errors.has(v.row.id)) continue;
+    const p = v.position;
+    const refuse = (why: string) =>
+      errors.set(v.row.id, {
+        column: "position",
+        message: `${where(v.row, "position")}: slot ${p} of bundle ${bundleRef} ${why}; choose another position or leave it blank`,
+      });
+    const other = holder.get(p);
+    if (other) {
+      refuse(`is already taken by ${where(other.row).toLowerCase()} (video_ref ${other.videoRef})`);
+      continue;
+    }
+    const slot = slotAt.get(p);
+    const ref = slot?.external_ref ?? "";
+    if (slot && ref !== "" && ref !== v.videoRef) {
+      const claimant = input.sheetRefs.get(ref);
+      if (claimant) {
+        refuse(`holds video ${ref} of ${where(claimant).toLowerCase()}`);
+        continue;
+      }
+      if (!EDITABLE_SLOT.has(slot.status)) {
+        refuse(`already holds video ${ref}, which is ${slot.status} and can no longer be replaced`);
+        continue;
+      }
+    }
+    take(v, p, false);
+  }
+
+  let cursor = 1;
+  for (const v of rows) {
+    if (assigned.has(v.row.id) || errors.has(v.row.id)) continue;
+    while (!isFree(cursor)) cursor++;
+    take(v, cursor, false);
+  }
+  return { assigned, errors };
+
+  function isFree(position: number): boolean {
+    if (holder.has(position)) return false;
+    if (position > input.existing) return true;
+    const slot = slotAt.get(position);
+    return !slot || (slot.status === "pending" && (slot.external_ref ?? "") === "");
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The planner: desired × actual → Plan (DESIGN.md §2, issue 5 "Plan"). Pure and deterministic: the same
+ * inputs give the same plan, so a saved plan can be checked against a fresh one.
+ *
+ * Every sheet row gets exactly one PlannedRow. Bundles are planned in sheet order (plan-bundle.ts), then
+ * the budget is walked in the same order: a bundle whose charge does not fit gets no op at all, and its
+ * rows say how much more is needed.
+ */
+import { type BundlePlan, planBundle } from "./plan-bundle.ts";
+import { inputsFingerprint } from "./plan-file.ts";
+import { RowBook, where } from "./plan-rows.ts";
+import type {
+  ActualState,
+  DesiredState,
+  OpKind,
+  Plan,
+  PlanOptions,
+  PlanTotals,
+  RowRef,
+  SyncStatus,
+} from "./types.ts";
+
+export function planSync(desired: DesiredState, actual: ActualState, options: PlanOptions): Plan {
+  const book = new RowBook();
+  for (const issue of desired.issues) book.issue(issue.row, issue.status, issue.message);
+
+  const sheetRefs = sheetVideoRefs(desired);
+  const plans: BundlePlan[] = [];
+  for (const b of desired.bundles.values()) {
+    plans.push(
+      planBundle({
+        desired: b,
+        matches: actual.byExternalRef.get(b.externalRef) ?? [],
+        today: actual.today,
+        options,
+        sheetRefs: sheetRefs.get(b.bundleRef) ?? new Map(),
+        book,
+      }),
+    );
+  }
+
+  const deferred = applyBudget(plans, options, book);
+  const included = plans.filter((p) => !deferred.has(p.bundleRef));
+  const ops = included.flatMap((p) => p.ops);
+  const rows = book.build();
+
+  const opCounts: Partial<Record<OpKind, number>> = {};
+  for (const op of ops) opCounts[op.kind] = (opCounts[op.kind] ?? 0) + 1;
+  const rowCounts: Record<SyncStatus, number> = { synced: 0, pending: 0, locked: 0, error: 0, skipped: 0 };
+  for (const r of rows) rowCounts[r.outcome] += 1;
+  const deferredPlans = plans.filter((p) => deferred.has(p.bundleRef));
+  const totals: PlanTotals = {
+    cost: ops.reduce((sum, op) => sum + op.cost, 0),
+    deferred: {
+      bundles: deferredPlans.map((p) => p.bundleRef),
+      cost: deferredPlans.reduce((sum, p) => sum + p.charge, 0),
+    },
+    balance: plans.some((p) => p.charge > 0) ? options.balance : null,
+    maxCredits: options.maxCredits,
+    ops: opCounts,
+    rows: rowCounts,
+  };
+
+  return {
+    version: 1,
+    createdAt: options.now,
+    prefix: desired.prefix,
+    prune: options.prune,
+    inputsFingerprint: inputsFingerprint(desired, actual, options),
+    ops,
+    rows,
+    orphans: {
+      bundles: actual.orphanBundles.map((b) => (b.external_ref ?? "").slice(desired.prefix.length)),
+      videos: plans.flatMap((p) => p.orphanVideos),
+    },
+    totals,
+  };
+}
+
+/** Per bundle_ref, every video_ref the sheet has (rows with issues included): those slots are not orphans. */
+function sheetVideoRefs(desired: DesiredState): Map<string, Map<string, RowRef>> {
+  const out = new Map<string, Map<string, RowRef>>();
+  const add = (bundleRef: string, videoRef: string, row: RowRef) => {
+    const refs = out.get(bundleRef) ?? new Map<string, RowRef>();
+    if (!refs.has(videoRef)) refs.set(videoRef, row);
+    out.set(bundleRef, refs);
+  };
+  for (const b of desired.bundles.values()) for (const v of b.videos) add(b.bundleRef, v.videoRef, v.row);
+  for (const i of desired.issues) {
+    const key = i.row.key;
+    if ("videoRef" in key) add(key.bundleRef, key.videoRef, i.row);
+  }
+  return out;
+}
+
+/**
+ * Walks bundles in sheet order, adding each one's charge while it fits under `maxCredits` and the balance.
+ * A bundle that does not fit is left out whole (no half-bought bundle), and later cheaper ones may still
+ * fit. Returns the refs left out.
+ */
+function applyBudget(plans: BundlePlan[], options: PlanOptions, book: RowBook): Set<string> {
+  const deferred = new Set<string>();
+  let spent = 0;
+  for (const p of plans) {
+    if (p.charge <= 0) continue;
+    const total = spent + p.charge;
+    let why: string | null = null;
+    if (options.maxCredits !== null && total > options.maxCredits) {
+      const left = Math.max(0, options.maxCredits - spent);
+      why = `waiting for credits: this bundle costs ${p.charge}; ${left} left under max_credits ${options.maxCredits} (raise max_credits to ${total} to include it)`;
+    } else if (options.balance !== null && total > options.balance) {
+      const left = Math.max(0, options.balance - spent);
+      why = `waiting for credits: this bundle costs ${p.charge}; ${left} left of the balance ${options.balance} (add ${total - options.balance} credits to include it)`;
+    }
+    if (why === null) {
+      spent = total;
+      continue;
+    }
+    deferred.add(p.bundleRef);
+    const creates = p.ops.some((op) => op.kind === "createBundle");
+    const promised = new Set(p.newSlotRows);
+    for (const row of p.rows) {
+      // Rows this bundle had nothing to do for keep their outcome.
+      if (!book.hasOps(row.id)) continue;
+      book.clearOps(row.id);
+      // A slot that will not be bought has no position to show.
+      if (creates || promised.has(row.id)) delete book.remoteOf(row.id)["position"];
+      if (!book.blocked(row.id)) book.issue(row, "pending", `${where(row)}: ${why}`);
+    }
+  }
+  return deferred;
+}

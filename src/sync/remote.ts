@@ -1,0 +1,72 @@
+/**
+ * The actual state: what TokPortal has for the bundles the sheet mentions (DESIGN.md §2).
+ *
+ * One paginated listing of every bundle, indexed by `external_ref`; then, for each ref the sheet names
+ * that exists exactly once, its video slots and (only while it can still change and the sheet wants a
+ * change) its account. Refs found twice are errors for the planner, not guesses, so nothing is fetched for
+ * them; bundles the sheet does not mention are never fetched either.
+ */
+import type { Bundle, TokPortalClient } from "../api/index.ts";
+import type { ActualBundle, ActualState, DesiredBundle, DesiredState } from "./types.ts";
+
+export async function fetchActual(client: TokPortalClient, desired: DesiredState): Promise<ActualState> {
+  const all: Bundle[] = [];
+  for await (const bundle of client.bundles.list()) all.push(bundle);
+  const today = new Date(client.serverNow() ?? Date.now()).toISOString().slice(0, 10);
+
+  const wanted = new Map<string, DesiredBundle>();
+  for (const b of desired.bundles.values()) wanted.set(b.externalRef, b);
+
+  const byExternalRef = new Map<string, ActualBundle[]>();
+  const orphanBundles: Bundle[] = [];
+  for (const bundle of all) {
+    const ref = bundle.external_ref ?? "";
+    if (wanted.has(ref)) {
+      const list = byExternalRef.get(ref) ?? [];
+      list.push({ bundle, videos: null, account: null });
+      byExternalRef.set(ref, list);
+    } else if (isUnderPrefix(ref, desired.prefix)) {
+      orphanBundles.push(bundle);
+    }
+  }
+
+  const fetches: Promise<void>[] = [];
+  for (const [ref, found] of byExternalRef) {
+    const only = found.length === 1 ? found[0] : undefined;
+    const want = wanted.get(ref);
+    if (!only || !want) continue;
+    fetches.push(
+      client.videos.list(only.bundle.id).then((videos) => {
+        only.videos = [...videos].sort((a, b) => a.position - b.position);
+      }),
+    );
+    if (accountMayChange(only.bundle, want)) {
+      fetches.push(
+        client.account.get(only.bundle.id).then((account) => {
+          only.account = account;
+        }),
+      );
+    }
+  }
+  await Promise.all(fetches);
+  return { byExternalRef, orphanBundles, today };
+}
+
+/** With an empty prefix every bundle carrying a ref counts as the sheet's; unreferenced ones never do. */
+function isUnderPrefix(ref: string, prefix: string): boolean {
+  return ref !== "" && ref.startsWith(prefix);
+}
+
+/**
+ * The account is read only when the planner could act on it: the bundle is still `pending_setup` (profile
+ * changes are refused afterwards), it has an account, the sheet fills a profile column, and the bundle row
+ * changed since the last synced run (an unchanged row has nothing new to send).
+ */
+function accountMayChange(bundle: Bundle, want: DesiredBundle): boolean {
+  return (
+    bundle.status === "pending_setup" &&
+    bundle.bundle_type !== "videos_only" &&
+    want.account !== null &&
+    want.fingerprint !== (want.outputs["sync_fingerprint"] ?? "")
+  );
+}

@@ -1,0 +1,210 @@
+/**
+ * Local media files named in the sheet, uploaded to TokPortal during apply (API-NOTES §2.15).
+ *
+ * A file is hashed (SHA-256) and uploaded once per (content, purpose, bundle) in a run: rows that share a
+ * file share one upload, even when they ask at the same moment (a Map of promises). Uploads are per
+ * bundle because TokPortal stores media under the bundle (`<folder>/<workspace>/<bundle-id>/…`); the
+ * sandbox accepts any storage path anywhere, but nothing says the real service does, so a path from one
+ * bundle is never handed to another.
+ *
+ * Small files go in one multipart request with an Idempotency-Key derived from the hash (a retry or a
+ * rerun replays it); larger ones take the presigned flow, which refuses keys (its answer holds a signed URL).
+ * A video's `public_url` goes into `video_url`; an image's `storage_path` into `carousel_images` and
+ * `profile_picture_url`.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import type { TokPortalClient } from "../api/client.ts";
+import { TokPortalError } from "../api/errors.ts";
+import { idempotencyKey } from "../api/idempotency.ts";
+import { serverMessage } from "./apply-errors.ts";
+import { fingerprintOf } from "./fingerprint.ts";
+import type { MediaValue } from "./types.ts";
+
+/** TokPortal's direct upload takes files up to this size in one request; above it, the presigned flow. */
+export const DIRECT_UPLOAD_MAX_BYTES = 8 * 1024 * 1024;
+
+export type UploadPurpose = "video" | "carousel" | "profile_picture";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".mp4": "video/mp4",
+  ".mov": "video/quicktime",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".png": "image/png",
+  ".webp": "image/webp",
+  ".gif": "image/gif",
+};
+
+/** The media type of a file by its extension, or null when TokPortal does not take that kind. */
+export function contentTypeOf(path: string): string | null {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? null;
+}
+
+/** A file that could not be uploaded; `cause` is the client's error when TokPortal was reached. */
+export class UploadError extends Error {
+  readonly file: string;
+
+  constructor(file: string, reason: string, cause?: unknown) {
+    super(`could not upload ${file}: ${reason}`, cause === undefined ? undefined : { cause });
+    this.name = "UploadError";
+    this.file = file;
+  }
+}
+
+export interface MediaUploaderOptions {
+  /** The campaign's ref prefix (part of every idempotency key). */
+  prefix: string;
+  /** Files larger than this take the presigned flow (default 8 MiB). */
+  directMaxBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface UploadStats {
+  direct: number;
+  presigned: number;
+  /** Requests saved because the same content was already uploaded (or being uploaded) for that bundle. */
+  shared: number;
+}
+
+export class MediaUploader {
+  private readonly hashes = new Map<string, Promise<string>>();
+  private readonly uploads = new Map<string, Promise<string>>();
+  private readonly directMaxBytes: number;
+  readonly stats: UploadStats = { direct: 0, presigned: 0, shared: 0 };
+
+  constructor(
+    private readonly client: TokPortalClient,
+    private readonly options: MediaUploaderOptions,
+  ) {
+    this.directMaxBytes = options.directMaxBytes ?? DIRECT_UPLOAD_MAX_BYTES;
+  }
+
+  /**
+   * The value to send for a media cell: URLs and storage paths as they are, a local file uploaded first
+   * (for `bundleId`; `bundleRef` names the row in the idempotency key).
+   */
+  async resolve(
+    media: MediaValue,
+    purpose: UploadPurpose,
+    bundleId: string,
+    bundleRef: string,
+  ): Promise<string> {
+    if (media.kind !== "file") return media.value;
+    const path = media.path;
+    const name = basename(path);
+    const contentType = contentTypeOf(path);
+    if (contentType === null) {
+      throw new UploadError(
+        name,
+        `TokPortal does not take ${extname(path) || "extension-less"} files; use mp4 or mov for videos, jpg, png, webp or gif for images`,
+      );
+    }
+    const wantsVideo = purpose === "video";
+    if (contentType.startsWith("video/") !== wantsVideo) {
+      throw new UploadError(
+        name,
+        `it is not ${wantsVideo ? "a video (mp4, mov)" : "an image (jpg, png, webp, gif)"}`,
+      );
+    }
+    const hash = await this.hashOf(path, name);
+    const key = `${hash}|${purpose}|${bundleId}`;
+    const existing = this.uploads.get(key);
+    if (existing) {
+      this.stats.shared++;
+      return existing;
+    }
+    const upload = this.upload(path, name, contentType, hash, purpose, bundleId, bundleRef);
+    this.uploads.set(key, upload);
+    return upload;
+  }
+
+  private hashOf(path: string, name: string): Promise<string> {
+    let pending = this.hashes.get(path);
+    if (!pending) {
+      pending = hashFile(path).catch((error: unknown) => {
+        throw new UploadError(name, readFailure(error), error);
+      });
+      this.hashes.set(path, pending);
+    }
+    return pending;
+  }
+
+  private async upload(
+    path: string,
+    name: string,
+    contentType: string,
+    hash: string,
+    purpose: UploadPurpose,
+    bundleId: string,
+    bundleRef: string,
+  ): Promise<string> {
+    let data: Uint8Array;
+    try {
+      data = await readFile(path);
+    } catch (error) {
+      throw new UploadError(name, readFailure(error), error);
+    }
+    const file = { data, filename: name, contentType };
+    const signal = this.options.signal ? { signal: this.options.signal } : {};
+    try {
+      if (data.byteLength <= this.directMaxBytes) {
+        this.stats.direct++;
+        const idempotency = {
+          idempotencyKey: idempotencyKey({
+            prefix: this.options.prefix,
+            ref: bundleRef,
+            operation: purpose === "video" ? "uploadVideoDirect" : `uploadImageDirect:${purpose}`,
+            fingerprint: fingerprintOf([bundleId, hash, purpose, name]),
+          }),
+          ...signal,
+        };
+        if (purpose === "video")
+          return (await this.client.uploads.videoDirect(bundleId, file, idempotency)).public_url;
+        return (await this.client.uploads.imageDirect(bundleId, file, purpose, idempotency)).storage_path;
+      }
+      this.stats.presigned++;
+      if (purpose === "video") return (await this.client.uploads.video(bundleId, file, signal)).public_url;
+      return (await this.client.uploads.image(bundleId, file, purpose, signal)).storage_path;
+    } catch (error) {
+      throw new UploadError(name, uploadFailure(error), error);
+    }
+  }
+}
+
+function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    createReadStream(path)
+      .on("error", reject)
+      .on("data", (chunk) => hash.update(chunk))
+      .on("end", () => resolve(hash.digest("hex")));
+  });
+}
+
+function readFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "ENOENT")
+    return "the file does not exist; fix the path (relative paths start at the sheet's folder)";
+  if (code === "EACCES" || code === "EPERM") return "the file cannot be read (permission denied)";
+  if (code === "EISDIR") return "the path is a folder, not a file";
+  return `the file cannot be read (${error instanceof Error ? error.message : String(error)})`;
+}
+
+function uploadFailure(error: unknown): string {
+  if (error instanceof TokPortalError) {
+    if (error.retryable) {
+      const why =
+        error.status !== null
+          ? `HTTP ${error.status}`
+          : error.code === "TIMEOUT"
+            ? "timed out"
+            : "network error";
+      return `TokPortal did not answer (${why}); the next run retries`;
+    }
+    return `TokPortal says: ${serverMessage(error).replace(/\.$/, "")} (code ${error.code})`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,177 @@
+/**
+ * fetchActual against the emulator over HTTP: one listing of every bundle (a request per 100), then per
+ * bundle in play its slots and (only when the planner could act on it) its account. Nothing for bundles the
+ * sheet does not mention, nor for a ref found twice. Counted from the emulator's request log.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TokPortalClient } from "../../src/api/client.ts";
+import { fetchActual } from "../../src/sync/remote.ts";
+import type { DesiredState } from "../../src/sync/types.ts";
+import { emulatorPerTest, type TestEmulator } from "../support/emulator.ts";
+import { bundle, desiredState } from "./support/builders.ts";
+
+const emulators = emulatorPerTest({ bucket: { capacity: 1000, refillPerSecond: 1000 } });
+let emu: TestEmulator;
+let client: TokPortalClient;
+
+beforeEach(async () => {
+  emu = await emulators.start();
+  client = new TokPortalClient({ baseUrl: emu.url, apiKey: emu.apiKey, concurrency: 8 });
+});
+afterEach(async () => {
+  await client.close();
+});
+
+async function create(body: Record<string, unknown>): Promise<string> {
+  const res = await emu.api("POST", "/bundles", { body });
+  expect(res.status).toBe(201);
+  return res.body.data.id as string;
+}
+
+/** 100 account-only bundles sharing one ref (a bulk order copies its ref to each). */
+async function bulk(ref: string, count: number): Promise<void> {
+  const res = await emu.api("POST", "/bundles/bulk", {
+    body: {
+      platforms: ["tiktok"],
+      country: "USA",
+      accounts_count: count,
+      upload_accounts_count: 0,
+      videos_per_account: 0,
+      external_ref: ref,
+    },
+  });
+  expect(res.status).toBe(201);
+}
+
+/** Account and one configured video, then publish (the bundle leaves pending_setup). */
+async function publish(id: string): Promise<void> {
+  const steps: Array<[string, string, unknown]> = [
+    [
+      "PUT",
+      `/bundles/${id}/account`,
+      {
+        username: "pub.acc",
+        visible_name: "Pub",
+        biography: "bio",
+        profile_picture_url: "https://x.test/p.jpg",
+      },
+    ],
+    [
+      "PUT",
+      `/bundles/${id}/videos/1`,
+      {
+        video_type: "video",
+        description: "d",
+        target_publish_date: "2026-09-10",
+        video_url: "https://x.test/v.mp4",
+      },
+    ],
+    ["POST", `/bundles/${id}/publish`, undefined],
+  ];
+  for (const [method, path, body] of steps) {
+    const res = await emu.api(method, path, body === undefined ? {} : { body });
+    expect(res.status, `${method} ${path}: ${res.text}`).toBe(200);
+  }
+}
+
+const byOperation = (since: number) => {
+  const out: Record<string, string[]> = {};
+  for (const e of emu.requestLog(since)) {
+    const op = e.operationId ?? e.path;
+    out[op] = [...(out[op] ?? []), e.path];
+  }
+  return out;
+};
+
+describe("fetchActual", () => {
+  it("lists once (a page per 100), reads slots per bundle in play and the account only when it may change", async () => {
+    await bulk("t-dup", 100);
+    const changed = await create({
+      bundle_type: "account_and_videos",
+      country: "USA",
+      videos_quantity: 2,
+      external_ref: "t-a",
+    });
+    const same = await create({
+      bundle_type: "account_and_videos",
+      country: "USA",
+      videos_quantity: 1,
+      external_ref: "t-b",
+    });
+    const noProfile = await create({ bundle_type: "account_only", country: "USA", external_ref: "t-c" });
+    const published = await create({
+      bundle_type: "account_and_videos",
+      country: "USA",
+      videos_quantity: 1,
+      external_ref: "t-pub",
+    });
+    await publish(published);
+    await create({ bundle_type: "account_only", country: "USA", external_ref: "t-orphan" });
+    await create({ bundle_type: "account_only", country: "USA", external_ref: "elsewhere" });
+    await create({ bundle_type: "account_only", country: "USA" });
+
+    const desired: DesiredState = desiredState([
+      bundle("a", { row: 2, stored: "old" }),
+      bundle("b", { row: 3, stored: "same" }),
+      bundle("c", { row: 4, type: "account_only", account: null, stored: "old" }),
+      bundle("dup", { row: 5, stored: "old" }),
+      bundle("missing", { row: 6 }),
+      // Changed, but published: the profile can no longer change, so it is not read.
+      bundle("pub", { row: 7, stored: "old" }),
+    ]);
+    const since = emu.requestLog().length;
+    const actual = await fetchActual(client, desired);
+
+    const calls = byOperation(since);
+    // 107 bundles: two pages.
+    expect(calls["listBundles"]).toHaveLength(2);
+    expect(calls["listBundleVideos"]?.sort()).toEqual(
+      [changed, same, noProfile, published].map((id) => `/api/ext/bundles/${id}/videos`).sort(),
+    );
+    expect(calls["getBundleAccount"]).toEqual([`/api/ext/bundles/${changed}/account`]);
+    expect(Object.keys(calls).sort()).toEqual(["getBundleAccount", "listBundleVideos", "listBundles"]);
+
+    expect([...actual.byExternalRef.keys()].sort()).toEqual(["t-a", "t-b", "t-c", "t-dup", "t-pub"]);
+    expect(actual.byExternalRef.get("t-pub")![0]!.bundle.status).toBe("published");
+    expect(actual.byExternalRef.get("t-dup")).toHaveLength(100);
+    expect(actual.byExternalRef.get("t-dup")!.every((a) => a.videos === null && a.account === null)).toBe(
+      true,
+    );
+    const a = actual.byExternalRef.get("t-a")![0]!;
+    expect(a.videos?.map((v) => [v.position, v.status])).toEqual([
+      [1, "pending"],
+      [2, "pending"],
+    ]);
+    expect(a.account?.status).toBe("pending");
+    expect(actual.byExternalRef.get("t-b")![0]!.account).toBeNull();
+    expect(actual.orphanBundles.map((b) => b.external_ref)).toEqual(["t-orphan"]);
+    // TokPortal's clock (the emulator's simulated day), not the machine's.
+    expect(actual.today).toBe("2026-09-01");
+  });
+
+  it("with an empty prefix every other remote bundle carrying a ref is an orphan", async () => {
+    await create({ bundle_type: "account_only", country: "USA", external_ref: "x" });
+    await create({ bundle_type: "account_only", country: "USA", external_ref: "y" });
+    await create({ bundle_type: "account_only", country: "USA" });
+    const desired = { ...desiredState([bundle("x", { row: 2 })]), prefix: "" };
+    desired.bundles.get("x")!.externalRef = "x";
+    const since = emu.requestLog().length;
+    const actual = await fetchActual(client, desired);
+    expect(actual.orphanBundles.map((b) => b.external_ref)).toEqual(["y"]);
+    expect(actual.byExternalRef.get("x")).toHaveLength(1);
+    expect(Object.keys(byOperation(since)).sort()).toEqual([
+      "getBundleAccount",
+      "listBundleVideos",
+      "listBundles",
+    ]);
+  });
+
+  it("reads nothing but the listing when the sheet names no remote bundle", async () => {
+    await create({ bundle_type: "account_only", country: "USA", external_ref: "t-z" });
+    const since = emu.requestLog().length;
+    const actual = await fetchActual(client, desiredState([bundle("new", { row: 2 })]));
+    expect(byOperation(since)).toEqual({ listBundles: ["/api/ext/bundles"] });
+    expect(actual.byExternalRef.size).toBe(0);
+    expect(actual.orphanBundles.map((b) => b.external_ref)).toEqual(["t-z"]);
+  });
+});
