@@ -193,11 +193,13 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
   const cursors: number[] = [];
   const records: string[][] = [];
   let badEncoding: BadEncoding | null = null;
+  let tail = "";
 
   async function* source(): AsyncGenerator<string> {
     try {
       for await (const text of utf8Chunks(path, format.bom)) {
         if (opts.keepRaw) chunks.push(text);
+        if (text.length > 0) tail = (tail + text).slice(-2);
         yield text;
       }
     } catch (err) {
@@ -243,6 +245,12 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
         ),
       ],
     };
+  }
+  // A CRLF file whose last line ends in a bare LF (an editor appended it): papaparse, told the newline is
+  // CRLF, keeps that LF in the last cell. It is a line ending, not data.
+  const last = grid.at(-1);
+  if (format.newline === "\r\n" && tail.at(-1) === "\n" && tail !== "\r\n" && last && last.length > 0) {
+    last[last.length - 1] = last[last.length - 1]!.replace(/\n$/, "");
   }
   const out: CsvGrid = { grid, format, problems };
   if (opts.keepRaw) {

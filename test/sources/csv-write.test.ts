@@ -15,6 +15,15 @@ const { dir, file } = tempCsvFiles("csv-write");
 const vkey = (bundleRef: string, videoRef: string) => ({ table: "videos" as const, bundleRef, videoRef });
 
 describe("CSV write-back", () => {
+  it("a CRLF file whose last line ends in a bare LF: that LF stays a line ending, not data", async () => {
+    const p = file("video_ref,bundle_ref\r\nv1,b1\r\nv2,b1\n");
+    const src = new CsvSource({ videosPath: p });
+    const read = await src.read();
+    expect(read.videos.map((r) => r.cells["bundle_ref"])).toEqual(["b1", "b1"]);
+    await src.write([{ key: vkey("b1", "v2"), values: { sync_status: "synced" } }]);
+    expect(readFileSync(p, "utf8")).toBe("video_ref,bundle_ref,sync_status\r\nv1,b1\r\nv2,b1,synced\n");
+  });
+
   it("round trip: only patched cells change; delimiter, CRLF, BOM, quoting and user formulas are kept", async () => {
     const before =
       "\uFEFFVideo Ref;Bundle-Ref;Notes;video_id;Formula\r\n" +
