@@ -515,8 +515,10 @@ export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): 
       publish,
       soundVolumeUnits:
         input.volume_original_sound !== undefined || input.volume_added_sound !== undefined ? 1 : 0,
-      // Not the position: it is written back after assignment, and a placed row keeps its slot anyway.
-      fingerprint: fingerprintOf({ body: checked.body, publish }),
+      // Only what is sent. Not the position: it is written back after assignment, and a placed row keeps its
+      // slot anyway. Not publish: a release is decided from the slot's status each run, so turning publish on
+      // must not re-send an unchanged configuration.
+      fingerprint: fingerprintOf({ body: checked.body }),
       outputs: typed.outputs,
     };
     const list = videosByBundle.get(bundleRef);
@@ -614,7 +616,6 @@ function buildBundle(
         settings,
         account: draft.account,
         profilePicture: input.profile_picture,
-        publish,
         minSlots,
       }),
       outputs: draft.typed.outputs,

@@ -299,17 +299,18 @@ describe("buildDesired: bundles", () => {
     );
   });
 
-  it("fingerprint: stable under cell order, changes with any mapped field", () => {
+  it("fingerprint: stable under cell order and publish (decided from the status), changes with any field sent", () => {
     const a = desired([B({ title: "T", username: "u", visible_name: "V" })], [V(1)]).bundles.get("b1")!;
     const reordered = desired(
       [{ visible_name: "V", username: "u", title: "T", country: "USA", bundle_ref: "b1" }],
       [V(1)],
     );
     expect(reordered.bundles.get("b1")!.fingerprint).toBe(a.fingerprint);
+    const published = desired([B({ title: "T", username: "u", visible_name: "V", publish: "yes" })], [V(1)]);
+    expect(published.bundles.get("b1")!.fingerprint).toBe(a.fingerprint);
     const variants: Cells[] = [
       { title: "T2" },
       { auto_finalize_videos: "yes" },
-      { publish: "yes" },
       { video_slots: "4" },
       { edit_slots: "1" },
       { country: "FR" },
@@ -503,12 +504,14 @@ describe("buildDesired: videos", () => {
     expect(s.bundles.get("b1")!.videos.map((v) => v.videoRef)).toEqual(["v3"]);
   });
 
-  it("fingerprint: stable under cell order and position (written back), changes with every mapped field and publish", () => {
+  it("fingerprint: stable under cell order, position (written back) and publish (decided from the status), changes with every field sent", () => {
     const base = desired([B()], [V(1)]).bundles.get("b1")!.videos[0]!;
     const reordered = desired([B()], [Object.fromEntries(Object.entries(V(1)).reverse())]);
     expect(reordered.bundles.get("b1")!.videos[0]!.fingerprint).toBe(base.fingerprint);
     const placed = desired([B()], [V(1, { position: "3" })]).bundles.get("b1")!.videos[0]!;
     expect(placed.fingerprint).toBe(base.fingerprint);
+    const published = desired([B()], [V(1, { publish: "yes" })]).bundles.get("b1")!.videos[0]!;
+    expect(published.fingerprint).toBe(base.fingerprint);
     const variants: Cells[] = [
       { description: "other" },
       { target_publish_date: "2027-04-01" },
@@ -519,7 +522,6 @@ describe("buildDesired: videos", () => {
       { volume_added_sound: "10" },
       { carousel_title: "t" },
       { tiktok_sound_url: "https://t.co/s" },
-      { publish: "yes" },
       { video_ref: "v1b" },
     ];
     const prints = new Set([base.fingerprint]);
