@@ -3,9 +3,11 @@
  * and TokPortal are still what it was computed from. `inputsFingerprint` hashes those inputs; a fresh plan
  * with a different hash means the saved one is stale and is refused.
  */
+
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { scrubSecrets } from "../api/index.ts";
-import { fingerprintOf } from "./fingerprint.ts";
+import { canonicalJson, FINGERPRINT_VERSION } from "./fingerprint.ts";
 import type { ActualBundle, ActualState, DesiredState, OpKind, Plan, PlanOptions } from "./types.ts";
 
 /** The saved file cannot be used: not JSON, another version, or not the shape of a plan. */
@@ -30,20 +32,15 @@ export class PlanStaleError extends Error {
  * and the options except the timestamp.
  */
 export function inputsFingerprint(desired: DesiredState, actual: ActualState, options: PlanOptions): string {
-  const refs = [...actual.byExternalRef.keys()].sort();
-  return fingerprintOf({
-    desired: {
-      prefix: desired.prefix,
-      bundles: [...desired.bundles.values()].map((b) => ({
-        ...b,
-        outputs: planned(b.outputs),
-        videos: b.videos.map((v) => ({ ...v, outputs: planned(v.outputs) })),
-      })),
-      issues: desired.issues,
-      bundleRefsWithoutRow: desired.bundleRefsWithoutRow,
-    },
-    remote: refs.map((ref) => [ref, (actual.byExternalRef.get(ref) ?? []).map(remoteSummary)]),
-    orphanBundles: actual.orphanBundles.map((b) => [b.id, b.external_ref ?? null]),
+  // Hashed piece by piece: one canonical text of a 100,000-row campaign would be a string of hundreds of
+  // megabytes. Each row's content is already summarized by its own fingerprint.
+  const h = createHash("sha256");
+  const add = (value: unknown): void => {
+    h.update(canonicalJson(value));
+    h.update("\n");
+  };
+  add({
+    prefix: desired.prefix,
     today: actual.today,
     options: {
       prune: options.prune,
@@ -51,7 +48,24 @@ export function inputsFingerprint(desired: DesiredState, actual: ActualState, op
       balance: options.balance,
       maxCredits: options.maxCredits,
     },
+    bundleRefsWithoutRow: desired.bundleRefsWithoutRow,
   });
+  for (const b of desired.bundles.values()) {
+    add([
+      b.row?.id ?? null,
+      b.bundleRef,
+      b.fingerprint,
+      b.publish,
+      planned(b.outputs),
+      b.videos.map((v) => [v.row.id, v.fingerprint, v.position ?? null, v.publish, planned(v.outputs)]),
+    ]);
+  }
+  for (const i of desired.issues) add([i.row.id, i.status, i.column ?? null, i.message]);
+  for (const ref of [...actual.byExternalRef.keys()].sort()) {
+    add([ref, (actual.byExternalRef.get(ref) ?? []).map(remoteSummary)]);
+  }
+  add(actual.orphanBundles.map((b) => [b.id, b.external_ref ?? null]));
+  return `${FINGERPRINT_VERSION}-${h.digest("hex").slice(0, 16)}`;
 }
 
 /**
