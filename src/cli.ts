@@ -4,8 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, type CommanderError, InvalidArgumentError } from "commander";
+import { cronCommand } from "./cli/cron.ts";
 import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
+import { planCommand } from "./cli/plan.ts";
+import { quickstartCommand } from "./cli/quickstart.ts";
 import { syncCommand } from "./cli/sync.ts";
+import { validateCommand } from "./cli/validate.ts";
 import { DEFAULT_API_KEY, isApiKeyFormat } from "./emulator/state.ts";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -14,6 +18,8 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 
 const PROGRAM_EXAMPLES = `Examples:
   $ cp config.example.json tokportal-sync.json   # a campaign on the local sandbox, to try it
+  $ tokportal-sync validate                      # check the config and every row (reads only)
+  $ tokportal-sync plan                          # what a sync would do, as a table (writes nothing)
   $ tokportal-sync sync                          # sync ./tokportal-sync.json (asks before spending)
   $ tokportal-sync sync -c prod.json --yes --json
   $ tokportal-sync emulator --state sandbox.json # the sandbox API on http://127.0.0.1:4010
@@ -24,8 +30,12 @@ export function buildProgram(): Command {
     .description("Keep TokPortal in step with a campaign spreadsheet (Google Sheets or CSV).")
     .version(pkg.version, "-V, --version")
     .addHelpText("after", `\n${PROGRAM_EXAMPLES}\n\n${EXIT_CODES_HELP}`);
+  program.addCommand(planCommand());
   program.addCommand(syncCommand());
+  program.addCommand(validateCommand());
+  program.addCommand(cronCommand());
   program.addCommand(emulatorCommand());
+  program.addCommand(quickstartCommand());
   for (const cmd of [program, ...program.commands]) cmd.exitOverride(exitWith);
   return program;
 }
@@ -85,6 +95,18 @@ export function emulatorCommand(): Command {
     .option("--speed <x>", "simulated seconds per real second", positiveNumber, 1)
     .option("--now <time>", "simulated start time (ISO date or ms since epoch)")
     .option("--quiet", "no diagnostics on stderr")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ tokportal-sync emulator                          # http://127.0.0.1:4010/api/ext, data in memory
+  $ tokportal-sync emulator --state sandbox.json     # keep the sandbox's data across restarts
+  $ tokportal-sync emulator --port 0 --seed 7        # any free port; reproducible ids and faults
+  $ tokportal-sync emulator --speed 3600             # one simulated hour per second
+
+Then point a config at it: TOKPORTAL_BASE_URL=http://127.0.0.1:4010/api/ext (the key is printed at
+start), or use "base_url": "sandbox" in the config to run it inside each command. See docs/emulator.md.`,
+    )
     .action(async (flags: EmulatorFlags, cmd: Command) => {
       if (flags.apiKey !== undefined && !isApiKeyFormat(flags.apiKey)) {
         // Never echo the value: it may be a real key pasted by mistake.

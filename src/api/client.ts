@@ -411,7 +411,13 @@ export class TokPortalClient {
 
   private meta(res: ApiResponse, operationId: string): WriteMeta {
     const charge = read(ChargeSchema, res.body, ctxOf(res, operationId), "");
-    return { charge, requestId: res.requestId, replayed: res.replayed, dryRun: charge.dry_run === true };
+    return {
+      charge,
+      requestId: res.requestId,
+      replayed: res.replayed,
+      dryRun: charge.dry_run === true,
+      ...(res.attempt !== undefined ? { attempt: res.attempt } : {}),
+    };
   }
 
   private async *list<S extends z.ZodType>(
@@ -583,6 +589,8 @@ export class TokPortalClient {
     // Redirects are not followed (the key would go wherever they point): like any non-2xx, an error.
     if (res.status >= 300) {
       const error = httpError(operationId, res, serverRequestId, rateLimit);
+      // A stored refusal replayed: nothing ran for this request (apply may retry it under a new key).
+      if (replayed) error.replayed = true;
       if (error.isRateLimit) this.counters.rateLimited++;
       if (error.isCapacityCooldown) this.counters.cooldowns++;
       const pause = error.isRateLimit
@@ -594,7 +602,15 @@ export class TokPortalClient {
     this.gate.release(grantedAt, rateLimit);
     if (replayed) this.counters.replayed++;
     const { body, contentType } = decodeSuccess(operationId, res, serverRequestId);
-    return { status: res.status, body, contentType, requestId: serverRequestId, replayed, rateLimit };
+    return {
+      status: res.status,
+      body,
+      contentType,
+      requestId: serverRequestId,
+      replayed,
+      rateLimit,
+      attempt,
+    };
   }
 
   private sleep(operationId: string, ms: number, signal: AbortSignal | undefined): Promise<void> {

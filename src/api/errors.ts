@@ -39,6 +39,8 @@ export interface TokPortalErrorInit {
   attempts?: number;
   /** A short, scrubbed excerpt of a body we could not read (HTML from a proxy, truncated JSON). */
   bodySnippet?: string;
+  /** The answer came from a stored Idempotency-Key (`Idempotent-Replayed: true` on an error answer). */
+  replayed?: boolean;
   cause?: unknown;
 }
 
@@ -68,6 +70,11 @@ export class TokPortalError extends Error {
   readonly retryable: boolean;
   attempts: number;
   readonly bodySnippet: string | undefined;
+  /**
+   * TokPortal answered this refusal from a stored Idempotency-Key: the refusal is an earlier request's, and
+   * nothing ran for this one (set by the client after the error is built, like `attempts`).
+   */
+  replayed: boolean;
 
   constructor(init: TokPortalErrorInit) {
     super(
@@ -84,6 +91,7 @@ export class TokPortalError extends Error {
     this.rateLimit = init.rateLimit ?? null;
     this.operationId = init.operationId;
     this.attempts = init.attempts ?? 1;
+    this.replayed = init.replayed ?? false;
     this.bodySnippet = init.bodySnippet === undefined ? undefined : scrubSecrets(init.bodySnippet);
     this.retryable =
       init.retryable ??
@@ -116,6 +124,7 @@ export class TokPortalError extends Error {
       operationId: this.operationId,
       retryable: this.retryable,
       attempts: this.attempts,
+      replayed: this.replayed,
       ...(this.bodySnippet === undefined ? {} : { bodySnippet: this.bodySnippet }),
     };
   }

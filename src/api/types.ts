@@ -87,6 +87,11 @@ export interface ApiResponse {
   /** TokPortal answered from a completed Idempotency-Key (`Idempotent-Replayed: true`). */
   replayed: boolean;
   rateLimit: RateLimitSnapshot;
+  /**
+   * Which attempt of the call got this answer (1 = the first). A replay on attempt 1 is an earlier call's
+   * answer; a replay on a later attempt is this call's own, whose first answer was lost.
+   */
+  attempt?: number;
 }
 
 /** What a charging write returned besides its object. */
@@ -95,6 +100,8 @@ export interface WriteMeta {
   requestId: string | null;
   replayed: boolean;
   dryRun: boolean;
+  /** Which attempt got the answer (see ApiResponse.attempt). */
+  attempt?: number;
 }
 
 export type ClientEvent =

@@ -23,7 +23,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 export const EXIT_CODES_HELP = `Exit codes:
   0  every row synced (rows waiting on TokPortal, or skipped, are fine)
   1  some rows are in error or locked (their sync_message says why)
-  2  usage or config error (bad option or config field, TOKPORTAL_API_KEY missing, unreadable sheet)
+  2  usage or config error (bad option or config field, TOKPORTAL_API_KEY missing, unreadable sheet,
+     a saved plan the sheet or TokPortal no longer matches)
   3  TokPortal refused the API key (missing, revoked or without the needed scope)
   4  refused by the credit budget or balance (some bundles wait for credits), or the spend was not confirmed
   5  another run holds the lock on the sheet

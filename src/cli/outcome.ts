@@ -7,6 +7,14 @@ import { CsvSourceError, SourceError } from "../sources/index.ts";
 import type { RunReport } from "../sync/types.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 
+/** A command's own usage error (a flag or a file it names is not usable): exit 2, message as is. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
 /** Thrown when a run finds the source locked before starting. */
 export class SourceLockedError extends SourceError {}
 
@@ -33,7 +41,10 @@ export function exitCodeForError(err: unknown): ExitCode {
   if ((err as { name?: unknown } | null)?.name === "RunRefusedError") {
     return (err as { reason?: unknown }).reason === "declined" ? EXIT.budget : EXIT.usage;
   }
-  if (err instanceof ConfigError || err instanceof SourceError) return EXIT.usage;
+  if (err instanceof ConfigError || err instanceof SourceError || err instanceof UsageError)
+    return EXIT.usage;
+  // A saved plan that is not a plan (src/sync/plan-file.ts; by name, so this module stays light).
+  if ((err as { name?: unknown } | null)?.name === "PlanFileError") return EXIT.usage;
   return EXIT.rowsFailed;
 }
 

@@ -2,13 +2,11 @@
  * What `sync` prints: a short summary of a RunReport for people (pure; colours only when the terminal
  * takes them), and error lines that never carry the API key.
  */
-import pc from "picocolors";
 import { scrubSecrets } from "../api/errors.ts";
 import type { RowResult, RunReport, SyncStatus } from "../sync/types.ts";
+import { type Palette, palette } from "./color.ts";
 
-type Colors = Pick<typeof pc, "green" | "yellow" | "red" | "bold" | "dim">;
-
-const plain: Colors = { green: String, yellow: String, red: String, bold: String, dim: String };
+type Colors = Pick<Palette, "green" | "yellow" | "red" | "bold" | "dim">;
 
 /** Rows listed one by one in the summary; the rest are counted. */
 export const MAX_LISTED_ROWS = 20;
@@ -29,7 +27,7 @@ function rowLine(r: RowResult, c: Colors): string {
 }
 
 export function formatSummary(report: RunReport, options: { color?: boolean } = {}): string {
-  const c = options.color ? pc : plain;
+  const c: Colors = palette(!!options.color);
   const total = report.rows.length;
   const counts = ORDER.filter((s) => report.counts[s] > 0).map((s) => {
     const text = `${report.counts[s]} ${s}`;
@@ -58,15 +56,13 @@ export function formatSummary(report: RunReport, options: { color?: boolean } = 
       `  results:  ${plural(report.write.cellsWritten, "cell")} written to ${report.source}${notFound}`,
     );
   }
-  const orphans = report.plan.orphans;
-  if (orphans.bundles.length + orphans.videos.length > 0) {
-    lines.push(
-      c.dim(
-        `  orphans:  ${orphans.bundles.length} bundles and ${orphans.videos.length} videos on TokPortal are no longer in the sheet (left alone${report.plan.prune ? "" : "; --prune unschedules the videos"})`,
-      ),
-    );
-  }
+  if (report.analytics) lines.push(`  analytics: ${analyticsLine(report.analytics)}`);
   lines.push(`  time:     ${(report.durationMs / 1000).toFixed(1)} s`);
+  // Orphans, rows no longer found, unreadable analytics, ignored columns: what no row shows.
+  if (report.warnings.length > 0) {
+    lines.push("", c.bold("Warnings:"));
+    for (const w of report.warnings) lines.push(c.yellow(`  ${w}`));
+  }
   const notSynced = report.rows.filter(
     (r) => r.outcome !== "synced" && (r.outcome !== "skipped" || r.message),
   );
@@ -76,6 +72,19 @@ export function formatSummary(report: RunReport, options: { color?: boolean } = 
     if (notSynced.length > MAX_LISTED_ROWS) lines.push(`  … and ${notSynced.length - MAX_LISTED_ROWS} more`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** Where the analytics came from; an unknown source (a newer engine) is shown as it is. */
+const ANALYTICS_SOURCE: Record<string, string> = {
+  export: "read from TokPortal's analytics export",
+  account_videos: "read account by account (the plan tier refused the export)",
+  video: "read video by video (the plan tier refused the export)",
+  none: "nothing measured",
+};
+
+function analyticsLine(a: NonNullable<RunReport["analytics"]>): string {
+  const how = ANALYTICS_SOURCE[a.source] ?? a.source;
+  return `${how} (${plural(a.calls, "call")})${a.note ? `. ${a.note}` : ""}`;
 }
 
 /** Removes the API key (and anything key-shaped) from text bound for a terminal or a log. */

@@ -3,9 +3,10 @@
  * `base_url: "sandbox"`, the emulator started in-process. `close()` releases all of it (the sandbox's
  * state is saved in `.sandbox/` next to the config, so the next run finds the same world).
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
 import { TokPortalClient } from "../api/client.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { EmulatorHandle } from "../emulator/index.ts";
@@ -24,6 +25,76 @@ export interface Runtime {
 
 export const SANDBOX_DIR = ".sandbox";
 export const SANDBOX_STATE_FILE = "emulator-state.json";
+/** The sandbox's clock and seed, kept beside its state so every later run continues the same world. */
+export const SANDBOX_CLOCK_FILE = "sandbox-clock.json";
+
+/**
+ * How a sandbox's simulated clock runs. The emulator saves only how far it was advanced; the start time,
+ * speed and seed are ours to keep, or a restart would begin from another "now" with other ids.
+ */
+export interface SandboxClock {
+  /** Simulated start time (ISO). */
+  start: string;
+  /** Simulated seconds per real second (0: time moves only when advanced). */
+  speed: number;
+  seed: number;
+}
+
+export interface RuntimeOptions {
+  /**
+   * For a fresh sandbox (no state file yet): its clock, saved for the runs after it. A sandbox that
+   * already has a saved clock keeps it; one created without this option runs on the real clock.
+   */
+  sandboxClock?: SandboxClock;
+}
+
+/** Where a config's sandbox keeps its state: `.sandbox/` next to the config file. */
+export function sandboxDirOf(loaded: LoadedConfig): string {
+  return path.join(loaded.baseDir, SANDBOX_DIR);
+}
+
+function isSandboxClock(v: unknown): v is SandboxClock {
+  const c = v as Partial<SandboxClock> | null;
+  return (
+    typeof c === "object" &&
+    c !== null &&
+    typeof c.start === "string" &&
+    Number.isFinite(Date.parse(c.start)) &&
+    typeof c.speed === "number" &&
+    c.speed >= 0 &&
+    Number.isSafeInteger(c.seed)
+  );
+}
+
+/** The saved clock of the sandbox in `dir`, or null when it has none. */
+export function readSandboxClock(dir: string): SandboxClock | null {
+  const file = path.join(dir, SANDBOX_CLOCK_FILE);
+  if (!existsSync(file)) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); delete ${dir} to start afresh.`);
+  }
+  if (!isSandboxClock(parsed)) {
+    throw new Error(
+      `${file} should hold {"start": ISO time, "speed": number >= 0, "seed": integer}; delete ${dir} to start afresh.`,
+    );
+  }
+  return parsed;
+}
+
+/**
+ * The clock a sandbox in `dir` runs on: its saved one; else, when it is fresh, the one asked for (saved
+ * now, before the emulator writes its first state, so the two always go together); else none.
+ */
+async function sandboxClockFor(dir: string, wanted: SandboxClock | undefined): Promise<SandboxClock | null> {
+  const saved = readSandboxClock(dir);
+  if (saved) return saved;
+  if (!wanted || existsSync(path.join(dir, SANDBOX_STATE_FILE))) return null;
+  await writeFileAtomic(path.join(dir, SANDBOX_CLOCK_FILE), `${JSON.stringify(wanted, null, 2)}\n`);
+  return wanted;
+}
 
 /** Same staleness as the CsvSource's own lock: a lock older than this is a crashed run's. */
 const LOCK_STALE_MS = 30_000;
@@ -58,7 +129,7 @@ export async function assertSourceUnlocked(loaded: LoadedConfig): Promise<void> 
   }
 }
 
-export async function openRuntime(loaded: LoadedConfig): Promise<Runtime> {
+export async function openRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   // First what can fail on the config alone, so nothing is left running when it does.
   const source = createSource(loaded.source, { baseDir: loaded.baseDir });
   let sandbox: EmulatorHandle | null = null;
@@ -66,12 +137,14 @@ export async function openRuntime(loaded: LoadedConfig): Promise<Runtime> {
   let apiKey = loaded.apiKey;
   if (baseUrl === "sandbox") {
     const { startEmulator, DEFAULT_API_KEY } = await import("../emulator/index.ts");
-    const dir = path.join(loaded.baseDir, SANDBOX_DIR);
+    const dir = sandboxDirOf(loaded);
     mkdirSync(dir, { recursive: true });
+    const clock = await sandboxClockFor(dir, options.sandboxClock);
     sandbox = await startEmulator({
       port: 0,
       quiet: true,
       stateFile: path.join(dir, SANDBOX_STATE_FILE),
+      ...(clock ? { now: clock.start, speed: clock.speed, seed: clock.seed } : {}),
       ...(apiKey ? { apiKey } : {}),
     });
     baseUrl = sandbox.url;

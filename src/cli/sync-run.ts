@@ -1,17 +1,25 @@
 /**
- * What `tokportal-sync sync` does: load the config, read the sheet, plan, confirm the spend, apply, write
- * each row's result back, print a summary (or the RunReport as JSON), and return the exit code that says
- * how it went (exit-codes.ts).
+ * What `tokportal-sync sync` does: load the config, take the sheet's run lock, read the sheet, plan (or
+ * check a saved plan is still current), confirm the spend, apply with a progress bar, write each row's
+ * result back, print a summary (or the RunReport as JSON), and return the exit code that says how it went
+ * (exit-codes.ts).
  */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { TokPortalError } from "../api/errors.ts";
-import { ConfigError } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Plan, RunReport } from "../sync/types.ts";
+import { errorText, runOptionsOf } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
-import { authErrorOf, exitCodeForError, exitCodeForReport } from "./outcome.ts";
+import { type CommandIO, processIO, write } from "./io.ts";
+import { exitCodeForError, exitCodeForReport, UsageError } from "./outcome.ts";
 import { formatSummary, redact } from "./output.ts";
+import { formatPlan } from "./plan-table.ts";
+import { type Progress, progressFor } from "./progress.ts";
+import { withRunLock } from "./run-lock.ts";
 import { assertSourceUnlocked, openRuntime, type Runtime } from "./runtime.ts";
+
+export { type CommandIO, processIO };
 
 export interface SyncFlags {
   config: string;
@@ -19,26 +27,17 @@ export interface SyncFlags {
   maxCredits?: number;
   prune?: boolean;
   json?: boolean;
-}
-
-/** Where the command reads and writes; the process's streams unless a caller swaps them. */
-export interface CommandIO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  env: Record<string, string | undefined>;
-  /** Whether stdout takes colours (a terminal, NO_COLOR unset). */
-  color: boolean;
-}
-
-export function processIO(): CommandIO {
-  const color = !!process.stdout.isTTY && !process.env.NO_COLOR && process.env.TERM !== "dumb";
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, color };
+  /** A plan saved by `plan --out`: applied as it is, if the sheet and TokPortal have not changed since. */
+  plan?: string;
+  /** Only the analytics columns: no plan, no TokPortal write (for sheets whose content is frozen). */
+  analyticsOnly?: boolean;
 }
 
 /** Asks on the terminal; anything but y/yes is a no, and so is the input closing (Ctrl+D) unanswered. */
 async function ask(io: CommandIO, question: string): Promise<boolean> {
   const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+  // Ctrl+C at the question is a no (readline would otherwise only pause, leaving the question open).
+  rl.once("SIGINT", () => rl.close());
   try {
     const closed = new Promise<string>((resolve) => rl.once("close", () => resolve("")));
     const answer = await Promise.race([rl.question(question), closed]);
@@ -48,46 +47,104 @@ async function ask(io: CommandIO, question: string): Promise<boolean> {
   }
 }
 
-function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  return new Promise((resolve) => stream.write(text, () => resolve()));
+/** Reads a plan saved by `plan --out` (unreadable or malformed: a usage error, exit 2). */
+export async function readSavedPlan(file: string): Promise<Plan> {
+  const { parsePlanFile } = await import("../sync/plan-file.ts");
+  let text: string;
+  try {
+    text = await readFile(path.resolve(file), "utf8");
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.message;
+    throw new UsageError(`cannot read the plan file ${file}: ${why}. Save one with \`plan --out ${file}\`.`);
+  }
+  return parsePlanFile(text);
+}
+
+/**
+ * The budget and `--prune` of a run that applies a saved plan: the plan's own (they are part of what it
+ * was computed from). Flags that say otherwise are refused rather than silently ignored.
+ */
+function savedPlanSettings(saved: Plan, flags: SyncFlags): { prune: boolean; maxCredits: number | null } {
+  if (flags.prune && !saved.prune) {
+    throw new UsageError(
+      "the saved plan was made without --prune; make it again with `plan --prune --out FILE` to prune.",
+    );
+  }
+  const budget = saved.totals.maxCredits;
+  if (flags.maxCredits !== undefined && flags.maxCredits !== budget) {
+    throw new UsageError(
+      `the saved plan was made with ${budget === null ? "no credit budget" : `max_credits ${budget}`}; --max-credits ${flags.maxCredits} would change it. Make the plan again with that budget.`,
+    );
+  }
+  return { prune: saved.prune, maxCredits: budget };
+}
+
+export interface SyncCommandOptions {
+  /** A stop (Ctrl+C): no new step starts; the calls in flight and the write-back finish. */
+  signal?: AbortSignal;
 }
 
 /** Runs the command and returns its exit code; prints everything itself, throws nothing. */
-export async function runSyncCommand(flags: SyncFlags, io: CommandIO): Promise<ExitCode> {
+export async function runSyncCommand(
+  flags: SyncFlags,
+  io: CommandIO,
+  options: SyncCommandOptions = {},
+): Promise<ExitCode> {
   let runtime: Runtime | null = null;
+  let progress: Progress | null = null;
   let apiKey: string | null = io.env.TOKPORTAL_API_KEY?.trim() || null;
   // Why a spend was refused without a terminal, to say so instead of "declined".
   let unconfirmed: { cost: number; balance: number | null } | null = null;
   try {
     const loaded = loadConfig(flags.config, io.env);
-    const maxCredits = flags.maxCredits ?? loaded.config.max_credits;
-    await assertSourceUnlocked(loaded);
-    runtime = await openRuntime(loaded);
-    apiKey = runtime.apiKey;
+    if (flags.analyticsOnly && (flags.plan !== undefined || flags.prune || flags.maxCredits !== undefined)) {
+      throw new UsageError(
+        "--analytics-only changes nothing on TokPortal: it takes no --plan, --prune or --max-credits.",
+      );
+    }
+    const saved = flags.plan !== undefined ? await readSavedPlan(flags.plan) : null;
+    const settings = saved
+      ? savedPlanSettings(saved, flags)
+      : { prune: !!flags.prune, maxCredits: flags.maxCredits ?? loaded.config.max_credits };
     const confirm = async (plan: Plan): Promise<boolean> => {
-      // A budget is a standing answer: the run never spends past it.
-      if (flags.yes || maxCredits !== null) return true;
+      // A budget is a standing answer (the run never spends past it), and a saved plan was reviewed
+      // with its cost when it was made.
+      if (flags.yes || settings.maxCredits !== null || saved) return true;
       const { cost, balance } = plan.totals;
       if (!io.stdin.isTTY) {
         unconfirmed = { cost, balance };
         return false;
       }
+      // What the credits buy, before the question (on stderr with it: stdout keeps only the summary).
+      await write(io.stderr, `${formatPlan(plan, { color: !!io.stderrColor })}\n`);
       const after = balance === null ? "" : ` (balance ${balance})`;
       return ask(io, `Spend ${cost} credits${after}? [y/N] `);
     };
-    const { runSync } = await import("../sync/run.ts");
-    const c = loaded.config;
-    const report: RunReport = await runSync({
-      source: runtime.source,
-      client: runtime.client,
-      prefix: c.ref_prefix,
-      defaults: c.defaults,
-      maxCredits,
-      prune: !!flags.prune,
-      mode: "apply",
-      baseDir: loaded.baseDir,
-      confirm,
-      ...(c.source.date_format ? { dateFormat: c.source.date_format } : {}),
+    const report = await withRunLock(loaded, async (): Promise<RunReport> => {
+      // The run lock keeps other runs out; a CSV file being rewritten by a process that does not take it
+      // (an older version, a tool) would only be found at write-back, after TokPortal was changed.
+      await assertSourceUnlocked(loaded);
+      runtime = await openRuntime(loaded);
+      apiKey = runtime.apiKey;
+      progress = progressFor(io, !!flags.json);
+      const bar = progress;
+      const { runSync } = await import("../sync/run.ts");
+      try {
+        return await runSync({
+          ...runOptionsOf(loaded, runtime),
+          maxCredits: settings.maxCredits,
+          prune: settings.prune,
+          mode: flags.analyticsOnly ? "analytics" : "apply",
+          analytics: loaded.config.analytics,
+          confirm,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(saved ? { savedPlan: saved } : {}),
+          ...(bar ? { onProgress: (e) => bar.onProgress(e) } : {}),
+        });
+      } finally {
+        bar?.stop();
+      }
     });
     const out = flags.json
       ? `${JSON.stringify(report, null, 2)}\n`
@@ -95,33 +152,17 @@ export async function runSyncCommand(flags: SyncFlags, io: CommandIO): Promise<E
     await write(io.stdout, redact(out, apiKey));
     return exitCodeForReport(report);
   } catch (err) {
+    (progress as Progress | null)?.stop();
     const code = exitCodeForError(err);
-    await write(io.stderr, redact(errorText(err, unconfirmed, io.env), apiKey));
+    const hint = unconfirmed && code === EXIT.budget ? unconfirmedHint(unconfirmed) : undefined;
+    await write(io.stderr, redact(errorText(err, io.env, hint), apiKey));
     return code;
   } finally {
-    await runtime?.close().catch(() => undefined);
+    await (runtime as Runtime | null)?.close().catch(() => undefined);
   }
 }
 
-function errorText(
-  err: unknown,
-  unconfirmed: { cost: number; balance: number | null } | null,
-  env: Record<string, string | undefined>,
-): string {
-  const debug = env.DEBUG ? `${(err as Error)?.stack ?? String(err)}\n` : "";
-  if (err instanceof ConfigError) return `${err.problems.map((p) => `error: ${p}`).join("\n")}\n${debug}`;
-  let line: string;
-  const auth = authErrorOf(err);
-  if (auth) {
-    line = `TokPortal refused the API key: ${auth.message} Check TOKPORTAL_API_KEY.`;
-  } else if (unconfirmed && exitCodeForError(err) === EXIT.budget) {
-    const balance = unconfirmed.balance === null ? "" : ` (balance ${unconfirmed.balance})`;
-    line = `This run would spend ${unconfirmed.cost} credits${balance} and there is no terminal to confirm it: pass --yes, or set a budget with max_credits in the config (or --max-credits N). Nothing was done.`;
-  } else {
-    line = (err instanceof Error ? err.message || err.name : String(err)).replace(/\s*\n\s*/g, " ");
-    // Not an error written for users (a bug, or something unforeseen): say how to see where it came from.
-    const expected = err instanceof TokPortalError || exitCodeForError(err) !== EXIT.rowsFailed;
-    if (!expected && !env.DEBUG) line += " (set DEBUG=1 to see where it happened)";
-  }
-  return `error: ${line}\n${debug}`;
+function unconfirmedHint(u: { cost: number; balance: number | null }): string {
+  const balance = u.balance === null ? "" : ` (balance ${u.balance})`;
+  return `This run would spend ${u.cost} credits${balance} and there is no terminal to confirm it: pass --yes, or set a budget with max_credits in the config (or --max-credits N). Nothing was done.`;
 }

@@ -2,17 +2,11 @@
  * `tokportal-sync sync`: the one-shot import. The command's definition; the work is in sync-run.ts,
  * loaded when the command runs so `--help` and other commands stay fast.
  */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { DEFAULT_CONFIG_FILE } from "../config/defaults.ts";
+import { creditsArg } from "./args.ts";
 import { EXIT_CODES_HELP } from "./exit-codes.ts";
 import type { SyncFlags } from "./sync-run.ts";
-
-function creditsArg(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError("expected a whole number of credits >= 0.");
-  return n;
-}
 
 const EXAMPLES = `
 Examples:
@@ -20,6 +14,13 @@ Examples:
   $ tokportal-sync sync -c campaign.json --yes   # no questions (CI, cron)
   $ tokportal-sync sync --max-credits 200        # spend at most 200 credits this run
   $ tokportal-sync sync --json > report.json     # the run report as one JSON document
+  $ tokportal-sync sync --analytics-only         # a frozen sheet: refresh views, likes, … only
+  $ tokportal-sync plan --out plan.json && tokportal-sync sync --plan plan.json
+                                                 # review first, then apply exactly what was reviewed
+
+In a terminal, a sync that costs credits asks first and shows a progress bar on stderr while it applies;
+without a terminal it spends only with --yes or a budget (max_credits). A saved plan (--plan) was
+reviewed when it was made: it is applied without asking, with the budget and --prune it was made with.
 
 The API key is read from TOKPORTAL_API_KEY (never from the config); TOKPORTAL_BASE_URL overrides
 tokportal.base_url. With "base_url": "sandbox" the TokPortal emulator runs in-process (no key needed).
@@ -42,10 +43,35 @@ export function syncCommand(): Command {
       creditsArg,
     )
     .option("--prune", "unschedule videos whose rows were removed from the sheet (bundles are never deleted)")
+    .option(
+      "--plan <file>",
+      "apply exactly this plan (saved by `plan --out`), refused if the sheet or TokPortal changed since",
+    )
+    .option(
+      "--analytics-only",
+      "only refresh the analytics columns (views, likes, …) of rows already synced: no planning, no writes to TokPortal",
+    )
     .option("--json", "print the run report as one JSON document on stdout instead of the summary")
     .addHelpText("after", EXAMPLES)
     .action(async (flags: SyncFlags) => {
       const { runSyncCommand, processIO } = await import("./sync-run.ts");
-      process.exitCode = await runSyncCommand(flags, processIO());
+      // Ctrl+C (or SIGTERM) once: no new step starts, the calls in flight and the write-back finish, so
+      // nothing done on TokPortal goes unrecorded. Twice: quit at once.
+      const stop = new AbortController();
+      const onSignal = () => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort();
+        process.stderr.write(
+          "\nStopping: the calls in flight and the write-back finish first (Ctrl+C again quits at once; rows not started stay pending for the next run).\n",
+        );
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        process.exitCode = await runSyncCommand(flags, processIO(), { signal: stop.signal });
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
     });
 }

@@ -111,22 +111,28 @@ export const VIDEO_INPUT_DOCS: Record<string, InputDoc> = {
 
 export const OUTPUT_DOCS: Record<string, string> = {
   bundle_id: "The TokPortal bundle id.",
-  bundle_status: "The bundle's status on TokPortal.",
+  bundle_status:
+    "The bundle's status on TokPortal, refreshed by every run from the bundle list it reads anyway.",
   account_status: "The status of the bundle's account configuration.",
   credits_charged: "Credits charged when the bundle was created.",
   video_id: "The TokPortal video id.",
   position: "The slot the video occupies (see inputs: you may set it).",
-  video_status: "The video's status on TokPortal.",
-  platform_url: "The published post's URL, once there is one.",
-  views: "Analytics: views.",
-  likes: "Analytics: likes.",
-  comments: "Analytics: comments.",
-  shares: "Analytics: shares.",
-  bookmarks: "Analytics: bookmarks.",
-  engagement_rate: "Analytics: engagement rate.",
-  analytics_at: "When the analytics above were measured.",
+  video_status:
+    "The video's status on TokPortal, refreshed by every run (`published` → `in_review` once posted → `finalized`).",
+  platform_url:
+    "The published post's URL, once TokPortal has posted it. Written as text: one that starts like a formula is never run (in a CSV it gets a leading `'`).",
+  views:
+    "Analytics: views, as TokPortal last measured them (one export read per run for all posted videos). Left as it is when TokPortal cannot measure: never a 0 nobody measured.",
+  likes: "Analytics: likes (as for `views`).",
+  comments: "Analytics: comments (as for `views`).",
+  shares: "Analytics: shares (as for `views`).",
+  bookmarks: "Analytics: bookmarks (as for `views`).",
+  engagement_rate: "Analytics: engagement rate in percent (as for `views`).",
+  analytics_at:
+    "When TokPortal measured the analytics above (its scrape time, else when the run read them). New analytics never move `synced_at`.",
   sync_status: `What the last run made of the row: one of ${SYNC_STATUSES.map((s) => `\`${s}\``).join(", ")} (see below).`,
-  sync_message: "Why, in words you can act on, naming the column to fix. Blank when there is nothing to say.",
+  sync_message:
+    "Why, in words you can act on, naming the column to fix. Blank when there is nothing to say. When a row that synced before fails, its ids and statuses stay and the message says the earlier result is kept.",
   synced_at:
     "When the row's remote state last changed because of a run (not when it was last checked), so a run that finds nothing new writes nothing.",
   sync_fingerprint:

@@ -17,7 +17,8 @@ interface RowState {
   notes: string[];
 }
 
-export class RowBook {
+/** What each row of the plan ends up showing after apply (not the planner's plan-rows book). */
+export class RowOutcomes {
   private readonly rows = new Map<string, RowState>();
 
   constructor(plan: Plan) {
@@ -80,11 +81,12 @@ export class RowBook {
    * plus this run's charge (`recorded` adds a charge the sheet never saw without counting it for this run,
    * e.g. a create replayed after a crash that lost its answer).
    */
-  charge(rowId: string, credits: number, recorded = 0): void {
+  charge(rowId: string, credits: number, recorded = 0, stored: number | null = null): void {
     const state = this.rows.get(rowId);
     if (!state || credits + recorded <= 0) return;
     state.creditsCharged += credits;
-    const previous = Number(state.values.credits_charged ?? 0);
+    // The planner's value, else the sheet's cell (a single-table bundle keeps it on its first videos row).
+    const previous = Number(state.values.credits_charged ?? stored ?? 0);
     state.values.credits_charged = (Number.isFinite(previous) ? previous : 0) + credits + recorded;
   }
 

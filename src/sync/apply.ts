@@ -12,17 +12,24 @@
  * Nothing is rolled back: what succeeded stays, and its ids are in the rows.
  */
 import pLimit from "p-limit";
+import type { z } from "zod";
 import type { TokPortalClient } from "../api/client.ts";
 import { TokPortalError } from "../api/errors.ts";
 import { idempotencyKey } from "../api/idempotency.ts";
-import type { BatchConfigureBody, BatchVideoItem, Bundle, WriteOptions } from "../api/index.ts";
+import type { ApiResponse, BatchVideoItem, Bundle, CallInput, WriteOptions } from "../api/index.ts";
 import {
-  type BatchResult,
+  AddSlotsSchema,
   BatchResultSchema,
+  BundleSchema,
   type Charge,
   ChargeSchema,
+  PublishAllSchema,
+  PublishBundleSchema,
+  PublishVideoSchema,
   read,
+  readAccount,
   readData,
+  VideoSchema,
 } from "../api/parse.ts";
 import {
   describeCode,
@@ -33,7 +40,7 @@ import {
   STEP_WORDS,
   serverMessage,
 } from "./apply-errors.ts";
-import { RowBook } from "./apply-results.ts";
+import { RowOutcomes } from "./apply-results.ts";
 import { CreditBudget, describeShortfall, type Reservation } from "./budget.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 import type { ApplyReport, ConfigureVideoItem, Plan, PlanOp } from "./types.ts";
@@ -56,6 +63,11 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Local files up to this size use the direct upload, larger ones the presigned flow (default 8 MiB). */
   directUploadMaxBytes?: number;
+  /**
+   * The rows' output cells as read from the sheet, by row id (e.g. the stored `sync_fingerprint`,
+   * `credits_charged`). A single-table bundle's `b:` row gets its first videos row's cells.
+   */
+  stored?: ReadonlyMap<string, Record<string, string>>;
 }
 
 type OpStatus = ApplyReport["ops"][string];
@@ -80,6 +92,23 @@ interface StepOutcome {
 
 const DEFAULT_CONCURRENCY = 4;
 
+/**
+ * What an apply stopped by an auth failure had done before it stopped, keyed by the error it rethrows. The
+ * error itself is left as TokPortal's (its status and code are what the CLI maps to an exit code), and
+ * nothing is added to its properties or serialized form.
+ */
+const partialReports = new WeakMap<object, ApplyReport>();
+
+/** The report of the apply that threw `error` (an auth failure mid-apply), or null for any other error. */
+export function partialApplyReport(error: unknown): ApplyReport | null {
+  return typeof error === "object" && error !== null ? (partialReports.get(error) ?? null) : null;
+}
+
+/**
+ * Applies the plan. An auth failure stops new steps; once the steps in flight settle, the failure is
+ * rethrown and what was done until then is available from `partialApplyReport(error)`, so the caller can
+ * still write those results back.
+ */
 export async function applyPlan(
   plan: Plan,
   client: TokPortalClient,
@@ -90,7 +119,7 @@ export async function applyPlan(
 }
 
 class ApplyRun {
-  private readonly book: RowBook;
+  private readonly book: RowOutcomes;
   private readonly budget: CreditBudget;
   private readonly uploader: MediaUploader;
   private readonly ops: Record<string, OpStatus> = {};
@@ -103,7 +132,7 @@ class ApplyRun {
     private readonly client: TokPortalClient,
     private readonly options: ApplyOptions,
   ) {
-    this.book = new RowBook(plan);
+    this.book = new RowOutcomes(plan);
     this.budget = new CreditBudget({ maxCredits: options.maxCredits, balance: options.balance });
     this.uploader = new MediaUploader(client, {
       prefix: plan.prefix,
@@ -120,8 +149,16 @@ class ApplyRun {
     }
     const limit = pLimit(Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY));
     await Promise.all([...groups.values()].map((group) => limit(() => this.runBundle(group))));
-    if (this.fatal) throw this.fatal;
-    return { rows: this.book.results(), creditsCharged: this.budget.spent, ops: this.ops };
+    const report: ApplyReport = {
+      rows: this.book.results(),
+      creditsCharged: this.budget.spent,
+      ops: this.ops,
+    };
+    if (this.fatal) {
+      partialReports.set(this.fatal, report);
+      throw this.fatal;
+    }
+    return report;
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -135,6 +172,7 @@ class ApplyRun {
       id: first.bundleId,
       block: null,
       configured: this.initiallyConfigured(first.bundleRef),
+      initial: this.initiallyConfigured(first.bundleRef),
     };
     for (const op of group) {
       if (op.bundleId) bundle.id = op.bundleId;
@@ -258,19 +296,14 @@ class ApplyRun {
   ): Promise<StepOutcome> {
     const bundleRow = this.bundleRowOf(op);
     try {
-      const res = await this.client.bundles.create(op.body, this.write(op, [null, op.body]));
-      bundle.id = res.bundle.id;
-      const price = res.charge.credits_charged ?? op.cost;
-      const charged = res.replayed ? 0 : price;
-      // A replayed create was charged by an earlier run whose result never reached the sheet.
-      const recorded = res.replayed && !this.previousCharge(bundleRow) ? price : 0;
-      this.mergeBundle(op, res.bundle);
-      if (bundleRow) this.book.charge(bundleRow, charged, recorded);
+      const res = await this.send(op, "createBundle", { body: op.body }, [null, op.body]);
+      const created = readAnswer(res, "createBundle", BundleSchema);
+      bundle.id = created.id;
+      const outcome = this.charged(op, res, bundleRow);
+      this.mergeBundle(op, created);
       return {
-        charged,
-        remaining: res.replayed ? null : (res.charge.credits_remaining ?? null),
-        replayed: res.replayed,
-        ...(res.replayed ? { message: "replayed: TokPortal had already created it" } : {}),
+        ...outcome,
+        ...(res.replayed && !res.thisRun ? { message: "replayed: TokPortal had already created it" } : {}),
       };
     } catch (error) {
       const existing = duplicateOf(error);
@@ -302,22 +335,16 @@ class ApplyRun {
     // The rows served and the reason (which names the slot count it starts from) are part of the key: two
     // runs that each need "2 more slots" must not replay one another. A rerun after a crash does not need
     // the replay: it reads the slots the lost answer added and plans no second addition.
-    const res = await this.client.bundles.addVideoSlots(
+    const res = await this.send(op, "addVideoSlots", { path: { id }, body: { quantity: op.quantity } }, [
       id,
-      op.quantity,
-      this.write(op, [id, { quantity: op.quantity }, op.rows, op.reason]),
-    );
-    const price = res.charge.credits_charged ?? op.cost;
-    const charged = res.replayed ? 0 : price;
-    const bundleRow = this.bundleRowOf(op);
-    if (bundleRow) this.book.charge(bundleRow, charged);
+      { quantity: op.quantity },
+      op.rows,
+      op.reason,
+    ]);
+    const slots = readAnswer(res, "addVideoSlots", AddSlotsSchema);
+    const outcome = this.charged(op, res, this.bundleRowOf(op));
     for (const rowId of op.rows) this.book.merge(rowId, {}, true);
-    return {
-      charged,
-      remaining: res.replayed ? null : (res.charge.credits_remaining ?? null),
-      replayed: res.replayed,
-      message: `${res.slots.positions.length || op.quantity} slot(s) added`,
-    };
+    return { ...outcome, message: `${slots.positions.length || op.quantity} slot(s) added` };
   }
 
   private async patchBundle(
@@ -325,9 +352,13 @@ class ApplyRun {
     bundle: BundleRun,
   ): Promise<StepOutcome> {
     const id = bundle.id as string;
-    const updated = await this.client.bundles.patch(id, op.body, this.write(op, [id, op.body]));
-    this.mergeBundle(op, updated);
-    return { charged: 0, remaining: null };
+    const res = await this.send(op, "updateBundle", { path: { id }, body: op.body }, [
+      id,
+      op.body,
+      this.fromState(op.rows),
+    ]);
+    this.mergeBundle(op, readAnswer(res, "updateBundle", BundleSchema));
+    return { charged: 0, remaining: null, replayed: res.replayed };
   }
 
   private async configureAccount(
@@ -348,9 +379,12 @@ class ApplyRun {
         throw this.uploadFailure(error);
       }
     }
-    const account = await this.client.account.configure(id, body, this.write(op, [id, body]));
+    const operationId = "configureBundleAccount";
+    const res = await this.send(op, operationId, { path: { id }, body }, [id, body, this.fromState(op.rows)]);
+    const ctx = { operationId, requestId: res.requestId, status: 200 };
+    const account = readAccount(res.data, ctx);
     for (const rowId of op.rows) this.book.merge(rowId, { account_status: account.status ?? undefined });
-    return { charged: 0, remaining: null };
+    return { charged: 0, remaining: null, replayed: res.replayed };
   }
 
   private async configureVideos(
@@ -367,9 +401,10 @@ class ApplyRun {
     const body = { videos: ready.map((r) => r.item) };
     const single = ready.length === 1 && ready[0] ? ready[0].entry : null;
     const ref = single ? `${op.bundleRef}/${single.videoRef}` : op.bundleRef;
-    let batch: BatchAnswer;
+    const from = this.fromState(ready.map((r) => r.entry.rowId));
+    let res: Answer;
     try {
-      batch = await this.batch(id, body, this.write(op, [id, body], ref));
+      res = await this.send(op, "batchConfigureBundleVideos", { path: { id }, body }, [id, body, from], ref);
     } catch (error) {
       if (isAuthFailure(error)) throw error;
       // The whole call failed: every item's row says so (rows whose media already failed keep that).
@@ -383,7 +418,7 @@ class ApplyRun {
         );
       throw new HandledFailure(error, failure);
     }
-    const result = batch.result;
+    const result = readAnswer(res, "batchConfigureBundleVideos", BatchResultSchema);
     const byPosition = new Map(result.results.map((r) => [r.position, r]));
     let ok = 0;
     for (const { entry } of ready) {
@@ -416,13 +451,9 @@ class ApplyRun {
       this.failRow(entry.rowId, failure.outcome, failure.text, failure.column);
     }
     const failed = op.items.length - ok;
-    const charged = batch.replayed ? 0 : (batch.charge.credits_charged ?? op.cost);
-    const bundleRow = this.bundleRowOf(op);
-    if (bundleRow) this.book.charge(bundleRow, charged);
+    const outcome = this.charged(op, res, this.bundleRowOf(op));
     return {
-      charged,
-      remaining: batch.replayed ? null : (batch.charge.credits_remaining ?? null),
-      replayed: batch.replayed,
+      ...outcome,
       ...(failed > 0 ? { message: `${ok} of ${op.items.length} configured` } : {}),
       failedItems: ok === 0,
     };
@@ -433,12 +464,14 @@ class ApplyRun {
     bundle: BundleRun,
   ): Promise<StepOutcome> {
     const id = bundle.id as string;
-    const video = await this.client.videos.patch(
-      id,
-      op.position,
-      op.body,
-      this.write(op, [id, op.position, op.body], this.videoRef(op)),
+    const res = await this.send(
+      op,
+      "patchBundleVideo",
+      { path: { id, position: op.position }, body: op.body },
+      [id, op.position, op.body, this.fromState(op.rows)],
+      this.videoRef(op),
     );
+    const video = readAnswer(res, "patchBundleVideo", VideoSchema);
     for (const rowId of op.rows) {
       this.book.merge(rowId, {
         video_id: video.id ?? undefined,
@@ -446,7 +479,7 @@ class ApplyRun {
         position: video.position,
       });
     }
-    return { charged: 0, remaining: null };
+    return { charged: 0, remaining: null, replayed: res.replayed };
   }
 
   private async publishBundle(
@@ -454,15 +487,27 @@ class ApplyRun {
     bundle: BundleRun,
   ): Promise<StepOutcome> {
     const id = bundle.id as string;
+    // A bundle publish releases every configured slot: one whose update failed would go out with its old
+    // content, for good. The bundle waits until those rows are fixed.
+    const stale = [...bundle.initial].filter((rowId) => this.book.failed(rowId));
+    if (stale.length > 0) {
+      const rows = stale.flatMap((rowId) => this.book.planned(rowId)?.row.rowNumbers ?? []);
+      throw new HandledFailure(null, {
+        outcome: "pending",
+        text: `not published: the update of videos row(s) ${rows.join(", ")} failed in this run, and publishing now would release their old content; fix those rows and the next run publishes.`,
+      });
+    }
     const released = [...bundle.configured];
     // A refusal (409 not ready) is stored under its key, so the key carries the rows' state (rowState).
     const positions = released.map((rowId) => this.book.value(rowId, "position") ?? null);
-    let res: Awaited<ReturnType<TokPortalClient["bundles"]["publish"]>>;
+    let res: Answer;
     try {
-      res = await this.client.bundles.publish(
+      res = await this.send(op, "publishBundle", { path: { id } }, [
         id,
-        this.write(op, [id, op.kind, positions, this.rowState(op)]),
-      );
+        op.kind,
+        positions,
+        this.rowState(op),
+      ]);
     } catch (error) {
       // Published already (by hand, or by a run whose answer was lost): what the row asks for is done.
       if (!(error instanceof TokPortalError) || error.code !== "BUNDLE_ALREADY_PUBLISHED") throw error;
@@ -470,17 +515,21 @@ class ApplyRun {
       const status = typeof current === "string" ? current : "published";
       for (const rowId of op.rows)
         if (rowId.startsWith("b:")) this.book.merge(rowId, { bundle_status: status }, false);
-      return { charged: 0, remaining: null, message: `already ${status}` };
+      return { charged: 0, remaining: null, message: `already ${status}`, replayed: error.replayed };
     }
-    const accountStatus = typeof res.account_status === "string" ? res.account_status : undefined;
+    const published = readAnswer(res, "publishBundle", PublishBundleSchema);
+    const accountStatus = typeof published.account_status === "string" ? published.account_status : undefined;
     for (const rowId of op.rows) {
       if (rowId.startsWith("b:"))
-        this.book.merge(rowId, { bundle_status: res.status ?? undefined, account_status: accountStatus });
+        this.book.merge(rowId, {
+          bundle_status: published.status ?? undefined,
+          account_status: accountStatus,
+        });
       else if (!this.book.failed(rowId)) this.book.merge(rowId, {});
     }
     for (const rowId of released) this.book.merge(rowId, { video_status: "published" });
     bundle.configured.clear();
-    this.noteAdjusted(op.bundleRef, res.adjusted_videos);
+    this.noteAdjusted(op.bundleRef, published.adjusted_videos);
     return { charged: 0, remaining: null, replayed: res.replayed };
   }
 
@@ -489,12 +538,20 @@ class ApplyRun {
     bundle: BundleRun,
   ): Promise<StepOutcome> {
     const id = bundle.id as string;
-    if (op.all) {
-      const res = await this.client.videos.publishAll(
+    // A position whose row failed in this run is not released: its slot holds the old content.
+    const positions = op.positions.filter(
+      (p) => !this.rowsAt(op, p).some((rowId) => this.book.failed(rowId)),
+    );
+    const held = op.positions.length - positions.length;
+    if (op.all && held === 0) {
+      const res = await this.send(op, "publishAllBundleVideos", { path: { id } }, [
         id,
-        this.write(op, [id, op.kind, op.positions, this.rowState(op)]),
-      );
-      const ids = new Set(res.video_ids);
+        op.kind,
+        op.positions,
+        this.rowState(op),
+      ]);
+      const all = readAnswer(res, "publishAllBundleVideos", PublishAllSchema);
+      const ids = new Set(all.video_ids);
       for (const rowId of this.book.videoRowsOf(op.bundleRef)) {
         const videoId = this.book.value(rowId, "video_id");
         const position = this.book.value(rowId, "position");
@@ -503,28 +560,46 @@ class ApplyRun {
         if (byId || byPosition) this.book.merge(rowId, { video_status: "published" });
       }
       for (const rowId of op.rows) this.book.merge(rowId, {});
-      this.noteAdjusted(op.bundleRef, res.adjusted_videos);
-      return { charged: 0, remaining: null, message: `${res.videos_published ?? ids.size} released` };
+      this.noteAdjusted(op.bundleRef, all.adjusted_videos);
+      return {
+        charged: 0,
+        remaining: null,
+        replayed: res.replayed,
+        message: `${all.videos_published ?? ids.size} released`,
+      };
     }
-    for (const position of op.positions) {
+    // One by one: the plan asked for these positions, or a publish-all would take a failed row's slot too.
+    let replayed = false;
+    for (const position of positions) {
       const rows = this.rowsAt(op, position);
       const ref = rows.length === 1 && rows[0] ? rows[0].slice(2) : op.bundleRef;
-      const res = await this.client.videos.publish(
-        id,
-        position,
-        this.write(op, [id, op.kind, [position], this.rowState(op)], ref),
+      const res = await this.send(
+        op,
+        "publishBundleVideo",
+        { path: { id, position } },
+        [id, op.kind, [position], this.rowState(op)],
+        ref,
       );
+      replayed ||= res.replayed;
+      const one = readAnswer(res, "publishBundleVideo", PublishVideoSchema);
       for (const rowId of rows) {
         this.book.merge(rowId, {
-          video_status: res.status ?? "published",
-          video_id: res.video_id ?? undefined,
+          video_status: one.status ?? "published",
+          video_id: one.video_id ?? undefined,
         });
-        if (res.date_adjusted && res.original_date && res.new_date) {
-          this.book.note(rowId, movedDate(res.original_date, res.new_date));
+        if (one.date_adjusted && one.original_date && one.new_date) {
+          this.book.note(rowId, movedDate(one.original_date, one.new_date));
         }
       }
     }
-    return { charged: 0, remaining: null };
+    return {
+      charged: 0,
+      remaining: null,
+      replayed,
+      ...(held > 0
+        ? { message: `${positions.length} released, ${held} held back (their update failed)` }
+        : {}),
+    };
   }
 
   private async unscheduleVideo(
@@ -532,35 +607,63 @@ class ApplyRun {
     bundle: BundleRun,
   ): Promise<StepOutcome> {
     const id = bundle.id as string;
-    await this.client.videos.unschedule(
-      id,
-      op.position,
-      this.write(op, [id, op.kind, [op.position], op.reason], this.videoRef(op)),
+    const res = await this.send(
+      op,
+      "unscheduleBundleVideo",
+      { path: { id, position: op.position } },
+      [id, op.kind, [op.position], op.reason, this.fromState(op.rows)],
+      this.videoRef(op),
     );
     for (const rowId of op.rows) this.book.merge(rowId, { video_status: "pending" });
-    return { charged: 0, remaining: null };
+    return { charged: 0, remaining: null, replayed: res.replayed };
+  }
+
+  /**
+   * The money side of a charged step's answer, booked on the bundle row. A replay on the first attempt is
+   * an earlier run's charge (shown in `credits_charged` if the sheet never got it, not counted for this
+   * run); a replay on a retry is this run's own call whose first answer was lost, so it counts.
+   */
+  private charged(op: PlanOp, res: Answer, bundleRow: string | undefined): StepOutcome {
+    const price = res.charge.credits_charged ?? op.cost;
+    const charged = res.thisRun ? price : 0;
+    // Only a create can be an earlier run's charge that never reached the sheet: a lost slot or batch
+    // answer is read back by the next plan and not sent again.
+    const recorded =
+      op.kind === "createBundle" && !res.thisRun && (this.previousCharge(bundleRow) ?? 0) === 0 ? price : 0;
+    if (bundleRow) this.book.charge(bundleRow, charged, recorded, this.previousCharge(bundleRow));
+    return {
+      charged,
+      remaining: res.replayed ? null : (res.charge.credits_remaining ?? null),
+      replayed: res.replayed,
+    };
   }
 
   // -------------------------------------------------------------------------------------------------------
   // Helpers
 
   /**
-   * The batch call through `client.call`, since the typed `videos.batch` keeps only `data`: the charge
-   * beside it (sound volume is paid the first time a slot gets one) and the replay flag matter here.
+   * Sends one write through `client.call` and reads its answer. Every step goes through here, so each
+   * reports `replayed`, and a charged step knows whether this run's call took the credits.
+   *
+   * A charged step's refusal replayed from the store (402 INSUFFICIENT_CREDITS, 409 BUNDLE_PRICING_CHANGED)
+   * is an earlier request's: nothing ran for it, so it is asked once more under a key salted by the stored
+   * answer's request id. The budget and balance were checked before this step, as for any charged step.
    */
-  private async batch(
-    bundleId: string,
-    body: BatchConfigureBody,
-    options: WriteOptions,
-  ): Promise<BatchAnswer> {
-    const operationId = "batchConfigureBundleVideos";
-    const res = await this.client.call(operationId, { path: { id: bundleId }, body }, options);
-    const ctx = { operationId, requestId: res.requestId, status: res.status };
-    return {
-      result: read(BatchResultSchema, readData(res.body, ctx), ctx, "data"),
-      charge: read(ChargeSchema, res.body, ctx, ""),
-      replayed: res.replayed,
-    };
+  private async send(
+    op: PlanOp,
+    operationId: string,
+    input: CallInput,
+    content: unknown,
+    ref: string = op.bundleRef,
+  ): Promise<Answer> {
+    try {
+      return answerOf(operationId, await this.client.call(operationId, input, this.write(op, content, ref)));
+    } catch (error) {
+      if (!(error instanceof TokPortalError) || !error.replayed || !CHARGED_KINDS.has(op.kind)) throw error;
+      if (!PASSING_REFUSALS.has(error.code)) throw error;
+      const salted = this.write(op, [content, "after stored refusal", error.requestId], ref);
+      return answerOf(operationId, await this.client.call(operationId, input, salted));
+    }
   }
 
   /** Write options with the step's Idempotency-Key: same content, same key, so TokPortal replays. */
@@ -573,6 +676,26 @@ class ApplyRun {
     });
     // No abort signal: a write already sent is worth its answer; a stop only prevents new steps.
     return { idempotencyKey: key };
+  }
+
+  /**
+   * What a free, state-setting step changes from: the plan that decided it (when, and from which sheet and
+   * remote state), each served row's stored `sync_fingerprint` and the remote values the planner read. It
+   * goes into the key with the body, so a row undone A→B→A (or A→B→A→B: the same change from the same
+   * cells, which only the time and the remote state tell apart) is sent again instead of being answered
+   * from the store; a retry within the run keeps its key. Sending such a step again is harmless: it sets
+   * state and charges nothing, and a rerun after a crash reads the state afresh anyway.
+   */
+  private fromState(rowIds: readonly string[]): unknown {
+    return [
+      this.plan.createdAt,
+      this.plan.inputsFingerprint,
+      rowIds.map((rowId) => [
+        rowId,
+        this.options.stored?.get(rowId)?.sync_fingerprint ?? null,
+        this.book.planned(rowId)?.remote ?? null,
+      ]),
+    ];
   }
 
   /**
@@ -595,10 +718,17 @@ class ApplyRun {
     return this.book.has(id) ? id : undefined;
   }
 
-  private previousCharge(rowId: string | undefined): number {
-    if (!rowId) return 0;
-    const n = Number(this.book.value(rowId, "credits_charged") ?? 0);
-    return Number.isFinite(n) ? n : 0;
+  /**
+   * The `credits_charged` the sheet already shows for the bundle: the planner's value, else the stored cell
+   * (a single-table bundle keeps it on its first videos row). Null when the cell is empty.
+   */
+  private previousCharge(rowId: string | undefined): number | null {
+    if (!rowId) return null;
+    const cell =
+      this.book.value(rowId, "credits_charged") ?? this.options.stored?.get(rowId)?.credits_charged;
+    if (cell === undefined || cell === null || cell === "") return null;
+    const n = Number(cell);
+    return Number.isFinite(n) ? n : null;
   }
 
   private mergeBundle(op: PlanOp, b: Bundle): void {
@@ -726,11 +856,42 @@ class ApplyRun {
   }
 }
 
-interface BatchAnswer {
-  result: BatchResult;
+/** One write's answer: its `data`, the money beside it, and whether this run's call caused it. */
+interface Answer {
+  operationId: string;
+  status: number;
+  data: unknown;
   charge: Charge;
+  /** TokPortal answered from a stored Idempotency-Key. */
   replayed: boolean;
+  /**
+   * The answer is this run's doing: not replayed, or replayed on a retry (the first attempt landed and its
+   * answer was lost). A replay on the first attempt is an earlier run's.
+   */
+  thisRun: boolean;
+  requestId: string | null;
 }
+
+function answerOf(operationId: string, res: ApiResponse): Answer {
+  const ctx = { operationId, requestId: res.requestId, status: res.status };
+  return {
+    operationId,
+    status: res.status,
+    data: readData(res.body, ctx),
+    charge: read(ChargeSchema, res.body, ctx, ""),
+    replayed: res.replayed,
+    thisRun: !res.replayed || (res.attempt ?? 1) > 1,
+    requestId: res.requestId,
+  };
+}
+
+function readAnswer<S extends z.ZodType>(res: Answer, operationId: string, schema: S): z.output<S> {
+  return read(schema, res.data, { operationId, requestId: res.requestId, status: res.status }, "data");
+}
+
+/** Refusals of a charged step whose cause can pass (a top-up, a price change): a stored one is asked again. */
+const PASSING_REFUSALS = new Set(["INSUFFICIENT_CREDITS", "BUNDLE_PRICING_CHANGED"]);
+const CHARGED_KINDS = new Set<PlanOp["kind"]>(["createBundle", "addVideoSlots", "configureVideos"]);
 
 interface BundleRun {
   ref: string;
@@ -739,6 +900,8 @@ interface BundleRun {
   block: Block | null;
   /** Videos rows with a configured slot in this bundle (what a bundle publish releases). */
   configured: Set<string>;
+  /** Videos rows whose slot was configured before this run (a failed update would release old content). */
+  initial: Set<string>;
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { Bundle, BundleAccount, Video } from "../api/index.ts";
 import type { RowBook } from "./plan-rows.ts";
 import type { Assignment } from "./plan-slots.ts";
+import { unitPrice } from "./prices.ts";
 import type { DesiredBundle, DesiredVideo, PlanOptions, RowRef } from "./types.ts";
 
 /** Bundles whose videos can be released one by one (publish-video, publish-all). */
@@ -60,8 +61,9 @@ export interface Candidate {
   reason: string;
 }
 
+/** Never 0 for a charged item: a price missing from /credit-costs falls back to the standard table. */
 export function price(costs: Record<string, number>, item: string): number {
-  return costs[item] ?? 0;
+  return unitPrice(costs, item);
 }
 
 /** The account status as TokPortal last told it (the account read, else the bundle's summary). */

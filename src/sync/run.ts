@@ -1,21 +1,26 @@
 /**
- * One sync run: read the sheet → desired state → actual state → plan → (apply → write-back) → report.
+ * One sync run: read the sheet → desired state → actual state → plan → (apply → analytics → write-back)
+ * → report.
  *
  * Level-based: nothing here depends on an earlier run; the sheet and TokPortal are read afresh each time.
  * The run asks TokPortal for prices and the balance only when the plan charges something, so a run with
- * nothing to buy makes no credit calls. A plan-mode run writes nothing anywhere.
+ * nothing to buy makes no credit calls. A plan-mode run writes nothing anywhere. An `analytics` run reads
+ * the sheet and the analytics only, and writes only the analytics columns.
  */
 import type { TokPortalClient } from "../api/client.ts";
 import { coerceCampaign, type DateFormat } from "../sources/coerce.ts";
 import { SourceError } from "../sources/errors.ts";
-import type { Source } from "../sources/types.ts";
-import { type ApplyOptions, applyPlan } from "./apply.ts";
+import type { CampaignTables, CellPatch, Source } from "../sources/types.ts";
+import { fetchAnalytics } from "./analytics.ts";
+import { analyticsWarning, resultTargets, sheetTargets, summarize, withAnalytics } from "./analytics-run.ts";
+import { type ApplyOptions, applyPlan, partialApplyReport } from "./apply.ts";
 import { buildDesired } from "./desired.ts";
 import { planSync } from "./plan.ts";
 import { assertPlanCurrent } from "./plan-file.ts";
 import { fetchActual } from "./remote.ts";
 import type {
   ActualState,
+  AnalyticsSummary,
   ApplyReport,
   DesiredState,
   Plan,
@@ -26,7 +31,7 @@ import type {
   RunReport,
   SyncStatus,
 } from "./types.ts";
-import { resultPatches } from "./writeback.ts";
+import { analyticsPatches, resultPatches } from "./writeback.ts";
 
 export interface RunOptions {
   source: Source;
@@ -35,7 +40,18 @@ export interface RunOptions {
   defaults: RowDefaults;
   maxCredits: number | null;
   prune: boolean;
-  mode: "plan" | "apply";
+  /**
+   * `plan`: read and plan, write nothing. `apply`: plan, apply, read analytics, write back. `analytics`:
+   * read the sheet, no planning and no TokPortal call besides analytics, write only the analytics columns.
+   */
+  mode: "plan" | "apply" | "analytics";
+  /** Read the posted videos' analytics after apply (default true). */
+  analytics?: boolean;
+  /**
+   * Stops the apply from starting new steps: calls in flight and the write-back finish; rows not started
+   * stay pending.
+   */
+  signal?: AbortSignal;
   /** Local media paths in cells are resolved against this directory. */
   baseDir: string;
   dateFormat?: DateFormat;
@@ -132,6 +148,85 @@ function callsSince(before: Record<string, number>, after: Record<string, number
   return out;
 }
 
+/** Non-fatal source problems (ignored columns, skipped unreadable rows, a bad alias): no row result shows them. */
+function sourceWarnings(tables: CampaignTables): string[] {
+  return tables.problems.filter((p) => !p.fatal).map((p) => p.message);
+}
+
+function listed(items: readonly string[], max = 10): string {
+  const shown = items.slice(0, max).join(", ");
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+/** Remote bundles and slots under the prefix that the sheet no longer has: never touched unless pruned. */
+function orphanWarnings(plan: Plan): string[] {
+  const out: string[] = [];
+  const { bundles, videos } = plan.orphans;
+  const under = plan.prefix === "" ? "" : ` under prefix "${plan.prefix}"`;
+  if (bundles.length > 0)
+    out.push(
+      `${bundles.length} bundle(s)${under} are on TokPortal but not in the sheet: ${listed(bundles)}; they are left alone.`,
+    );
+  if (videos.length > 0)
+    out.push(
+      `${videos.length} video(s)${under} are on TokPortal but not in the sheet: ${listed(videos)}; ${
+        plan.prune
+          ? "those that can still be unscheduled are unscheduled"
+          : "they are left alone (--prune unschedules them)"
+      }.`,
+    );
+  return out;
+}
+
+async function writeBack(source: Source, patches: CellPatch[]): Promise<NonNullable<RunReport["write"]>> {
+  // A run with nothing new sends nothing: not even a read-before-write.
+  if (patches.length === 0) return { cellsWritten: 0, requests: 0, rowsNotFound: 0 };
+  const w = await source.write(patches);
+  return { cellsWritten: w.cellsWritten, requests: w.requests, rowsNotFound: w.rowsNotFound.length };
+}
+
+function notFoundWarning(write: RunReport["write"]): string[] {
+  if (!write || write.rowsNotFound === 0) return [];
+  return [
+    `${write.rowsNotFound} row(s) could not be found in the sheet any more (deleted or their ref changed during the run); their results were not written.`,
+  ];
+}
+
+/** The report's plan when nothing was planned (analytics mode): no op, no row, no orphan. */
+function emptyPlan(prefix: string, now: string): Plan {
+  return {
+    version: 1,
+    createdAt: now,
+    prefix,
+    prune: false,
+    inputsFingerprint: "",
+    ops: [],
+    rows: [],
+    orphans: { bundles: [], videos: [] },
+    totals: {
+      cost: 0,
+      deferred: { bundles: [], cost: 0 },
+      balance: null,
+      maxCredits: null,
+      ops: {},
+      rows: countOutcomes([]),
+    },
+  };
+}
+
+/**
+ * The output cells each row had when read, by row id, for apply (its keys and `credits_charged`). A
+ * single-table bundle has no row of its own: its cells are on its first videos row.
+ */
+function storedOutputs(desired: DesiredState): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const b of desired.bundles.values()) {
+    if (b.row) out.set(b.row.id, b.row.table === "bundles" ? b.outputs : (b.videos[0]?.outputs ?? b.outputs));
+    for (const v of b.videos) out.set(v.row.id, v.outputs);
+  }
+  return out;
+}
+
 export async function runSync(o: RunOptions): Promise<RunReport> {
   const clock = o.now ?? (() => new Date());
   const startedAt = clock().toISOString();
@@ -141,66 +236,111 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
   const tables = await o.source.read();
   const fatal = tables.problems.filter((p) => p.fatal);
   if (fatal.length > 0) throw new SourceError(fatal.map((p) => p.message).join(" "));
+  const warnings = sourceWarnings(tables);
 
   const campaign = coerceCampaign(tables, o.dateFormat ? { dateFormat: o.dateFormat } : {});
+  const report = (r: Pick<RunReport, "plan" | "apply" | "rows" | "write" | "analytics">): RunReport => {
+    const after = o.client.stats();
+    return {
+      mode: o.mode,
+      source: o.source.describe(),
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+      plan: r.plan,
+      apply: r.apply,
+      rows: r.rows,
+      counts: countOutcomes(r.rows),
+      creditsCharged: r.apply?.creditsCharged ?? 0,
+      calls: callsSince(before.calls, after.calls),
+      rateLimited: after.rateLimited - before.rateLimited,
+      write: r.write,
+      warnings,
+      analytics: r.analytics,
+    };
+  };
+
+  if (o.mode === "analytics") {
+    const targets = sheetTargets(campaign);
+    const measured = await fetchAnalytics(o.client, targets);
+    const note = analyticsWarning(measured, targets.length);
+    if (note) warnings.push(note);
+    const write = await writeBack(o.source, analyticsPatches(campaign, measured.values));
+    warnings.push(...notFoundWarning(write));
+    return report({
+      plan: emptyPlan(o.prefix, clock().toISOString()),
+      apply: null,
+      rows: [],
+      write,
+      analytics: summarize(measured),
+    });
+  }
+
   const desired = buildDesired(campaign, { prefix: o.prefix, defaults: o.defaults, baseDir: o.baseDir });
   const actual = await fetchActual(o.client, desired);
   const fresh = await planWithPrices(o, desired, actual, clock().toISOString());
-
-  let plan = fresh;
-  let apply: ApplyReport | null = null;
-  let rows: RowResult[];
-  let write: RunReport["write"] = null;
+  warnings.push(...orphanWarnings(fresh));
 
   if (o.mode === "plan") {
-    rows = fresh.rows.map(plannedResult);
-  } else {
-    if (o.savedPlan) {
-      try {
-        assertPlanCurrent(o.savedPlan, fresh);
-      } catch (err) {
-        throw new RunRefusedError("stale-plan", (err as Error).message, { cause: err });
-      }
-      // What the user reviewed is what runs; its inputs are proven to be today's.
-      plan = o.savedPlan;
+    return report({
+      plan: fresh,
+      apply: null,
+      rows: fresh.rows.map(plannedResult),
+      write: null,
+      analytics: null,
+    });
+  }
+
+  let plan = fresh;
+  if (o.savedPlan) {
+    try {
+      assertPlanCurrent(o.savedPlan, fresh);
+    } catch (err) {
+      throw new RunRefusedError("stale-plan", (err as Error).message, { cause: err });
     }
-    if (plan.totals.cost > 0 && o.confirm && !(await o.confirm(plan))) {
-      throw new RunRefusedError(
-        "declined",
-        `Nothing was done: spending ${plan.totals.cost} credits was declined.`,
-      );
-    }
-    const applied = await applyPlan(plan, o.client, {
+    // What the user reviewed is what runs; its inputs are proven to be today's.
+    plan = o.savedPlan;
+  }
+  if (plan.totals.cost > 0 && o.confirm && !(await o.confirm(plan))) {
+    throw new RunRefusedError(
+      "declined",
+      `Nothing was done: spending ${plan.totals.cost} credits was declined.`,
+    );
+  }
+
+  let apply: ApplyReport;
+  // An auth failure mid-apply stops the run, but what was done before it is written back first.
+  let interrupted: unknown = null;
+  try {
+    apply = await applyPlan(plan, o.client, {
       concurrency: o.concurrency ?? 4,
       maxCredits: o.maxCredits,
       balance: plan.totals.balance,
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      stored: storedOutputs(desired),
     });
-    apply = applied;
-    rows = finalRows(plan, applied);
-    // Written even when rows failed: what succeeded must show, and errors belong next to their rows.
-    const patches = resultPatches(rows, campaign, clock().toISOString());
-    if (patches.length === 0) {
-      write = { cellsWritten: 0, requests: 0, rowsNotFound: 0 };
-    } else {
-      const w = await o.source.write(patches);
-      write = { cellsWritten: w.cellsWritten, requests: w.requests, rowsNotFound: w.rowsNotFound.length };
-    }
+  } catch (err) {
+    const partial = partialApplyReport(err);
+    if (!partial) throw err;
+    apply = partial;
+    interrupted = err;
+  }
+  let rows = finalRows(plan, apply);
+
+  // Analytics only on a run that went to its end: a stopped run only finishes what was in flight.
+  let analytics: AnalyticsSummary | null = null;
+  if (o.analytics !== false && interrupted === null && !o.signal?.aborted) {
+    const targets = resultTargets(rows, actual, plan.prefix);
+    const measured = await fetchAnalytics(o.client, targets);
+    rows = withAnalytics(rows, measured.values);
+    analytics = summarize(measured);
+    const note = analyticsWarning(measured, targets.length);
+    if (note) warnings.push(note);
   }
 
-  const after = o.client.stats();
-  return {
-    mode: o.mode,
-    source: o.source.describe(),
-    startedAt,
-    durationMs: Math.round(performance.now() - t0),
-    plan,
-    apply,
-    rows,
-    counts: countOutcomes(rows),
-    creditsCharged: apply?.creditsCharged ?? 0,
-    calls: callsSince(before.calls, after.calls),
-    rateLimited: after.rateLimited - before.rateLimited,
-    write,
-  };
+  // Written even when rows failed: what succeeded must show, and errors belong next to their rows.
+  const write = await writeBack(o.source, resultPatches(rows, campaign, clock().toISOString()));
+  warnings.push(...notFoundWarning(write));
+  if (interrupted !== null) throw interrupted;
+  return report({ plan, apply, rows, write, analytics });
 }

@@ -302,10 +302,12 @@ export interface DesiredOptions {
 
 /** What one run did (the `--json` document of `sync`, and what the summary is printed from). */
 export interface RunReport {
-  mode: "plan" | "apply";
+  /** `analytics`: only the analytics columns of rows that already have a video were refreshed. */
+  mode: "plan" | "apply" | "analytics";
   source: string;
   startedAt: string;
   durationMs: number;
+  /** In `analytics` mode nothing is planned: an empty plan (no ops, no rows, no orphans). */
   plan: Plan;
   /** Null in plan mode, or when apply was refused before any call (budget, balance, stale saved plan). */
   apply: ApplyReport | null;
@@ -318,4 +320,26 @@ export interface RunReport {
   rateLimited: number;
   /** Sheet write-back: cells written, requests sent, rows that could not be found any more. */
   write: { cellsWritten: number; requests: number; rowsNotFound: number } | null;
+  /**
+   * What the user should see that is not one row's: non-fatal source problems, orphan bundles and videos
+   * under the prefix, rows the write-back could not find, analytics that could not be read.
+   */
+  warnings: string[];
+  /**
+   * The analytics read-back of this run: where the numbers came from, the calls it made, and why numbers
+   * are missing when some are. Null when analytics were off or the run did not get that far (plan mode).
+   */
+  analytics: AnalyticsSummary | null;
+}
+
+export interface AnalyticsSummary {
+  /**
+   * `export`: the one CSV export call; `account_videos` / `video`: the plan tier refused the export and
+   * the per-account lists / per-video endpoint were read instead; `none`: nothing measured (see `note`).
+   */
+  source: "export" | "account_videos" | "video" | "none";
+  /** TokPortal calls the read-back made. */
+  calls: number;
+  /** Why numbers are missing or partial, in words; absent when every target got its numbers. */
+  note?: string;
 }

@@ -3,10 +3,14 @@
  *
  * Pure. A patch only carries what is new: a value equal (as text) to the cell as read is left out, and a
  * row with nothing new gets no patch at all, so a run that changed nothing writes nothing. A value the
- * result does not know is left out too: an id is never erased because this run did not re-read it.
+ * result does not know is left out too: an id is never erased because this run did not re-read it, and an
+ * analytics cell is never emptied because this run could not measure it.
  */
 import type { TypedCampaign } from "../sources/coerce.ts";
+import { escapeFormula } from "../sources/formula.ts";
 import type { CellPatch, RowKey } from "../sources/types.ts";
+import type { AnalyticsValues } from "./analytics-join.ts";
+import { videoRowRef } from "./rows.ts";
 import type { RowResult } from "./types.ts";
 
 /** Remote values a bundle row shows (also written on every videos row of the bundle in single-table mode). */
@@ -18,6 +22,17 @@ export const BUNDLE_RESULT_COLUMNS = [
 ] as const;
 /** Remote values a videos row shows. */
 export const VIDEO_RESULT_COLUMNS = ["video_id", "position", "video_status", "platform_url"] as const;
+/** A videos row's analytics: written only when measured, and never a reason for `synced_at` to move. */
+export const ANALYTICS_RESULT_COLUMNS = [
+  "views",
+  "likes",
+  "comments",
+  "shares",
+  "bookmarks",
+  "engagement_rate",
+  "analytics_at",
+] as const;
+const VIDEO_ROW_COLUMNS = [...VIDEO_RESULT_COLUMNS, ...ANALYTICS_RESULT_COLUMNS] as const;
 
 type CellValue = string | number | null;
 
@@ -74,12 +89,20 @@ class Drafts {
         const wanted = asText(value);
         const reads = d.outputs.length > 0 ? d.outputs : [{}];
         // Compare as text: `42` and "42" are the same cell.
-        if (reads.some((o) => (o[column] ?? "") !== wanted)) values[column] = value;
+        if (reads.some((o) => !sameCell(o[column] ?? "", value, wanted))) values[column] = value;
       }
       if (Object.keys(values).length > 0) out.push({ key: d.key, values });
     }
     return out;
   }
+}
+
+/**
+ * A CSV stores remote text that looks like a formula with a leading `'` (sources/formula.ts), so the cell
+ * read back as `'=x` already holds the value `=x`: writing it again would change nothing but cost a write.
+ */
+function sameCell(read: string, value: CellValue, wanted: string): boolean {
+  return read === wanted || (typeof value === "string" && read !== wanted && read === escapeFormula(wanted));
 }
 
 /** Values of `columns` the result knows (absent, undefined, null and "" are not known: never written). */
@@ -108,6 +131,25 @@ function syncValues(result: RowResult, now: string): Record<string, CellValue> {
 
 const isBundleResult = (r: RowResult): boolean => r.row.key.table === "bundles";
 
+/** The sheet shows an earlier successful sync of the row: a synced status, or a TokPortal id. */
+function hadResult(outputs: Record<string, string>[]): boolean {
+  return outputs.some(
+    (o) => o["sync_status"] === "synced" || (o["bundle_id"] ?? "") !== "" || (o["video_id"] ?? "") !== "",
+  );
+}
+
+/**
+ * A row that synced before and fails now keeps its ids, statuses and fingerprint (none is erased: see
+ * `knownValues` and `syncValues`); its message says so, so nobody reads the error as "nothing exists".
+ */
+export function keptMessage(message: string): string {
+  if (message === "" || message.includes("the earlier result is kept")) return message;
+  const retries = "; the next run retries.";
+  if (message.endsWith(retries))
+    return `${message.slice(0, -retries.length)}; the earlier result is kept; the next run retries.`;
+  return `${message.replace(/\.?$/, "")}; the earlier result is kept.`;
+}
+
 function joinMessages(...parts: string[]): string {
   const kept: string[] = [];
   for (const p of parts) {
@@ -135,9 +177,11 @@ export function resultPatches(rows: RowResult[], campaign: TypedCampaign, now: s
     const draft = drafts.get(ref.key, ref.table, ref.rowNumbers);
     Object.assign(
       draft.values,
-      knownValues(r, bundle ? BUNDLE_RESULT_COLUMNS : VIDEO_RESULT_COLUMNS),
+      knownValues(r, bundle ? BUNDLE_RESULT_COLUMNS : VIDEO_ROW_COLUMNS),
       syncValues(r, now),
     );
+    if (r.outcome === "error" && hadResult(draft.outputs))
+      draft.values["sync_message"] = keptMessage(r.message) || null;
   }
 
   if (campaign.singleTable) {
@@ -153,9 +197,29 @@ export function resultPatches(rows: RowResult[], campaign: TypedCampaign, now: s
         // Blocked videos already say so; the bundle's own message is what the user must fix.
         const own = videoResults.get(keyId(v.key));
         draft.values["sync_status"] = "error";
-        draft.values["sync_message"] = joinMessages(r.message, own?.message ?? "") || null;
+        const message = joinMessages(r.message, own?.message ?? "");
+        draft.values["sync_message"] = (hadResult(draft.outputs) ? keptMessage(message) : message) || null;
         delete draft.values["sync_fingerprint"];
       }
+    }
+  }
+  return drafts.patches();
+}
+
+/**
+ * The analytics-only write (`analytics` mode): each measured videos row gets its analytics cells and
+ * nothing else (no status, no `synced_at`). `values` is keyed by the videos row's id (`v:<bundle>/<video>`).
+ */
+export function analyticsPatches(campaign: TypedCampaign, values: Map<string, AnalyticsValues>): CellPatch[] {
+  const drafts = new Drafts(outputsIndex(campaign));
+  for (const row of campaign.videos) {
+    const ref = videoRowRef(row);
+    const measured = values.get(ref.id);
+    if (!measured) continue;
+    const draft = drafts.get(ref.key, ref.table, ref.rowNumbers);
+    for (const column of ANALYTICS_RESULT_COLUMNS) {
+      const v = measured[column];
+      if (v !== undefined && v !== "") draft.values[column] = v;
     }
   }
   return drafts.patches();

@@ -433,8 +433,39 @@ describe("scrubbing, without a server", () => {
       operationId: "listBundles",
       retryable: true,
       attempts: 1,
+      replayed: false,
     });
     expect(error.isRateLimit).toBe(true);
     expect(error.isCapacityCooldown).toBe(false);
+  });
+});
+
+describe("a refusal answered from a stored Idempotency-Key", () => {
+  it("carries replayed: true (and only the replay does), in its properties and serialized form", async () => {
+    const poor = emu.createKey({ credits: 1 }).apiKey;
+    const c = client({ apiKey: poor });
+    const order = { bundle_type: "account_and_videos", country: "USA", videos_quantity: 1 } as const;
+    const options = { idempotencyKey: `refusal-${ref()}` };
+    const first = await failure(() => c.bundles.create(order, options), [poor]);
+    expect([first.status, first.code, first.replayed]).toEqual([402, "INSUFFICIENT_CREDITS", false]);
+    const again = await failure(() => c.bundles.create(order, options), [poor]);
+    expect([again.status, again.code, again.replayed]).toEqual([402, "INSUFFICIENT_CREDITS", true]);
+    expect(JSON.parse(JSON.stringify(again))).toMatchObject({ code: "INSUFFICIENT_CREDITS", replayed: true });
+    expect(typeof again.requestId).toBe("string");
+  });
+
+  it("a success replayed on a retry says which attempt got it", async () => {
+    const order = { bundle_type: "account_and_videos", country: "USA", videos_quantity: 1 } as const;
+    const options = { idempotencyKey: `attempt-${ref()}` };
+    const c = client();
+    emu.setFaults({ rules: [{ operationId: "createBundle", action: "drop_after", times: 1 }] });
+    try {
+      const created = await c.bundles.create(order, options);
+      expect([created.replayed, created.attempt]).toEqual([true, 2]);
+    } finally {
+      emu.setFaults({});
+    }
+    const again = await c.bundles.create(order, options);
+    expect([again.replayed, again.attempt]).toEqual([true, 1]);
   });
 });

@@ -78,6 +78,8 @@ function report(rows: RowResult[], deferred: string[] = []): RunReport {
     calls: { listBundles: 1, createBundle: 2 },
     rateLimited: 3,
     write: { cellsWritten: 12, requests: 2, rowsNotFound: 0 },
+    warnings: [],
+    analytics: null,
   };
 }
 

@@ -83,6 +83,9 @@ describe("sync on a terminal", () => {
     const { io, out } = terminal("y\n");
     const code = await runSyncCommand({ config: config() }, io);
     expect(out.stderr).toMatch(/Spend \d+ credits \(balance 10000\)\? \[y\/N\] /);
+    // The plan is shown first: what the credits buy.
+    expect(out.stderr).toMatch(/^ {2}\+ {2}spring-us-1 {2}create bundle /m);
+    expect(out.stderr.indexOf("Plan: 15 operations")).toBeLessThan(out.stderr.indexOf("Spend "));
     expect(code).toBe(0);
     expect(creates()).toBe(4);
     expect(out.stdout).toContain("credits:");

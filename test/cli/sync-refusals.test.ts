@@ -87,7 +87,29 @@ describe("tokportal-sync sync refuses", () => {
     expect(creates.length).toBeLessThan(4);
   });
 
-  it("exit 5: another run holds the CSV's lock; nothing is sent to TokPortal", async () => {
+  it("exit 5: another run holds the sheet's run lock; nothing is sent to TokPortal", async () => {
+    cli.writeConfig();
+    const videos = path.join(cli.dir(), "campaign/videos.csv");
+    const before = readFileSync(videos, "utf8");
+    const release = await lockfile.lock(`${videos}.run`, {
+      realpath: false,
+      lockfilePath: `${videos}.run.lock`,
+    });
+    try {
+      const r = await cli.run(["sync", "--yes"]);
+      cli.expectClean(r);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(
+        /^error: Another tokportal-sync run is working on this sheet \(lock campaign\/videos\.csv\.run\.lock held since /,
+      );
+      expect(cli.log()).toEqual([]);
+      expect(readFileSync(videos, "utf8")).toBe(before);
+    } finally {
+      await release();
+    }
+  });
+
+  it("exit 5: a CSV file being rewritten by another process; nothing is sent to TokPortal", async () => {
     cli.writeConfig();
     const videos = path.join(cli.dir(), "campaign/videos.csv");
     const release = await lockfile.lock(videos, { realpath: false, lockfilePath: `${videos}.lock` });

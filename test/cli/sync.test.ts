@@ -99,4 +99,31 @@ describe("tokportal-sync sync", () => {
     expect(second.creditsCharged).toBe(0);
     expect(cli.log()).toEqual([]);
   });
+
+  it("--analytics-only: one export call, only the analytics columns change, nothing written to TokPortal", async () => {
+    cli.writeConfig();
+    expect((await cli.run(["sync", "--yes"])).code).toBe(0);
+    const videosCsv = path.join(cli.dir(), "campaign/videos.csv");
+    const before = csvRows(videosCsv);
+    // The example's posts are dated 2027-03-01…05: move the sandbox past them so managers post and measure.
+    await cli.emu.advance(200 * 86_400);
+    const from = cli.log().length;
+    const r = await cli.run(["sync", "--analytics-only", "--json"]);
+    cli.expectClean(r);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.mode).toBe("analytics");
+    expect(report.analytics?.source).toBe("export");
+    const calls = cli.log().slice(from);
+    expect(calls.map((e) => e.operationId)).toEqual(["exportAnalyticsVideos"]);
+    const after = csvRows(videosCsv);
+    const measured = after.filter((v) => v.views !== undefined && v.views !== "");
+    expect(measured.length).toBeGreaterThan(0);
+    for (const [i, row] of after.entries()) {
+      // Statuses and everything else stay as the last sync left them; only analytics columns moved.
+      expect(row.video_status).toBe(before[i]!.video_status);
+      expect(row.sync_fingerprint).toBe(before[i]!.sync_fingerprint);
+    }
+    expect((await cli.run(["sync", "--analytics-only", "--prune"])).code).toBe(2);
+  });
 });

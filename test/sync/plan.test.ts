@@ -1051,3 +1051,14 @@ describe("locked bundle row and publish", () => {
     expect(plan.ops).toEqual([]);
   });
 });
+
+describe("prices (review #1)", () => {
+  it("prices an item missing from /credit-costs at the documented standard, never 0", async () => {
+    const { price } = await import("../../src/sync/plan-view.ts");
+    expect(price({}, "sound_volume")).toBe(1);
+    expect(price({}, "account_creation")).toBe(32);
+    expect(price({ video_edit: 4 }, "video_edit")).toBe(4);
+    expect(price({ niche_warming: 0 }, "niche_warming")).toBe(7);
+    expect(() => price({}, "not_a_price")).toThrow(/no price known/);
+  });
+});

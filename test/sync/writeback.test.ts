@@ -8,7 +8,7 @@ import {
 import type { CampaignTables, SheetRow } from "../../src/sources/types.ts";
 import { bundleRowRef, videoRowRef } from "../../src/sync/rows.ts";
 import type { RowResult, SyncStatus } from "../../src/sync/types.ts";
-import { resultPatches } from "../../src/sync/writeback.ts";
+import { analyticsPatches, keptMessage, resultPatches } from "../../src/sync/writeback.ts";
 
 const NOW = "2026-09-01T12:00:00.000Z";
 
@@ -223,9 +223,10 @@ describe("resultPatches: two tables", () => {
       read,
       NOW,
     );
+    // The rows had ids: the message says they are kept, so an error does not read as "nothing exists".
     expect(patches.map((p) => p.values)).toEqual([
-      { sync_status: "error", sync_message: "TokPortal did not answer" },
-      { sync_status: "error", sync_message: "blocked" },
+      { sync_status: "error", sync_message: "TokPortal did not answer; the earlier result is kept." },
+      { sync_status: "error", sync_message: "blocked; the earlier result is kept." },
     ]);
   });
 
@@ -419,5 +420,110 @@ describe("resultPatches: single table", () => {
       NOW,
     );
     expect(patches).toEqual([]);
+  });
+});
+
+describe("resultPatches: analytics, formula-looking text, kept results", () => {
+  const read = campaignOf(
+    [{ bundle_ref: "b1", bundle_id: "bid-1", sync_status: "synced" }],
+    [
+      {
+        video_ref: "v1",
+        bundle_ref: "b1",
+        video_id: "vid-1",
+        video_status: "in_review",
+        platform_url: '\'=HYPERLINK("x")',
+        views: "100",
+        likes: "9",
+        analytics_at: "2026-09-05T17:00:00.000Z",
+        sync_status: "synced",
+      },
+      { video_ref: "v2", bundle_ref: "b1", video_id: "vid-2", views: "40", sync_status: "synced" },
+    ],
+  );
+
+  it("writes measured analytics without moving synced_at, and leaves unmeasured cells as they are", () => {
+    const patches = resultPatches(
+      [
+        result(videoRow(read, "v1"), "synced", {
+          video_id: "vid-1",
+          video_status: "finalized",
+          views: 250,
+          likes: 9,
+          comments: 0,
+          analytics_at: "2026-09-06T17:00:00.000Z",
+        }),
+        // Not measured this run: its old numbers stay, nothing is written as 0.
+        result(videoRow(read, "v2"), "synced", { video_id: "vid-2" }),
+      ],
+      read,
+      NOW,
+    );
+    expect(patches).toEqual([
+      {
+        key: { table: "videos", bundleRef: "b1", videoRef: "v1" },
+        values: {
+          video_status: "finalized",
+          views: 250,
+          comments: 0,
+          analytics_at: "2026-09-06T17:00:00.000Z",
+        },
+      },
+    ]);
+  });
+
+  it("takes a CSV cell escaped with a quote as already holding the remote text (no rewrite each run)", () => {
+    const same = resultPatches(
+      [result(videoRow(read, "v1"), "synced", { platform_url: '=HYPERLINK("x")' })],
+      read,
+      NOW,
+    );
+    expect(same).toEqual([]);
+    const changed = resultPatches(
+      [result(videoRow(read, "v1"), "synced", { platform_url: "=OTHER()" })],
+      read,
+      NOW,
+    );
+    expect(changed[0]?.values).toEqual({ platform_url: "=OTHER()" });
+  });
+
+  it("says the earlier result is kept when a row that synced before fails now", () => {
+    const patches = resultPatches(
+      [
+        result(
+          videoRow(read, "v2"),
+          "error",
+          { video_id: "vid-2" },
+          { message: "Row 3: TokPortal did not answer (HTTP 503 after 3 attempts); the next run retries." },
+        ),
+      ],
+      read,
+      NOW,
+    );
+    expect(patches[0]?.values).toEqual({
+      sync_status: "error",
+      sync_message:
+        "Row 3: TokPortal did not answer (HTTP 503 after 3 attempts); the earlier result is kept; the next run retries.",
+    });
+    expect(keptMessage("x; the earlier result is kept.")).toBe("x; the earlier result is kept.");
+  });
+
+  it("analyticsPatches writes only the analytics cells of the measured rows, only where they differ", () => {
+    const patches = analyticsPatches(
+      read,
+      new Map([
+        [
+          "v:b1/v1",
+          { views: 100, likes: 12, engagement_rate: 3.5, analytics_at: "2026-09-07T00:00:00.000Z" },
+        ],
+        ["v:b1/nope", { views: 1 }],
+      ]),
+    );
+    expect(patches).toEqual([
+      {
+        key: { table: "videos", bundleRef: "b1", videoRef: "v1" },
+        values: { likes: 12, engagement_rate: 3.5, analytics_at: "2026-09-07T00:00:00.000Z" },
+      },
+    ]);
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * What `tokportal-sync plan` does: load the config, read the sheet and TokPortal (reads only), plan, and
+ * print the plan as a table (or JSON); optionally save it for `sync --plan` and have TokPortal check each
+ * write with a dry run. Nothing is written to TokPortal or to the sheet, so no run lock is taken.
+ */
+import path from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import { loadConfig } from "../config/load.ts";
+import { palette } from "./color.ts";
+import { errorText, runOptionsOf } from "./command.ts";
+import { EXIT, type ExitCode } from "./exit-codes.ts";
+import { type CommandIO, write } from "./io.ts";
+import { exitCodeForError, exitCodeForReport, UsageError } from "./outcome.ts";
+import { redact } from "./output.ts";
+import { formatPlan, formatServerCheck } from "./plan-table.ts";
+import { openRuntime, type Runtime } from "./runtime.ts";
+import type { ServerCheck } from "./server-check.ts";
+
+/** The engine's orphan warnings (src/sync/run.ts), shown in the plan's totals instead. */
+const ORPHAN_WARNING = /are on TokPortal but not in the sheet/;
+
+export interface PlanFlags {
+  config: string;
+  json?: boolean;
+  out?: string;
+  serverCheck?: boolean;
+  maxCredits?: number;
+  prune?: boolean;
+}
+
+/** The `--json` document: the plan file's JSON, plus `serverCheck` when it was asked for. */
+export function planDocument(serialized: string, check: ServerCheck | null): string {
+  if (!check) return serialized;
+  const doc = JSON.parse(serialized) as Record<string, unknown>;
+  doc.serverCheck = check;
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+async function savePlan(file: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path.resolve(file), text);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === "ENOENT"
+        ? "its folder does not exist"
+        : e.code === "EACCES"
+          ? "permission denied"
+          : e.message;
+    throw new UsageError(`cannot save the plan to ${file}: ${why}.`);
+  }
+}
+
+/** Runs the command and returns its exit code; prints everything itself, throws nothing. */
+export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<ExitCode> {
+  let runtime: Runtime | null = null;
+  let apiKey: string | null = io.env.TOKPORTAL_API_KEY?.trim() || null;
+  try {
+    const loaded = loadConfig(flags.config, io.env);
+    runtime = await openRuntime(loaded);
+    apiKey = runtime.apiKey;
+    const { runSync } = await import("../sync/run.ts");
+    const { serializePlan } = await import("../sync/plan-file.ts");
+    const report = await runSync({
+      ...runOptionsOf(loaded, runtime),
+      maxCredits: flags.maxCredits ?? loaded.config.max_credits,
+      prune: !!flags.prune,
+      mode: "plan",
+      analytics: false,
+    });
+    const plan = report.plan;
+    // Refuses a plan holding key-like text before anything is printed or saved.
+    const serialized = serializePlan(plan);
+    let check: ServerCheck | null = null;
+    if (flags.serverCheck) {
+      const { serverCheck } = await import("./server-check.ts");
+      check = await serverCheck(plan, runtime.client, {
+        concurrency: loaded.config.tokportal.concurrency ?? 4,
+      });
+    }
+    if (flags.out !== undefined) await savePlan(flags.out, serialized);
+
+    let out: string;
+    if (flags.json) {
+      out = planDocument(serialized, check);
+    } else {
+      const c = palette(io.color);
+      const lines = [c.bold(`Plan for ${report.source}`), "", formatPlan(plan, { color: io.color })];
+      // The totals already list the orphans; the rest (ignored columns, unreadable rows) only shows here.
+      const warnings = report.warnings.filter((w) => !ORPHAN_WARNING.test(w));
+      if (warnings.length > 0)
+        lines.push(c.bold("Warnings:"), ...warnings.map((w) => c.yellow(`  ${w}`)), "");
+      if (check) lines.push(formatServerCheck(check, plan, { color: io.color }));
+      if (flags.out !== undefined) {
+        lines.push(
+          `Saved to ${flags.out}; apply exactly this plan with: tokportal-sync sync --plan ${flags.out}`,
+        );
+      }
+      lines.push(
+        plan.ops.length > 0
+          ? "Nothing was changed (this is a plan): `tokportal-sync sync` applies it."
+          : "Nothing was changed (this is a plan).",
+      );
+      out = `${lines.join("\n")}\n`;
+    }
+    await write(io.stdout, redact(out, apiKey));
+    const code = exitCodeForReport(report);
+    return code === EXIT.ok && check && check.counts.refused > 0 ? EXIT.rowsFailed : code;
+  } catch (err) {
+    const code = exitCodeForError(err);
+    await write(io.stderr, redact(errorText(err, io.env), apiKey));
+    return code;
+  } finally {
+    await (runtime as Runtime | null)?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The service's clock and memory: a croner job that starts one run per tick, never two at once
+ * (`protect`: a tick that comes while a run is going is skipped and logged), and what the health
+ * endpoints report (running, last run, next run).
+ *
+ * What a run is, is given (`runOnce`), so this module knows nothing of sheets or TokPortal: it owns the
+ * schedule, the stop signal and the log lines around each run.
+ */
+import { Cron } from "croner";
+import type { Logger } from "pino";
+import type { RunReport } from "../sync/types.ts";
+import { type RunSummary, summarizeFailure, summarizeReport } from "./run-summary.ts";
+
+export interface SchedulerOptions {
+  schedule: string;
+  /** IANA time zone of the schedule (default: the machine's). */
+  timezone?: string;
+  logger: Logger;
+  /** One sync run; `signal` aborts when the service stops (calls in flight and the write-back finish). */
+  runOnce: (signal: AbortSignal) => Promise<RunReport>;
+  /** True for "another run holds this sheet": the tick is skipped, not failed. */
+  isLocked: (err: unknown) => boolean;
+  /** The error as one line for the log, without the key. */
+  describeError: (err: unknown) => string;
+  now?: () => Date;
+}
+
+export interface HealthState {
+  running: boolean;
+  /** When the last finished run started (ISO), null before the first. */
+  lastRunAt: string | null;
+  nextRunAt: string | null;
+  /** The last finished run failed entirely (not: some rows failed). */
+  failing: boolean;
+  lastError: string | null;
+}
+
+/** Invalid schedule or time zone, in words (croner's message). */
+export class ScheduleError extends Error {}
+
+export function checkSchedule(schedule: string, timezone?: string): void {
+  try {
+    new Cron(schedule, { paused: true, ...(timezone ? { timezone } : {}) }).stop();
+  } catch (err) {
+    throw new ScheduleError(
+      `invalid schedule ${JSON.stringify(schedule)}: ${(err as Error).message.replace(/^CronPattern: /, "")}`,
+    );
+  }
+}
+
+export class SyncScheduler {
+  private job: Cron | null = null;
+  private controller: AbortController | null = null;
+  private current: Promise<void> | null = null;
+  private runs = 0;
+  private lastSummary: RunSummary | null = null;
+  private stopping = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: SchedulerOptions) {
+    checkSchedule(options.schedule, options.timezone);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  start(): void {
+    const { schedule, timezone, logger } = this.options;
+    this.job = new Cron(
+      schedule,
+      {
+        ...(timezone ? { timezone } : {}),
+        protect: () => {
+          logger.warn(
+            { event: "tick_skipped", reason: "overrun", nextRunAt: this.nextRunAt() },
+            "tick skipped: the previous run is still going",
+          );
+        },
+        // Ticks catch their own errors; this only keeps a bug from ending the schedule silently.
+        catch: (err) =>
+          logger.error({ event: "tick_error", error: this.options.describeError(err) }, "tick failed"),
+      },
+      () => this.tick(),
+    );
+  }
+
+  nextRunAt(): string | null {
+    return this.job?.nextRun()?.toISOString() ?? null;
+  }
+
+  get running(): boolean {
+    return this.current !== null;
+  }
+
+  get lastRun(): RunSummary | null {
+    return this.lastSummary;
+  }
+
+  health(): HealthState {
+    const last = this.lastSummary;
+    return {
+      running: this.running,
+      lastRunAt: last?.startedAt ?? null,
+      nextRunAt: this.stopping ? null : this.nextRunAt(),
+      failing: last?.status === "failed",
+      lastError: last?.error ?? null,
+    };
+  }
+
+  /** One run now, as a tick would (also what a tick calls). Resolves when the run has ended. */
+  tick(): Promise<void> {
+    if (this.current || this.stopping) return this.current ?? Promise.resolve();
+    const run = this.runOne().finally(() => {
+      this.current = null;
+      this.controller = null;
+    });
+    this.current = run;
+    return run;
+  }
+
+  private async runOne(): Promise<void> {
+    const { logger } = this.options;
+    const controller = new AbortController();
+    this.controller = controller;
+    const startedAt = this.now();
+    const n = this.runs + 1;
+    logger.info({ event: "run_started", run: n }, "run started");
+    let report: RunReport;
+    try {
+      report = await this.options.runOnce(controller.signal);
+    } catch (err) {
+      const message = this.options.describeError(err);
+      if (this.options.isLocked(err)) {
+        logger.warn(
+          { event: "tick_skipped", reason: "locked", error: message, nextRunAt: this.nextRunAt() },
+          "tick skipped: another run holds this sheet",
+        );
+        return;
+      }
+      this.runs = n;
+      const ctx = this.context(n, startedAt, controller.signal.aborted);
+      this.lastSummary = summarizeFailure(message, ctx);
+      logger.error({ event: "run_failed", ...this.lastSummary }, `run failed: ${message}`);
+      return;
+    }
+    this.runs = n;
+    const summary = summarizeReport(report, this.context(n, startedAt, controller.signal.aborted));
+    this.lastSummary = summary;
+    const level = summary.counts && (summary.counts.error > 0 || summary.counts.locked > 0) ? "warn" : "info";
+    logger[level]({ event: "run_finished", ...summary }, "run finished");
+  }
+
+  private context(run: number, startedAt: Date, stopped: boolean) {
+    const next = this.stopping ? null : this.nextRunAt();
+    return { run, startedAt, finishedAt: this.now(), stopped, nextRunAt: next ? new Date(next) : null };
+  }
+
+  /**
+   * Stops scheduling, tells the running run to stop starting new work, and waits for it to finish
+   * (calls in flight and the write-back).
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.job?.stop();
+    this.controller?.abort();
+    await this.current;
+  }
+}
