@@ -16,6 +16,8 @@ const BENCHES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["emulator-managers", ["2000", "10"]],
   ["csv-read", ["100000"]],
   ["sheets-writeback", ["1000", "10000"]],
+  ["sync-scenarios", ["100", "10", "50", "20"]],
+  ["sync-offline", ["10000", "10"]],
 ];
 
 const only = process.argv.slice(2);
