@@ -9,7 +9,7 @@
 import type { TypedCampaign } from "../sources/coerce.ts";
 import { escapeFormula } from "../sources/formula.ts";
 import type { CellPatch, RowKey } from "../sources/types.ts";
-import type { AnalyticsValues } from "./analytics-join.ts";
+import { type AnalyticsValues, METRIC_COLUMNS } from "./analytics-join.ts";
 import { videoRowRef } from "./rows.ts";
 import type { RowResult } from "./types.ts";
 
@@ -23,15 +23,7 @@ export const BUNDLE_RESULT_COLUMNS = [
 /** Remote values a videos row shows. */
 export const VIDEO_RESULT_COLUMNS = ["video_id", "position", "video_status", "platform_url"] as const;
 /** A videos row's analytics: written only when measured, and never a reason for `synced_at` to move. */
-export const ANALYTICS_RESULT_COLUMNS = [
-  "views",
-  "likes",
-  "comments",
-  "shares",
-  "bookmarks",
-  "engagement_rate",
-  "analytics_at",
-] as const;
+export const ANALYTICS_RESULT_COLUMNS = [...METRIC_COLUMNS, "analytics_at"] as const;
 const VIDEO_ROW_COLUMNS = [...VIDEO_RESULT_COLUMNS, ...ANALYTICS_RESULT_COLUMNS] as const;
 
 type CellValue = string | number | null;
