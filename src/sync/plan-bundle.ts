@@ -118,6 +118,12 @@ export function planBundle(input: BundleInputs): BundlePlan {
     }
     return plan;
   }
+  if (actual?.readError !== undefined) {
+    const what = `TokPortal did not answer the read of bundle ${actual.bundle.id} (${actual.readError}); nothing was changed for it this run, and the next run tries again`;
+    if (b.row) book.issue(b.row, "error", `${where(b.row)}: ${what}`);
+    for (const v of videos) book.issue(v.row, "error", `${where(v.row)}: ${what}`);
+    return plan;
+  }
   if (actual !== null && actual.videos === null) {
     throw new Error(
       `planner: the slots of bundle ${b.bundleRef} (${actual.bundle.id}) were not read; fetchActual reads them for every bundle in play`,

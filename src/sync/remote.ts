@@ -6,7 +6,8 @@
  * change) its account. Refs found twice are errors for the planner, not guesses, so nothing is fetched for
  * them; bundles the sheet does not mention are never fetched either.
  */
-import type { Bundle, TokPortalClient } from "../api/index.ts";
+import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
+import { isAuthFailure, serverMessage } from "./apply-errors.ts";
 import type { ActualBundle, ActualState, DesiredBundle, DesiredState } from "./types.ts";
 
 export async function fetchActual(client: TokPortalClient, desired: DesiredState): Promise<ActualState> {
@@ -35,21 +36,40 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
     const only = found.length === 1 ? found[0] : undefined;
     const want = wanted.get(ref);
     if (!only || !want) continue;
+    const failed = (error: unknown) => {
+      // A refused key fails every later call too: that ends the run. Anything else is this bundle's alone.
+      if (isAuthFailure(error)) throw error;
+      only.readError ??= readFailure(error);
+    };
     fetches.push(
-      client.videos.list(only.bundle.id).then((videos) => {
-        only.videos = [...videos].sort((a, b) => a.position - b.position);
-      }),
+      client.videos
+        .list(only.bundle.id)
+        .then((videos) => {
+          only.videos = [...videos].sort((a, b) => a.position - b.position);
+        })
+        .catch(failed),
     );
     if (accountMayChange(only.bundle, want)) {
       fetches.push(
-        client.account.get(only.bundle.id).then((account) => {
-          only.account = account;
-        }),
+        client.account
+          .get(only.bundle.id)
+          .then((account) => {
+            only.account = account;
+          })
+          .catch(failed),
       );
     }
   }
   await Promise.all(fetches);
   return { byExternalRef, orphanBundles, today };
+}
+
+function readFailure(error: unknown): string {
+  if (error instanceof TokPortalError) {
+    const tries = error.attempts > 1 ? ` after ${error.attempts} attempts` : "";
+    return `${serverMessage(error)} (${error.code}${tries})`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** With an empty prefix every bundle carrying a ref counts as the sheet's; unreferenced ones never do. */

@@ -126,6 +126,11 @@ export interface ActualBundle {
   videos: Video[] | null;
   /** Fetched only while the account can still change (bundle pending_setup, not videos_only). */
   account: BundleAccount | null;
+  /**
+   * Why its slots or account could not be read (retries exhausted): its rows are errors this run and
+   * nothing is planned for it, while the other bundles go on.
+   */
+  readError?: string;
 }
 
 export interface ActualState {
