@@ -274,7 +274,7 @@ export class GoogleSheetsSource implements Source {
 
     const { api, calls } = await this.ready();
     const before = { ...calls.counters };
-    const fresh = await this.freshLayouts([...changes.keys()]);
+    const fresh = await this.freshLayouts(changes);
     const writes: CellWrite[] = [];
     const grow: { state: TabState; columns: number }[] = [];
     const written: { state: TabState; key: RowKey; column: string; text: string }[] = [];
@@ -365,7 +365,8 @@ export class GoogleSheetsSource implements Source {
 
   private locateFresh(state: TabState, f: FreshTab, key: RowKey): number[] {
     if (!("rowNumber" in key)) return f.locator.find(key);
-    // A row that had no ref is written only while the same row number still holds the same (empty) refs.
+    // A row that had no ref is written only while the same row number still holds the same row: its
+    // (empty) refs alone would also match a blank row or another row without refs moved there meanwhile.
     const i = key.rowNumber - 1;
     const then = state.grid[i];
     if (i <= f.layout.headerIndex || !then || state.locator.find(key).length === 0) return [];
@@ -374,27 +375,31 @@ export class GoogleSheetsSource implements Source {
       const now = f.grid[i]?.[f.layout.columns.get(name) as number] ?? "";
       return before === now;
     });
-    return same ? [i] : [];
+    const now = f.rows.get(i);
+    return same && now !== undefined && sameCells(then, now) ? [i] : [];
   }
 
   /**
    * Re-reads each tab's header row and ref columns in one `values.batchGet`, and builds a grid of just
    * those cells, so rows are located by ref where they are now, and columns where they are now.
    */
-  private async freshLayouts(tables: TableName[]): Promise<Map<TableName, FreshTab>> {
+  private async freshLayouts(changes: Map<TableName, Change[]>): Promise<Map<TableName, FreshTab>> {
     const { api, calls } = await this.ready();
-    const wanted = tables.map((table) => {
+    const wanted = [...changes].map(([table, list]) => {
       const state = this.tabs.get(table) as TabState;
       const refs = refColumns(table).map((name) => ({ name, col: state.layout.columns.get(name) as number }));
-      return { state, refs };
+      // Rows without a ref are read whole, to tell whether the same row is still at that number.
+      const rows = [...new Set(list.flatMap((c) => ("rowNumber" in c.key ? [c.key.rowNumber - 1] : [])))];
+      return { state, refs, rows };
     });
     const fetch = async (plan: typeof wanted) => {
       const ranges: string[] = [];
-      for (const { state, refs } of plan) {
+      for (const { state, refs, rows } of plan) {
         const h = state.layout.headerIndex + 1;
         ranges.push(`${quoteTitle(state.title)}!${h}:${h}`);
         for (const r of refs)
           ranges.push(`${quoteTitle(state.title)}!${columnLetters(r.col)}:${columnLetters(r.col)}`);
+        for (const i of rows) ranges.push(`${quoteTitle(state.title)}!${i + 1}:${i + 1}`);
       }
       const res = await calls.run("read", "re-read of the ref columns (values.batchGet)", () =>
         api.spreadsheets.values.batchGet(
@@ -426,6 +431,14 @@ export class GoogleSheetsSource implements Source {
           columns.set(r.name, { col: r.col, cells: (vr?.values ?? []).map((row) => (row as RawCell[])[0]) });
         }
         const fresh = freshTab(w.state, header, columns, echoedExtent(headerRange?.range)?.columns);
+        const dates = dateColumnIndexes(fresh.layout, w.state.options);
+        for (const i of w.rows) {
+          const raw = (ranges[k++]?.values?.[0] ?? []) as RawCell[];
+          fresh.rows.set(
+            i,
+            raw.map((v, c) => cellText(v, dates.has(c))),
+          );
+        }
         if (fresh.movedRefs.length > 0) {
           moved = true;
           w.refs = w.refs.map((r) => fresh.movedRefs.find((m) => m.name === r.name) ?? r);
@@ -488,6 +501,30 @@ interface FreshTab {
   columnCount: number;
   /** Ref columns whose header is now elsewhere (with their new index); empty when nothing moved. */
   movedRefs: { name: string; col: number }[];
+  /** Rows re-read whole (those of patches keyed by row number), as text, by grid index. */
+  rows: Map<number, string[]>;
+}
+
+/** Grid indexes of the date columns (read as YYYY-MM-DD, as the first read did). */
+function dateColumnIndexes(layout: HeaderLayout, opts: TableOptions): Set<number> {
+  const out = new Set<number>();
+  for (const c of inputColumns(opts)) {
+    const col = c.type.kind === "date" ? layout.columns.get(c.name) : undefined;
+    if (col !== undefined) out.add(col);
+  }
+  return out;
+}
+
+/** The same cells, wherever columns moved to: a row is identified by its content. */
+function sameCells(a: readonly string[], b: readonly string[]): boolean {
+  const cells = (row: readonly string[]) =>
+    row
+      .map((v) => v.trim())
+      .filter((v) => v !== "")
+      .sort();
+  const x = cells(a);
+  const y = cells(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 function refColumns(table: TableName): string[] {
@@ -542,6 +579,7 @@ function freshTab(
     width,
     columnCount: echoedColumns ?? Math.max(state.columnCount, width),
     movedRefs,
+    rows: new Map(),
   };
 }
 
