@@ -37,6 +37,8 @@ export function opAction(op: PlanOp): string {
       return "create bundle";
     case "addVideoSlots":
       return `add ${plural(op.quantity, "video slot")}`;
+    case "addEditSlots":
+      return `add ${plural(op.quantity, "edit slot")}`;
     case "patchBundle":
       return "update bundle";
     case "configureAccount":

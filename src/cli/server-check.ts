@@ -86,6 +86,8 @@ function requestsOf(op: PlanOp, bundleId: string): Array<{ opId: string; input: 
       return [{ opId: "createBundle", input: { body: op.body } }];
     case "addVideoSlots":
       return [{ opId: "addVideoSlots", input: { path, body: { quantity: op.quantity } } }];
+    case "addEditSlots":
+      return [{ opId: "addEditSlots", input: { path, body: { quantity: op.quantity } } }];
     case "patchBundle":
       return [{ opId: "updateBundle", input: { path, body: op.body } }];
     case "configureAccount": {

@@ -17,6 +17,7 @@ export interface Failure {
 export const STEP_WORDS: Record<OpKind, string> = {
   createBundle: "creating the bundle",
   addVideoSlots: "adding video slots",
+  addEditSlots: "adding edit slots",
   patchBundle: "updating the bundle settings",
   configureAccount: "configuring the account profile",
   configureVideos: "configuring the videos",

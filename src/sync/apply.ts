@@ -270,6 +270,8 @@ class ApplyRun {
         return this.createBundle(op, bundle);
       case "addVideoSlots":
         return this.addVideoSlots(op, bundle);
+      case "addEditSlots":
+        return this.addEditSlots(op, bundle);
       case "patchBundle":
         return this.patchBundle(op, bundle);
       case "configureAccount":
@@ -345,6 +347,24 @@ class ApplyRun {
     const outcome = this.charged(op, res, this.bundleRowOf(op));
     for (const rowId of op.rows) this.book.merge(rowId, {}, true);
     return { ...outcome, message: `${slots.positions.length || op.quantity} slot(s) added` };
+  }
+
+  private async addEditSlots(
+    op: Extract<PlanOp, { kind: "addEditSlots" }>,
+    bundle: BundleRun,
+  ): Promise<StepOutcome> {
+    const id = bundle.id as string;
+    // As for video slots: the reason names the count it starts from, so two runs that each buy "1 more"
+    // from different counts do not replay one another, and a rerun reads the count the lost answer set.
+    const res = await this.send(op, "addEditSlots", { path: { id }, body: { quantity: op.quantity } }, [
+      id,
+      { quantity: op.quantity },
+      op.rows,
+      op.reason,
+    ]);
+    const outcome = this.charged(op, res, this.bundleRowOf(op));
+    for (const rowId of op.rows) this.book.merge(rowId, {}, true);
+    return { ...outcome, message: `${op.quantity} edit slot(s) added` };
   }
 
   private async patchBundle(
@@ -891,7 +911,12 @@ function readAnswer<S extends z.ZodType>(res: Answer, operationId: string, schem
 
 /** Refusals of a charged step whose cause can pass (a top-up, a price change): a stored one is asked again. */
 const PASSING_REFUSALS = new Set(["INSUFFICIENT_CREDITS", "BUNDLE_PRICING_CHANGED"]);
-const CHARGED_KINDS = new Set<PlanOp["kind"]>(["createBundle", "addVideoSlots", "configureVideos"]);
+const CHARGED_KINDS = new Set<PlanOp["kind"]>([
+  "createBundle",
+  "addVideoSlots",
+  "addEditSlots",
+  "configureVideos",
+]);
 
 interface BundleRun {
   ref: string;

@@ -14,7 +14,7 @@ import type { ConfigureAccountBody, CreateBundleBody } from "../api/index.ts";
 import { loadSpec, type TokPortalSpec, type ValidationIssue } from "../api/spec.ts";
 import type { BundleInput, Platform, TypedCampaign, TypedRow, VideoInput } from "../sources/coerce.ts";
 import { fingerprintOf } from "./fingerprint.ts";
-import { classifyMedia } from "./media.ts";
+import { classifyMedia, fileIdentities } from "./media.ts";
 import { bundleRowRef, videoRowRef } from "./rows.ts";
 import type {
   DesiredBundle,
@@ -338,6 +338,15 @@ function checkVideo(
   return { issues, body, media };
 }
 
+/**
+ * A videos row's fingerprint: what is sent, plus the size and modification time of the local files it names,
+ * so that a file replaced at the same path (the cell unchanged) is a change. A row without local files (or
+ * `media` given as `{}`) hashes its body alone, as every version before file identities did.
+ */
+export function videoFingerprint(body: DesiredVideo["body"], media: DesiredVideo["media"]): string {
+  return fingerprintOf({ body, files: fileIdentities([media.video_url, ...(media.carousel_images ?? [])]) });
+}
+
 /** Two rows of one bundle asking for the same slot: neither can be placed without guessing. */
 function positionClashes(rows: TypedRow<VideoInput>[]): Map<number, CellIssue> {
   const byPosition = new Map<string, TypedRow<VideoInput>[]>();
@@ -518,7 +527,7 @@ export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): 
       // Only what is sent. Not the position: it is written back after assignment, and a placed row keeps its
       // slot anyway. Not publish: a release is decided from the slot's status each run, so turning publish on
       // must not re-send an unchanged configuration.
-      fingerprint: fingerprintOf({ body: checked.body }),
+      fingerprint: videoFingerprint(checked.body, checked.media),
       outputs: typed.outputs,
     };
     const list = videosByBundle.get(bundleRef);
@@ -600,6 +609,10 @@ function buildBundle(
   if (input.auto_finalize_videos !== undefined) settings.auto_finalize_videos = input.auto_finalize_videos;
   const publish = input.publish ?? options.defaults.publish;
   const minSlots = input.video_slots ?? 0;
+  // Only what the row itself sends: videos_quantity counts the valid videos rows, so keeping it would make
+  // a new videos row look like a changed bundles row (and re-read, maybe re-send, its account). The
+  // video_slots cell the user typed is in `minSlots`.
+  const { videos_quantity: _fromVideoRows, ...sent } = create;
   return {
     bundle: {
       row: draft.ref,
@@ -612,10 +625,11 @@ function buildBundle(
       publish,
       minSlots,
       fingerprint: fingerprintOf({
-        create,
+        create: sent,
         settings,
         account: draft.account,
         profilePicture: input.profile_picture,
+        files: fileIdentities([draft.profilePicture]),
         minSlots,
       }),
       outputs: draft.typed.outputs,

@@ -17,11 +17,11 @@ const FILE_URL = /^file:\/\//i;
 /** `scheme:` at the start (a URL of some other kind, or a Windows drive letter): never a storage path. */
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
-/** A regular file's size, or null when nothing (or something other than a file) is there. */
-function fileSize(absolute: string): number | null {
+/** A regular file's size and modification time, or null when nothing (or something other than a file) is there. */
+function fileStat(absolute: string): { size: number; mtimeMs: number } | null {
   try {
     const st = statSync(absolute, { throwIfNoEntry: false });
-    return st?.isFile() ? st.size : null;
+    return st?.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
   } catch {
     // Permission denied, a path too long, a NUL in the cell: all mean "not a file we can upload".
     return null;
@@ -71,8 +71,10 @@ export function classifyMedia(cell: string, baseDir: string, kind: MediaKind): M
     absolute = path.resolve(baseDir, text);
   }
   if (absolute !== null) {
-    const size = fileSize(absolute);
-    if (size !== null) return { ok: true, value: { kind: "file", path: absolute, sizeBytes: size } };
+    const st = fileStat(absolute);
+    if (st !== null) {
+      return { ok: true, value: { kind: "file", path: absolute, sizeBytes: st.size, mtimeMs: st.mtimeMs } };
+    }
   }
   if (
     kind === "image" &&
@@ -87,4 +89,23 @@ export function classifyMedia(cell: string, baseDir: string, kind: MediaKind): M
     ok: false,
     message: `"${text}" is neither a URL nor a file that exists (looked in ${dir}); write an https:// URL or the path of a local file`,
   };
+}
+
+/** What says a local file was replaced without reading it: its size and modification time. */
+export interface FileIdentity {
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/**
+ * The identities of the local files among `values`, in order, for a fingerprint: a file replaced at the same
+ * path (the cell unchanged) must change what the row's fingerprint says. Undefined when none is a local
+ * file, so that a row without local files keeps the fingerprint it has always had.
+ */
+export function fileIdentities(values: readonly (MediaValue | undefined)[]): FileIdentity[] | undefined {
+  const files: FileIdentity[] = [];
+  for (const v of values) {
+    if (v?.kind === "file") files.push({ sizeBytes: v.sizeBytes, mtimeMs: v.mtimeMs });
+  }
+  return files.length > 0 ? files : undefined;
 }

@@ -3,11 +3,20 @@
  * and configure its videos, publish it, report its orphan slots. Pure: it reads the desired and actual
  * state and writes ops and row outcomes; the budget is decided later, over all bundles in sheet order.
  *
- * Op order inside a bundle is the apply order: create → slots → settings → account → configures →
- * ref patches → bundle publish → configures of rows that must stay unreleased → video publish → unschedule.
+ * Op order inside a bundle is the apply order: create → video slots → edit slots → settings → account →
+ * configures → ref patches → bundle publish → configures of rows that must stay unreleased → video publish →
+ * unschedule.
  */
 
-import { accountOp, addSlotsOp, createOp, lockImmutables, patchBundleOp } from "./plan-bundle-row.ts";
+import {
+  accountOp,
+  addEditSlotsOp,
+  addSlotsOp,
+  createOp,
+  lockImmutables,
+  noteSlotFloor,
+  patchBundleOp,
+} from "./plan-bundle-row.ts";
 import {
   publishBlockers,
   publishBundleOp,
@@ -197,6 +206,8 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan): BundlePlan {
   if (view.isNew) push(createOp(view, Math.max(existing, needed)));
   else if (addable && needed > existing) push(addSlotsOp(view, needed - existing, configures, existing));
   if (!rowLocked) {
+    push(addEditSlotsOp(view, addable ? Math.max(existing, needed) : existing));
+    noteSlotFloor(view);
     push(patchBundleOp(view));
     push(accountOp(view));
   }

@@ -145,6 +145,7 @@ export function serializePlan(plan: Plan): string {
 const OP_KINDS = [
   "createBundle",
   "addVideoSlots",
+  "addEditSlots",
   "patchBundle",
   "configureAccount",
   "configureVideos",
@@ -174,6 +175,7 @@ const position = z.number().int().positive();
 const opSchema = z.discriminatedUnion("kind", [
   z.looseObject({ kind: z.literal("createBundle"), ...opBase, body }),
   z.looseObject({ kind: z.literal("addVideoSlots"), ...opBase, quantity: position }),
+  z.looseObject({ kind: z.literal("addEditSlots"), ...opBase, quantity: position }),
   z.looseObject({ kind: z.literal("patchBundle"), ...opBase, body }),
   z.looseObject({ kind: z.literal("configureAccount"), ...opBase, body, profilePicture: body.optional() }),
   z.looseObject({

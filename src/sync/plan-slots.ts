@@ -3,8 +3,9 @@
  *
  * In this order, so a row never loses the slot that already carries its video:
  *   1. a row keeps the slot already carrying its `video_ref` (two such slots: the row cannot tell which);
- *   2. a row with a `position` takes that slot, unless another row holds it, it carries a video another
- *      sheet row claims, or it carries another video TokPortal no longer lets us replace;
+ *   2. a row with a `position` takes that slot, unless another row holds it, or it carries another video
+ *      (one another sheet row claims, one TokPortal no longer lets us replace, or one no row has: an orphan
+ *      is never overwritten on a position alone);
  *   3. the others take the lowest free `pending` slot with no ref, in sheet order;
  *   4. then new slots after the last one (the caller buys them).
  */
@@ -97,6 +98,13 @@ export function assignSlots(input: SlotInput): SlotPlan {
         refuse(`already holds video ${ref}, which is ${slot.status} and can no longer be replaced`);
         continue;
       }
+      // An orphan: TokPortal would let us overwrite it, but that video may still matter to someone, and a
+      // position alone is too little to destroy it on.
+      errors.set(v.row.id, {
+        column: "position",
+        message: `${where(v.row, "position")}: slot ${p} of bundle ${bundleRef} holds video ${ref}, which no row of the sheet has, and is not overwritten; choose another position or leave it blank, or free the slot first (clear its external_ref on TokPortal, or unschedule it with sync --prune)`,
+      });
+      continue;
     }
     take(v, p, false);
   }

@@ -3,6 +3,8 @@
  * locked), the schedule rules checked before any configure, and the batch ops (≤ 500 items each).
  */
 import type { Video } from "../api/index.ts";
+import { videoFingerprint } from "./desired.ts";
+import { canonicalJson } from "./fingerprint.ts";
 import { rowWords, where } from "./plan-rows.ts";
 import { type Assignment, EDITABLE_SLOT } from "./plan-slots.ts";
 import {
@@ -28,7 +30,9 @@ export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment)
   const video = slot.video;
   const status = video?.status ?? "pending";
   const stored = v.outputs["sync_fingerprint"] ?? "";
-  const changed = v.fingerprint !== stored;
+  // A fingerprint stored before local files' identities were part of it still stands for the unchanged row:
+  // an upgrade must not re-send, or lock, every row that names a local file.
+  const changed = v.fingerprint !== stored && videoFingerprint(v.body, {}) !== stored;
   const configure = (reason: string): Candidate | null => {
     if (CLOSED_BUNDLE.has(view.status)) {
       const bundle = `bundle ${view.b.bundleRef} is already ${view.status}`;
@@ -48,43 +52,69 @@ export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment)
   if (EDITABLE_SLOT.has(status)) {
     if (!slot.byRef) return configure(`takes slot ${slot.position}`);
     if (stored !== "") {
-      const drift = contentDiffs(v, video, false);
+      const drift = driftDiffs(v, video);
       if (changed) return configure(drift.length > 0 ? `row changed: ${drift.join(", ")}` : "row changed");
       return drift.length > 0 ? configure(`changed on TokPortal: ${drift.join(", ")}`) : null;
     }
-    // No fingerprint yet: a rerun after a crash adopts a slot already holding exactly this row.
-    const diffs = contentDiffs(v, video, true);
+    // No fingerprint (a rerun after a crash, a sheet restored): adopt a slot already holding exactly this row.
+    // TokPortal re-hosts media, so a local file can never be shown equal: send it again.
+    if (namesLocalFile(v)) return configure("no sync_fingerprint, and a local file cannot be compared");
+    const diffs = echoedDiffs(v, video);
     return diffs.length > 0 ? configure(`differs from TokPortal: ${diffs.join(", ")}`) : null;
   }
   // Past the stage where TokPortal accepts edits.
-  if (!slot.byRef) {
-    const body: { external_ref: string; name?: string } = { external_ref: v.videoRef };
-    if (v.body.name !== undefined && v.body.name !== (video.name ?? "")) body.name = v.body.name;
-    view.book.info(
-      v.row,
-      `${where(v.row)}: slot ${slot.position} is already ${status}: only its external_ref${body.name !== undefined ? " and name" : ""} could be set`,
-    );
-    return {
-      kind: "patchVideo",
-      id: `${view.b.bundleRef}:patchVideo:${slot.position}`,
-      bundleRef: view.b.bundleRef,
-      bundleId: view.bundleId,
-      rows: [v.row.id],
-      reason: `slot ${slot.position} is ${status}: set its external_ref to ${v.videoRef}`,
-      cost: 0,
-      position: slot.position,
-      body,
-    };
+  if (!slot.byRef) return claimSlot(view, v, video, slot.position);
+  const diffs = echoedDiffs(v, video);
+  if (stored === "" ? diffs.length === 0 : !changed) return null;
+  const lockedVideo = `video ${v.videoRef} is already ${status}; TokPortal no longer accepts edits`;
+  let message: string;
+  if (stored === "") {
+    message = `${where(v.row)} differs from TokPortal in ${diffs.join(", ")}, but ${lockedVideo}. Revert those cells or use a new video_ref`;
+  } else {
+    const which = diffs.length > 0 ? ` (${diffs.join(", ")} ${differ(diffs)} from TokPortal)` : "";
+    message = `${where(v.row)} changed${which}, but ${lockedVideo}. Revert the row or use a new video_ref`;
+    if (diffs.length === 0 && namesLocalFile(v)) {
+      message += `; if its local file was only copied or touched, not replaced, clear its sync_fingerprint cell to accept it`;
+    }
   }
-  const edited = stored !== "" ? changed : contentDiffs(v, video, false).length > 0;
-  if (edited) {
+  view.book.issue(v.row, "locked", message);
+  return null;
+}
+
+/**
+ * A row placed by its `position` on a slot TokPortal no longer lets us configure, and that carries no ref
+ * (automatic placement only takes empty pending slots). The slot is this row's video only if it holds what
+ * the row says: then its ref (and name) are set, which TokPortal allows at any stage. Otherwise the row
+ * would silently stand for another video: a row error on `position`.
+ */
+function claimSlot(view: BundleView, v: DesiredVideo, video: Video, position: number): PlanOp | null {
+  // The name is not compared: the patch sets it.
+  const diffs = echoedDiffs(v, video).filter((column) => column !== "name");
+  if (diffs.length > 0) {
     view.book.issue(
       v.row,
-      "locked",
-      `${where(v.row)} changed, but video ${v.videoRef} is already ${status}; TokPortal no longer accepts edits. Revert the row or use a new video_ref`,
+      "error",
+      `${where(v.row, "position")}: slot ${position} of bundle ${view.b.bundleRef} is already ${video.status} and holds another video (its ${diffs.join(", ")} ${differ(diffs)} from this row); TokPortal no longer accepts edits to it, so choose another position or leave it blank`,
     );
+    return null;
   }
-  return null;
+  const body: { external_ref: string; name?: string } = { external_ref: v.videoRef };
+  if (v.body.name !== undefined && v.body.name !== (video.name ?? "")) body.name = v.body.name;
+  view.book.info(
+    v.row,
+    `${where(v.row)}: slot ${position} is already ${video.status}: only its external_ref${body.name !== undefined ? " and name" : ""} could be set`,
+  );
+  return {
+    kind: "patchVideo",
+    id: `${view.b.bundleRef}:patchVideo:${position}`,
+    bundleRef: view.b.bundleRef,
+    bundleId: view.bundleId,
+    rows: [v.row.id],
+    reason: `slot ${position} is ${video.status}: set its external_ref to ${v.videoRef}`,
+    cost: 0,
+    position,
+    body,
+  };
 }
 
 /**
@@ -222,17 +252,65 @@ function hadVolume(video: Video | null): boolean {
   return v["volume_original_sound"] != null || v["volume_added_sound"] != null;
 }
 
-/** Fields TokPortal returns as sent, compared with the slot (type and ref too when adopting a slot). */
-function contentDiffs(v: DesiredVideo, slot: Video, adopting: boolean): string[] {
+/** Drift on a synced row: the fields TokPortal itself may change (a date moved, a caption edited there). */
+function driftDiffs(v: DesiredVideo, slot: Video): string[] {
   const diffs: string[] = [];
   if ((v.body.description ?? "") !== (slot.description ?? "")) diffs.push("description");
   if ((v.body.target_publish_date ?? "") !== (slot.target_publish_date ?? ""))
     diffs.push("target_publish_date");
-  if (adopting) {
-    if ((v.body.video_type ?? "video") !== (slot.video_type ?? "video")) diffs.push("video_type");
-    if (v.videoRef !== (slot.external_ref ?? "")) diffs.push("video_ref");
+  return diffs;
+}
+
+/**
+ * Configure fields TokPortal returns as sent (API-NOTES §2.9), named as their sheet columns. Not the media:
+ * TokPortal re-hosts `video_url`, and images become storage paths.
+ */
+const ECHOED_FIELDS = [
+  "video_type",
+  "description",
+  "target_publish_date",
+  "name",
+  "carousel_title",
+  "tiktok_sound_url",
+  "editing_instructions",
+  "volume_original_sound",
+  "volume_added_sound",
+  "instagram_content_type",
+  "instagram_location",
+  "instagram_collaborators",
+  "instagram_audio_name",
+  "instagram_add_to_story",
+] as const satisfies ReadonlyArray<keyof DesiredVideo["body"]>;
+
+/**
+ * The columns whose value differs from the slot's. A field the slot does not show is not compared (nothing
+ * to compare with); an unset cell equals TokPortal's empty value (null, "", [] or false), since a configure
+ * without the field clears it. `name` only when the row sets it: a configure without it keeps the slot's.
+ */
+function echoedDiffs(v: DesiredVideo, slot: Video): string[] {
+  const remote = slot as Record<string, unknown>;
+  const diffs: string[] = [];
+  for (const field of ECHOED_FIELDS) {
+    const mine = v.body[field];
+    if (remote[field] === undefined || (field === "name" && mine === undefined)) continue;
+    if (canonicalJson(emptyAsNull(mine)) !== canonicalJson(emptyAsNull(remote[field]))) diffs.push(field);
   }
   return diffs;
+}
+
+function differ(columns: readonly string[]): string {
+  return columns.length === 1 ? "differs" : "differ";
+}
+
+function emptyAsNull(value: unknown): unknown {
+  if (value === undefined || value === "" || value === false) return null;
+  if (Array.isArray(value) && value.length === 0) return null;
+  return value;
+}
+
+/** The row names a local file (video or carousel image), whose content TokPortal's copy cannot be compared with. */
+function namesLocalFile(v: DesiredVideo): boolean {
+  return v.media.video_url?.kind === "file" || (v.media.carousel_images ?? []).some((m) => m.kind === "file");
 }
 
 /** "new video (rows 2, 3); row changed: description (row 5)". */

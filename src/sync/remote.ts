@@ -2,9 +2,9 @@
  * The actual state: what TokPortal has for the bundles the sheet mentions (DESIGN.md §2).
  *
  * One paginated listing of every bundle, indexed by `external_ref`; then, for each ref the sheet names
- * that exists exactly once, its video slots and (only while it can still change and the sheet wants a
- * change) its account. Refs found twice are errors for the planner, not guesses, so nothing is fetched for
- * them; bundles the sheet does not mention are never fetched either.
+ * that exists exactly once, its video slots and (only when its bundles row changed) its account. Refs
+ * found twice are errors for the planner, not guesses, so nothing is fetched for them; bundles the sheet
+ * does not mention are never fetched either.
  */
 import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
 import { isAuthFailure, serverMessage } from "./apply-errors.ts";
@@ -78,13 +78,13 @@ function isUnderPrefix(ref: string, prefix: string): boolean {
 }
 
 /**
- * The account is read only when the planner could act on it: the bundle is still `pending_setup` (profile
- * changes are refused afterwards), it has an account, the sheet fills a profile column, and the bundle row
- * changed since the last synced run (an unchanged row has nothing new to send).
+ * The account is read only when the planner needs it: the bundle has an account, the sheet fills a profile
+ * column, and the bundle row changed since the last synced run (an unchanged row has nothing new to send).
+ * Also once the bundle left `pending_setup`: a profile change TokPortal no longer takes locks the row, and
+ * its message says what TokPortal has.
  */
 function accountMayChange(bundle: Bundle, want: DesiredBundle): boolean {
   return (
-    bundle.status === "pending_setup" &&
     bundle.bundle_type !== "videos_only" &&
     want.account !== null &&
     want.fingerprint !== (want.outputs["sync_fingerprint"] ?? "")

@@ -60,7 +60,8 @@ export interface RowIssue {
 export type MediaValue =
   | { kind: "url"; value: string }
   | { kind: "storage"; value: string }
-  | { kind: "file"; path: string; sizeBytes: number };
+  /** `sizeBytes` and `mtimeMs` as read from the file: a file replaced at the same path changes them. */
+  | { kind: "file"; path: string; sizeBytes: number; mtimeMs: number };
 
 export interface DesiredVideo {
   row: RowRef;
@@ -124,7 +125,7 @@ export interface ActualBundle {
   bundle: Bundle;
   /** Every slot, by position order. Null when not fetched (the bundle is not in play). */
   videos: Video[] | null;
-  /** Fetched only while the account can still change (bundle pending_setup, not videos_only). */
+  /** Fetched only when the bundles row changed and fills a profile column (not for videos_only). */
   account: BundleAccount | null;
   /**
    * Why its slots or account could not be read (retries exhausted): its rows are errors this run and
@@ -148,6 +149,7 @@ export interface ActualState {
 export type OpKind =
   | "createBundle"
   | "addVideoSlots"
+  | "addEditSlots"
   | "patchBundle"
   | "configureAccount"
   | "configureVideos"
@@ -160,6 +162,8 @@ export type OpKind =
 export const OP_WAVE: Record<OpKind, number> = {
   createBundle: 0,
   addVideoSlots: 1,
+  // After the video slots: TokPortal refuses more edit slots than the bundle has video slots.
+  addEditSlots: 1,
   patchBundle: 2,
   configureAccount: 3,
   configureVideos: 4,
@@ -195,6 +199,7 @@ export interface ConfigureVideoItem {
 export type PlanOp =
   | (OpBase & { kind: "createBundle"; body: CreateBundleBody })
   | (OpBase & { kind: "addVideoSlots"; quantity: number })
+  | (OpBase & { kind: "addEditSlots"; quantity: number })
   | (OpBase & { kind: "patchBundle"; body: PatchBundleBody })
   | (OpBase & { kind: "configureAccount"; body: ConfigureAccountBody; profilePicture?: MediaValue })
   /** ≤ 500 items per op (the batch limit); one op per bundle unless more are needed. */

@@ -264,6 +264,7 @@ describe("buildDesired: bundles", () => {
       kind: "file",
       path: path.join(dir, "media", "avatar.png"),
       sizeBytes: 50,
+      mtimeMs: expect.any(Number),
     });
     expect(b.account).toEqual({ username: "u", visible_name: "V" });
 
@@ -463,6 +464,7 @@ describe("buildDesired: videos", () => {
       kind: "file",
       path: path.join(dir, "media", "clip.mp4"),
       sizeBytes: 2048,
+      mtimeMs: expect.any(Number),
     });
     expect(v2!.body.carousel_images).toEqual([
       "media/one.jpg",
@@ -470,7 +472,7 @@ describe("buildDesired: videos", () => {
       "carousel-images/org/b/3.jpg",
     ]);
     expect(v2!.media.carousel_images).toEqual([
-      { kind: "file", path: path.join(dir, "media", "one.jpg"), sizeBytes: 300 },
+      { kind: "file", path: path.join(dir, "media", "one.jpg"), sizeBytes: 300, mtimeMs: expect.any(Number) },
       { kind: "url", value: "https://e.com/2.jpg" },
       { kind: "storage", value: "carousel-images/org/b/3.jpg" },
     ]);

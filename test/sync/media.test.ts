@@ -29,7 +29,12 @@ describe("classifyMedia", () => {
   it("resolves a relative path against baseDir to an existing file, with its size", () => {
     expect(classifyMedia("clips/a.mp4", dir, "video")).toEqual({
       ok: true,
-      value: { kind: "file", path: path.join(dir, "clips", "a.mp4"), sizeBytes: 1234 },
+      value: {
+        kind: "file",
+        path: path.join(dir, "clips", "a.mp4"),
+        sizeBytes: 1234,
+        mtimeMs: expect.any(Number),
+      },
     });
   });
 
@@ -37,11 +42,11 @@ describe("classifyMedia", () => {
     const abs = path.join(dir, "photo.jpg");
     expect(classifyMedia(abs, "/nowhere", "image")).toEqual({
       ok: true,
-      value: { kind: "file", path: abs, sizeBytes: 10 },
+      value: { kind: "file", path: abs, sizeBytes: 10, mtimeMs: expect.any(Number) },
     });
     expect(classifyMedia(pathToFileURL(abs).href, "/nowhere", "image")).toEqual({
       ok: true,
-      value: { kind: "file", path: abs, sizeBytes: 10 },
+      value: { kind: "file", path: abs, sizeBytes: 10, mtimeMs: expect.any(Number) },
     });
   });
 

@@ -826,7 +826,7 @@ describe("more bundle rules", () => {
   });
 
   it("a local profile picture counts as changed only with a changed row after a stored fingerprint", () => {
-    const file = { kind: "file" as const, path: "/tmp/pic.jpg", sizeBytes: 10 };
+    const file = { kind: "file" as const, path: "/tmp/pic.jpg", sizeBytes: 10, mtimeMs: 0 };
     const { profile_picture_url: _url, ...noUrl } = account();
     const profile = { ...noUrl, status: undefined } as never;
     const changed = bundle("a", { stored: "old", publish: false, account: profile, profilePicture: file });

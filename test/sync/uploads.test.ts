@@ -35,7 +35,7 @@ function client(): TokPortalClient {
 function file(name: string, bytes: number, fill = 7): MediaValue {
   const p = path.join(dir, name);
   writeFileSync(p, Buffer.alloc(bytes, fill));
-  return { kind: "file", path: p, sizeBytes: bytes };
+  return { kind: "file", path: p, sizeBytes: bytes, mtimeMs: 0 };
 }
 
 const noBudget = { maxCredits: null, balance: null };
@@ -134,7 +134,7 @@ describe("local files in a plan", () => {
   });
 
   it("a missing file fails only its row, naming the file and the column", async () => {
-    const missing: MediaValue = { kind: "file", path: path.join(dir, "gone.mp4"), sizeBytes: 10 };
+    const missing: MediaValue = { kind: "file", path: path.join(dir, "gone.mp4"), sizeBytes: 10, mtimeMs: 0 };
     const plan = planOf([
       coldBundle({ ref: "alpha", videos: [{ ref: "v1" }, { ref: "v2", media: { video_url: missing } }] }),
     ]);
@@ -191,7 +191,7 @@ describe("TokPortal refusing an upload", () => {
 
 describe("a profile picture that cannot be uploaded", () => {
   it("fails the bundles row naming profile_picture; the bundle's later steps wait for it", async () => {
-    const missing: MediaValue = { kind: "file", path: path.join(dir, "face.png"), sizeBytes: 1 };
+    const missing: MediaValue = { kind: "file", path: path.join(dir, "face.png"), sizeBytes: 1, mtimeMs: 0 };
     const start = logStart();
     const report = await applyPlan(
       planOf([coldBundle({ ref: "alpha", profilePicture: missing })]),
