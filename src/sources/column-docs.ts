@@ -47,7 +47,11 @@ export const BUNDLE_INPUT_DOCS: Record<string, InputDoc> = {
     meaning: "`CreateBundleRequest.auto_finalize_videos`.",
     blank: "the API default (yes)",
   },
-  edit_slots: { meaning: "`CreateBundleRequest.edits_quantity`: editing slots bought.", blank: "0" },
+  edit_slots: {
+    meaning:
+      "`CreateBundleRequest.edits_quantity`: editing slots bought. Raised later, the difference is bought; slots are never removed.",
+    blank: "0 (on an existing bundle: no change)",
+  },
   video_slots: {
     meaning:
       "`CreateBundleRequest.videos_quantity`: a minimum; the bundle gets at least one slot per video row.",
