@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Fails a test during which an API key reached the console (a setup file: CI's --reporter flags
+    // replace configured reporters).
+    setupFiles: ["test/support/secrets-guard.ts"],
   },
 });
