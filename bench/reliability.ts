@@ -32,6 +32,12 @@ const NOTES: Record<string, string> = {
     "test/reliability/chaos.test.ts: 30 bundles × 5 videos synced twice through CSV files while the emulator injects, seeded, 10% 5xx, 2% dropped connections (half before handling, half after: work done, answer lost), a 429 storm of 3 in every 40 requests and ±4 ms jitter, plus the first answers of charging writes (2 creates, 1 account, 1 publish) lost. One row per seed.",
   crash:
     "test/reliability/crash.test.ts: `tokportal-sync sync --yes` as a child process on 4 bundles × 3 videos, SIGKILLed at seeded writes (`<k>b`: the k-th write never reached TokPortal; `<k>a`: TokPortal handled it, the answer never reached the child), then rerun to completion on the same CSV files. Counts are over all trials.",
+  "sheets-concurrency":
+    "test/reliability/sheets-concurrency.test.ts: 50 seeded trials per variant; each syncs 3 bundles × 3 videos twice into a spreadsheet on the fake Sheets server (through the real @googleapis/sheets client) while a seeded user inserts, appends, deletes, sorts, edits cells and moves or inserts columns between the read and the write-back. Every row is followed by a tag cell the tool does not know; a cell written anywhere but its row counts as misplaced. The `rows-without-refs` variant adds comment rows with no ref (written by row number, only while the same row is still there).",
+  "bad-input":
+    "test/reliability/bad-input.test.ts: every case of fixtures/bad/cases.json (file-level: encodings, delimiters, quotes, headers, dates, numbers; row-level: each rule the sync checks before a call) through a whole sync against the emulator; a sample also through the real CLI. Each expected message must be on its row's sync_message cell (or in the output for a file that stops the run), with the fix; the valid rows beside it must sync; nothing may print a stack trace.",
+  secrets:
+    "test/reliability/secrets.test.ts: a distinctive key through every command and failure (plan table/--json/--out, sync human/--json/--plan, validate, cron logs, 401, 5xx until retries run out, connection refused, config errors holding the key, the emulator command); every output, every file left in the folder and the emulator's request log scanned for it. test/support/secrets-guard.ts also fails any test in the suite that prints a key.",
 };
 
 function readLines(file: string): Line[] {
