@@ -22,7 +22,8 @@ import { ManualClock } from "../support/fake-sheets/clock.ts";
 import { type FakeSheets, startFakeSheets } from "../support/fake-sheets/server.ts";
 import { recordFigures } from "./figures.ts";
 import { type CheckCounts, checkTab, type ReadSnapshot, type Remote, snapshot } from "./sheets-check.ts";
-import { EDIT_KINDS, rng, SheetUser, tabRecords } from "./sheets-user.ts";
+import { EDIT_KINDS, SheetUser, tabRecords } from "./sheets-user.ts";
+import { prng } from "./support.ts";
 
 const TRIALS = 50;
 const TABS = ["bundles", "videos"] as const;
@@ -93,7 +94,7 @@ interface TrialOptions {
 }
 
 async function trial(seed: number, o: TrialOptions = {}): Promise<TrialResult> {
-  const random = rng(seed);
+  const random = prng(seed);
   const id = `trial-${seed}`;
   const key = emu.createKey({ credits: 1_000_000 });
   const today = new Date(emu.clock.now()).toISOString().slice(0, 10);

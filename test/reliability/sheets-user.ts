@@ -7,22 +7,11 @@
  * changes a ref cell and never deletes a row the run read, so each row's expected content stays knowable:
  * its user cells as last typed, and its output cells as before the run plus the patches meant for it.
  */
+import { columnLetters } from "../support/fake-sheets/a1.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
 import { seedCell } from "../support/fake-sheets/cells.ts";
 import type { FakeSheets } from "../support/fake-sheets/server.ts";
 import type { Tab } from "../support/fake-sheets/workbook.ts";
-
-/** mulberry32: small, fast and good enough to pick edits; the seed alone replays a trial. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const EDIT_KINDS = [
   "insertRows",
@@ -183,7 +172,7 @@ export class SheetUser {
       case "sortRows": {
         const name = this.pick(this.o.sortable[title]?.filter((c) => col(c) >= 0) ?? []);
         if (name === undefined) return false;
-        fake.sortRows(id, title, letters(col(name)), random() < 0.5 ? "asc" : "desc");
+        fake.sortRows(id, title, columnLetters(col(name)), random() < 0.5 ? "asc" : "desc");
         return true;
       }
       case "editCell": {
@@ -211,7 +200,7 @@ export class SheetUser {
       }
       case "insertColumn": {
         const at = Math.floor(random() * (recs.header.length + 1));
-        fake.insertColumns(id, title, letters(at));
+        fake.insertColumns(id, title, columnLetters(at));
         return true;
       }
     }
@@ -233,15 +222,4 @@ function moveColumn(tab: Tab, from: number, to: number): void {
     cells.splice(to, 0, cell);
     tab.rows[r] = cells;
   }
-}
-
-function letters(index: number): string {
-  let n = index + 1;
-  let s = "";
-  while (n > 0) {
-    const m = (n - 1) % 26;
-    s = String.fromCharCode(65 + m) + s;
-    n = Math.floor((n - 1) / 26);
-  }
-  return s;
 }

@@ -13,6 +13,7 @@ import { opAction } from "../../src/cli/plan-table.ts";
 import type { RunReport } from "../../src/sync/types.ts";
 import { addDays, editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { emulatorWorld } from "./support/world.ts";
 
 const emu = sharedEmulator();
 let dir: string;
@@ -25,17 +26,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const onlyBundle = () => {
-  const bundles = Object.values(emu.state().bundles);
-  expect(bundles).toHaveLength(1);
-  return bundles[0] as NonNullable<(typeof bundles)[number]>;
-};
-const workspace = () => {
-  const ws = Object.values(emu.state().workspaces)[0];
-  if (!ws) throw new Error("no workspace");
-  return ws;
-};
-const debits = () => workspace().ledger.filter((l) => l.type === "debit");
+const { onlyBundle, debits } = emulatorWorld(emu);
+
 /** Operation ids the emulator saw since `since`, sorted (retries included). */
 const calls = (since: number) =>
   emu

@@ -17,6 +17,7 @@ import {
   writeSingleTableCampaign,
 } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { emulatorWorld } from "./support/world.ts";
 
 const emu = sharedEmulator();
 let dir: string;
@@ -29,17 +30,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const onlyBundle = () => {
-  const bundles = Object.values(emu.state().bundles);
-  expect(bundles).toHaveLength(1);
-  return bundles[0] as NonNullable<(typeof bundles)[number]>;
-};
-const workspace = () => {
-  const ws = Object.values(emu.state().workspaces)[0];
-  if (!ws) throw new Error("no workspace");
-  return ws;
-};
-const debits = () => workspace().ledger.filter((l) => l.type === "debit").length;
+const { onlyBundle, workspace, debits } = emulatorWorld(emu);
 
 describe("#2 a row undone A→B→A within 24 h is applied, not replayed", () => {
   it("video description", async () => {
@@ -217,7 +208,7 @@ describe("#4 a stored refusal of a charged step", () => {
     expect(onlyBundle().external_ref).toBeTruthy();
     expect(readCsvRows(files.bundlesPath)[0]?.sync_status).toBe("synced");
     expect(r.creditsCharged).toBe(10_000 - workspace().credits);
-    expect(debits()).toBe(1);
+    expect(debits().length).toBe(1);
   });
 });
 

@@ -13,6 +13,7 @@ import { fingerprintOf } from "../../src/sync/fingerprint.ts";
 import type { RunReport } from "../../src/sync/types.ts";
 import { editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { emulatorWorld } from "./support/world.ts";
 
 const emu = sharedEmulator();
 let dir: string;
@@ -23,11 +24,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const onlyBundle = () => {
-  const bundles = Object.values(emu.state().bundles);
-  expect(bundles).toHaveLength(1);
-  return bundles[0]!;
-};
+const { onlyBundle } = emulatorWorld(emu);
 const slotAt = (position: number) => onlyBundle().videos.find((v) => v.position === position)!;
 const mark = (): number => (emu.requestLog().at(-1)?.index ?? -1) + 1;
 /** The writes TokPortal carried out since `since` (replays of an idempotency key left out), sorted. */
