@@ -93,7 +93,7 @@ export function parseList(cell: string, maxItems?: number): Parsed<string[] | un
   if (maxItems !== undefined && items.length > maxItems) {
     return {
       ok: false,
-      message: `has ${items.length} items; at most ${maxItems} are allowed (separate them with ;)`,
+      message: `has ${items.length} items; at most ${maxItems} are allowed: remove ${items.length - maxItems} of them (items are separated by ;)`,
     };
   }
   return { ok: true, value: items };
@@ -462,7 +462,7 @@ function bundlesFromVideos(
             table: "videos",
             rowNumber: v.rowNumber,
             column: name,
-            message: `Row ${v.rowNumber}, column ${name}: "${describeValue(value)}" disagrees with row ${firstRow.get(name)} ("${describeValue(prev)}") for bundle ${ref}; every row of a bundle must state the same ${name} (or leave it blank).`,
+            message: `Row ${v.rowNumber}, column ${name}: "${describeValue(value)}" disagrees with row ${firstRow.get(name)} ("${describeValue(prev)}") for bundle ${ref}; every row of a bundle must state the same ${name}: write "${describeValue(prev)}" here (as row ${firstRow.get(name)} does) or leave it blank; if "${describeValue(value)}" is the right one, write it on row ${firstRow.get(name)} instead.`,
           });
         }
       }

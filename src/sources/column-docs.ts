@@ -54,7 +54,7 @@ export const BUNDLE_INPUT_DOCS: Record<string, InputDoc> = {
   },
   video_slots: {
     meaning:
-      "`CreateBundleRequest.videos_quantity`: a minimum; the bundle gets at least one slot per video row.",
+      "`CreateBundleRequest.videos_quantity`: a minimum; the bundle gets at least one slot per video row. A new bundle that takes videos needs at least one (a videos row or this cell).",
     blank: "the number of the bundle's video rows",
   },
   username: { meaning: `\`username\` ${PROFILE}.`, blank: "not sent" },

@@ -80,6 +80,12 @@ const keyString = (key: RowKey): string =>
       : `v\u0000${key.bundleRef}\u0000${key.videoRef}`;
 
 export class CsvSource implements Source {
+  /**
+   * Per table, the rows without a ref as the last `read()` saw them (grid row by row number): a result for
+   * such a row is written only while the row at that number still holds the same cells.
+   */
+  private readonly readRows = new Map<TableName, Map<number, string[]>>();
+
   constructor(private readonly options: CsvSourceOptions) {}
 
   private get singleTable(): boolean {
@@ -125,10 +131,15 @@ export class CsvSource implements Source {
 
   private async readTable(table: TableName): Promise<{ rows: SheetRow[]; problems: SourceProblem[] }> {
     const file = this.inputPath(table)!;
+    const refless = new Map<number, string[]>();
+    this.readRows.set(table, refless);
     const csv = await this.readGrid(file, table, false);
     if (csv.problems.some((p) => p.fatal)) return { rows: [], problems: csv.problems };
     const opts = this.tableOptions(table);
     const { rows, problems } = gridToRows(csv.grid, opts);
+    for (const row of rows) {
+      if ("rowNumber" in rowKeyOf(row)) refless.set(row.rowNumber, csv.grid[row.rowNumber - 1] ?? []);
+    }
     const all = [...csv.problems, ...problems];
     const out = this.outputPath(table);
     if (out && (await exists(out))) {
@@ -183,7 +194,8 @@ export class CsvSource implements Source {
       const csv = await this.readGrid(input, table, true);
       const fatal = csv.problems.filter((p) => p.fatal);
       if (fatal.length > 0) throw new CsvSourceError(fatal.map((p) => p.message).join(" "), input);
-      const opts: PlanWriteOptions = { ...this.tableOptions(table), encode: encodeCsvValue };
+      const readRows = this.readRows.get(table) ?? new Map<number, string[]>();
+      const opts: PlanWriteOptions = { ...this.tableOptions(table), encode: encodeCsvValue, readRows };
       let grid = csv.grid;
       let carried: WritePlan | null = null;
       if (target !== input && (await exists(target))) {
@@ -212,6 +224,7 @@ export class CsvSource implements Source {
       const text = renderCsv(csv.raw!, csv.records!, csv.format, edits);
       await writeFileAtomic(target, text, { encoding: "utf8" });
       report.requests = 1;
+      if (target === input) rememberWritten(readRows, grid, plan);
       return report;
     } finally {
       await release();
@@ -287,6 +300,22 @@ export class CsvSource implements Source {
       throw err;
     }
   }
+}
+
+/**
+ * A ref-less row this write changed now holds the written cells: a later write of the same run must still
+ * recognize it. (With an output file the input row is untouched, so what was read stays right.)
+ */
+function rememberWritten(readRows: Map<number, string[]>, grid: string[][], plan: WritePlan): void {
+  const written = new Map<number, string[]>();
+  for (const c of plan.cells) {
+    if (!readRows.has(c.rowNumber)) continue;
+    const row = written.get(c.rowNumber) ?? [...(grid[c.rowIndex] ?? [])];
+    while (row.length <= c.colIndex) row.push("");
+    row[c.colIndex] = c.value;
+    written.set(c.rowNumber, row);
+  }
+  for (const [rowNumber, row] of written) readRows.set(rowNumber, row);
 }
 
 /** Copies earlier outputs (from the output file) onto freshly read input rows, matched by ref. */

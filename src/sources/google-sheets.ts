@@ -21,7 +21,14 @@ import { type RetryOptions, SheetsCalls, type SheetsCounters, SheetsSourceError 
 import { cellText, patchText } from "./sheets-cells.ts";
 import { processSheetsLimiter, type SheetsClock, type SheetsRateLimiter } from "./sheets-limiter.ts";
 import { type CellWrite, chunkWrites, rectangles } from "./sheets-write-plan.ts";
-import { gridToRows, type HeaderLayout, RowLocator, resolveHeader, type TableOptions } from "./table.ts";
+import {
+  gridToRows,
+  type HeaderLayout,
+  RowLocator,
+  resolveHeader,
+  sameCells,
+  type TableOptions,
+} from "./table.ts";
 import type {
   CampaignTables,
   CellPatch,
@@ -513,18 +520,6 @@ function dateColumnIndexes(layout: HeaderLayout, opts: TableOptions): Set<number
     if (col !== undefined) out.add(col);
   }
   return out;
-}
-
-/** The same cells, wherever columns moved to: a row is identified by its content. */
-function sameCells(a: readonly string[], b: readonly string[]): boolean {
-  const cells = (row: readonly string[]) =>
-    row
-      .map((v) => v.trim())
-      .filter((v) => v !== "")
-      .sort();
-  const x = cells(a);
-  const y = cells(b);
-  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 function refColumns(table: TableName): string[] {

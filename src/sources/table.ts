@@ -252,6 +252,21 @@ const refKey = (bundleRef: string, videoRef?: string): string =>
   videoRef === undefined ? bundleRef : `${bundleRef}\u0000${videoRef}`;
 
 /**
+ * Whether two rows hold the same cells, wherever their columns moved to: a row without a ref is identified
+ * by its content (non-empty cells, trimmed, as a multiset).
+ */
+export function sameCells(a: readonly string[], b: readonly string[]): boolean {
+  const cells = (row: readonly string[]) =>
+    row
+      .map((v) => v.trim())
+      .filter((v) => v !== "")
+      .sort();
+  const x = cells(a);
+  const y = cells(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
  * Grid indexes of the rows a key designates in a fresh grid. By ref (every row with that ref: a duplicate
  * ref patches all of them), or — for a row that had no ref — the same row number, only while that row is
  * still non-blank and still without a ref.
@@ -302,9 +317,8 @@ export class RowLocator {
     if ("rowNumber" in key) {
       const i = key.rowNumber - 1;
       if (i <= this.layout.headerIndex || i >= this.grid.length || isBlank(this.grid[i])) return [];
-      const hasRef =
-        this.table === "bundles" ? this.cell(i, this.bundleCol) !== "" : this.cell(i, this.videoCol) !== "";
-      return hasRef ? [] : [i];
+      // Ref-less as `rowKeyOf` means it: a videos row lacking either ref (a bundle_ref alone is not a key).
+      return this.keyAt(i) === null ? [i] : [];
     }
     const k = key.table === "bundles" ? refKey(key.bundleRef) : refKey(key.bundleRef, key.videoRef);
     return this.byRef.get(k) ?? [];
@@ -346,6 +360,13 @@ export interface PlanWriteOptions extends TableOptions {
    * Encoding a value must give what the cell holds after it was written, so an unchanged value compares equal.
    */
   encode?: (value: string | number | null, column: string) => string;
+  /**
+   * The rows keyed by row number, as they were read (grid row by row number). When given, such a patch is
+   * written only while the row at that number still holds the same cells (`sameCells`): a blank row or
+   * another ref-less row moved there meanwhile is not the row the result is about. A row number missing
+   * here is not written.
+   */
+  readRows?: ReadonlyMap<number, readonly string[]>;
 }
 
 export class WritePlanError extends SourceError {
@@ -398,7 +419,7 @@ export function planWrite(
   const wanted = new Map<number, { rowIndex: number; column: string; value: string }[]>();
 
   for (const patch of mine) {
-    const rowIndexes = locator.find(patch.key);
+    const rowIndexes = locator.find(patch.key).filter((i) => sameAsRead(patch.key, grid[i], opts.readRows));
     if (rowIndexes.length === 0) {
       rowsNotFound.push(patch.key);
       continue;
@@ -445,6 +466,16 @@ export function planWrite(
   const cells = [...pending.values()].filter((c) => c.old.trim() !== c.value.trim());
   cells.sort((a, b) => a.rowIndex - b.rowIndex || a.colIndex - b.colIndex);
   return { appended, cells, rowsNotFound, headerIndex: layout.headerIndex };
+}
+
+function sameAsRead(
+  key: RowKey,
+  now: readonly string[] | undefined,
+  readRows: ReadonlyMap<number, readonly string[]> | undefined,
+): boolean {
+  if (!("rowNumber" in key) || readRows === undefined) return true;
+  const then = readRows.get(key.rowNumber);
+  return then !== undefined && now !== undefined && sameCells(then, now);
 }
 
 /** The grid after a plan is applied (a new grid; the input is not modified). */

@@ -39,8 +39,8 @@ export interface CampaignTables {
 /**
  * Identifies the row(s) a patch is for, located again right before writing (users insert, sort and
  * delete rows while a run is going). Bundles rows are keyed by `bundleRef`, videos rows by
- * `bundleRef` + `videoRef`. A row without a ref is keyed by its `rowNumber` at read time, and is written
- * only if that row still has no ref. A key that matches several rows (a duplicate ref: a row error) patches
+ * `bundleRef` + `videoRef`. A row without a ref (a videos row lacking either) is keyed by its `rowNumber` at
+ * read time, and is written only while the row at that number still holds the cells it was read with. A key that matches several rows (a duplicate ref: a row error) patches
  * all of them.
  */
 export type RowKey =

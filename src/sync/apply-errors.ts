@@ -4,6 +4,7 @@
  * run is what helps. Pure functions of the error.
  */
 import { TokPortalError } from "../api/errors.ts";
+import { columnOfField } from "./field-columns.ts";
 import type { OpKind, RowRef, SyncStatus } from "./types.ts";
 
 /** What a failure does to a row: its outcome, the column at fault (if known) and the words after "Row N…:". */
@@ -71,13 +72,15 @@ function says(message: string, code: string): string {
 
 /**
  * The words for an error code and its details, shared by whole-call errors and per-item batch errors.
- * `status` is null for a batch item (the HTTP status belongs to the whole call).
+ * `status` is null for a batch item (the HTTP status belongs to the whole call); `kind` is the step, which
+ * tells what a field TokPortal names is called in the sheet.
  */
 export function describeCode(
   code: string,
   message: string,
   details: Record<string, unknown>,
   status: number | null,
+  kind: OpKind,
 ): Failure {
   switch (code) {
     case "INVALID_DATE": {
@@ -116,12 +119,14 @@ export function describeCode(
     case "VALIDATION_ERROR":
     case "UNKNOWN_FIELD": {
       const field = str(details.field);
-      const column = field && !field.includes(".") ? field : undefined;
+      const column = field ? columnOfField(field, kind) : undefined;
       const fix = code === "UNKNOWN_FIELD" ? "remove it" : "fix the cell";
+      // TokPortal's sentence names its own field: say which column that is when the names differ.
+      const named = field && column && column !== field ? `; TokPortal's ${field} is column ${column}` : "";
       return {
         outcome: "error",
         ...(column ? { column } : {}),
-        text: `${says(message, code)}; ${fix}.`,
+        text: `${says(message, `${code}${named}`)}; ${fix}.`,
       };
     }
     case "INSUFFICIENT_CREDITS": {
@@ -163,7 +168,7 @@ export function describeBlockers(details: Record<string, unknown>, fallback: str
     >;
     if (code === "ACCOUNT_MISSING_FIELDS") {
       const fields = Array.isArray(inner.fields) ? inner.fields.filter((f) => typeof f === "string") : [];
-      const columns = fields.map((f) => (f === "profile_picture_url" ? "profile_picture" : f));
+      const columns = fields.map((f) => columnOfField(f, "configureAccount") ?? f);
       parts.push(
         columns.length
           ? `the account profile lacks ${columns.join(", ")} (fill those columns)`
@@ -226,5 +231,5 @@ export function describeError(error: unknown, kind: OpKind): Failure {
       return { outcome: "pending", text: `not published yet: ${blockers}.` };
     }
   }
-  return describeCode(error.code, serverMessage(error), error.details, error.status);
+  return describeCode(error.code, serverMessage(error), error.details, error.status, kind);
 }

@@ -467,6 +467,7 @@ class ApplyRun {
         err?.message ?? "no reason given",
         err?.details ?? {},
         null,
+        op.kind,
       );
       this.failRow(entry.rowId, failure.outcome, failure.text, failure.column);
     }

@@ -13,6 +13,7 @@
 import type { ConfigureAccountBody, CreateBundleBody } from "../api/index.ts";
 import { loadSpec, type TokPortalSpec, type ValidationIssue } from "../api/spec.ts";
 import type { BundleInput, Platform, TypedCampaign, TypedRow, VideoInput } from "../sources/coerce.ts";
+import { BUNDLE_FIELD_COLUMNS, VIDEO_FIELD_COLUMNS } from "./field-columns.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 import { classifyMedia, fileIdentities } from "./media.ts";
 import { bundleRowRef, videoRowRef } from "./rows.ts";
@@ -54,15 +55,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Stands in for a local file during spec validation: the file's URL is only known after its upload. */
 const UPLOAD_PLACEHOLDER_URL = "https://upload.invalid/local-file";
 
-/** API field → sheet column, where they differ. */
-const BUNDLE_FIELD_COLUMNS: Record<string, string> = {
-  videos_quantity: "video_slots",
-  edits_quantity: "edit_slots",
-  profile_picture_url: "profile_picture",
-  external_ref: "bundle_ref",
-};
-const VIDEO_FIELD_COLUMNS: Record<string, string> = { external_ref: "video_ref" };
-
 /** `Row 7`, or `Rows 3, 4, 9` for a single-table bundle; then `, column x` when one column is at fault. */
 function where(rowNumbers: readonly number[], column: string | undefined): string {
   const rows = rowNumbers.length === 1 ? `Row ${rowNumbers[0]}` : `Rows ${rowNumbers.join(", ")}`;
@@ -79,7 +71,7 @@ function rowIssue(row: RowRef, issue: CellIssue): RowIssue {
 }
 
 /** Spec violations worded for the sheet: the field becomes its column, the API's own words say what is wrong. */
-function specIssues(issues: ValidationIssue[], columns: Record<string, string>): CellIssue[] {
+function specIssues(issues: ValidationIssue[], columns: Readonly<Record<string, string>>): CellIssue[] {
   return issues.map((i) => {
     const field = i.field.split(".")[0] ?? i.field;
     const column = field === "(body)" ? undefined : (columns[field] ?? field);
@@ -246,7 +238,10 @@ function checkVideo(
   const type = input.video_type ?? "video";
 
   if (input.description === undefined) {
-    issues.push({ column: "description", detail: `is empty; a ${type} needs a description (its caption)` });
+    issues.push({
+      column: "description",
+      detail: `is empty; a ${type} needs a description (its caption): write the text to post with it`,
+    });
   }
   if (input.target_publish_date === undefined) {
     issues.push({
@@ -264,7 +259,8 @@ function checkVideo(
     if (input.carousel_images === undefined) {
       issues.push({
         column: "carousel_images",
-        detail: "is empty; a carousel needs 1 to 20 images (URLs or file paths, separated by ;)",
+        detail:
+          "is empty; a carousel needs 1 to 20 images: write their URLs or file paths, separated by ; (or set video_type to video for a single video)",
       });
     }
     if (platform === "tiktok" && input.tiktok_sound_url === undefined) {
@@ -542,7 +538,8 @@ export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): 
   const bundles = new Map<string, DesiredBundle>();
   for (const [bundleRef, draft] of drafts) {
     const videos = videosByBundle.get(bundleRef) ?? [];
-    const built = buildBundle(draft, videos, options);
+    const named = campaign.videos.filter((v) => v.input?.bundle_ref === bundleRef).map((v) => v.rowNumber);
+    const built = buildBundle(draft, videos, named, options);
     if ("bundle" in built) {
       bundles.set(bundleRef, built.bundle);
       continue;
@@ -575,9 +572,34 @@ export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): 
   return { prefix: options.prefix, bundles, issues, bundleRefsWithoutRow: withoutRow };
 }
 
+/**
+ * A bundle with videos but no slot to order: TokPortal refuses to create it (`videos_quantity` must be
+ * above 0 for every type but account_only). `namedBy` are the videos rows naming the bundle, all invalid.
+ */
+function noVideosIssue(draft: BundleDraft, namedBy: readonly number[]): Required<CellIssue> {
+  const { input, type } = draft;
+  const ref = input.bundle_ref;
+  const slotsCell =
+    input.video_slots === undefined ? "video_slots is empty" : `video_slots is ${input.video_slots}`;
+  const rows = namedBy.length === 1 ? `row ${namedBy[0]} has` : `rows ${namedBy.join(", ")} have`;
+  const what =
+    namedBy.length === 0
+      ? `has no videos rows (none names bundle_ref ${ref})`
+      : draft.derived
+        ? `has no valid row (${rows} errors: see their messages)`
+        : `has no valid videos row (videos ${rows} errors: see their messages)`;
+  const fixRows = namedBy.length === 0 ? `add videos rows with bundle_ref ${ref}` : "fix those rows";
+  const orType = type === "account_and_videos" ? ", or set bundle_type to account_only" : "";
+  return {
+    column: "video_slots",
+    detail: `bundle ${ref} is ${type} but ${what} and ${slotsCell}, so TokPortal would refuse to create it (it needs at least 1 video slot); ${fixRows}, set video_slots to the number of videos to order${orType}`,
+  };
+}
+
 function buildBundle(
   draft: BundleDraft,
   videos: DesiredVideo[],
+  namedBy: readonly number[],
   options: DesiredOptions,
 ): { bundle: DesiredBundle } | { issues: CellIssue[] } {
   const { input, type } = draft;
@@ -609,6 +631,8 @@ function buildBundle(
   if (input.auto_finalize_videos !== undefined) settings.auto_finalize_videos = input.auto_finalize_videos;
   const publish = input.publish ?? options.defaults.publish;
   const minSlots = input.video_slots ?? 0;
+  // Not an issue yet: a bundle TokPortal already has is never created, so only the planner can tell.
+  const createRefused = type !== "account_only" && slots === 0 ? noVideosIssue(draft, namedBy) : undefined;
   // Only what the row itself sends: videos_quantity counts the valid videos rows, so keeping it would make
   // a new videos row look like a changed bundles row (and re-read, maybe re-send, its account). The
   // video_slots cell the user typed is in `minSlots`.
@@ -624,6 +648,7 @@ function buildBundle(
       ...(draft.profilePicture ? { profilePicture: draft.profilePicture } : {}),
       publish,
       minSlots,
+      ...(createRefused ? { createRefused } : {}),
       fingerprint: fingerprintOf({
         create: sent,
         settings,

@@ -127,6 +127,11 @@ export function planBundle(input: BundleInputs): BundlePlan {
     }
     return plan;
   }
+  if (actual === null && b.row !== null && b.createRefused) {
+    // Only a create would be refused; a bundle TokPortal already has takes the same row as it is.
+    book.issue(b.row, "error", `${where(b.row, b.createRefused.column)}: ${b.createRefused.detail}`);
+    return plan;
+  }
   if (actual?.readError !== undefined) {
     const what = `TokPortal did not answer the read of bundle ${actual.bundle.id} (${actual.readError}); nothing was changed for it this run, and the next run tries again`;
     if (b.row) book.issue(b.row, "error", `${where(b.row)}: ${what}`);

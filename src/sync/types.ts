@@ -102,6 +102,11 @@ export interface DesiredBundle {
   publish: boolean;
   /** Minimum slots (`video_slots`); the planner adds what the videos need. */
   minSlots: number;
+  /**
+   * Why TokPortal would refuse to create this bundle, known from the sheet alone (no video slot to order).
+   * The planner reports it only for a new bundle: one TokPortal already has is never created.
+   */
+  createRefused?: { column: string; detail: string };
   fingerprint: string;
   outputs: Record<string, string>;
   /** Valid videos rows of this bundle, in sheet order. */

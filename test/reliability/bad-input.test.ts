@@ -51,6 +51,8 @@ interface Case {
     expected: Expected[];
     /** A known gap: rows whose message is printed but cannot be written to their row (and why). */
     notInSheet?: { rows: number[]; why: string };
+    /** Rows whose written cells must hold this status and message (e.g. rows written by row number). */
+    inSheet?: { table: TableName; rowNumber: number; sync_status: string; messageIncludes: string }[];
   };
 }
 
@@ -104,8 +106,8 @@ function readRaw(file: string, delimiter?: string): string[][] {
 }
 
 /** The `sync_message` cell of sheet row `rowNumber`, or null when the file has no such column. */
-function syncMessageCell(rows: string[][], rowNumber: number): string | null {
-  const col = rows[0]?.indexOf("sync_message") ?? -1;
+function syncMessageCell(rows: string[][], rowNumber: number, column = "sync_message"): string | null {
+  const col = rows[0]?.indexOf(column) ?? -1;
   if (col < 0) return null;
   return rows[rowNumber - 1]?.[col] ?? "";
 }
@@ -214,6 +216,12 @@ function checkMessages(c: Case, dir: string, out: Outcome): number {
     }
     expect(out.output, `${what} in the printed summary`).toContain(e.messageIncludes);
     matched++;
+  }
+  for (const w of c.sync.inSheet ?? []) {
+    const rows = readRaw(files[w.table]!, c.options?.delimiter);
+    const what = `${c.name}: ${JSON.stringify(w)}`;
+    expect(syncMessageCell(rows, w.rowNumber, "sync_status"), what).toBe(w.sync_status);
+    expect(syncMessageCell(rows, w.rowNumber), what).toContain(w.messageIncludes);
   }
   return matched;
 }

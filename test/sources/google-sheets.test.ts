@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GoogleSheetsSource, type GoogleSheetsSourceOptions } from "../../src/sources/google-sheets.ts";
 import { createSource, isSourceError, SheetsSourceError } from "../../src/sources/index.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
+import { rowKeyOf } from "../../src/sources/table.ts";
 import type { CellPatch, SheetRow } from "../../src/sources/types.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
 import { ManualClock } from "../support/fake-sheets/clock.ts";
@@ -415,6 +416,29 @@ describe("write", () => {
     ]);
     expect(report.rowsNotFound).toEqual([{ table: "videos", rowNumber: 2 }]);
     expect(fake.values(ID, "videos")[1]?.[3]).toBe("error");
+  });
+
+  it("writes a row that has a video_ref but no bundle_ref by its row number too", async () => {
+    fake.createSpreadsheet({
+      id: ID,
+      tabs: [
+        {
+          title: "videos",
+          rows: [
+            ["video_ref", "bundle_ref", "description"],
+            ["v1", "", "no bundle yet"],
+          ],
+        },
+      ],
+    });
+    const src = source({ bundlesTab: null });
+    const tables = await src.read();
+    expect(rowKeyOf(tables.videos[0]!)).toEqual({ table: "videos", rowNumber: 2 });
+    const report = await src.write([
+      { key: { table: "videos", rowNumber: 2 }, values: { sync_status: "error" } },
+    ]);
+    expect(report).toMatchObject({ cellsWritten: 1, rowsNotFound: [] });
+    expect(fake.values(ID, "videos")[1]).toEqual(["v1", "", "no bundle yet", "error"]);
   });
 });
 

@@ -196,6 +196,47 @@ describe("locating rows and planning a write", () => {
     expect(locateRows(fresh, layout, { table: "videos", rowNumber: 99 })).toEqual([]);
   });
 
+  it("counts a videos row with a video_ref but no bundle_ref as ref-less, as rowKeyOf does", () => {
+    const grid = [
+      ["video_ref", "bundle_ref"],
+      ["v1", ""],
+      ["v2", "b"],
+    ];
+    const l = resolveHeader(grid, { table: "videos" }).layout!;
+    expect(rowKeyOf({ table: "videos", rowNumber: 2, cells: { video_ref: "v1", bundle_ref: "" } })).toEqual({
+      table: "videos",
+      rowNumber: 2,
+    });
+    expect(locateRows(grid, l, { table: "videos", rowNumber: 2 })).toEqual([1]);
+    expect(locateRows(grid, l, { table: "videos", rowNumber: 3 })).toEqual([]);
+  });
+
+  it("with the rows as read, writes a row-number patch only while that row holds the same cells", () => {
+    const grid = [
+      ["video_ref", "bundle_ref", "notes"],
+      ["", "b", "moved here"],
+      ["v1", "", "  read  "],
+    ];
+    const readRows = new Map([
+      [2, ["", "b", "was here"]],
+      [3, ["read", "", "v1"]],
+    ]);
+    const plan = planWrite(
+      grid,
+      [2, 3, 4].map((n) => ({
+        key: { table: "videos" as const, rowNumber: n },
+        values: { sync_status: "error" },
+      })),
+      { table: "videos", readRows },
+    );
+    // Row 3 holds the same cells (moved columns and spaces do not matter); row 2 another row; row 4 none.
+    expect(plan.cells.map((c) => c.rowNumber)).toEqual([3]);
+    expect(plan.rowsNotFound).toEqual([
+      { table: "videos", rowNumber: 2 },
+      { table: "videos", rowNumber: 4 },
+    ]);
+  });
+
   it("keeps only changed cells, appends missing output columns in canonical order after the widest row", () => {
     const plan = planWrite(
       fresh,

@@ -3,11 +3,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokPortalClient } from "../../src/api/client.ts";
+import { TokPortalError } from "../../src/api/errors.ts";
 import { CsvSource, coerceCampaign } from "../../src/sources/index.ts";
 import type { SheetRow, TableName } from "../../src/sources/types.ts";
+import { describeCode, describeError } from "../../src/sync/apply-errors.ts";
 import { buildDesired } from "../../src/sync/desired.ts";
+import { planSync } from "../../src/sync/plan.ts";
 import { bundleRowRef, rowRefOf, videoRowRef } from "../../src/sync/rows.ts";
 import type { DesiredOptions, DesiredState, RowDefaults, RowIssue } from "../../src/sync/types.ts";
+import { startTestEmulator } from "../support/emulator.ts";
+import { actualState, planOptions, remoteBundle } from "./support/builders.ts";
 
 type Cells = Record<string, string>;
 
@@ -392,7 +398,7 @@ describe("buildDesired: videos", () => {
   it("requires description, target_publish_date and video_url for a video", () => {
     const s = desired([B()], [{ video_ref: "v1", bundle_ref: "b1" }, V(2)]);
     expect(issueOn(s, "v:b1/v1", "description").message).toBe(
-      "Row 2, column description: is empty; a video needs a description (its caption)",
+      "Row 2, column description: is empty; a video needs a description (its caption): write the text to post with it",
     );
     expect(issueOn(s, "v:b1/v1", "target_publish_date").message).toMatch(
       /^Row 2, column target_publish_date: is empty/,
@@ -644,5 +650,156 @@ describe("buildDesired: rows and bundles together", () => {
     expect(s.bundles.get("spring-fr-1")!.account?.link_in_bio).toBe("https://example.com/printemps");
     expect(s.bundles.get("spring-us-1")!.create?.videos_quantity).toBe(4);
     expect(s.bundleRefsWithoutRow).toEqual([]);
+  });
+});
+
+describe("buildDesired: a bundle with no video to order", () => {
+  const NO_ROWS =
+    "bundle b1 is account_and_videos but has no videos rows (none names bundle_ref b1) and video_slots is empty, so TokPortal would refuse to create it (it needs at least 1 video slot); add videos rows with bundle_ref b1, set video_slots to the number of videos to order, or set bundle_type to account_only";
+
+  it("is refused before any call when it is new: on video_slots, with the fix", () => {
+    const s = desired([B(), B({ bundle_ref: "b2" })], [V(1, { bundle_ref: "b2" })]);
+    // Not an issue of the sheet alone: TokPortal may have the bundle already.
+    expect(s.issues).toEqual([]);
+    expect(s.bundles.get("b1")!.createRefused).toEqual({ column: "video_slots", detail: NO_ROWS });
+    expect(s.bundles.get("b2")!.createRefused).toBeUndefined();
+
+    const plan = planSync(s, actualState([]), planOptions());
+    const row = plan.rows.find((r) => r.row.id === "b:b1")!;
+    expect(row.outcome).toBe("error");
+    expect(row.message).toBe(`Row 2, column video_slots: ${NO_ROWS}`);
+    expect(plan.ops.filter((o) => o.bundleRef === "b1")).toEqual([]);
+    expect(plan.ops.filter((o) => o.kind === "createBundle").map((o) => o.bundleRef)).toEqual(["b2"]);
+  });
+
+  it("is not refused when TokPortal already has it: no create is sent", () => {
+    const s = desired([B({ title: "T" })], []);
+    const plan = planSync(
+      s,
+      actualState([{ bundle: remoteBundle("b1", { videos_quantity: 3 }) }]),
+      planOptions(),
+    );
+    const row = plan.rows.find((r) => r.row.id === "b:b1")!;
+    expect(row.outcome).not.toBe("error");
+    expect(row.message).not.toContain("video_slots");
+    expect(plan.ops.map((o) => o.kind)).not.toContain("createBundle");
+  });
+
+  it("names its invalid videos rows, and says video_slots when it is 0", () => {
+    const s = desired(
+      [B({ video_slots: "0" })],
+      [{ video_ref: "v1", bundle_ref: "b1" }, V(2, { description: "" }), V(3, { bundle_ref: "other" })],
+    );
+    expect(s.bundles.get("b1")!.createRefused?.detail).toBe(
+      "bundle b1 is account_and_videos but has no valid videos row (videos rows 2, 3 have errors: see their messages) and video_slots is 0, so TokPortal would refuse to create it (it needs at least 1 video slot); fix those rows, set video_slots to the number of videos to order, or set bundle_type to account_only",
+    );
+  });
+
+  it("does not offer account_only to a videos_only bundle, and leaves bundles with slots alone", () => {
+    const s = desired(
+      [
+        B({ bundle_type: "videos_only", country: "", account_id: "9f3a7b2e-1c4d-4e8f-a5b6-7d9e0f1a2b3c" }),
+        B({ bundle_ref: "b2", video_slots: "2" }),
+        B({ bundle_ref: "b3", bundle_type: "account_only" }),
+      ],
+      [],
+    );
+    expect(s.issues).toEqual([]);
+    const detail = s.bundles.get("b1")!.createRefused?.detail ?? "";
+    expect(detail).toContain("bundle b1 is videos_only but has no videos rows");
+    expect(detail).toMatch(
+      /; add videos rows with bundle_ref b1, set video_slots to the number of videos to order$/,
+    );
+    expect(s.bundles.get("b2")!.createRefused).toBeUndefined();
+    expect(s.bundles.get("b3")!.createRefused).toBeUndefined();
+  });
+});
+
+describe("TokPortal's field names become sheet columns", () => {
+  it("a create TokPortal refuses for videos_quantity is shown on video_slots", async () => {
+    const emu = await startTestEmulator();
+    const client = new TokPortalClient({ baseUrl: emu.url, apiKey: emu.apiKey, retry: { maxRetries: 0 } });
+    try {
+      const refused = await client.bundles
+        .create(
+          { bundle_type: "account_and_videos", country: "USA", videos_quantity: 0 },
+          { idempotencyKey: "no-videos" },
+        )
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(refused).toBeInstanceOf(TokPortalError);
+      expect((refused as TokPortalError).details.field).toBe("videos_quantity");
+      const failure = describeError(refused, "createBundle");
+      expect(failure.column).toBe("video_slots");
+      expect(failure.text).toContain(
+        "(code VALIDATION_ERROR; TokPortal's videos_quantity is column video_slots)",
+      );
+      expect(failure.text).toMatch(/; fix the cell\.$/);
+    } finally {
+      await client.close();
+      await emu.stop();
+    }
+  });
+
+  it("a batch item's field is read for the video's columns", () => {
+    const ref = describeCode(
+      "VALIDATION_ERROR",
+      "external_ref is too long.",
+      { field: "external_ref" },
+      null,
+      "configureVideos",
+    );
+    expect(ref.column).toBe("video_ref");
+    const nested = describeCode(
+      "VALIDATION_ERROR",
+      "bad position",
+      { field: "videos.1.position" },
+      400,
+      "configureVideos",
+    );
+    expect(nested.column).toBe("position");
+    const edits = describeCode(
+      "VALIDATION_ERROR",
+      "too many",
+      { field: "edits_quantity" },
+      400,
+      "addEditSlots",
+    );
+    expect(edits.column).toBe("edit_slots");
+  });
+});
+
+describe("every row message names the row, the column and the fix", () => {
+  it("an empty description and a carousel without images", () => {
+    const s = desired(
+      [B()],
+      [
+        V(1, { description: "" }),
+        V(2, { video_type: "carousel", video_url: "", tiktok_sound_url: "https://www.tiktok.com/music/x-1" }),
+      ],
+    );
+    expect(issueOn(s, "v:b1/v1", "description").message).toBe(
+      "Row 2, column description: is empty; a video needs a description (its caption): write the text to post with it",
+    );
+    expect(issueOn(s, "v:b1/v2", "carousel_images").message).toBe(
+      "Row 3, column carousel_images: is empty; a carousel needs 1 to 20 images: write their URLs or file paths, separated by ; (or set video_type to video for a single video)",
+    );
+  });
+
+  it("more than 20 carousel images", () => {
+    const images = Array.from({ length: 22 }, (_, i) => `https://example.com/${i}.jpg`).join(";");
+    const s = desired([B()], [V(1, { video_type: "carousel", video_url: "", carousel_images: images })]);
+    expect(issueOn(s, "v:b1/v1", "carousel_images").message).toBe(
+      "Row 2, column carousel_images: has 22 items; at most 20 are allowed: remove 2 of them (items are separated by ;)",
+    );
+  });
+
+  it("a single-table bundle whose rows disagree", () => {
+    const s = desired(null, [V(1, { country: "USA" }), V(2, { country: "FR" })]);
+    expect(issueOn(s, "v:b1/v2", "country").message).toBe(
+      'Row 3, column country: "FR" disagrees with row 2 ("USA") for bundle b1; every row of a bundle must state the same country: write "USA" here (as row 2 does) or leave it blank; if "FR" is the right one, write it on row 2 instead.',
+    );
   });
 });

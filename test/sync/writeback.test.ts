@@ -282,6 +282,19 @@ describe("resultPatches: two tables", () => {
       { table: "videos", rowNumber: 2 },
     ]);
   });
+
+  it("single table: a videos row with a video_ref but no bundle_ref gets its error by row number", () => {
+    const read = campaignOf(null, [
+      { video_ref: "v1", bundle_ref: "b1" },
+      { video_ref: "v2", bundle_ref: "" },
+    ]);
+    const message = "Row 3, column bundle_ref: is empty; give the row a bundle_ref";
+    const rows = [result(videoRowRef(read.videos[1]!), "error", {}, { message })];
+    expect(rows[0]!.row.id).toBe("row:videos:3");
+    expect(resultPatches(rows, read, NOW)).toEqual([
+      { key: { table: "videos", rowNumber: 3 }, values: { sync_status: "error", sync_message: message } },
+    ]);
+  });
 });
 
 describe("resultPatches: single table", () => {
