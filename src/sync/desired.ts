@@ -536,10 +536,18 @@ export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): 
 
   // C. Each bundle's create body, now that its valid videos are known.
   const bundles = new Map<string, DesiredBundle>();
+  // Every videos row naming each bundle, valid or not, in one pass (a filter per bundle is quadratic).
+  const namedBy = new Map<string, number[]>();
+  for (const v of campaign.videos) {
+    const ref = v.input?.bundle_ref;
+    if (ref === undefined) continue;
+    const list = namedBy.get(ref);
+    if (list) list.push(v.rowNumber);
+    else namedBy.set(ref, [v.rowNumber]);
+  }
   for (const [bundleRef, draft] of drafts) {
     const videos = videosByBundle.get(bundleRef) ?? [];
-    const named = campaign.videos.filter((v) => v.input?.bundle_ref === bundleRef).map((v) => v.rowNumber);
-    const built = buildBundle(draft, videos, named, options);
+    const built = buildBundle(draft, videos, namedBy.get(bundleRef) ?? [], options);
     if ("bundle" in built) {
       bundles.set(bundleRef, built.bundle);
       continue;
