@@ -406,7 +406,9 @@ export class GoogleSheetsSource implements Source {
         ranges.push(`${quoteTitle(state.title)}!${h}:${h}`);
         for (const r of refs)
           ranges.push(`${quoteTitle(state.title)}!${columnLetters(r.col)}:${columnLetters(r.col)}`);
-        for (const i of rows) ranges.push(`${quoteTitle(state.title)}!${i + 1}:${i + 1}`);
+        const span = rowSpan(rows);
+        if (span) ranges.push(`${quoteTitle(state.title)}!${span.first + 1}:${span.last + 1}`);
+        else for (const i of rows) ranges.push(`${quoteTitle(state.title)}!${i + 1}:${i + 1}`);
       }
       const res = await calls.run("read", "re-read of the ref columns (values.batchGet)", () =>
         api.spreadsheets.values.batchGet(
@@ -439,8 +441,10 @@ export class GoogleSheetsSource implements Source {
         }
         const fresh = freshTab(w.state, header, columns, echoedExtent(headerRange?.range)?.columns);
         const dates = dateColumnIndexes(fresh.layout, w.state.options);
+        const span = rowSpan(w.rows);
+        const spanned = span ? (ranges[k++]?.values ?? []) : [];
         for (const i of w.rows) {
-          const raw = (ranges[k++]?.values?.[0] ?? []) as RawCell[];
+          const raw = (span ? spanned[i - span.first] : ranges[k++]?.values?.[0]) ?? [];
           fresh.rows.set(
             i,
             raw.map((v, c) => cellText(v, dates.has(c))),
@@ -520,6 +524,17 @@ function dateColumnIndexes(layout: HeaderLayout, opts: TableOptions): Set<number
     if (col !== undefined) out.add(col);
   }
   return out;
+}
+
+/**
+ * Past a few dozen ref-less rows, one range from the first to the last replaces a range per row: each
+ * range lengthens the batchGet URL, and a pasted block of hundreds of rows without refs would push it past
+ * what Google accepts, failing the whole write-back. Null when a range per row is fine.
+ */
+const MAX_ROW_RANGES = 50;
+function rowSpan(rows: readonly number[]): { first: number; last: number } | null {
+  if (rows.length <= MAX_ROW_RANGES) return null;
+  return { first: Math.min(...rows), last: Math.max(...rows) };
 }
 
 function refColumns(table: TableName): string[] {

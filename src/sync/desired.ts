@@ -613,12 +613,6 @@ function buildBundle(
   const { input, type } = draft;
   const issues: CellIssue[] = [];
   const slots = type === "account_only" ? 0 : Math.max(videos.length, input.video_slots ?? 0);
-  if (input.edit_slots !== undefined && input.edit_slots > slots) {
-    issues.push({
-      column: "edit_slots",
-      detail: `${input.edit_slots} is more than the bundle's ${slots} video slots; lower edit_slots or raise video_slots`,
-    });
-  }
   const create: CreateBundleBody = { bundle_type: type };
   if (draft.platform !== undefined) create.platform = draft.platform;
   if (type === "videos_only") create.account_id = input.account_id;
@@ -640,7 +634,16 @@ function buildBundle(
   const publish = input.publish ?? options.defaults.publish;
   const minSlots = input.video_slots ?? 0;
   // Not an issue yet: a bundle TokPortal already has is never created, so only the planner can tell.
-  const createRefused = type !== "account_only" && slots === 0 ? noVideosIssue(draft, namedBy) : undefined;
+  // Likewise edit slots beyond the video slots: a bundle TokPortal has counts its own slots (addEditSlotsOp).
+  const createRefused =
+    type !== "account_only" && slots === 0
+      ? noVideosIssue(draft, namedBy)
+      : input.edit_slots !== undefined && input.edit_slots > slots
+        ? {
+            column: "edit_slots",
+            detail: `${input.edit_slots} is more than the bundle's ${slots} video slots; lower edit_slots or raise video_slots`,
+          }
+        : undefined;
   // Only what the row itself sends: videos_quantity counts the valid videos rows, so keeping it would make
   // a new videos row look like a changed bundles row (and re-read, maybe re-send, its account). The
   // video_slots cell the user typed is in `minSlots`.

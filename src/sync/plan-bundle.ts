@@ -130,6 +130,13 @@ export function planBundle(input: BundleInputs): BundlePlan {
   if (actual === null && b.row !== null && b.createRefused) {
     // Only a create would be refused; a bundle TokPortal already has takes the same row as it is.
     book.issue(b.row, "error", `${where(b.row, b.createRefused.column)}: ${b.createRefused.detail}`);
+    for (const v of videos) {
+      book.issue(
+        v.row,
+        "error",
+        `${where(v.row)}: not synced because its bundles row (${rowWords([b.row])}) is error; fix that row first`,
+      );
+    }
     return plan;
   }
   if (actual?.readError !== undefined) {

@@ -440,6 +440,27 @@ describe("write", () => {
     expect(report).toMatchObject({ cellsWritten: 1, rowsNotFound: [] });
     expect(fake.values(ID, "videos")[1]).toEqual(["v1", "", "no bundle yet", "error"]);
   });
+
+  it("re-reads a block of many rows without refs as one range, and still writes each on its own row", async () => {
+    const pasted = Array.from({ length: 120 }, (_, i) => ["", "", `idea ${i + 1}`]);
+    fake.createSpreadsheet({
+      id: ID,
+      tabs: [{ title: "videos", rows: [["video_ref", "bundle_ref", "description"], ...pasted] }],
+    });
+    const src = source({ bundlesTab: null });
+    await src.read();
+    const patches = pasted.map((_, i) => ({
+      key: { table: "videos" as const, rowNumber: i + 2 },
+      values: { sync_status: `error ${i + 2}` },
+    }));
+    const report = await src.write(patches);
+    expect(report).toMatchObject({ cellsWritten: 120, rowsNotFound: [] });
+    const grid = fake.values(ID, "videos");
+    for (let i = 0; i < 120; i++) expect(grid[i + 1]).toEqual(["", "", `idea ${i + 1}`, `error ${i + 2}`]);
+    // Header, the two ref columns, and one range for the block: not 120 ranges in a URL.
+    const reread = fake.log.filter((e) => e.op === "values.batchGet").at(-1);
+    expect(reread?.ranges).toEqual(["'videos'!1:1", "'videos'!B:B", "'videos'!A:A", "'videos'!2:121"]);
+  });
 });
 
 describe("quota, retries and the limiter", () => {

@@ -195,15 +195,16 @@ describe("buildDesired: bundles", () => {
     );
   });
 
-  it("edit_slots cannot exceed the video slots", () => {
+  it("edit_slots beyond the video slots refuses a create only (TokPortal's own count rules an existing bundle)", () => {
     const s = desired([B({ edit_slots: "3" })], [V(1), V(2)]);
-    expect(s.bundles.size).toBe(0);
-    expect(issueOn(s, "b:b1", "edit_slots").message).toBe(
-      "Row 2, column edit_slots: 3 is more than the bundle's 2 video slots; lower edit_slots or raise video_slots",
+    expect(s.issues).toEqual([]);
+    expect(s.bundles.get("b1")?.createRefused).toEqual({
+      column: "edit_slots",
+      detail: "3 is more than the bundle's 2 video slots; lower edit_slots or raise video_slots",
+    });
+    expect(desired([B({ edit_slots: "3", video_slots: "3" })], [V(1)]).bundles.get("b1")?.createRefused).toBe(
+      undefined,
     );
-    // The videos of a bundle that fails here are blocked too.
-    expect(issueOn(s, "v:b1/v1", "bundle_ref").message).toContain("bundle b1 (row 2) has errors");
-    expect(desired([B({ edit_slots: "3", video_slots: "3" })], [V(1)]).issues).toEqual([]);
   });
 
   it("account profile: username and visible_name together, pattern, link_in_bio on Instagram only", () => {

@@ -5,7 +5,7 @@
  * difference (charged once, within max_credits), below it locks; and the bundle's fingerprint covers only
  * what its row sends, so a new videos row makes no call for the bundle.
  */
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -327,5 +327,38 @@ describe("a profile picture file replaced at the same path", () => {
     expect(sent).toContain("configureBundleAccount");
     expect(sent.some((c) => c.toLowerCase().includes("upload"))).toBe(true);
     expect(r.rows.find((x) => x.row.id === "b:c01")?.outcome).toBe("synced");
+  });
+});
+
+describe("edit_slots beyond the sheet's own count of video slots", () => {
+  it("is judged by TokPortal's slots on an existing bundle, and refuses a create (with its videos) on a new one", async () => {
+    const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 2, publish: false });
+    setBundleCells(files.bundlesPath, { video_slots: "4" });
+    await syncCsv(emu, files);
+    expect(onlyBundle().videos).toHaveLength(4);
+
+    // The sheet alone counts 2 video slots; TokPortal has 4, so 3 edit slots can be bought.
+    setBundleCells(files.bundlesPath, { video_slots: "", edit_slots: "3" });
+    let before = emu.requestLog().length;
+    const r = await syncCsv(emu, files);
+    expect(calls(before)).toContain("addEditSlots");
+    expect(r.rows.find((x) => x.row.id === "b:c01")?.outcome).toBe("synced");
+
+    // A new bundle cannot start with more edit slots than video slots: nothing is created.
+    mkdirSync(path.join(dir, "new"));
+    const other = writeCampaign(path.join(dir, "new"), { bundles: 1, videosPerBundle: 2, prefix: "n" });
+    setBundleCells(other.bundlesPath, { edit_slots: "5" });
+    before = emu.requestLog().length;
+    const refused = await syncCsv(emu, other);
+    expect(calls(before)).not.toContain("createBundle");
+    const outcome = (id: string) => refused.rows.find((x) => x.row.id === id);
+    expect(outcome("b:n01")).toMatchObject({ outcome: "error" });
+    expect(outcome("b:n01")?.message).toContain(
+      "column edit_slots: 5 is more than the bundle's 2 video slots",
+    );
+    for (const v of ["v:n01/n01-v1", "v:n01/n01-v2"]) {
+      expect(outcome(v)?.outcome).toBe("error");
+      expect(outcome(v)?.message).toContain("fix that row first");
+    }
   });
 });
