@@ -188,7 +188,7 @@ async function writeBack(source: Source, patches: CellPatch[]): Promise<NonNulla
 function notFoundWarning(write: RunReport["write"]): string[] {
   if (!write || write.rowsNotFound === 0) return [];
   return [
-    `${write.rowsNotFound} row(s) could not be found in the sheet any more (deleted or their ref changed during the run); their results were not written.`,
+    `${write.rowsNotFound} row(s) could not be found in the sheet any more (deleted, their ref changed, or, for a row without refs, moved or edited during the run); their results were not written (a row still in the sheet gets them on the next run).`,
   ];
 }
 
