@@ -163,21 +163,6 @@ export type OpKind =
   | "publishVideos"
   | "unscheduleVideo";
 
-/** Apply order inside one bundle (waves): lower first; ops of one wave run one after the other. */
-export const OP_WAVE: Record<OpKind, number> = {
-  createBundle: 0,
-  addVideoSlots: 1,
-  // After the video slots: TokPortal refuses more edit slots than the bundle has video slots.
-  addEditSlots: 1,
-  patchBundle: 2,
-  configureAccount: 3,
-  configureVideos: 4,
-  patchVideo: 5,
-  publishBundle: 6,
-  publishVideos: 7,
-  unscheduleVideo: 8,
-};
-
 interface OpBase {
   /** Unique in the plan, stable: `<bundleRef>:<kind>[:<n>]`. */
   id: string;
