@@ -20,44 +20,16 @@ import { TokPortalClient } from "../../src/api/client.ts";
 import { errorText } from "../../src/cli/command.ts";
 import { exitCodeForError, exitCodeForReport } from "../../src/cli/outcome.ts";
 import { formatSummary } from "../../src/cli/output.ts";
-import { type ColumnAliases, createSource } from "../../src/sources/index.ts";
+import { createSource } from "../../src/sources/index.ts";
 import type { TableName } from "../../src/sources/types.ts";
 import { runSync } from "../../src/sync/run.ts";
 import type { RunReport } from "../../src/sync/types.ts";
-import { cliHarness, root } from "../cli/cli-harness.ts";
+import { cliHarness } from "../cli/cli-harness.ts";
+import { type BadCase as Case, CORPUS_DIR, readCorpus } from "../support/bad-corpus.ts";
 import { recordFigures } from "./figures.ts";
 
-interface Expected {
-  table: TableName;
-  rowNumber?: number;
-  column?: string;
-  messageIncludes: string;
-  fatal?: boolean;
-}
-interface Case {
-  name: string;
-  about: string;
-  bundles?: string;
-  videos: string;
-  options?: { date_format?: "DD/MM/YYYY" | "MM/DD/YYYY"; delimiter?: string; columns?: ColumnAliases };
-  /** What the parser and coercion report (test/sources/bad-corpus.test.ts checks these alone). */
-  expected: Expected[];
-  /** What a whole sync of the case gives. */
-  sync: {
-    exit: 0 | 1 | 2;
-    /** Rows (bundles and videos) whose sync_status is `synced` in the written CSV files. */
-    synced: number;
-    /** Messages only the sync engine gives (desired state, planner), on top of `expected`. */
-    expected: Expected[];
-    /** A known gap: rows whose message is printed but cannot be written to their row (and why). */
-    notInSheet?: { rows: number[]; why: string };
-    /** Rows whose written cells must hold this status and message (e.g. rows written by row number). */
-    inSheet?: { table: TableName; rowNumber: number; sync_status: string; messageIncludes: string }[];
-  };
-}
-
-const corpus = path.join(root, "fixtures/bad");
-const manifest = JSON.parse(readFileSync(path.join(corpus, "cases.json"), "utf8")) as { cases: Case[] };
+const corpus = CORPUS_DIR;
+const manifest = { cases: readCorpus() };
 const PREFIX = "bad-";
 const DEFAULTS = { platform: "tiktok", bundle_type: "account_and_videos", publish: false } as const;
 /** The words a message uses to say what to do about it, or what the cell needs. */

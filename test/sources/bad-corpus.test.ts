@@ -1,29 +1,11 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { coerceCampaign } from "../../src/sources/coerce.ts";
-import { type ColumnAliases, createSource } from "../../src/sources/index.ts";
+import { createSource } from "../../src/sources/index.ts";
 import type { TableName } from "../../src/sources/types.ts";
+import { CORPUS_DIR, readCorpus } from "../support/bad-corpus.ts";
 
-interface Expected {
-  table: TableName;
-  rowNumber?: number;
-  column?: string;
-  messageIncludes: string;
-  fatal?: boolean;
-}
-interface Case {
-  name: string;
-  about: string;
-  bundles?: string;
-  videos: string;
-  options?: { date_format?: "DD/MM/YYYY" | "MM/DD/YYYY"; delimiter?: string; columns?: ColumnAliases };
-  expected: Expected[];
-  validRows: Partial<Record<TableName, number>>;
-}
-
-const root = path.resolve("fixtures/bad");
-const manifest = JSON.parse(readFileSync(path.join(root, "cases.json"), "utf8")) as { cases: Case[] };
+const root = CORPUS_DIR;
+const manifest = { cases: readCorpus() };
 
 interface Found {
   table: TableName;
