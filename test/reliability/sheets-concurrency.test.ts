@@ -8,14 +8,12 @@
  *   SHEETS_TRIAL_SEED=2003 npx vitest run test/reliability/sheets-concurrency.test.ts -t "without refs"
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TokPortalClient } from "../../src/api/client.ts";
 import { outputColumns } from "../../src/sources/columns.ts";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
 import type { CampaignTables, CellPatch, Source, WriteReport } from "../../src/sources/types.ts";
-import { runSync } from "../../src/sync/run.ts";
 import type { RunReport } from "../../src/sync/types.ts";
-import { addDays, BUNDLE_HEADER, campaignRows, E2E_DEFAULTS, VIDEO_HEADER } from "../support/campaign.ts";
+import { addDays, BUNDLE_HEADER, campaignRows, syncSource, VIDEO_HEADER } from "../support/campaign.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
 import { ManualClock } from "../support/fake-sheets/clock.ts";
@@ -171,18 +169,9 @@ async function trial(seed: number, o: TrialOptions = {}): Promise<TrialResult> {
       if (!source.readDone || entry.op !== "values.batchGet" || reReads++ > 0) return;
       if (random() < 0.7) user.edit(1 + Math.floor(random() * 3));
     };
-    const client = new TokPortalClient({ baseUrl: emu.url, apiKey: key.apiKey });
     let report: RunReport;
     try {
-      report = await runSync({
-        source,
-        client,
-        prefix: "t-",
-        defaults: E2E_DEFAULTS,
-        maxCredits: null,
-        prune: false,
-        mode: "apply",
-        baseDir: process.cwd(),
+      report = await syncSource({ url: emu.url, apiKey: key.apiKey }, source, {
         // While TokPortal is being called, after the read.
         onProgress: () => {
           if (!o.atWrite && random() < 0.3) user.edit(1 + Math.floor(random() * 2));
@@ -190,7 +179,6 @@ async function trial(seed: number, o: TrialOptions = {}): Promise<TrialResult> {
       });
     } finally {
       fake.beforeHandle = null;
-      await client.close();
     }
     cellsWritten += report.write?.cellsWritten ?? 0;
     rowsNotFound += report.write?.rowsNotFound ?? 0;

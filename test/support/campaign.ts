@@ -16,6 +16,7 @@ import path from "node:path";
 import Papa from "papaparse";
 import { TokPortalClient, type TokPortalClientOptions } from "../../src/api/client.ts";
 import { createSource } from "../../src/sources/index.ts";
+import type { Source } from "../../src/sources/types.ts";
 import { type RunOptions, runSync } from "../../src/sync/run.ts";
 import type { RowDefaults, RunReport } from "../../src/sync/types.ts";
 
@@ -222,7 +223,7 @@ export interface CsvRunOptions extends Partial<Omit<RunOptions, "source" | "clie
  * Runs `runSync` on the CSV files against a TokPortal (the test emulator), with a fresh source and client
  * as each CLI invocation has; the client is closed afterwards, whatever happened.
  */
-export async function syncCsv(
+export function syncCsv(
   target: { url: string; apiKey: string },
   files: { bundlesPath: string | null; videosPath: string },
   o: CsvRunOptions = {},
@@ -236,6 +237,15 @@ export async function syncCsv(
     },
     { baseDir: dir },
   );
+  return syncSource(target, source, { baseDir: dir, ...o });
+}
+
+/** Runs `runSync` on any source the way the CLI does (prefix "t-", E2E_DEFAULTS), with a client of its own. */
+export async function syncSource(
+  target: { url: string; apiKey: string },
+  source: Source,
+  o: CsvRunOptions = {},
+): Promise<RunReport> {
   const { client: clientOptions, ...run } = o;
   const client = new TokPortalClient({ baseUrl: target.url, apiKey: target.apiKey, ...clientOptions });
   try {
@@ -247,7 +257,7 @@ export async function syncCsv(
       maxCredits: null,
       prune: false,
       mode: "apply",
-      baseDir: dir,
+      baseDir: process.cwd(),
       ...run,
     });
   } finally {

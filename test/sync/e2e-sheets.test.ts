@@ -4,12 +4,16 @@
  * fake's own log.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TokPortalClient } from "../../src/api/client.ts";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
-import { type RunOptions, runSync } from "../../src/sync/run.ts";
 import type { RunReport } from "../../src/sync/types.ts";
-import { BUNDLE_HEADER, campaignRows, E2E_DEFAULTS, VIDEO_HEADER } from "../support/campaign.ts";
+import {
+  BUNDLE_HEADER,
+  type CsvRunOptions,
+  campaignRows,
+  syncSource,
+  VIDEO_HEADER,
+} from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
 import { ManualClock } from "../support/fake-sheets/clock.ts";
@@ -59,7 +63,7 @@ function records(title: string): Record<string, CellValue>[] {
   return rows.map((row) => Object.fromEntries(header.map((h, i) => [String(h), row[i] ?? ""])));
 }
 
-async function sync(o: Partial<RunOptions> = {}): Promise<RunReport> {
+async function sync(o: CsvRunOptions = {}): Promise<RunReport> {
   const source = new GoogleSheetsSource({
     spreadsheetId: ID,
     bundlesTab: "bundles",
@@ -70,22 +74,7 @@ async function sync(o: Partial<RunOptions> = {}): Promise<RunReport> {
     clock,
     retry: { random: () => 0 },
   });
-  const client = new TokPortalClient({ baseUrl: emu.url, apiKey: emu.apiKey });
-  try {
-    return await runSync({
-      source,
-      client,
-      prefix: "t-",
-      defaults: E2E_DEFAULTS,
-      maxCredits: null,
-      prune: false,
-      mode: "apply",
-      baseDir: process.cwd(),
-      ...o,
-    });
-  } finally {
-    await client.close();
-  }
+  return syncSource(emu, source, o);
 }
 
 async function advanceTo(iso: string): Promise<void> {
