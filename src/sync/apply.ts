@@ -333,38 +333,34 @@ class ApplyRun {
     op: Extract<PlanOp, { kind: "addVideoSlots" }>,
     bundle: BundleRun,
   ): Promise<StepOutcome> {
-    const id = bundle.id as string;
-    // The rows served and the reason (which names the slot count it starts from) are part of the key: two
-    // runs that each need "2 more slots" must not replay one another. A rerun after a crash does not need
-    // the replay: it reads the slots the lost answer added and plans no second addition.
-    const res = await this.send(op, "addVideoSlots", { path: { id }, body: { quantity: op.quantity } }, [
-      id,
-      { quantity: op.quantity },
-      op.rows,
-      op.reason,
-    ]);
+    const res = await this.buySlots(op, bundle);
     const slots = readAnswer(res, "addVideoSlots", AddSlotsSchema);
-    const outcome = this.charged(op, res, this.bundleRowOf(op));
-    for (const rowId of op.rows) this.book.merge(rowId, {}, true);
-    return { ...outcome, message: `${slots.positions.length || op.quantity} slot(s) added` };
+    return this.slotsBought(op, res, `${slots.positions.length || op.quantity} slot(s) added`);
   }
 
   private async addEditSlots(
     op: Extract<PlanOp, { kind: "addEditSlots" }>,
     bundle: BundleRun,
   ): Promise<StepOutcome> {
+    const res = await this.buySlots(op, bundle);
+    return this.slotsBought(op, res, `${op.quantity} edit slot(s) added`);
+  }
+
+  /**
+   * Video or edit slots. The rows served and the reason (which names the count it starts from) are part of
+   * the key: two runs that each need "2 more" must not replay one another. A rerun after a crash does not
+   * need the replay: it reads the count the lost answer set and plans no second purchase.
+   */
+  private buySlots(op: Extract<PlanOp, { kind: "addVideoSlots" | "addEditSlots" }>, bundle: BundleRun) {
     const id = bundle.id as string;
-    // As for video slots: the reason names the count it starts from, so two runs that each buy "1 more"
-    // from different counts do not replay one another, and a rerun reads the count the lost answer set.
-    const res = await this.send(op, "addEditSlots", { path: { id }, body: { quantity: op.quantity } }, [
-      id,
-      { quantity: op.quantity },
-      op.rows,
-      op.reason,
-    ]);
+    const body = { quantity: op.quantity };
+    return this.send(op, op.kind, { path: { id }, body }, [id, body, op.rows, op.reason]);
+  }
+
+  private slotsBought(op: PlanOp, res: Answer, message: string): StepOutcome {
     const outcome = this.charged(op, res, this.bundleRowOf(op));
     for (const rowId of op.rows) this.book.merge(rowId, {}, true);
-    return { ...outcome, message: `${op.quantity} edit slot(s) added` };
+    return { ...outcome, message };
   }
 
   private async patchBundle(
