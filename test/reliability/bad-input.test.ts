@@ -101,19 +101,24 @@ interface Outcome {
   report: RunReport | null;
 }
 
+/** The case's files and CSV options, as the config's `source` says them. */
+function csvSourceOf(c: Case) {
+  const o = c.options ?? {};
+  return {
+    type: "csv" as const,
+    videos: c.videos,
+    ...(c.bundles ? { bundles: c.bundles } : {}),
+    ...(o.date_format ? { date_format: o.date_format } : {}),
+    ...(o.delimiter ? { delimiter: o.delimiter } : {}),
+  };
+}
+
 async function syncInProcess(c: Case, dir: string, apiKey: string): Promise<Outcome> {
   const o = c.options ?? {};
   const client = new TokPortalClient({ baseUrl: cli.emu.url, apiKey, retry: { maxRetries: 0 } });
   try {
     const source = createSource(
-      {
-        type: "csv",
-        videos: c.videos,
-        ...(c.bundles ? { bundles: c.bundles } : {}),
-        ...(o.date_format ? { date_format: o.date_format } : {}),
-        ...(o.delimiter ? { delimiter: o.delimiter } : {}),
-        ...(o.columns ? { columns: o.columns } : {}),
-      },
+      { ...csvSourceOf(c), ...(o.columns ? { columns: o.columns } : {}) },
       { baseDir: dir },
     );
     const report = await runSync({
@@ -248,13 +253,7 @@ describe("bad input through the real CLI (a sample)", () => {
     cpSync(path.join(corpus, folder), path.join(dir, folder), { recursive: true });
     const o = c.options ?? {};
     cli.writeConfig({
-      source: {
-        type: "csv",
-        videos: c.videos,
-        ...(c.bundles ? { bundles: c.bundles } : {}),
-        ...(o.date_format ? { date_format: o.date_format } : {}),
-        ...(o.delimiter ? { delimiter: o.delimiter } : {}),
-      },
+      source: csvSourceOf(c),
       ...(o.columns ? { columns: o.columns } : {}),
       ref_prefix: PREFIX,
       defaults: DEFAULTS,
