@@ -4,6 +4,7 @@
  */
 import { scrubSecrets } from "../api/errors.ts";
 import type { RowResult, RunReport, SyncStatus } from "../sync/types.ts";
+import { plural } from "../words.ts";
 import { type Palette, palette } from "./color.ts";
 
 type Colors = Pick<Palette, "green" | "yellow" | "red" | "bold" | "dim">;
@@ -12,10 +13,6 @@ type Colors = Pick<Palette, "green" | "yellow" | "red" | "bold" | "dim">;
 export const MAX_LISTED_ROWS = 20;
 
 const ORDER: readonly SyncStatus[] = ["synced", "pending", "locked", "error", "skipped"];
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
 
 function rowLine(r: RowResult, c: Colors): string {
   const mark = r.outcome === "error" || r.outcome === "locked" ? c.red : c.yellow;

@@ -5,6 +5,7 @@
  * the same plan gives the same text.
  */
 import type { Plan, PlannedRow, PlanOp, RowRef } from "../sync/types.ts";
+import { plural } from "../words.ts";
 import { type Palette, palette } from "./color.ts";
 import type { ServerCheck } from "./server-check.ts";
 
@@ -24,10 +25,6 @@ export function opSymbol(op: PlanOp): OpSymbol {
     default:
       return "~";
   }
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** What an op does, in a few words. */

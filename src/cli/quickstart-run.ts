@@ -12,6 +12,7 @@ import Papa from "papaparse";
 import { ConfigError } from "../config/errors.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import type { Plan, RunReport } from "../sync/types.ts";
+import { plural } from "../words.ts";
 import { errorText, runOptionsOf } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, write } from "./io.ts";
@@ -55,10 +56,6 @@ function readCsv(file: string): Record<string, string>[] {
     header: true,
     skipEmptyLines: true,
   }).data;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 interface Context {

@@ -4,6 +4,7 @@
  * closed bundle, a delivered profile, fewer edit slots), each of which locks the row.
  */
 import type { BundleAccount, ConfigureAccountBody, PatchBundleBody } from "../api/index.ts";
+import { plural } from "../words.ts";
 import { rowWords, where } from "./plan-rows.ts";
 import {
   accountStatus,
@@ -58,7 +59,7 @@ export function createOp(view: BundleView, videosQuantity: number): PlanOp {
       ? extra["advanced_warming_terms_count"]
       : 0;
   cost += price(options.costs, "advanced_warming") * terms;
-  const slotWords = `${videosQuantity} video slot${videosQuantity === 1 ? "" : "s"}`;
+  const slotWords = plural(videosQuantity, "video slot");
   return {
     kind: "createBundle",
     id: `${b.bundleRef}:createBundle`,
@@ -89,7 +90,7 @@ export function addSlotsOp(
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: onNew.map((r) => r.id),
-    reason: `${quantity} more slot${quantity === 1 ? "" : "s"} ${why}`,
+    reason: `${plural(quantity, "more slot")} ${why}`,
     cost: price(view.options.costs, "video_upload") * quantity,
     quantity,
   };
@@ -150,12 +151,11 @@ export function addEditSlotsOp(view: BundleView, slotsAfter: number): PlanOp | n
   const want = b.create?.edits_quantity;
   const have = remote?.edits_quantity;
   if (!remote || !b.row || want === undefined || typeof have !== "number" || want === have) return null;
-  const slots = (n: number) => `${n} edit slot${n === 1 ? "" : "s"}`;
   if (want < have) {
     view.book.issue(
       b.row,
       "locked",
-      `${where(b.row, "edit_slots")}: TokPortal has ${slots(have)} on this bundle and bought slots cannot be removed; set edit_slots back to ${have}`,
+      `${where(b.row, "edit_slots")}: TokPortal has ${plural(have, "edit slot")} on this bundle and bought slots cannot be removed; set edit_slots back to ${have}`,
     );
     return null;
   }
@@ -182,7 +182,7 @@ export function addEditSlotsOp(view: BundleView, slotsAfter: number): PlanOp | n
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason: `${quantity} more edit slot${quantity === 1 ? "" : "s"} (edit_slots asks for ${want}, TokPortal has ${have})`,
+    reason: `${plural(quantity, "more edit slot")} (edit_slots asks for ${want}, TokPortal has ${have})`,
     cost: price(view.options.costs, "video_edit") * quantity,
     quantity,
   };
