@@ -68,6 +68,7 @@ import { loadSpec, type OperationSpec, type TokPortalSpec } from "./spec.ts";
 import { describeNetworkError, type HttpResponse, Transport, type TransportOptions } from "./transport.ts";
 import type {
   AccountVideoAnalyticsQuery,
+  Answered,
   ApiResponse,
   BatchConfigureBody,
   CallInput,
@@ -80,6 +81,7 @@ import type {
   ExportAnalyticsQuery,
   ImagePurpose,
   ListBundlesQuery,
+  OperationId,
   PatchBundleBody,
   PatchVideoBody,
   QueryValue,
@@ -184,9 +186,30 @@ export class TokPortalClient {
     return this.transport.close();
   }
 
-  /** Any operation of the spec, by operationId; method and path come from the spec. */
-  call(operationId: string, input: CallInput = {}, options: CallOptions = {}): Promise<ApiResponse> {
+  /**
+   * Any operation of the spec, by operationId (checked against the generated spec types at compile time);
+   * method and path come from the spec.
+   */
+  call(operationId: OperationId, input: CallInput = {}, options: CallOptions = {}): Promise<ApiResponse> {
     return this.execute(this.spec.operation(operationId), input, options);
+  }
+
+  /**
+   * A write, answered with its `data` and metadata: credits charged and remaining, replayed or not, the
+   * request id and the attempt that got it. With `dryRun`, a body without `data` reads as undefined.
+   */
+  async write(operationId: OperationId, input: CallInput, options: WriteOptions): Promise<Answered> {
+    const res = await this.call(operationId, input, options);
+    const ctx = ctxOf(res, operationId);
+    const data =
+      options.dryRun && !(isObject(res.body) && "data" in res.body) ? undefined : readData(res.body, ctx);
+    return {
+      operationId,
+      status: res.status,
+      data,
+      ...this.meta(res, operationId),
+      attempt: res.attempt ?? 1,
+    };
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -395,7 +418,7 @@ export class TokPortalClient {
   // Helpers of the typed layer
 
   private async readObject<S extends z.ZodType>(
-    operationId: string,
+    operationId: OperationId,
     input: CallInput,
     schema: S,
     options: CallOptions,
@@ -404,12 +427,12 @@ export class TokPortalClient {
     return this.parse(res, operationId, schema);
   }
 
-  private parse<S extends z.ZodType>(res: ApiResponse, operationId: string, schema: S): z.output<S> {
+  private parse<S extends z.ZodType>(res: ApiResponse, operationId: OperationId, schema: S): z.output<S> {
     const ctx = ctxOf(res, operationId);
     return read(schema, readData(res.body, ctx), ctx, "data");
   }
 
-  private meta(res: ApiResponse, operationId: string): WriteMeta {
+  private meta(res: ApiResponse, operationId: OperationId): WriteMeta {
     const charge = read(ChargeSchema, res.body, ctxOf(res, operationId), "");
     return {
       charge,
@@ -421,7 +444,7 @@ export class TokPortalClient {
   }
 
   private async *list<S extends z.ZodType>(
-    operationId: string,
+    operationId: OperationId,
     path: Record<string, string>,
     query: Record<string, QueryValue>,
     item: S,

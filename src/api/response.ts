@@ -21,7 +21,7 @@ export function readRateLimit(headers: Record<string, string>): RateLimitSnapsho
   };
 }
 
-/** Retry-After in seconds (a number or an HTTP date); the header is canonical over the body (API-NOTES §6). */
+/** Retry-After in seconds (a number or an HTTP date); the header wins over the body (docs/tokportal-api.md). */
 export function readRetryAfter(
   headers: Record<string, string>,
   details: Record<string, unknown>,

@@ -8,6 +8,9 @@ import type { Charge } from "./parse.ts";
 import type { RetryReason } from "./retry.ts";
 
 type Schemas = components["schemas"];
+
+/** An operation of the spec, by its operationId: a name the spec does not have fails typecheck. */
+export type OperationId = Extract<keyof operations, string>;
 /** Fields the spec gives a default are optional to send (openapi-typescript marks them required). */
 type Defaulted<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
@@ -92,6 +95,20 @@ export interface ApiResponse {
    * answer; a replay on a later attempt is this call's own, whose first answer was lost.
    */
   attempt?: number;
+}
+
+/**
+ * A write's answer with what came with it (as stripe-node's `lastResponse`): the `data` of the body, the
+ * money beside it, and whether TokPortal replayed a stored answer. The caller reads `data` with the schema
+ * it expects.
+ */
+export interface Answered extends WriteMeta {
+  operationId: OperationId;
+  status: number;
+  /** The body's `data` (undefined for a dry-run answer without one). */
+  data: unknown;
+  /** Which attempt got the answer (1 = the first). */
+  attempt: number;
 }
 
 /** What a charging write returned besides its object. */

@@ -6,6 +6,7 @@
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { loadConfig } from "../config/load.ts";
+import type { ServerCheck } from "../sync/server-check.ts";
 import { palette } from "./color.ts";
 import { errorText, runOptionsOf } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
@@ -14,7 +15,6 @@ import { exitCodeForError, exitCodeForReport, UsageError } from "./outcome.ts";
 import { redact } from "./output.ts";
 import { formatPlan, formatServerCheck } from "./plan-table.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
-import type { ServerCheck } from "./server-check.ts";
 
 /** The engine's orphan warnings (src/sync/run.ts), shown in the plan's totals instead. */
 const ORPHAN_WARNING = /are on TokPortal but not in the sheet/;
@@ -73,7 +73,7 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
     const serialized = serializePlan(plan);
     let check: ServerCheck | null = null;
     if (flags.serverCheck) {
-      const { serverCheck } = await import("./server-check.ts");
+      const { serverCheck } = await import("../sync/server-check.ts");
       check = await serverCheck(plan, runtime.client, {
         concurrency: loaded.config.tokportal.concurrency ?? 4,
       });

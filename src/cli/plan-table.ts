@@ -4,10 +4,11 @@
  * serves and the credits it costs; one `!` line per row that will not be synced; then the totals. Pure:
  * the same plan gives the same text.
  */
+
+import type { ServerCheck } from "../sync/server-check.ts";
 import type { Plan, PlannedRow, PlanOp, RowRef } from "../sync/types.ts";
 import { plural } from "../words.ts";
 import { type Palette, palette } from "./color.ts";
-import type { ServerCheck } from "./server-check.ts";
 
 type Colors = Pick<Palette, "green" | "yellow" | "red" | "cyan" | "bold" | "dim">;
 

@@ -13,7 +13,7 @@ import { SourceError } from "../sources/errors.ts";
 import type { CampaignTables, CellPatch, Source } from "../sources/types.ts";
 import { fetchAnalytics } from "./analytics.ts";
 import { analyticsWarning, resultTargets, sheetTargets, summarize, withAnalytics } from "./analytics-run.ts";
-import { type ApplyOptions, applyPlan, partialApplyReport } from "./apply.ts";
+import { type ApplyOptions, applyPlan } from "./apply.ts";
 import { buildDesired } from "./desired.ts";
 import { planSync } from "./plan.ts";
 import { assertPlanCurrent } from "./plan-file.ts";
@@ -307,29 +307,20 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
     );
   }
 
-  let apply: ApplyReport;
-  // An auth failure mid-apply stops the run, but what was done before it is written back first.
-  let interrupted: unknown = null;
-  try {
-    apply = await applyPlan(plan, o.client, {
-      concurrency: o.concurrency ?? 4,
-      maxCredits: o.maxCredits,
-      balance: plan.totals.balance,
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-      stored: storedOutputs(desired),
-    });
-  } catch (err) {
-    const partial = partialApplyReport(err);
-    if (!partial) throw err;
-    apply = partial;
-    interrupted = err;
-  }
+  // An auth failure mid-apply stops the run (`stoppedBy`), but what was done before it is written back first.
+  const { report: apply, stoppedBy } = await applyPlan(plan, o.client, {
+    concurrency: o.concurrency ?? 4,
+    maxCredits: o.maxCredits,
+    balance: plan.totals.balance,
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    stored: storedOutputs(desired),
+  });
   let rows = finalRows(plan, apply);
 
   // Analytics only on a run that went to its end: a stopped run only finishes what was in flight.
   let analytics: AnalyticsSummary | null = null;
-  if (o.analytics !== false && interrupted === null && !o.signal?.aborted) {
+  if (o.analytics !== false && stoppedBy === null && !o.signal?.aborted) {
     const targets = resultTargets(rows, actual, plan.prefix);
     const measured = await fetchAnalytics(o.client, targets);
     rows = withAnalytics(rows, measured.values);
@@ -341,6 +332,6 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
   // Written even when rows failed: what succeeded must show, and errors belong next to their rows.
   const write = await writeBack(o.source, resultPatches(rows, campaign, clock().toISOString()));
   warnings.push(...notFoundWarning(write));
-  if (interrupted !== null) throw interrupted;
+  if (stoppedBy !== null) throw stoppedBy;
   return report({ plan, apply, rows, write, analytics });
 }

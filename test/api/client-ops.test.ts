@@ -297,6 +297,27 @@ describe("credits, reference data and the generic call", () => {
     const countries = await client.call("listCountries", { query: { page: 1 } });
     expect(Array.isArray((countries.body as { data: unknown[] }).data)).toBe(true);
   });
+
+  it("takes only operation names the spec has: a typo fails typecheck, and at run time sends nothing", async () => {
+    const before = emu.requestLog().length;
+    // @ts-expect-error: "getBundel" is not an operationId of the generated spec types
+    const typo = () => client.call("getBundel");
+    expect(typo).toThrow(/Unknown TokPortal operation/);
+    expect(emu.requestLog(before)).toHaveLength(0);
+  });
+
+  it("answers a write with its data and metadata", async () => {
+    const body = { bundle_type: "account_only" as const, platform: "tiktok" as const, country: "USA" };
+    const key = `answered-${crypto.randomUUID()}`;
+    const first = await client.write("createBundle", { body }, { idempotencyKey: key });
+    expect(first).toMatchObject({ operationId: "createBundle", status: 201, replayed: false, attempt: 1 });
+    expect((first.data as { id: string }).id).toBeTruthy();
+    expect(first.charge.credits_charged).toBeGreaterThan(0);
+    expect(first.requestId).toBeTruthy();
+    const again = await client.write("createBundle", { body }, { idempotencyKey: key });
+    expect(again.replayed).toBe(true);
+    expect((again.data as { id: string }).id).toBe((first.data as { id: string }).id);
+  });
 });
 
 describe("what goes on the wire", () => {

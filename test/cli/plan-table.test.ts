@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { formatPlan, formatServerCheck, numberRanges, opSymbol } from "../../src/cli/plan-table.ts";
-import type { ServerCheck } from "../../src/cli/server-check.ts";
+import type { ServerCheck } from "../../src/sync/server-check.ts";
 import type { Plan, PlannedRow, PlanOp, RowRef } from "../../src/sync/types.ts";
 
 function ref(table: "bundles" | "videos", id: string, n: number): RowRef {

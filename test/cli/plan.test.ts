@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ServerCheck } from "../../src/cli/server-check.ts";
 import { parsePlanFile } from "../../src/sync/plan-file.ts";
+import type { ServerCheck } from "../../src/sync/server-check.ts";
 import type { Plan } from "../../src/sync/types.ts";
 import { editCsv } from "../support/campaign.ts";
 import { cliHarness } from "./cli-harness.ts";

@@ -4,7 +4,8 @@
  */
 import type { BatchVideoItem, CreateBundleBody } from "../../src/api/index.ts";
 import { TokPortalClient } from "../../src/api/index.ts";
-import type { MediaValue, Plan, PlannedRow, PlanOp, RowRef } from "../../src/sync/types.ts";
+import { type ApplyOptions, applyPlan } from "../../src/sync/apply.ts";
+import type { ApplyReport, MediaValue, Plan, PlannedRow, PlanOp, RowRef } from "../../src/sync/types.ts";
 import type { TestEmulator } from "../support/emulator.ts";
 
 export const PREFIX = "t-";
@@ -166,6 +167,17 @@ export function planOf(parts: Array<{ ops: PlanOp[]; rows: PlannedRow[] }>): Pla
       rows: { synced: rows.length, pending: 0, locked: 0, error: 0, skipped: 0 },
     },
   };
+}
+
+/** The apply's report; a refused key (what stopped it) fails the test. */
+export async function applyReport(
+  plan: Plan,
+  client: TokPortalClient,
+  options: ApplyOptions,
+): Promise<ApplyReport> {
+  const { report, stoppedBy } = await applyPlan(plan, client, options);
+  if (stoppedBy) throw stoppedBy;
+  return report;
 }
 
 export const WRITES = new Set(["POST", "PUT", "PATCH", "DELETE"]);

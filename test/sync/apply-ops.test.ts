@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { TokPortalClient } from "../../src/api/index.ts";
-import { applyPlan } from "../../src/sync/apply.ts";
 import type { ApplyReport, PlannedRow, PlanOp, RowResult } from "../../src/sync/types.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import {
+  applyReport,
   bundleRowRef,
   clientFor,
   coldBundle,
@@ -58,7 +58,7 @@ function planned(id: string, remote: PlannedRow["remote"], ops: string[], rowNum
 
 /** A published bundle "alpha" with 3 configured-then-published videos, made through applyPlan itself. */
 async function publishedBundle(): Promise<{ id: string; report: ApplyReport }> {
-  const report = await applyPlan(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
+  const report = await applyReport(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
   expect(report.rows.every((r) => r.outcome === "synced")).toBe(true);
   return { id: bundleOf("alpha").id, report };
 }
@@ -128,7 +128,7 @@ describe("steps on an existing bundle", () => {
     const before = credits();
     const start = logStart();
 
-    const report = await applyPlan(plan, client(), noBudget);
+    const report = await applyReport(plan, client(), noBudget);
 
     expect(writesSince(start)).toEqual([
       "addVideoSlots:200",
@@ -207,7 +207,7 @@ describe("steps on an existing bundle", () => {
       ]),
     ];
     const start = logStart();
-    const report = await applyPlan(plan, client(), noBudget);
+    const report = await applyReport(plan, client(), noBudget);
 
     expect(writesSince(start)).toEqual(["publishBundleVideo:200", "unscheduleBundleVideo:200"]);
     expect(row(report, "v:alpha/v4").values.video_status).toBe("published");
@@ -222,7 +222,7 @@ describe("steps on an existing bundle", () => {
 
   it("a publish that TokPortal answers with adjusted dates tells the moved rows", async () => {
     const part = coldBundle({ ref: "alpha", publish: false });
-    await applyPlan(planOf([part]), client(), noBudget);
+    await applyReport(planOf([part]), client(), noBudget);
     const id = bundleOf("alpha").id;
     // Two days later the videos' date (3 days ahead when configured) is too soon for a new account.
     await emu.advance(2 * 86_400);
@@ -250,7 +250,7 @@ describe("steps on an existing bundle", () => {
         ),
       ),
     ];
-    const report = await applyPlan(plan, client(), noBudget);
+    const report = await applyReport(plan, client(), noBudget);
 
     expect(row(report, "b:alpha").values.bundle_status).toBe("published");
     const v1 = row(report, "v:alpha/v1");
@@ -278,7 +278,7 @@ describe("steps on an existing bundle", () => {
     plan.rows = [
       planned("b:alpha", { bundle_id: id, bundle_status: "pending_setup" }, ["alpha:publishBundle"]),
     ];
-    const report = await applyPlan(plan, client(), noBudget);
+    const report = await applyReport(plan, client(), noBudget);
 
     expect(report.ops["alpha:publishBundle"]).toEqual({ status: "done", message: "already published" });
     expect(row(report, "b:alpha")).toMatchObject({
@@ -296,7 +296,7 @@ describe("paid video options", () => {
     });
     const batch = part.ops.find((o) => o.kind === "configureVideos")!;
     batch.cost = 1;
-    const report = await applyPlan(planOf([part]), client(), { maxCredits: 40, balance: null });
+    const report = await applyReport(planOf([part]), client(), { maxCredits: 40, balance: null });
 
     // 32 + 2 × 2 for the bundle, 1 for the volume: exactly max_credits 37 would do; 40 leaves room.
     expect(report.creditsCharged).toBe(37);
@@ -309,7 +309,7 @@ describe("paid video options", () => {
     const part = coldBundle({ ref: "alpha", videos: [{ ref: "v1", item: { volume_added_sound: 10 } }] });
     part.ops.find((o) => o.kind === "configureVideos")!.cost = 1;
     const start = logStart();
-    const report = await applyPlan(planOf([part]), client(), { maxCredits: 34, balance: null });
+    const report = await applyReport(planOf([part]), client(), { maxCredits: 34, balance: null });
 
     expect(writesSince(start)).toEqual(["createBundle:201", "configureBundleAccount:200"]);
     expect(row(report, "v:alpha/v1")).toMatchObject({ outcome: "pending" });
@@ -323,7 +323,7 @@ describe("waiting is pending, not an error", () => {
   it("after a not-ready publish is fixed, the next run publishes (the refusal is not replayed)", async () => {
     const part = coldBundle({ ref: "alpha" });
     const withoutAccount = { ...part, ops: part.ops.filter((o) => o.kind !== "configureAccount") };
-    const first = await applyPlan(planOf([withoutAccount]), client(), noBudget);
+    const first = await applyReport(planOf([withoutAccount]), client(), noBudget);
     expect(row(first, "b:alpha").outcome).toBe("pending");
     const id = bundleOf("alpha").id;
 
@@ -350,14 +350,14 @@ describe("waiting is pending, not an error", () => {
     const fixedRow = { ...planned("b:alpha", { bundle_id: id }, []), fingerprint: "v1-filled-profile" };
     const start = logStart();
     plan.rows = [{ ...fixedRow, fingerprint: planOf([part]).rows[0]!.fingerprint }, ...videoRows];
-    const unchanged = await applyPlan(plan, client(), noBudget);
+    const unchanged = await applyReport(plan, client(), noBudget);
     // Control: with the row's content unchanged, TokPortal answers the stored refusal again.
     expect(writesSince(start)).toEqual(["configureBundleAccount:200", "publishBundle:409:replayed"]);
     expect(row(unchanged, "b:alpha").outcome).toBe("pending");
 
     const next = logStart();
     plan.rows = [fixedRow, ...videoRows];
-    const second = await applyPlan(plan, client(), noBudget);
+    const second = await applyReport(plan, client(), noBudget);
 
     expect(writesSince(next)).toEqual(["configureBundleAccount:200:replayed", "publishBundle:200"]);
     expect(row(second, "v:alpha/v2").values.video_status).toBe("published");
@@ -370,7 +370,7 @@ describe("waiting is pending, not an error", () => {
   it("publish capacity cooling down: the bundle row is pending, the other bundle is published", async () => {
     emu.setRules({ publishCapacity: { limit: 1, windowSeconds: 3600 } });
     const plan = planOf([coldBundle({ ref: "alpha", row: 2 }), coldBundle({ ref: "beta", row: 3 })]);
-    const report = await applyPlan(plan, client(), { ...noBudget, concurrency: 1 });
+    const report = await applyReport(plan, client(), { ...noBudget, concurrency: 1 });
 
     expect(row(report, "b:alpha").outcome).toBe("synced");
     const b = row(report, "b:beta");
@@ -385,7 +385,7 @@ describe("waiting is pending, not an error", () => {
   it("402 from TokPortal: the rows are pending with what is missing, nothing else is sent for that bundle", async () => {
     await emu.admin("POST", "/credits", { set: 20 });
     const start = logStart();
-    const report = await applyPlan(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
+    const report = await applyReport(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
 
     expect(writesSince(start)).toEqual(["createBundle:402"]);
     const b = row(report, "b:alpha");
@@ -402,7 +402,7 @@ describe("waiting is pending, not an error", () => {
       rules: [{ operationId: "configureBundleAccount", action: "status", status: 503, always: true }],
     });
     const start = logStart();
-    const report = await applyPlan(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
+    const report = await applyReport(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
 
     expect(writesSince(start)).toEqual([
       "createBundle:201",
@@ -423,7 +423,7 @@ describe("waiting is pending, not an error", () => {
 
   it("a stopped run starts no new step; what was not started is pending", async () => {
     const controller = new AbortController();
-    const report = await applyPlan(planOf([coldBundle({ ref: "alpha" })]), client(), {
+    const report = await applyReport(planOf([coldBundle({ ref: "alpha" })]), client(), {
       ...noBudget,
       signal: controller.signal,
       onProgress: (e) => {

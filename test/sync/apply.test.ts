@@ -7,7 +7,7 @@ import type { TokPortalClient } from "../../src/api/index.ts";
 import { applyPlan } from "../../src/sync/apply.ts";
 import type { ApplyReport, RowResult } from "../../src/sync/types.ts";
 import { sharedEmulator } from "../support/emulator.ts";
-import { clientFor, coldBundle, PREFIX, planOf, WRITES } from "./apply-fixtures.ts";
+import { applyReport, clientFor, coldBundle, PREFIX, planOf, WRITES } from "./apply-fixtures.ts";
 
 const emu = sharedEmulator();
 const clients: TokPortalClient[] = [];
@@ -44,7 +44,7 @@ describe("a cold bundle: create → account → batch → publish", () => {
     const plan = planOf([coldBundle({ ref: "alpha" })]);
     const start = logStart();
     const progress: string[] = [];
-    const report = await applyPlan(plan, client(), {
+    const report = await applyReport(plan, client(), {
       ...noBudget,
       onProgress: (e) => progress.push(`${e.opId}:${e.status}:${e.done}/${e.total}`),
     });
@@ -103,12 +103,12 @@ describe("a cold bundle: create → account → batch → publish", () => {
 
   it("applying the same plan again replays every write: nothing new on TokPortal, 0 credits this run", async () => {
     const plan = planOf([coldBundle({ ref: "alpha" }), coldBundle({ ref: "beta", row: 3 })]);
-    const first = await applyPlan(plan, client(), noBudget);
+    const first = await applyReport(plan, client(), noBudget);
     expect(first.creditsCharged).toBe(76);
     const balanceAfterFirst = credits();
     const start = logStart();
 
-    const second = await applyPlan(plan, client(), noBudget);
+    const second = await applyReport(plan, client(), noBudget);
 
     const writes = writesSince(start);
     expect(writes).toHaveLength(8);
@@ -143,7 +143,7 @@ describe("a cold bundle: create → account → batch → publish", () => {
     const before = credits();
     const start = logStart();
 
-    const report = await applyPlan(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
+    const report = await applyReport(planOf([coldBundle({ ref: "alpha" })]), client(), noBudget);
 
     expect(writesSince(start).map((w) => `${w.operationId}:${w.status}`)).toEqual([
       "createBundle:409",
@@ -173,7 +173,7 @@ describe("failures stay on their rows", () => {
   it("a batch with one failing position: that row is an error naming the date column, the others sync", async () => {
     const day = "2026-09-06";
     const videos = ["v1", "v2", "v3", "v4"].map((ref) => ({ ref, date: day }));
-    const report = await applyPlan(planOf([coldBundle({ ref: "alpha", videos })]), client(), noBudget);
+    const report = await applyReport(planOf([coldBundle({ ref: "alpha", videos })]), client(), noBudget);
 
     const bad = row(report, "v:alpha/v4");
     expect(bad.outcome).toBe("error");
@@ -198,7 +198,7 @@ describe("failures stay on their rows", () => {
     const broken = coldBundle({ ref: "broken", row: 2, create: { country: "ZZZ" } });
     const good = coldBundle({ ref: "good", row: 3 });
     const start = logStart();
-    const report = await applyPlan(planOf([broken, good]), client(), noBudget);
+    const report = await applyReport(planOf([broken, good]), client(), noBudget);
 
     const ops = writesSince(start).map((w) => `${w.operationId}:${w.status}`);
     expect(ops.filter((o) => o.startsWith("createBundle:4"))).toHaveLength(1);
@@ -223,7 +223,7 @@ describe("failures stay on their rows", () => {
     const part = coldBundle({ ref: "alpha" });
     // No account step: the profile stays empty, so TokPortal refuses to publish.
     part.ops = part.ops.filter((o) => o.kind !== "configureAccount");
-    const report = await applyPlan(planOf([part]), client(), noBudget);
+    const report = await applyReport(planOf([part]), client(), noBudget);
 
     const b = row(report, "b:alpha");
     expect(b.outcome).toBe("pending");
@@ -241,7 +241,7 @@ describe("budget", () => {
   it("max_credits for one bundle of two: one is created, the other's rows are pending with the amount", async () => {
     const plan = planOf([coldBundle({ ref: "alpha", row: 2 }), coldBundle({ ref: "beta", row: 3 })]);
     const start = logStart();
-    const report = await applyPlan(plan, client(), { maxCredits: 50, balance: null, concurrency: 4 });
+    const report = await applyReport(plan, client(), { maxCredits: 50, balance: null, concurrency: 4 });
 
     const creates = writesSince(start).filter((w) => w.operationId === "createBundle");
     expect(creates).toHaveLength(1);
@@ -265,7 +265,7 @@ describe("budget", () => {
   it("a balance for one bundle: the second waits, measured against TokPortal's credits_remaining", async () => {
     await emu.admin("POST", "/credits", { set: 40 });
     const plan = planOf([coldBundle({ ref: "alpha", row: 2 }), coldBundle({ ref: "beta", row: 3 })]);
-    const report = await applyPlan(plan, client(), { maxCredits: null, balance: 40, concurrency: 1 });
+    const report = await applyReport(plan, client(), { maxCredits: null, balance: 40, concurrency: 1 });
 
     expect(credits()).toBe(2);
     expect(report.creditsCharged).toBe(38);
@@ -275,20 +275,21 @@ describe("budget", () => {
 });
 
 describe("auth", () => {
-  it("a revoked key: applyPlan throws, and no call is made after the refused one", async () => {
+  it("a revoked key: applyPlan names it as what stopped the run, and no call is made after the refused one", async () => {
     const created = emu.createKey({ credits: 1000 });
     await emu.admin("POST", "/keys/revoke", { api_key: created.apiKey });
     const plan = planOf([coldBundle({ ref: "alpha", row: 2 }), coldBundle({ ref: "beta", row: 3 })]);
     const start = logStart();
     const statuses: string[] = [];
 
-    await expect(
-      applyPlan(plan, client(created.apiKey), {
-        ...noBudget,
-        concurrency: 1,
-        onProgress: (e) => statuses.push(`${e.opId}:${e.status}`),
-      }),
-    ).rejects.toMatchObject({ status: 401, code: "AUTH_REVOKED_KEY" });
+    const { report, stoppedBy } = await applyPlan(plan, client(created.apiKey), {
+      ...noBudget,
+      concurrency: 1,
+      onProgress: (e) => statuses.push(`${e.opId}:${e.status}`),
+    });
+    expect(stoppedBy).toMatchObject({ status: 401, code: "AUTH_REVOKED_KEY" });
+    expect(row(report, "b:alpha").outcome).toBe("error");
+    expect(report.ops["beta:createBundle"]?.status).toBe("skipped");
 
     const log = emu.requestLog(start);
     expect(log.map((e) => `${e.operationId}:${e.status}`)).toEqual(["createBundle:401"]);

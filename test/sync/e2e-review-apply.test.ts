@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
-import { applyPlan } from "../../src/sync/apply.ts";
 import {
   editCsv,
   readCsvRows,
@@ -17,6 +16,7 @@ import {
   writeSingleTableCampaign,
 } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { applyReport } from "./apply-fixtures.ts";
 import { emulatorWorld } from "./support/world.ts";
 
 const emu = sharedEmulator();
@@ -188,7 +188,7 @@ describe("#4 a stored refusal of a charged step", () => {
     workspace().credits = 5; // another client of the workspace spent meanwhile
     const client = new TokPortalClient({ baseUrl: emu.url, apiKey: emu.apiKey });
     try {
-      const first = await applyPlan(planned.plan, client, {
+      const first = await applyReport(planned.plan, client, {
         maxCredits: null,
         balance: planned.plan.totals.balance,
       });

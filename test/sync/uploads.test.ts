@@ -8,11 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TokPortalClient } from "../../src/api/index.ts";
-import { applyPlan } from "../../src/sync/apply.ts";
 import type { MediaValue } from "../../src/sync/types.ts";
 import { contentTypeOf, MediaUploader } from "../../src/sync/uploads.ts";
 import { sharedEmulator } from "../support/emulator.ts";
-import { clientFor, coldBundle, PREFIX, planOf, WRITES } from "./apply-fixtures.ts";
+import { applyReport, clientFor, coldBundle, PREFIX, planOf, WRITES } from "./apply-fixtures.ts";
 
 const emu = sharedEmulator();
 const clients: TokPortalClient[] = [];
@@ -64,7 +63,7 @@ describe("local files in a plan", () => {
       }),
     ]);
     const start = logStart();
-    const report = await applyPlan(plan, client(), noBudget);
+    const report = await applyReport(plan, client(), noBudget);
 
     expect(opsSince(start)).toEqual([
       "createBundle",
@@ -115,7 +114,7 @@ describe("local files in a plan", () => {
       }),
     ]);
     const start = logStart();
-    const report = await applyPlan(plan, client(), { ...noBudget, directUploadMaxBytes: 32 });
+    const report = await applyReport(plan, client(), { ...noBudget, directUploadMaxBytes: 32 });
 
     const ops = opsSince(start);
     expect(ops.filter((o) => o === "uploadVideo")).toHaveLength(1);
@@ -138,7 +137,7 @@ describe("local files in a plan", () => {
     const plan = planOf([
       coldBundle({ ref: "alpha", videos: [{ ref: "v1" }, { ref: "v2", media: { video_url: missing } }] }),
     ]);
-    const report = await applyPlan(plan, client(), noBudget);
+    const report = await applyReport(plan, client(), noBudget);
 
     const bad = report.rows.find((r) => r.row.id === "v:alpha/v2")!;
     expect(bad.outcome).toBe("error");
@@ -157,7 +156,7 @@ describe("local files in a plan", () => {
       coldBundle({ ref: "beta", row: 3, videos: [{ ref: "v1", media: { video_url: clip } }] }),
     ]);
     const start = logStart();
-    await applyPlan(plan, client(), noBudget);
+    await applyReport(plan, client(), noBudget);
 
     expect(opsSince(start).filter((o) => o === "uploadVideoDirect")).toHaveLength(2);
     const uploads = Object.values(emu.state().uploads);
@@ -176,7 +175,7 @@ describe("TokPortal refusing an upload", () => {
     const plan = planOf([
       coldBundle({ ref: "alpha", videos: [{ ref: "v1", media: { video_url: clip } }, { ref: "v2" }] }),
     ]);
-    const report = await applyPlan(plan, client(), noBudget);
+    const report = await applyReport(plan, client(), noBudget);
     emu.setFaults({});
 
     const bad = report.rows.find((r) => r.row.id === "v:alpha/v1")!;
@@ -193,7 +192,7 @@ describe("a profile picture that cannot be uploaded", () => {
   it("fails the bundles row naming profile_picture; the bundle's later steps wait for it", async () => {
     const missing: MediaValue = { kind: "file", path: path.join(dir, "face.png"), sizeBytes: 1, mtimeMs: 0 };
     const start = logStart();
-    const report = await applyPlan(
+    const report = await applyReport(
       planOf([coldBundle({ ref: "alpha", profilePicture: missing })]),
       client(),
       noBudget,

@@ -1,7 +1,8 @@
 /**
  * `plan --server-check`: each write of a plan sent to TokPortal with `X-TokPortal-Dry-Run: true`, so the
- * server runs its own validation and pricing and changes nothing (API-NOTES §1.4): no bundle is created,
- * no credit charged. What can be checked this way:
+ * server runs its own validation and pricing and changes nothing: no bundle is created, no credit
+ * charged. The requests are the ones the apply would send, built by the same steps (src/sync/steps/).
+ * What can be checked this way:
  * - a create (it needs no bundle);
  * - the steps of a bundle that exists already, as the bundle is now: a dry run keeps no state, so a step
  *   that relies on an earlier step of the same plan (publish after configure) may be refused here and
@@ -11,9 +12,17 @@
  */
 import pLimit from "p-limit";
 import type { TokPortalClient } from "../api/client.ts";
-import type { CallInput } from "../api/types.ts";
-import { describeError, isAuthFailure } from "../sync/apply-errors.ts";
-import type { ConfigureVideoItem, OpKind, Plan, PlanOp } from "../sync/types.ts";
+import type { Answered } from "../api/types.ts";
+import { describeError, isAuthFailure } from "./apply-errors.ts";
+import { RowOutcomes } from "./apply-results.ts";
+import {
+  hasLocalMedia,
+  initiallyConfigured,
+  type KeyContext,
+  type StepRequest,
+  stepOf,
+} from "./steps/index.ts";
+import type { OpKind, Plan, PlanOp } from "./types.ts";
 
 /**
  * `uncertain`: refused as the bundle is now, but an earlier step of this plan changes that bundle first
@@ -54,73 +63,21 @@ export interface ServerCheck {
 
 const DRY = { dryRun: true } as const;
 
-/** A local file among an item's media: it is uploaded only during `sync`. */
-function hasLocalMedia(entry: ConfigureVideoItem): boolean {
-  return (
-    entry.media.video_url?.kind === "file" ||
-    (entry.media.carousel_images ?? []).some((m) => m.kind === "file")
-  );
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function wouldCharge(body: unknown): number | undefined {
-  const n = isObject(body) ? body.credits_would_charge : undefined;
-  return typeof n === "number" ? n : undefined;
-}
-
 /** A dry-run answer that does not say it was one: the server ignored the header, and may have acted. */
-function accepted(body: unknown): string {
-  return isObject(body) && body.dry_run === true
+function accepted(res: Answered): string {
+  return res.dryRun
     ? "accepted"
     : "accepted, but TokPortal's answer does not say it was a dry run: check this bundle on TokPortal";
-}
-
-/** The requests a step would send (one, or one per position for publishVideos), or why none can be. */
-function requestsOf(op: PlanOp, bundleId: string): Array<{ opId: string; input: CallInput }> | string {
-  const path = { id: bundleId };
-  switch (op.kind) {
-    case "createBundle":
-      return [{ opId: "createBundle", input: { body: op.body } }];
-    case "addVideoSlots":
-      return [{ opId: "addVideoSlots", input: { path, body: { quantity: op.quantity } } }];
-    case "addEditSlots":
-      return [{ opId: "addEditSlots", input: { path, body: { quantity: op.quantity } } }];
-    case "patchBundle":
-      return [{ opId: "updateBundle", input: { path, body: op.body } }];
-    case "configureAccount": {
-      const picture = op.profilePicture;
-      if (picture?.kind === "file") return "the profile picture is a local file, uploaded only by sync";
-      const body = picture ? { ...op.body, profile_picture_url: picture.value } : op.body;
-      return [{ opId: "configureBundleAccount", input: { path, body } }];
-    }
-    case "configureVideos":
-      // Built by the caller: items with local media are left out of the batch.
-      return [];
-    case "patchVideo":
-      return [
-        { opId: "patchBundleVideo", input: { path: { ...path, position: op.position }, body: op.body } },
-      ];
-    case "publishBundle":
-      return [{ opId: "publishBundle", input: { path } }];
-    case "publishVideos":
-      return op.all
-        ? [{ opId: "publishAllBundleVideos", input: { path } }]
-        : op.positions.map((position) => ({
-            opId: "publishBundleVideo",
-            input: { path: { ...path, position } },
-          }));
-    case "unscheduleVideo":
-      return [{ opId: "unscheduleBundleVideo", input: { path: { ...path, position: op.position } } }];
-  }
 }
 
 async function checkBatch(
   client: TokPortalClient,
   op: Extract<PlanOp, { kind: "configureVideos" }>,
-  bundleId: string,
+  request: StepRequest | undefined,
   base: Omit<OpCheck, "status" | "message">,
 ): Promise<OpCheck> {
   const items: ItemCheck[] = [];
@@ -135,7 +92,7 @@ async function checkBatch(
       });
     }
   }
-  if (sent.length === 0) {
+  if (sent.length === 0 || !request) {
     return {
       ...base,
       status: "local",
@@ -144,12 +101,8 @@ async function checkBatch(
     };
   }
   try {
-    const res = await client.call(
-      "batchConfigureBundleVideos",
-      { path: { id: bundleId }, body: { videos: sent.map((e) => e.item) } },
-      DRY,
-    );
-    const data = isObject(res.body) ? res.body.data : undefined;
+    const res = await client.write(request.operationId, request.input, DRY);
+    const data = res.data;
     const results = isObject(data) && Array.isArray(data.results) ? data.results : [];
     const byPosition = new Map<number, Record<string, unknown>>();
     for (const r of results) if (isObject(r) && typeof r.position === "number") byPosition.set(r.position, r);
@@ -170,14 +123,14 @@ async function checkBatch(
     }
     items.sort((a, b) => a.position - b.position);
     const refused = items.filter((i) => i.status === "refused").length;
-    const charge = wouldCharge(res.body);
+    const charge = res.charge.credits_would_charge ?? undefined;
     return {
       ...base,
       status: refused > 0 ? "refused" : "accepted",
       message:
         refused > 0
           ? `${refused} of ${sent.length} ${sent.length === 1 ? "video" : "videos"} refused`
-          : accepted(res.body),
+          : accepted(res),
       ...(charge !== undefined ? { wouldCharge: charge } : {}),
       items,
     };
@@ -187,7 +140,12 @@ async function checkBatch(
   }
 }
 
-async function checkOp(client: TokPortalClient, op: PlanOp, earlier: boolean): Promise<OpCheck> {
+async function checkOp(
+  client: TokPortalClient,
+  op: PlanOp,
+  ctx: KeyContext,
+  earlier: boolean,
+): Promise<OpCheck> {
   const base = { op: op.id, kind: op.kind, bundleRef: op.bundleRef, afterEarlierSteps: earlier };
   if (op.kind !== "createBundle" && !op.bundleId) {
     return {
@@ -196,19 +154,19 @@ async function checkOp(client: TokPortalClient, op: PlanOp, earlier: boolean): P
       message: "checked locally only: the bundle does not exist yet (this plan creates it)",
     };
   }
-  const bundleId = op.bundleId ?? "";
-  if (op.kind === "configureVideos") return checkBatch(client, op, bundleId, base);
-  const requests = requestsOf(op, bundleId);
+  const requests = stepOf(op).dryRun(op as never, ctx);
+  if (op.kind === "configureVideos")
+    return checkBatch(client, op, typeof requests === "string" ? undefined : requests[0], base);
   if (typeof requests === "string")
     return { ...base, status: "local", message: `checked locally only: ${requests}` };
   let charge: number | undefined;
-  let last: unknown;
+  let last: Answered | undefined;
   try {
     for (const r of requests) {
-      const res = await client.call(r.opId, r.input, DRY);
-      const c = wouldCharge(res.body);
+      const res = await client.write(r.operationId, r.input, DRY);
+      const c = res.charge.credits_would_charge ?? undefined;
       if (c !== undefined) charge = (charge ?? 0) + c;
-      last = res.body;
+      last = res;
     }
   } catch (error) {
     // A refused key is the run's failure (exit 3), not one op's.
@@ -218,8 +176,23 @@ async function checkOp(client: TokPortalClient, op: PlanOp, earlier: boolean): P
   return {
     ...base,
     status: "accepted",
-    message: accepted(last),
+    message: last ? accepted(last) : "accepted",
     ...(charge !== undefined ? { wouldCharge: charge } : {}),
+  };
+}
+
+/** What a step's requests are built from in a dry run: the bundle as the plan found it. */
+function dryContext(plan: Plan, book: RowOutcomes, op: PlanOp): KeyContext {
+  return {
+    plan,
+    book,
+    stored: undefined,
+    bundle: {
+      ref: op.bundleRef,
+      id: op.bundleId ?? "",
+      configured: initiallyConfigured(book, op.bundleRef),
+      initial: initiallyConfigured(book, op.bundleRef),
+    },
   };
 }
 
@@ -240,10 +213,11 @@ export async function serverCheck(
 ): Promise<ServerCheck> {
   const limit = pLimit(Math.max(1, options.concurrency ?? 4));
   const seen = new Set<string>();
+  const book = new RowOutcomes(plan);
   const jobs = plan.ops.map((op) => {
     const earlier = seen.has(op.bundleRef);
     seen.add(op.bundleRef);
-    return limit(() => checkOp(client, op, earlier));
+    return limit(() => checkOp(client, op, dryContext(plan, book, op), earlier));
   });
   const ops = (await Promise.all(jobs)).map(settleDependent);
   const counts: Record<CheckStatus, number> = { accepted: 0, refused: 0, uncertain: 0, local: 0 };

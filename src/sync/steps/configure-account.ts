@@ -1,0 +1,64 @@
+/**
+ * configureAccount: the account profile (username, name, bio, picture, link). A picture that is a local
+ * file is uploaded first; the key carries the body as sent and the state it changes from.
+ */
+import type { ConfigureAccountBody } from "../../api/index.ts";
+import { readAccount } from "../../api/parse.ts";
+import { isAuthFailure } from "../apply-errors.ts";
+import { UploadError } from "../uploads.ts";
+import { bundleIdOf, fromState } from "./settle.ts";
+import { HandledFailure, type KeyContext, type OpOf, type Step, type StepRequest } from "./step.ts";
+
+type Op = OpOf<"configureAccount">;
+
+function request(op: Op, ctx: KeyContext, body: ConfigureAccountBody): StepRequest {
+  const id = bundleIdOf(ctx);
+  return {
+    operationId: "configureBundleAccount",
+    input: { path: { id }, body },
+    key: { ref: op.bundleRef, content: [id, body, fromState(ctx, op.rows)] },
+  };
+}
+
+export const configureAccount: Step<"configureAccount"> = {
+  charged: false,
+  dryRun(op, ctx) {
+    const picture = op.profilePicture;
+    if (picture?.kind === "file") return "the profile picture is a local file, uploaded only by sync";
+    const body = picture ? { ...op.body, profile_picture_url: picture.value } : op.body;
+    return [request(op, ctx, body)];
+  },
+  async run(op, ctx) {
+    const body = { ...op.body };
+    if (op.profilePicture) {
+      try {
+        body.profile_picture_url = await ctx.uploader.resolve(
+          op.profilePicture,
+          "profile_picture",
+          bundleIdOf(ctx),
+          op.bundleRef,
+        );
+      } catch (error) {
+        throw uploadFailure(error);
+      }
+    }
+    const res = await ctx.send(request(op, ctx, body));
+    const account = readAccount(res.data, {
+      operationId: res.operationId,
+      requestId: res.requestId,
+      status: res.status,
+    });
+    for (const rowId of op.rows) ctx.book.merge(rowId, { account_status: account.status ?? undefined });
+    return { charged: 0, remaining: null, replayed: res.replayed };
+  },
+};
+
+function uploadFailure(error: unknown): unknown {
+  if (!(error instanceof UploadError)) return error;
+  if (isAuthFailure(error.cause)) return error.cause;
+  return new HandledFailure(error, {
+    outcome: "error",
+    column: "profile_picture",
+    text: `${error.message}.`,
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * createBundle: the paid order of an account (and its first slots). The key is the body alone, so a rerun
+ * after a crash replays the create instead of buying a second bundle; a bundle TokPortal already has under
+ * the same ref (409 DUPLICATE_ACCOUNT_BUNDLE) is adopted, not bought again.
+ */
+import { TokPortalError } from "../../api/errors.ts";
+import { BundleSchema } from "../../api/parse.ts";
+import { bookCharge, bundleRowOf, mergeBundle, readAnswer } from "./settle.ts";
+import type { OpOf, Step, StepRequest } from "./step.ts";
+
+type Op = OpOf<"createBundle">;
+
+function request(op: Op): StepRequest {
+  return {
+    operationId: "createBundle",
+    input: { body: op.body },
+    key: { ref: op.bundleRef, content: [null, op.body] },
+  };
+}
+
+export const createBundle: Step<"createBundle"> = {
+  charged: true,
+  dryRun: (op) => [request(op)],
+  async run(op, ctx) {
+    const bundleRow = bundleRowOf(ctx, op);
+    try {
+      const res = await ctx.send(request(op));
+      const created = readAnswer(res, BundleSchema);
+      ctx.bundle.id = created.id;
+      const outcome = bookCharge(ctx, op, res);
+      mergeBundle(ctx.book, op, created);
+      return {
+        ...outcome,
+        ...(res.replayed && !res.thisRun ? { message: "replayed: TokPortal had already created it" } : {}),
+      };
+    } catch (error) {
+      const existing = duplicateOf(error);
+      if (!existing) throw error;
+      ctx.bundle.id = existing.id;
+      for (const rowId of op.rows) {
+        if (!rowId.startsWith("b:")) continue;
+        ctx.book.merge(rowId, { bundle_id: existing.id, bundle_status: existing.status ?? undefined }, false);
+      }
+      if (bundleRow) {
+        ctx.book.note(
+          bundleRow,
+          `TokPortal already had a bundle with ref ${op.body.external_ref ?? op.bundleRef} (${existing.id}); it was adopted instead of creating another, and no credits were charged.`,
+        );
+      }
+      return { charged: 0, remaining: null, message: `adopted existing bundle ${existing.id}` };
+    }
+  },
+};
+
+function duplicateOf(error: unknown): { id: string; status: string | null } | null {
+  if (!(error instanceof TokPortalError) || error.code !== "DUPLICATE_ACCOUNT_BUNDLE") return null;
+  const id = error.details.existing_bundle_id;
+  if (typeof id !== "string" || id === "") return null;
+  const status = error.details.existing_status;
+  return { id, status: typeof status === "string" ? status : null };
+}
