@@ -8,9 +8,11 @@
  * counting our requests still in flight as spent) and give a lower bound on the refill rate:
  * `(limit - remaining - 1) / (reset - sentAt)`. The `-1` covers `remaining` being rounded down and
  * `sentAt` precedes the server's clock reading, so each sample can only under-estimate; the rate used is the
- * best of the recent samples. A 429 pauses every caller until its `Retry-After`, but never past the
- * gate's ceiling (`maxWaitMs`): while the pause would outlast it, callers are refused at once with a
- * `TokPortalWaitTooLongError` rather than held, so one long Retry-After cannot stall every bundle.
+ * best of the recent samples. A 429 pauses every caller until its `Retry-After`. No caller is held longer
+ * than the gate's ceiling (`maxWaitMs`): while a pause would outlast it, or the bucket as the headers
+ * describe it would give a caller its token only after it, that caller is refused at once with a
+ * `TokPortalWaitTooLongError`, so one long Retry-After (or a bucket that refills by the hour) cannot
+ * stall every bundle.
  */
 import {
   type RateLimitSnapshot,
@@ -194,16 +196,46 @@ export class RateGate {
     const waitMs = this.pausedUntil - now;
     if (!(waitMs > this.maxWaitMs)) return null;
     const cause = this.pauseCause;
+    return this.tooLong(operationId, now, waitMs, {
+      status: cause?.status ?? 429,
+      code: cause?.code ?? "RATE_LIMIT_EXCEEDED",
+      message: cause ? serverSentence(cause) : "rate limit exceeded",
+    });
+  }
+
+  private tooLong(
+    operationId: string,
+    now: number,
+    waitMs: number,
+    asked: { status: number | null; code: string; message: string },
+  ): TokPortalWaitTooLongError {
     return new TokPortalWaitTooLongError({
       operationId,
-      asked: {
-        status: cause?.status ?? 429,
-        code: cause?.code ?? "RATE_LIMIT_EXCEEDED",
-        message: cause ? serverSentence(cause) : "rate limit exceeded",
-        retryAfterSeconds: Math.ceil(waitMs / 1000),
-      },
+      asked: { ...asked, retryAfterSeconds: Math.ceil(waitMs / 1000) },
       ceilingSeconds: Math.round(this.maxWaitMs / 1000),
       now,
+    });
+  }
+
+  /**
+   * Refuses the waiters whose token the bucket (as TokPortal's headers describe it) would only have after
+   * the ceiling. Waiter `i` is served when `i + 1` tokens have come, so the refused ones are a tail.
+   */
+  private refuseBeyondCeiling(now: number): void {
+    const waitFor = (i: number) => Math.ceil((i + 1 - this.tokens) / this.rate);
+    const first = this.waiters.findIndex((_, i) => waitFor(i) > this.maxWaitMs);
+    if (first < 0) return;
+    const refused = this.waiters.splice(first);
+    refused.forEach((w, k) => {
+      const waitMs = waitFor(first + k);
+      w.detach();
+      w.reject(
+        this.tooLong(w.operationId, now, waitMs, {
+          status: null,
+          code: "RATE_LIMIT",
+          message: `TokPortal's X-RateLimit headers leave no request for ${Math.ceil(waitMs / 1000)} s`,
+        }),
+      );
     });
   }
 
@@ -226,6 +258,7 @@ export class RateGate {
       this.inFlight += 1;
       w.resolve(now);
     }
+    if (this.waiters.length > 0 && now >= this.pausedUntil) this.refuseBeyondCeiling(now);
     if (this.waiters.length === 0) return;
     const wait = now < this.pausedUntil ? this.pausedUntil - now : Math.ceil((1 - this.tokens) / this.rate);
     this.cancelTimer = this.clock.setTimer(

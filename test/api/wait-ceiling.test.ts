@@ -130,7 +130,7 @@ describe("the rate gate's ceiling", () => {
   it("refuses waiting and new callers while a pause outlasts it, and takes callers again once within it", async () => {
     const clock = new FakeClock();
     // One token, refilled slowly: the second caller waits in the queue when the pause comes.
-    const gate = new RateGate({ clock, capacity: 1, refillPerSecond: 0.01, maxWaitMs: 60_000 });
+    const gate = new RateGate({ clock, capacity: 1, refillPerSecond: 0.1, maxWaitMs: 60_000 });
     const granted = await gate.acquire();
     const waiting = gate.acquire(undefined, "createBundle").then(
       () => "granted",
@@ -157,6 +157,19 @@ describe("the rate gate's ceiling", () => {
     await clock.advance(1_000);
     await later;
     expect(done).toBe(true);
+  });
+
+  it("refuses a caller whose token the bucket would only give after the ceiling", async () => {
+    const clock = new FakeClock();
+    // One token an hour, as X-RateLimit headers could describe it.
+    const gate = new RateGate({ clock, capacity: 2, refillPerSecond: 1 / 3600, maxWaitMs: 60_000 });
+    await gate.acquire();
+    await gate.acquire();
+    const third = await gate.acquire(undefined, "listBundles").catch((e: unknown) => e);
+    expect(third).toBeInstanceOf(TokPortalWaitTooLongError);
+    expect((third as TokPortalWaitTooLongError).asked).toMatchObject({ code: "RATE_LIMIT", status: null });
+    expect((third as TokPortalWaitTooLongError).asked.retryAfterSeconds).toBeGreaterThan(3000);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it("without a ceiling, waits the pause out as before", async () => {
