@@ -160,7 +160,9 @@ export class TokPortalClient {
     // Every call waiting for a token or a retry listens here: hundreds at once are expected, not a leak.
     setMaxListeners(0, this.closing.signal);
     this.gate =
-      options.gate instanceof RateGate ? options.gate : new RateGate({ clock: this.clock, ...options.gate });
+      options.gate instanceof RateGate
+        ? options.gate
+        : new RateGate({ clock: this.clock, maxWaitMs: this.retry.maxWaitMs, ...options.gate });
   }
 
   /**
@@ -574,7 +576,7 @@ export class TokPortalClient {
     const operationId = p.op.operationId;
     const requestId = `${callId}-${attempt}`;
     const grantedAt = await this.untilClosed(operationId, options.signal, (signal) =>
-      this.gate.acquire(signal),
+      this.gate.acquire(signal, operationId),
     );
     this.counters.attempts++;
     this.counters.bytesSent += p.bytes;
@@ -619,7 +621,7 @@ export class TokPortalClient {
       const pause = error.isRateLimit
         ? (error.retryAfterSeconds ?? this.retry.defaultRetryAfterSeconds)
         : null;
-      this.gate.release(grantedAt, rateLimit, pause);
+      this.gate.release(grantedAt, rateLimit, pause, error);
       throw error;
     }
     this.gate.release(grantedAt, rateLimit);

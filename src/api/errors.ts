@@ -3,8 +3,9 @@
  *
  * Every failure a caller can see (an API error, a network failure, a timeout, a body we cannot read, a
  * request refused locally) is a `TokPortalError`, so the sync can turn any of them into a row message.
- * Subclasses only narrow the meaning: `RequestValidationError` (our bug, caught before sending) and
- * `CapacityCooldownError` (the workspace create/publish window stayed closed after waiting).
+ * Subclasses only narrow the meaning: `RequestValidationError` (our bug, caught before sending),
+ * `CapacityCooldownError` (the workspace create/publish window stayed closed after waiting) and
+ * `TokPortalWaitTooLongError` (TokPortal asked for a wait longer than the run's ceiling).
  *
  * These errors are logged, serialized and shown to users, so they are built to never carry the API key:
  * no headers are kept, the `cause` is a fresh sanitized error (undici errors can hold request headers),
@@ -44,7 +45,7 @@ export interface TokPortalErrorInit {
   cause?: unknown;
 }
 
-/** Statuses worth another attempt: timeouts, rate limits and server-side failures (API-NOTES §5). */
+/** Statuses worth another attempt: timeouts, rate limits and server-side failures (docs/tokportal-api.md §11). */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
@@ -53,7 +54,21 @@ export function isRetryableStatus(status: number): boolean {
  * A 409 that says "the same Idempotency-Key is still being processed": transient by nature (our earlier
  * attempt timed out while the server worked on it), so asking again soon gets the stored answer.
  */
-const TRANSIENT_CODES = new Set(["IDEMPOTENCY_KEY_IN_FLIGHT"]);
+const TRANSIENT_CODES = ["IDEMPOTENCY_KEY_IN_FLIGHT"];
+
+/**
+ * Whether two error codes are the same code. TokPortal writes most codes in upper case and
+ * `capacity_cooldown` in lower case; nothing promises either, so codes are always compared this way.
+ */
+export function sameCode(a: string | null | undefined, b: string): boolean {
+  return typeof a === "string" && a.toUpperCase() === b.toUpperCase();
+}
+
+/** Whether `code` is one of `codes`, compared as `sameCode` does. */
+export function codeIn(code: string | null | undefined, codes: Iterable<string>): boolean {
+  for (const c of codes) if (sameCode(code, c)) return true;
+  return false;
+}
 
 export class TokPortalError extends Error {
   readonly kind: ErrorKind;
@@ -98,16 +113,16 @@ export class TokPortalError extends Error {
       (init.kind === "network" ||
         init.kind === "timeout" ||
         (init.status !== null && isRetryableStatus(init.status)) ||
-        TRANSIENT_CODES.has(init.code));
+        codeIn(init.code, TRANSIENT_CODES));
   }
 
   /** Rate-limited by the token bucket (as opposed to the workspace capacity window). */
   get isRateLimit(): boolean {
-    return this.status === 429 && this.code !== CAPACITY_COOLDOWN;
+    return this.status === 429 && !sameCode(this.code, CAPACITY_COOLDOWN);
   }
 
   get isCapacityCooldown(): boolean {
-    return this.status === 429 && this.code === CAPACITY_COOLDOWN;
+    return this.status === 429 && sameCode(this.code, CAPACITY_COOLDOWN);
   }
 
   toJSON(): Record<string, unknown> {
@@ -181,6 +196,106 @@ export class CapacityCooldownError extends TokPortalError {
     });
     this.name = "CapacityCooldownError";
   }
+}
+
+export const WAIT_EXCEEDS_CEILING = "WAIT_EXCEEDS_CEILING";
+
+/** What TokPortal asked for when it told us to wait. */
+export interface WaitAsked {
+  status: number | null;
+  code: string;
+  /** TokPortal's own sentence. */
+  message: string;
+  /** How long TokPortal asked us to wait, in seconds (null when it did not say). */
+  retryAfterSeconds: number | null;
+}
+
+/**
+ * TokPortal asked for a wait longer than the run's ceiling (`tokportal.max_wait_seconds`), so the call
+ * was not waited out: the work is left for a later run instead of holding this one (and the shared rate
+ * gate) for an hour. Not retryable within the run; the sync reports the rows as pending, saying what
+ * TokPortal asked and when progress can be expected (`retryAt`).
+ */
+export class TokPortalWaitTooLongError extends TokPortalError {
+  readonly asked: WaitAsked;
+  /** The ceiling in force, in seconds. */
+  readonly ceilingSeconds: number;
+  /** When TokPortal said it would take the call again (ms since the epoch), or null if it did not say. */
+  readonly retryAt: number | null;
+
+  constructor(init: {
+    operationId: string;
+    asked: WaitAsked;
+    ceilingSeconds: number;
+    now?: number;
+    requestId?: string | null;
+    rateLimit?: RateLimitSnapshot | null;
+    attempts?: number;
+  }) {
+    const { asked } = init;
+    const wait = asked.retryAfterSeconds === null ? "a wait" : `a wait of ${asked.retryAfterSeconds} s`;
+    super({
+      kind: "http",
+      status: asked.status,
+      code: WAIT_EXCEEDS_CEILING,
+      message: `${init.operationId}: TokPortal asked for ${wait} (${asked.code}: ${asked.message}), longer than the ${init.ceilingSeconds} s this run waits at most`,
+      operationId: init.operationId,
+      details: { asked, ceiling_seconds: init.ceilingSeconds },
+      requestId: init.requestId ?? null,
+      retryAfterSeconds: asked.retryAfterSeconds,
+      rateLimit: init.rateLimit ?? null,
+      retryable: false,
+      attempts: init.attempts ?? 1,
+    });
+    this.name = "TokPortalWaitTooLongError";
+    this.asked = { ...asked, message: scrubSecrets(asked.message) };
+    this.ceilingSeconds = init.ceilingSeconds;
+    this.retryAt =
+      asked.retryAfterSeconds === null ? null : (init.now ?? Date.now()) + asked.retryAfterSeconds * 1000;
+  }
+
+  /** Already the decision not to wait: no retry policy may read it as a 429 to wait for again. */
+  override get isRateLimit(): boolean {
+    return false;
+  }
+
+  override get isCapacityCooldown(): boolean {
+    return false;
+  }
+
+  /** Built from the refusal that asked for the wait. */
+  static from(error: TokPortalError, ceilingMs: number, waitMs: number | null): TokPortalWaitTooLongError {
+    return new TokPortalWaitTooLongError({
+      operationId: error.operationId,
+      asked: {
+        status: error.status,
+        code: error.code,
+        message: serverSentence(error),
+        retryAfterSeconds: waitMs === null ? error.retryAfterSeconds : Math.ceil(waitMs / 1000),
+      },
+      ceilingSeconds: Math.round(ceilingMs / 1000),
+      requestId: error.requestId,
+      rateLimit: error.rateLimit,
+      attempts: error.attempts,
+    });
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      asked: this.asked,
+      ceilingSeconds: this.ceilingSeconds,
+      retryAt: this.retryAt,
+    };
+  }
+}
+
+/** An error's own sentence, without the client's `operationId:` prefix and `[CODE, HTTP …]` suffix. */
+export function serverSentence(error: TokPortalError): string {
+  let text = error.message;
+  const prefix = `${error.operationId}: `;
+  if (text.startsWith(prefix)) text = text.slice(prefix.length);
+  return text.replace(/\s*\[[^\]]*\]\s*$/, "").trim();
 }
 
 // ---------------------------------------------------------------------------------------------------------

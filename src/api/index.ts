@@ -10,11 +10,16 @@ export {
 export {
   CAPACITY_COOLDOWN,
   CapacityCooldownError,
+  codeIn,
   type ErrorKind,
   type RateLimitSnapshot,
   RequestValidationError,
+  sameCode,
   scrubSecrets,
   TokPortalError,
+  TokPortalWaitTooLongError,
+  WAIT_EXCEEDS_CEILING,
+  type WaitAsked,
 } from "./errors.ts";
 export { type IdempotencyParts, idempotencyKey } from "./idempotency.ts";
 export { type PageOf, type PaginateOptions, paginate } from "./paginate.ts";
@@ -38,6 +43,6 @@ export type {
   WebhookEvents,
 } from "./parse.ts";
 export { type GateClock, RateGate, type RateGateOptions, systemClock } from "./rate-gate.ts";
-export { DEFAULT_RETRY, type RetryOptions } from "./retry.ts";
+export { DEFAULT_MAX_WAIT_MS, DEFAULT_RETRY, type RetryOptions } from "./retry.ts";
 export { loadSpec, SENSITIVE_OPERATIONS } from "./spec.ts";
 export type * from "./types.ts";

@@ -1,15 +1,25 @@
 /**
  * One token bucket shared by every call of a client, mirroring the one TokPortal keeps per API key
- * (API-NOTES §6: capacity 120, about 2 tokens/s), so that a run waits here instead of collecting 429s.
+ * (capacity 120, about 2 tokens/s: docs/tokportal-api.md §4), so that a run waits here instead of
+ * collecting 429s.
  *
  * It starts from the documented bucket and then follows the server: each response's `X-RateLimit-*`
  * headers correct the token count (the server's view wins when it has fewer tokens than we think,
  * counting our requests still in flight as spent) and give a lower bound on the refill rate:
  * `(limit - remaining - 1) / (reset - sentAt)`. The `-1` covers `remaining` being rounded down and
  * `sentAt` precedes the server's clock reading, so each sample can only under-estimate; the rate used is the
- * best of the recent samples. A 429 pauses every caller until its `Retry-After`.
+ * best of the recent samples. A 429 pauses every caller until its `Retry-After`. No caller is held longer
+ * than the gate's ceiling (`maxWaitMs`): while a pause would outlast it, or the bucket as the headers
+ * describe it would give a caller its token only after it, that caller is refused at once with a
+ * `TokPortalWaitTooLongError`, so one long Retry-After (or a bucket that refills by the hour) cannot
+ * stall every bundle.
  */
-import type { RateLimitSnapshot } from "./errors.ts";
+import {
+  type RateLimitSnapshot,
+  serverSentence,
+  type TokPortalError,
+  TokPortalWaitTooLongError,
+} from "./errors.ts";
 
 /** Wall-clock milliseconds (the headers speak unix seconds) and a timer; injectable for tests. */
 export interface GateClock {
@@ -35,10 +45,17 @@ export interface RateGateOptions {
    * pessimistic; over a window of several seconds some sample always lands close to the true rate.
    */
   sampleWindowMs?: number;
+  /**
+   * The longest a 429's pause may hold a caller. A pause that lasts longer refuses callers at once (their
+   * call fails with `TokPortalWaitTooLongError`) until it is within reach. Default: no ceiling.
+   */
+  maxWaitMs?: number;
 }
 
 interface Waiter {
+  operationId: string;
   resolve(grantedAt: number): void;
+  reject(error: unknown): void;
   /** Stops listening to the caller's abort signal once the token is granted. */
   detach(): void;
 }
@@ -55,6 +72,9 @@ export class RateGate {
   private at: number;
   private inFlight = 0;
   private pausedUntil = 0;
+  /** The refusal behind the pause, to say what TokPortal asked when a caller is refused. */
+  private pauseCause: TokPortalError | null = null;
+  private readonly maxWaitMs: number;
   private samples: Array<{ at: number; rate: number }> = [];
   private readonly waiters: Waiter[] = [];
   private cancelTimer: (() => void) | null = null;
@@ -72,12 +92,18 @@ export class RateGate {
     this.tokens = this.capacity;
     this.at = this.clock.now();
     this.sampleWindowMs = options.sampleWindowMs ?? 10_000;
+    this.maxWaitMs = options.maxWaitMs ?? Number.POSITIVE_INFINITY;
   }
 
-  /** Waits for a token; resolves with the time it was granted (pass it back to `release`). */
-  acquire(signal?: AbortSignal): Promise<number> {
+  /**
+   * Waits for a token; resolves with the time it was granted (pass it back to `release`). Rejects with a
+   * `TokPortalWaitTooLongError` for `operationId` while a 429's pause lasts longer than the ceiling.
+   */
+  acquire(signal?: AbortSignal, operationId = "request"): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
+      const refused = this.refusal(operationId, this.clock.now());
+      if (refused) return reject(refused);
       const onAbort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
@@ -85,7 +111,12 @@ export class RateGate {
         if (this.waiters.length === 0) this.stopTimer();
         reject(signal?.reason);
       };
-      const waiter: Waiter = { resolve, detach: () => signal?.removeEventListener("abort", onAbort) };
+      const waiter: Waiter = {
+        operationId,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener("abort", onAbort),
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiters.push(waiter);
       this.pump();
@@ -94,19 +125,23 @@ export class RateGate {
 
   /**
    * A granted request is over. `snapshot` is what its response said (null when no response came);
-   * `retryAfterSeconds` is set when the bucket refused it (429 RATE_LIMIT_EXCEEDED).
+   * `retryAfterSeconds` is set when the bucket refused it (429 RATE_LIMIT_EXCEEDED); `cause` is that
+   * refusal, so callers refused during a long pause learn what TokPortal asked.
    */
   release(
     grantedAt: number,
     snapshot: RateLimitSnapshot | null,
     retryAfterSeconds: number | null = null,
+    cause: TokPortalError | null = null,
   ): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     const now = this.clock.now();
     this.refill(now);
     if (snapshot) this.observe(grantedAt, now, snapshot, retryAfterSeconds !== null);
     if (retryAfterSeconds !== null) {
-      this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterSeconds * 1000);
+      const until = now + retryAfterSeconds * 1000;
+      if (until >= this.pausedUntil) this.pauseCause = cause;
+      this.pausedUntil = Math.max(this.pausedUntil, until);
       this.tokens = Math.min(this.tokens, -this.inFlight);
     }
     this.pump();
@@ -156,10 +191,66 @@ export class RateGate {
     this.cancelTimer = null;
   }
 
+  /** The error for a caller while the pause lasts longer than the ceiling, else null. */
+  private refusal(operationId: string, now: number): TokPortalWaitTooLongError | null {
+    const waitMs = this.pausedUntil - now;
+    if (!(waitMs > this.maxWaitMs)) return null;
+    const cause = this.pauseCause;
+    return this.tooLong(operationId, now, waitMs, {
+      status: cause?.status ?? 429,
+      code: cause?.code ?? "RATE_LIMIT_EXCEEDED",
+      message: cause ? serverSentence(cause) : "rate limit exceeded",
+    });
+  }
+
+  private tooLong(
+    operationId: string,
+    now: number,
+    waitMs: number,
+    asked: { status: number | null; code: string; message: string },
+  ): TokPortalWaitTooLongError {
+    return new TokPortalWaitTooLongError({
+      operationId,
+      asked: { ...asked, retryAfterSeconds: Math.ceil(waitMs / 1000) },
+      ceilingSeconds: Math.round(this.maxWaitMs / 1000),
+      now,
+    });
+  }
+
+  /**
+   * Refuses the waiters whose token the bucket (as TokPortal's headers describe it) would only have after
+   * the ceiling. Waiter `i` is served when `i + 1` tokens have come, so the refused ones are a tail.
+   */
+  private refuseBeyondCeiling(now: number): void {
+    const waitFor = (i: number) => Math.ceil((i + 1 - this.tokens) / this.rate);
+    const first = this.waiters.findIndex((_, i) => waitFor(i) > this.maxWaitMs);
+    if (first < 0) return;
+    const refused = this.waiters.splice(first);
+    refused.forEach((w, k) => {
+      const waitMs = waitFor(first + k);
+      w.detach();
+      w.reject(
+        this.tooLong(w.operationId, now, waitMs, {
+          status: null,
+          code: "RATE_LIMIT",
+          message: `TokPortal's X-RateLimit headers leave no request for ${Math.ceil(waitMs / 1000)} s`,
+        }),
+      );
+    });
+  }
+
   private pump(): void {
     this.stopTimer();
     const now = this.clock.now();
     this.refill(now);
+    // A pause past the ceiling holds nobody: everyone waiting is refused, and so is every newcomer.
+    if (this.waiters.length > 0 && this.refusal("request", now)) {
+      for (const w of this.waiters.splice(0)) {
+        w.detach();
+        w.reject(this.refusal(w.operationId, now));
+      }
+      return;
+    }
     while (this.waiters.length > 0 && now >= this.pausedUntil && this.tokens >= 1) {
       const w = this.waiters.shift()!;
       w.detach();
@@ -167,6 +258,7 @@ export class RateGate {
       this.inFlight += 1;
       w.resolve(now);
     }
+    if (this.waiters.length > 0 && now >= this.pausedUntil) this.refuseBeyondCeiling(now);
     if (this.waiters.length === 0) return;
     const wait = now < this.pausedUntil ? this.pausedUntil - now : Math.ceil((1 - this.tokens) / this.rate);
     this.cancelTimer = this.clock.setTimer(

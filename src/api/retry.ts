@@ -1,5 +1,6 @@
 /**
- * When to try a failed call again, and how long to wait first (DESIGN.md §2, API-NOTES §5–6).
+ * When to try a failed call again, and how long to wait first (docs/tokportal-api.md, errors and rate
+ * limits).
  *
  * - Network errors, timeouts, 408 and 5xx: exponential backoff with jitter, within `maxRetries`.
  * - 429 from the token bucket: wait `Retry-After` (the rate gate is paused too, so every caller waits);
@@ -8,13 +9,16 @@
  *   up with a `CapacityCooldownError` the sync reports as "pending" (at once when the server's Retry-After
  *   is longer than `maxCooldownWaitMs`).
  * - Any other 4xx is terminal: asking again gets the same answer.
+ * - No call waits longer than `maxWaitMs` in all (the run's ceiling): a wait TokPortal asks for that would
+ *   go past it is not waited out. A bucket 429 then fails with `TokPortalWaitTooLongError`, a cooldown with
+ *   `CapacityCooldownError`; either way the sync leaves the rows pending for a later run.
  *
  * A write is only retried after an ambiguous failure (timeout, dropped connection, 5xx) when it carries an
  * Idempotency-Key, since only then can a second attempt not apply twice. The decision is a pure function
  * (`decideRetry`); `withRetries` runs it on p-retry with an injectable sleep.
  */
 import pRetry from "p-retry";
-import { CapacityCooldownError, TokPortalError } from "./errors.ts";
+import { CapacityCooldownError, TokPortalError, TokPortalWaitTooLongError } from "./errors.ts";
 
 export interface RetryOptions {
   /** Retries after network errors, timeouts, 408 and 5xx. */
@@ -30,7 +34,15 @@ export interface RetryOptions {
   maxCooldownWaits?: number;
   /** A cooldown the server says lasts longer than this is not waited out: the call fails at once. */
   maxCooldownWaitMs?: number;
+  /**
+   * The ceiling: the most one call waits in all for 429s (bucket or cooldown) and backoffs. A wait that
+   * would go past it fails the call at once instead; the rate gate's pauses are bounded by it too.
+   */
+  maxWaitMs?: number;
 }
+
+/** The ceiling of a one-shot `sync` unless the config says otherwise (`tokportal.max_wait_seconds`). */
+export const DEFAULT_MAX_WAIT_MS = 300_000;
 
 export const DEFAULT_RETRY: Required<RetryOptions> = {
   maxRetries: 4,
@@ -41,12 +53,15 @@ export const DEFAULT_RETRY: Required<RetryOptions> = {
   cooldownMs: 120_000,
   maxCooldownWaits: 2,
   maxCooldownWaitMs: 600_000,
+  maxWaitMs: DEFAULT_MAX_WAIT_MS,
 };
 
 export interface RetryCounters {
   retries: number;
   rateLimitWaits: number;
   cooldownWaits: number;
+  /** Milliseconds this call has waited so far (absent counts as 0). */
+  waitedMs?: number;
 }
 
 export type RetryReason = "backoff" | "rate_limit" | "cooldown";
@@ -71,25 +86,33 @@ export function decideRetry(
   random: number,
 ): RetryDecision {
   if (!(error instanceof TokPortalError)) return { retry: false, error };
+  // What the ceiling still allows this call to wait.
+  const left = Math.max(0, options.maxWaitMs - (counters.waitedMs ?? 0));
   if (error.isCapacityCooldown) {
     if (counters.cooldownWaits >= options.maxCooldownWaits)
       return { retry: false, error: new CapacityCooldownError(error, counters.cooldownWaits) };
     const delayMs = Math.max((error.retryAfterSeconds ?? 0) * 1000, options.cooldownMs);
     // Waiting an hour inside one run helps nobody: the row stays pending and a later run picks it up.
-    if (delayMs > options.maxCooldownWaitMs)
+    if (delayMs > options.maxCooldownWaitMs || delayMs > left)
       return { retry: false, error: new CapacityCooldownError(error, counters.cooldownWaits) };
     return { retry: true, delayMs, reason: "cooldown" };
   }
   if (error.isRateLimit) {
     if (counters.rateLimitWaits >= options.maxRateLimitWaits) return { retry: false, error };
     const seconds = error.retryAfterSeconds ?? options.defaultRetryAfterSeconds;
-    return { retry: true, delayMs: Math.max(0, seconds * 1000), reason: "rate_limit" };
+    const delayMs = Math.max(0, seconds * 1000);
+    if (delayMs > left)
+      return { retry: false, error: TokPortalWaitTooLongError.from(error, options.maxWaitMs, delayMs) };
+    return { retry: true, delayMs, reason: "rate_limit" };
   }
   if (!error.retryable) return { retry: false, error };
   if (!safeToRepeat && !(error.kind === "network" && NOT_SENT_CODES.has(networkCode(error))))
     return { retry: false, error };
   if (counters.retries >= options.maxRetries) return { retry: false, error };
-  return { retry: true, delayMs: backoffDelay(counters.retries, options, random), reason: "backoff" };
+  // A backoff is short; past the ceiling the call simply stops retrying (the failure is TokPortal's own).
+  const delayMs = backoffDelay(counters.retries, options, random);
+  if (delayMs > left) return { retry: false, error };
+  return { retry: true, delayMs, reason: "backoff" };
 }
 
 /** "Equal jitter": half of the exponential step is fixed, half random, so retries spread out. */
@@ -115,7 +138,7 @@ export interface RetryRun {
 
 /** Runs `attempt` until it succeeds or `decideRetry` says stop; the final error carries the attempt count. */
 export async function withRetries<T>(attempt: (n: number) => Promise<T>, run: RetryRun): Promise<T> {
-  const counters: RetryCounters = { retries: 0, rateLimitWaits: 0, cooldownWaits: 0 };
+  const counters: RetryCounters = { retries: 0, rateLimitWaits: 0, cooldownWaits: 0, waitedMs: 0 };
   let decision: RetryDecision | undefined;
   try {
     return await pRetry(attempt, {
@@ -131,6 +154,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, run: Re
         if (decision.reason === "backoff") counters.retries++;
         else if (decision.reason === "rate_limit") counters.rateLimitWaits++;
         else counters.cooldownWaits++;
+        counters.waitedMs = (counters.waitedMs ?? 0) + decision.delayMs;
         run.onRetry?.({
           error: error as TokPortalError,
           attempt: attemptNumber,
@@ -144,7 +168,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, run: Re
       shouldRetry: () => decision?.retry === true,
     });
   } catch (error) {
-    // decideRetry may have replaced the error (capacity cooldown); surface its version.
+    // decideRetry may have replaced the error (capacity cooldown, a wait past the ceiling); surface its version.
     if (decision && !decision.retry && decision.error !== error && error instanceof TokPortalError)
       throw decision.error;
     throw error;

@@ -1,9 +1,10 @@
 /**
- * The TokPortal contract, loaded from spec/tokportal-openapi.yaml.
+ * The TokPortal contract, loaded from spec/tokportal-openapi.yaml with spec/overlay.yaml merged in (the
+ * fields TokPortal takes that the published contract lacks; see spec-overlay.ts).
  *
  * Both sides of the wire use this module: the client validates what it is about to send, the emulator
  * validates what it receives. Validators are compiled from the spec's own component schemas with Ajv2020,
- * so a change to the vendored spec changes both at once and nothing is copied by hand.
+ * so a change to the vendored spec (or the overlay) changes both at once and nothing is copied by hand.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formatsPlugin from "ajv-formats";
 import { parse as parseYaml } from "yaml";
+import { applyOverlay, loadOverlay, OVERLAY_PATH } from "./spec-overlay.ts";
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = (formatsPlugin as unknown as { default: typeof formatsPlugin.default }).default;
@@ -61,7 +63,7 @@ interface RawSpec {
 
 const METHODS: HttpMethod[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-/** Operations that return secrets; TokPortal refuses an Idempotency-Key on them (API-NOTES §6). */
+/** Operations that return secrets; TokPortal refuses an Idempotency-Key on them (docs/tokportal-api.md §4). */
 export const SENSITIVE_OPERATIONS: ReadonlySet<string> = new Set([
   "retrieveAccountVerificationCode",
   "revealAccountCredentials",
@@ -263,7 +265,7 @@ function isPlainObjectSchema(b: unknown): b is Record<string, unknown> {
 
 /**
  * `carousel_images` items are typed `format: uri` in the spec, yet TokPortal takes the image upload's
- * `storage_path` there (`carousel-images/<org>/<bundle>/photo.jpg`, API-NOTES §2.10 and §2.15, [C]), which
+ * `storage_path` there (`carousel-images/<org>/<bundle>/photo.jpg`, docs/tokportal-api.md §9), which
  * is not a URI. Only the format goes; an empty string is neither a URI nor a path, so items must be
  * non-empty. Everything else about the field (type, 1–20 items) is kept.
  */
@@ -326,10 +328,26 @@ export function describeErrors(errors: ErrorObject[]): ValidationIssue[] {
 
 let cached: TokPortalSpec | undefined;
 
-/** The vendored spec, parsed and compiled once per process. */
-export function loadSpec(path: string = SPEC_PATH): TokPortalSpec {
-  if (path === SPEC_PATH && cached) return cached;
-  const spec = new TokPortalSpec(parseYaml(readFileSync(path, "utf8")) as RawSpec);
-  if (path === SPEC_PATH) cached = spec;
+/**
+ * The vendored spec with the overlay merged, parsed and compiled once per process. Another spec file is
+ * read as it is, unless an overlay file is given for it.
+ */
+export function loadSpec(
+  path: string = SPEC_PATH,
+  overlayPath: string | null = path === SPEC_PATH ? OVERLAY_PATH : null,
+): TokPortalSpec {
+  const standard = path === SPEC_PATH && overlayPath === OVERLAY_PATH;
+  if (standard && cached) return cached;
+  const spec = new TokPortalSpec(readContract(path, overlayPath));
+  if (standard) cached = spec;
   return spec;
+}
+
+/** The contract as a document: the spec file with the overlay applied (what `gen:types` also reads). */
+export function readContract<T = RawSpec>(
+  path: string = SPEC_PATH,
+  overlayPath: string | null = path === SPEC_PATH ? OVERLAY_PATH : null,
+): T {
+  const raw = parseYaml(readFileSync(path, "utf8")) as T & object;
+  return overlayPath === null ? raw : applyOverlay(raw, loadOverlay(overlayPath));
 }

@@ -15,7 +15,7 @@ import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { authErrorOf, SourceLockedError } from "./outcome.ts";
 import { redact } from "./output.ts";
 import { withRunLock } from "./run-lock.ts";
-import { openRuntime } from "./runtime.ts";
+import { maxWaitMsOf, openRuntime } from "./runtime.ts";
 
 export interface CronFlags {
   config: string;
@@ -42,11 +42,13 @@ export async function serviceRun(
   loaded: LoadedConfig,
   signal: AbortSignal,
   logger: Logger,
+  nextRunAt: string | null = null,
 ): Promise<RunReport> {
   return withRunLock(
     loaded,
     async () => {
-      const runtime = await openRuntime(loaded);
+      const maxWaitMs = cronWaitCeilingMs(maxWaitMsOf(loaded), nextRunAt, Date.now());
+      const runtime = await openRuntime(loaded, { maxWaitMs });
       try {
         const { runSync } = await import("../sync/run.ts");
         const c = loaded.config;
@@ -68,6 +70,16 @@ export async function serviceRun(
         logger.error({ event: "lock_lost", error: err.message }, "the run lock was lost during a run"),
     },
   );
+}
+
+/**
+ * A tick's wait ceiling: the config's, and never past the next tick, which takes the work over (a run still
+ * waiting then would only make that tick skip).
+ */
+export function cronWaitCeilingMs(configuredMs: number, nextRunAt: string | null, now: number): number {
+  const next = nextRunAt === null ? Number.NaN : Date.parse(nextRunAt);
+  if (!Number.isFinite(next)) return configuredMs;
+  return Math.max(0, Math.min(configuredMs, next - now));
 }
 
 function oneLine(err: unknown): string {
@@ -122,11 +134,12 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   const apiKey = loaded.apiKey;
   const logger = io.logger ?? createServiceLogger({ apiKey });
   const timezone = loaded.config.timezone;
-  const scheduler = new SyncScheduler({
+  const scheduler: SyncScheduler = new SyncScheduler({
     schedule,
     ...(timezone ? { timezone } : {}),
     logger,
-    runOnce: (signal) => serviceRun(loaded, signal, logger),
+    // Read when the tick starts: by then the scheduler's next run is the tick after this one.
+    runOnce: (signal): Promise<RunReport> => serviceRun(loaded, signal, logger, scheduler.nextRunAt()),
     // Only the run lock, taken before anything is done, means "skipped": a file lock met at write-back
     // comes after the run applied, and is a failure to report.
     isLocked: (err) => err instanceof SourceLockedError,

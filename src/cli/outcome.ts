@@ -21,7 +21,11 @@ export class SourceLockedError extends SourceError {}
 /** The first error in the cause chain that is a TokPortal auth refusal, if any. */
 export function authErrorOf(err: unknown): TokPortalError | null {
   for (let e: unknown = err, n = 0; e && n < 5; e = (e as { cause?: unknown }).cause, n++) {
-    if (e instanceof TokPortalError && (e.status === 401 || e.status === 403) && e.code.startsWith("AUTH_"))
+    if (
+      e instanceof TokPortalError &&
+      (e.status === 401 || e.status === 403) &&
+      e.code.toUpperCase().startsWith("AUTH_")
+    )
       return e;
   }
   return null;

@@ -8,6 +8,7 @@ import path from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { TokPortalClient } from "../api/client.ts";
+import { DEFAULT_MAX_WAIT_MS } from "../api/retry.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { EmulatorHandle } from "../emulator/index.ts";
 import { createSource, lockPathFor, type Source } from "../sources/index.ts";
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
    * already has a saved clock keeps it; one created without this option runs on the real clock.
    */
   sandboxClock?: SandboxClock;
+  /** The wait ceiling for this run's calls (ms); default `tokportal.max_wait_seconds`, else 5 minutes. */
+  maxWaitMs?: number;
 }
 
 /** Where a config's sandbox keeps its state: `.sandbox/` next to the config file. */
@@ -129,6 +132,12 @@ export async function assertSourceUnlocked(loaded: LoadedConfig): Promise<void> 
   }
 }
 
+/** The config's wait ceiling in ms (`tokportal.max_wait_seconds`), or the client's default. */
+export function maxWaitMsOf(loaded: LoadedConfig): number {
+  const seconds = loaded.config.tokportal.max_wait_seconds;
+  return seconds === undefined ? DEFAULT_MAX_WAIT_MS : seconds * 1000;
+}
+
 export async function openRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   // First what can fail on the config alone, so nothing is left running when it does.
   const source = createSource(loaded.source, { baseDir: loaded.baseDir });
@@ -154,7 +163,12 @@ export async function openRuntime(loaded: LoadedConfig, options: RuntimeOptions 
   let client: TokPortalClient;
   try {
     if (!apiKey) throw new Error("TOKPORTAL_API_KEY is not set");
-    client = new TokPortalClient({ baseUrl, apiKey, ...(concurrency ? { concurrency } : {}) });
+    client = new TokPortalClient({
+      baseUrl,
+      apiKey,
+      ...(concurrency ? { concurrency } : {}),
+      retry: { maxWaitMs: options.maxWaitMs ?? maxWaitMsOf(loaded) },
+    });
   } catch (err) {
     await sandbox?.stop();
     throw err;

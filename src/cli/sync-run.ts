@@ -108,9 +108,11 @@ export async function runSyncCommand(
       ? savedPlanSettings(saved, flags)
       : { prune: !!flags.prune, maxCredits: flags.maxCredits ?? loaded.config.max_credits };
     const confirm = async (plan: Plan): Promise<boolean> => {
-      // A budget is a standing answer (the run never spends past it), and a saved plan was reviewed
-      // with its cost when it was made.
-      if (flags.yes || settings.maxCredits !== null || saved) return true;
+      // A saved plan was reviewed with its cost when it was made.
+      if (flags.yes || saved) return true;
+      // A budget is a ceiling, not a yes: someone at a terminal still sees the plan and answers. Without
+      // one (cron, CI, output piped away) the budget lets the run spend within it.
+      if (settings.maxCredits !== null && !isTerminal(io)) return true;
       const { cost, balance } = plan.totals;
       if (!io.stdin.isTTY) {
         unconfirmed = { cost, balance };
@@ -160,6 +162,11 @@ export async function runSyncCommand(
   } finally {
     await (runtime as Runtime | null)?.close().catch(() => undefined);
   }
+}
+
+/** A person at a terminal: both the keyboard and the screen are a TTY. */
+function isTerminal(io: CommandIO): boolean {
+  return !!io.stdin.isTTY && !!(io.stdout as { isTTY?: boolean }).isTTY;
 }
 
 function unconfirmedHint(u: { cost: number; balance: number | null }): string {

@@ -18,8 +18,9 @@ Examples:
   $ tokportal-sync plan --out plan.json && tokportal-sync sync --plan plan.json
                                                  # review first, then apply exactly what was reviewed
 
-In a terminal, a sync that costs credits asks first and shows a progress bar on stderr while it applies;
-without a terminal it spends only with --yes or a budget (max_credits). A saved plan (--plan) was
+In a terminal, a sync that costs credits shows the plan and asks first (a budget is a ceiling, not a yes:
+only --yes skips the question), and shows a progress bar on stderr while it applies; without a terminal
+it spends only with --yes or a budget (max_credits). A saved plan (--plan) was
 reviewed when it was made: it is applied without asking, with the budget and --prune it was made with.
 
 The API key is read from TOKPORTAL_API_KEY (never from the config); TOKPORTAL_BASE_URL overrides
@@ -35,7 +36,7 @@ export function syncCommand(): Command {
     .option("-c, --config <file>", "config file", DEFAULT_CONFIG_FILE)
     .option(
       "-y, --yes",
-      "spend credits without asking (needed without a terminal, unless max_credits is set)",
+      "spend credits without asking (in a terminal, even with a budget; without one, needed unless max_credits is set)",
     )
     .option(
       "--max-credits <n>",

@@ -9,6 +9,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { PRODUCTION_BASE_URL } from "../api/client.ts";
+import { DEFAULT_MAX_WAIT_MS } from "../api/retry.ts";
 import { DATE_FORMATS, type DateFormat } from "../sources/coerce.ts";
 import { describeValue } from "./describe.ts";
 
@@ -90,6 +91,14 @@ export const tokportalSchema = z
         .max(32, { error: expected("a whole number from 1 to 32") })
         .optional()
         .describe("TokPortal calls in flight at once (1 to 32; default 16). The rate limit still applies."),
+      max_wait_seconds: z
+        .int({ error: expected("a whole number of seconds from 0 to 3600") })
+        .min(0, { error: expected("a whole number of seconds from 0 to 3600") })
+        .max(3600, { error: expected("a whole number of seconds from 0 to 3600") })
+        .optional()
+        .describe(
+          `The longest a call waits when TokPortal asks it to (a 429's Retry-After, the workspace's create/publish cooldown), in seconds (0 to 3600; default ${DEFAULT_MAX_WAIT_MS / 1000}). A longer wait is not waited out: the rows concerned are left pending, saying what TokPortal asked and when to expect progress, and a later run picks them up. The \`cron\` service also never waits past its next tick.`,
+        ),
     },
     { error: expected('an object like {"base_url": "sandbox"}') },
   )

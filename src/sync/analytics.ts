@@ -8,7 +8,7 @@
  */
 import pLimit from "p-limit";
 import type { TokPortalClient } from "../api/client.ts";
-import { TokPortalError } from "../api/errors.ts";
+import { sameCode, TokPortalError } from "../api/errors.ts";
 import { paginate } from "../api/paginate.ts";
 import { readList, readTotalPages, type VideoAnalytics, VideoAnalyticsSchema } from "../api/parse.ts";
 import {
@@ -138,7 +138,7 @@ async function fallback(
       await what();
     } catch (error) {
       if (error instanceof TokPortalError && error.status === 404) {
-        if (error.code !== "ANALYTICS_NOT_FOUND") notFound++;
+        if (!sameCode(error.code, "ANALYTICS_NOT_FOUND")) notFound++;
         return;
       }
       failure ??= describe(error);

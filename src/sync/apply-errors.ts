@@ -3,7 +3,7 @@
  * code), the column when the error names one, and whether fixing the row or simply waiting for the next
  * run is what helps. Pure functions of the error.
  */
-import { TokPortalError } from "../api/errors.ts";
+import { codeIn, sameCode, TokPortalError, TokPortalWaitTooLongError } from "../api/errors.ts";
 import { columnOfField } from "./field-columns.ts";
 import type { OpKind, RowRef, SyncStatus } from "./types.ts";
 
@@ -44,7 +44,7 @@ export function rowWhere(row: RowRef, column?: string): string {
 export function isAuthFailure(error: unknown): error is TokPortalError {
   return (
     error instanceof TokPortalError &&
-    (error.status === 401 || (error.status === 403 && error.code.startsWith("AUTH_")))
+    (error.status === 401 || (error.status === 403 && error.code.toUpperCase().startsWith("AUTH_")))
   );
 }
 
@@ -82,7 +82,8 @@ export function describeCode(
   status: number | null,
   kind: OpKind,
 ): Failure {
-  switch (code) {
+  // Codes are compared without regard to case (see `sameCode`): the cases below are upper case.
+  switch (code.toUpperCase()) {
     case "INVALID_DATE": {
       const earliest = str(details.earliest_allowed);
       const days = num(details.min_days_ahead);
@@ -120,7 +121,7 @@ export function describeCode(
     case "UNKNOWN_FIELD": {
       const field = str(details.field);
       const column = field ? columnOfField(field, kind) : undefined;
-      const fix = code === "UNKNOWN_FIELD" ? "remove it" : "fix the cell";
+      const fix = sameCode(code, "UNKNOWN_FIELD") ? "remove it" : "fix the cell";
       // TokPortal's sentence names its own field: say which column that is when the names differ.
       const named = field && column && column !== field ? `; TokPortal's ${field} is column ${column}` : "";
       return {
@@ -166,7 +167,7 @@ export function describeBlockers(details: Record<string, unknown>, fallback: str
       string,
       unknown
     >;
-    if (code === "ACCOUNT_MISSING_FIELDS") {
+    if (sameCode(code, "ACCOUNT_MISSING_FIELDS")) {
       const fields = Array.isArray(inner.fields) ? inner.fields.filter((f) => typeof f === "string") : [];
       const columns = fields.map((f) => columnOfField(f, "configureAccount") ?? f);
       parts.push(
@@ -174,7 +175,7 @@ export function describeBlockers(details: Record<string, unknown>, fallback: str
           ? `the account profile lacks ${columns.join(", ")} (fill those columns)`
           : "the account profile is incomplete (fill username, visible_name, biography, profile_picture)",
       );
-    } else if (code === "NO_VIDEOS_CONFIGURED") {
+    } else if (sameCode(code, "NO_VIDEOS_CONFIGURED")) {
       parts.push("no video is configured yet (add at least one valid videos row)");
     } else if (code) {
       parts.push(`${str(item.message) ?? code} (code ${code})`);
@@ -192,6 +193,7 @@ export function describeError(error: unknown, kind: OpKind): Failure {
     const message = error instanceof Error ? error.message : String(error);
     return { outcome: "error", text: `${STEP_WORDS[kind]} failed unexpectedly: ${message}` };
   }
+  if (error instanceof TokPortalWaitTooLongError) return describeWaitTooLong(error);
   if (error.isCapacityCooldown) {
     const what = kind === "createBundle" ? "creation" : "publish";
     return {
@@ -199,7 +201,7 @@ export function describeError(error: unknown, kind: OpKind): Failure {
       text: `TokPortal's ${what} capacity is cooling down; the next run retries.`,
     };
   }
-  if (error.code === "REQUEST_VALIDATION") {
+  if (sameCode(error.code, "REQUEST_VALIDATION")) {
     return {
       outcome: "error",
       text: `${STEP_WORDS[kind]} was not sent: the request did not fit TokPortal's contract (${error.message}); check the row's values.`,
@@ -222,14 +224,35 @@ export function describeError(error: unknown, kind: OpKind): Failure {
     };
   }
   if (kind === "publishBundle" && error.status === 409) {
-    if (
-      error.code === "BUNDLE_NOT_READY" ||
-      error.code === "ACCOUNT_MISSING_FIELDS" ||
-      error.code === "NO_VIDEOS_CONFIGURED"
-    ) {
+    if (codeIn(error.code, ["BUNDLE_NOT_READY", "ACCOUNT_MISSING_FIELDS", "NO_VIDEOS_CONFIGURED"])) {
       const blockers = describeBlockers(error.details, serverMessage(error));
       return { outcome: "pending", text: `not published yet: ${blockers}.` };
     }
   }
   return describeCode(error.code, serverMessage(error), error.details, error.status, kind);
+}
+
+/** "45 s", "20 min", "2 h". */
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 360) / 10} h`;
+}
+
+/**
+ * TokPortal asked for a wait longer than the run's ceiling: nothing is wrong with the row, it waits for a
+ * later run. The words say what TokPortal asked and from when progress can be expected.
+ */
+export function describeWaitTooLong(error: TokPortalWaitTooLongError): Failure {
+  const { asked } = error;
+  const wait = asked.retryAfterSeconds === null ? "to wait" : `to wait ${duration(asked.retryAfterSeconds)}`;
+  const said = asked.message ? `: ${asked.message.replace(/\.$/, "")}` : "";
+  const when =
+    error.retryAt === null
+      ? "the next run retries"
+      : `expect progress from ${new Date(error.retryAt).toISOString().slice(0, 16).replace("T", " ")} UTC, when a run retries`;
+  return {
+    outcome: "pending",
+    text: `TokPortal asked ${wait} (${asked.code}${said}), longer than this run waits (${duration(error.ceilingSeconds)}); ${when}.`,
+  };
 }

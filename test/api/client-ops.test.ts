@@ -410,7 +410,8 @@ describe("what goes on the wire", () => {
       baseUrl: emu.url,
       apiKey: key,
       clock,
-      gate: { capacity: 1, refillPerSecond: 0.001 },
+      // A token in 100 s: a long wait, still within the default ceiling (a longer one is refused at once).
+      gate: { capacity: 1, refillPerSecond: 0.01 },
     });
     emu.setFaults({ rules: [{ operationId: "getCreditBalance", action: "status", status: 503 }] });
     try {

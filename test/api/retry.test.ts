@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { CapacityCooldownError, TokPortalError } from "../../src/api/errors.ts";
+import {
+  CapacityCooldownError,
+  sameCode,
+  TokPortalError,
+  TokPortalWaitTooLongError,
+} from "../../src/api/errors.ts";
 import {
   backoffDelay,
   DEFAULT_RETRY,
@@ -62,6 +67,48 @@ async function script(outcomes: Array<TokPortalError | Error | "ok">, opts: Retr
   return { result, sleeps, reasons, calls };
 }
 
+describe("the wait ceiling (maxWaitMs)", () => {
+  const ceiling = { ...options, maxWaitMs: 60_000 };
+
+  it("compares codes without regard to case: CAPACITY_COOLDOWN is the cooldown", () => {
+    expect(sameCode("CAPACITY_COOLDOWN", "capacity_cooldown")).toBe(true);
+    expect(sameCode("Idempotency_Key_In_Flight", "IDEMPOTENCY_KEY_IN_FLIGHT")).toBe(true);
+    expect(sameCode(undefined, "X")).toBe(false);
+    const upper = http(429, "CAPACITY_COOLDOWN", 3600);
+    expect(upper.isCapacityCooldown).toBe(true);
+    expect(upper.isRateLimit).toBe(false);
+    const decision = decideRetry(upper, zero, ceiling, true, 0);
+    expect((decision as { error: unknown }).error).toBeInstanceOf(CapacityCooldownError);
+    expect(http(409, "idempotency_key_in_flight").retryable).toBe(true);
+  });
+
+  it("does not wait out a bucket 429 longer than the ceiling: a typed error saying what was asked", () => {
+    const d = decideRetry(http(429, "RATE_LIMIT_EXCEEDED", 3600), zero, ceiling, true, 0);
+    expect(d.retry).toBe(false);
+    const error = (d as { error: TokPortalWaitTooLongError }).error;
+    expect(error).toBeInstanceOf(TokPortalWaitTooLongError);
+    expect(error).toMatchObject({ code: "WAIT_EXCEEDS_CEILING", retryable: false, ceilingSeconds: 60 });
+    expect(error.asked).toMatchObject({ code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: 3600 });
+    // The error is the decision: read again, it is not another 429 to wait for.
+    expect(decideRetry(error, zero, ceiling, true, 0)).toEqual({ retry: false, error });
+  });
+
+  it("counts every wait of a call against the ceiling", async () => {
+    const r = await script(
+      Array.from({ length: 10 }, () => http(429, "RATE_LIMIT_EXCEEDED", 20)),
+      { maxWaitMs: 60_000 },
+    );
+    expect(r.sleeps).toEqual([20_000, 20_000, 20_000]);
+    expect((r.result as { error: unknown }).error).toBeInstanceOf(TokPortalWaitTooLongError);
+    const cooling = await script(
+      Array.from({ length: 5 }, () => http(429, "capacity_cooldown", 1)),
+      { maxWaitMs: 100_000, maxCooldownWaits: 5 },
+    );
+    expect(cooling.sleeps).toEqual([60_000]);
+    expect((cooling.result as { error: unknown }).error).toBeInstanceOf(CapacityCooldownError);
+  });
+});
+
 describe("decideRetry", () => {
   it("backs off exponentially with jitter, within the bounds", () => {
     expect(backoffDelay(0, options, 0)).toBe(50);
@@ -122,8 +169,13 @@ describe("decideRetry", () => {
       delayMs: 60_000,
       reason: "cooldown",
     });
-    expect(decideRetry(http(429, "capacity_cooldown", 600), zero, options, true, 0)).toMatchObject({
+    const patient = { ...options, maxWaitMs: 900_000 };
+    expect(decideRetry(http(429, "capacity_cooldown", 600), zero, patient, true, 0)).toMatchObject({
       delayMs: 600_000,
+    });
+    // Under the default ceiling (5 minutes) ten minutes are not waited out.
+    expect(decideRetry(http(429, "capacity_cooldown", 600), zero, options, true, 0)).toMatchObject({
+      retry: false,
     });
     const last = decideRetry(
       http(429, "capacity_cooldown", 30),

@@ -41,13 +41,16 @@ function config(extra: Record<string, unknown> = {}): string {
   return file;
 }
 
-/** A fake terminal: stdin says it is a TTY and holds `answer`; stdout and stderr are collected. */
-function terminal(answer: string | null, env: Record<string, string> = {}) {
+/**
+ * A fake terminal: stdin and stdout say they are TTYs (stdout not, with `piped`), stdin holds `answer`;
+ * stdout and stderr are collected.
+ */
+function terminal(answer: string | null, env: Record<string, string> = {}, piped = false) {
   const stdin = Object.assign(new PassThrough(), { isTTY: true });
   if (answer !== null) stdin.end(answer);
   const out = { stdout: "", stderr: "" };
   const sink = (name: "stdout" | "stderr") => {
-    const s = new PassThrough();
+    const s = Object.assign(new PassThrough(), name === "stdout" && !piped ? { isTTY: true } : {});
     s.on("data", (d: Buffer) => {
       out[name] += d.toString("utf8");
     });
@@ -99,10 +102,30 @@ describe("sync on a terminal", () => {
     expect(creates()).toBe(4);
   });
 
-  it("does not ask with a budget (max_credits)", async () => {
-    const budget = terminal(null);
+  it("still asks with a budget (max_credits is a ceiling, not a yes)", async () => {
+    const no = terminal("n\n");
+    expect(await runSyncCommand({ config: config({ max_credits: 5000 }) }, no.io)).toBe(4);
+    expect(no.out.stderr.indexOf("Plan: 15 operations")).toBeLessThan(no.out.stderr.indexOf("Spend "));
+    expect(no.out.stderr).toMatch(/Spend \d+ credits \(balance 10000\)\? \[y\/N\] /);
+    expect(creates()).toBe(0);
+
+    const flag = terminal("n\n");
+    expect(await runSyncCommand({ config: config(), maxCredits: 5000 }, flag.io)).toBe(4);
+    expect(flag.out.stderr).toMatch(/Spend \d+ credits/);
+    expect(creates()).toBe(0);
+  });
+
+  it("spends within a budget without asking when stdout is not a terminal", async () => {
+    const budget = terminal(null, {}, true);
     expect(await runSyncCommand({ config: config({ max_credits: 5000 }) }, budget.io)).toBe(0);
     expect(budget.out.stderr).toBe("");
+    expect(creates()).toBe(4);
+  });
+
+  it("does not ask with --yes and a budget", async () => {
+    const yes = terminal(null);
+    expect(await runSyncCommand({ config: config({ max_credits: 5000 }), yes: true }, yes.io)).toBe(0);
+    expect(yes.out.stderr).toBe("");
     expect(creates()).toBe(4);
   });
 });

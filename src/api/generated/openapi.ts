@@ -1278,6 +1278,12 @@ export interface components {
              */
             account_id?: string;
             external_ref?: string;
+            /** @description Warm the account on search terms before it posts (5 credits per term). */
+            wants_advanced_warming?: boolean;
+            /** @description The warming search terms: 3 to 30, a multiple of 3. */
+            advanced_warming_terms?: string[];
+            /** @description How many terms TokPortal picks itself: 3 to 30, a multiple of 3. */
+            advanced_warming_terms_count?: number;
         };
         PatchBundleRequest: {
             auto_finalize_videos?: boolean;
@@ -1323,8 +1329,8 @@ export interface components {
         };
         ConfigureVideoRequest: {
             /** @enum {string} */
-            video_type: "video" | "carousel";
-            description: string;
+            video_type: "video" | "carousel" | "story";
+            description?: string;
             /** @description YYYY-MM-DD. */
             target_publish_date: string;
             name?: string;
@@ -1353,16 +1359,32 @@ export interface components {
             youtube_sound_url?: string;
             /** @default false */
             auto_publish: boolean;
+            /** @description Story only: the image of an image story (instead of video_url). */
+            story_image_url?: string;
+            /**
+             * Format: uri
+             * @description Story only: a post to repost as the story (1 credit).
+             */
+            story_repost_url?: string;
+            /** @description Label the post as AI-generated content (free). */
+            ai_content_disclaimer?: boolean;
+            /** @description Disclose the post as an ad (free). */
+            disclose_as_ads?: boolean;
+            /** @description Repost the post as a story right after it is posted (1 credit). */
+            instant_repost_as_story?: boolean;
         };
         PatchVideoRequest: {
             external_ref?: string | null;
             name?: string | null;
+            description?: string;
+            /** @description YYYY-MM-DD. */
+            target_publish_date?: string;
         };
         BatchConfigureVideosRequest: {
             videos: ({
                 /** @enum {string} */
-                video_type: "video" | "carousel";
-                description: string;
+                video_type: "video" | "carousel" | "story";
+                description?: string;
                 /** @description YYYY-MM-DD. */
                 target_publish_date: string;
                 name?: string;
@@ -1391,6 +1413,19 @@ export interface components {
                 youtube_sound_url?: string;
                 /** @default false */
                 auto_publish: boolean;
+                /** @description Story only: the image of an image story (instead of video_url). */
+                story_image_url?: string;
+                /**
+                 * Format: uri
+                 * @description Story only: a post to repost as the story (1 credit).
+                 */
+                story_repost_url?: string;
+                /** @description Label the post as AI-generated content (free). */
+                ai_content_disclaimer?: boolean;
+                /** @description Disclose the post as an ad (free). */
+                disclose_as_ads?: boolean;
+                /** @description Repost the post as a story right after it is posted (1 credit). */
+                instant_repost_as_story?: boolean;
             } & {
                 position: number;
             })[];

@@ -1,0 +1,23 @@
+/**
+ * `npm run gen:types`: the TypeScript types of the contract the code validates against, the vendored spec
+ * with spec/overlay.yaml merged (spec.ts), written to src/api/generated/openapi.ts by openapi-typescript.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { readContract } from "./spec.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const out = path.join(root, "src/api/generated/openapi.ts");
+const dir = mkdtempSync(path.join(tmpdir(), "tps-contract-"));
+try {
+  const merged = path.join(dir, "tokportal-openapi.yaml");
+  writeFileSync(merged, stringify(readContract<object>()));
+  const bin = path.join(root, "node_modules/.bin/openapi-typescript");
+  execFileSync(bin, [merged, "-o", out], { stdio: "inherit" });
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
