@@ -15,7 +15,7 @@
  */
 import pLimit from "p-limit";
 import type { TokPortalClient } from "../api/client.ts";
-import { TokPortalError } from "../api/errors.ts";
+import { codeIn, TokPortalError } from "../api/errors.ts";
 import { idempotencyKey } from "../api/idempotency.ts";
 import type { WriteOptions } from "../api/index.ts";
 import {
@@ -266,7 +266,7 @@ class ApplyRun {
       return answerOf(await this.client.write(operationId, input, this.write(op, key.content, key.ref)));
     } catch (error) {
       if (!(error instanceof TokPortalError) || !error.replayed || !stepOf(op).charged) throw error;
-      if (!PASSING_REFUSALS.has(error.code)) throw error;
+      if (!codeIn(error.code, PASSING_REFUSALS)) throw error;
       const salted = this.write(op, [key.content, "after stored refusal", error.requestId], key.ref);
       return answerOf(await this.client.write(operationId, input, salted));
     }

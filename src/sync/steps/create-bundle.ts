@@ -3,7 +3,7 @@
  * after a crash replays the create instead of buying a second bundle; a bundle TokPortal already has under
  * the same ref (409 DUPLICATE_ACCOUNT_BUNDLE) is adopted, not bought again.
  */
-import { TokPortalError } from "../../api/errors.ts";
+import { sameCode, TokPortalError } from "../../api/errors.ts";
 import { BundleSchema } from "../../api/parse.ts";
 import { bookCharge, bundleRowOf, mergeBundle, readAnswer } from "./settle.ts";
 import type { OpOf, Step, StepRequest } from "./step.ts";
@@ -53,7 +53,7 @@ export const createBundle: Step<"createBundle"> = {
 };
 
 function duplicateOf(error: unknown): { id: string; status: string | null } | null {
-  if (!(error instanceof TokPortalError) || error.code !== "DUPLICATE_ACCOUNT_BUNDLE") return null;
+  if (!(error instanceof TokPortalError) || !sameCode(error.code, "DUPLICATE_ACCOUNT_BUNDLE")) return null;
   const id = error.details.existing_bundle_id;
   if (typeof id !== "string" || id === "") return null;
   const status = error.details.existing_status;
