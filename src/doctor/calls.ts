@@ -70,8 +70,8 @@ export interface DoctorCalls {
   read(op: ReadOp, input?: CallInput): Promise<Reply>;
   /** Sends `op` with `X-TokPortal-Dry-Run: true`; there is no way to send it without. */
   dryRun(op: DryWriteOp, input: CallInput): Promise<Reply>;
-  /** Whether any answer so far carried a readable `Date` header (TokPortal's clock). */
-  sawServerDate(): boolean;
+  /** TokPortal's clock (ms) from the latest answer's `Date` header; null when none carried one. */
+  serverNow(): number | null;
 }
 
 export function doctorCalls(client: TokPortalClient): DoctorCalls {
@@ -92,7 +92,7 @@ export function doctorCalls(client: TokPortalClient): DoctorCalls {
   return {
     read: (op, input = {}) => send(op, input, false),
     dryRun: (op, input) => send(op, input, true),
-    sawServerDate: () => client.serverNow() !== null,
+    serverNow: () => client.serverNow(),
   };
 }
 

@@ -18,6 +18,8 @@ export interface ObjectSpec {
   critical?: readonly string[];
   /** Where the schema applies: `data` (default) or the whole body (""). */
   at?: "data" | "";
+  /** The part of `data` the sync reads, when it is nested (the account's profile in `data.account`). */
+  view?: (data: unknown) => { value: unknown; at: string };
 }
 
 /** A missing required field, or one of the wrong type, named by its path from the body. */
@@ -83,9 +85,10 @@ export function inspectObject(body: unknown, spec: ObjectSpec): Finding[] {
     }));
   }
   if (!isObject(body) || !("data" in body)) return [{ code: "no_envelope", severity: "unreadable" }];
-  const result = spec.schema.safeParse(body.data);
-  if (!result.success) return [schemaFinding(result.error, body.data, "data")];
-  return usedFields(body.data, result.data, spec, "data");
+  const { value, at } = spec.view ? spec.view(body.data) : { value: body.data, at: "data" };
+  const result = spec.schema.safeParse(value);
+  if (!result.success) return [schemaFinding(result.error, value, at)];
+  return usedFields(value, result.data, spec, at);
 }
 
 export interface ListSpec {

@@ -50,11 +50,12 @@ const COST_USES = ["costs.account_creation", "costs.video_upload", "costs.video_
 /** Countries are not read by the sync's client yet; this is the least it would need of them. */
 const CountrySchema = z.looseObject({ code: z.string().min(1) });
 
-/** The account's profile, nested (documented) or flat. */
-const AccountAnswerSchema = z.preprocess(
-  (v) => (isObject(v) && isObject(v.account) ? { status: v.status, ...v.account } : v),
-  AccountSchema,
-);
+/** The account's profile, nested in `data.account` (documented) or flat in `data`, as the sync reads it. */
+function accountView(data: unknown): { value: unknown; at: string } {
+  return isObject(data) && isObject(data.account)
+    ? { value: data.account, at: "data.account" }
+    : { value: data, at: "data" };
+}
 
 /** The smallest files the upload endpoints take; a dry run stores nothing. */
 const TINY_MP4 = new Uint8Array([0, 0, 0, 24, 102, 116, 121, 112, 109, 112, 52, 50, 0, 0, 0, 0]);
@@ -128,10 +129,7 @@ function parsedList<S extends z.ZodType>(body: unknown, schema: S): z.output<S>[
   return out;
 }
 
-export async function runDoctor(
-  calls: DoctorCalls,
-  options: { now?: () => number } = {},
-): Promise<DoctorRun> {
+export async function runDoctor(calls: DoctorCalls): Promise<DoctorRun> {
   const results = new Results();
   const stopped = (): DoctorRun => ({ results: results.list, keyRefused: true });
 
@@ -152,9 +150,8 @@ export async function runDoctor(
     if (rl.reset === null)
       missing.push({ code: "no_header", subject: "X-RateLimit-Reset", severity: "differs" });
     results.add("headers.rate_limit", { outcome: outcomeOf(missing), findings: missing });
-    const date: Finding[] = calls.sawServerDate()
-      ? []
-      : [{ code: "no_header", subject: "Date", severity: "differs" }];
+    const date: Finding[] =
+      calls.serverNow() !== null ? [] : [{ code: "no_header", subject: "Date", severity: "differs" }];
     results.add("headers.date", { outcome: outcomeOf(date), findings: date });
     results.add("read.me", judged(me, inspectObject(me.body, { schema: z.looseObject({}) })));
   }
@@ -225,7 +222,7 @@ export async function runDoctor(
       if (a.ok)
         results.add(
           "read.account",
-          judged(a, inspectObject(a.body, { schema: AccountAnswerSchema, uses: ACCOUNT_USES })),
+          judged(a, inspectObject(a.body, { schema: AccountSchema, uses: ACCOUNT_USES, view: accountView })),
         );
       else if (refusedOrStop("read.account", a)) return stopped();
     }
@@ -322,7 +319,8 @@ export async function runDoctor(
     for (const code of bundleWrites) results.notChecked(code, { code: "no_bundle" });
   } else {
     const path = { id: bundle.id };
-    const now = options.now?.() ?? Date.now();
+    // Lead time is counted in TokPortal's day (a sandbox's clock is simulated).
+    const now = calls.serverNow() ?? Date.now();
     const pending = videos.find((v) => v.status === "pending") ?? videos[0];
     const position = pending?.position ?? 1;
     const steps: Array<() => Promise<boolean>> = [
@@ -342,7 +340,7 @@ export async function runDoctor(
               "write.configure_account",
               "configureBundleAccount",
               { path, body: { username: "tps_doctor_check", visible_name: "Doctor check" } },
-              { schema: AccountAnswerSchema },
+              { schema: AccountSchema, view: accountView },
             ),
       () => {
         const item: Record<string, unknown> = {

@@ -22,7 +22,8 @@ export const OUTCOME_WORDS: Record<Outcome, string> = {
 
 /** What was found, in a few words. */
 export function foundText(f: Finding, status?: number | null): string {
-  const s = f.subject ?? "";
+  // The check names the answer; the field's place in it is in the JSON report.
+  const s = (f.subject ?? "").replace(/^data(\[\]|\.account)?\./, "");
   const http = status ? `, HTTP ${status}` : "";
   switch (f.code) {
     case "missing":
@@ -82,7 +83,7 @@ export function foundText(f: Finding, status?: number | null): string {
 
 /** What the sync does about a finding (empty when there is nothing to say). */
 export function actionText(check: CheckCode, f: Finding): string {
-  const field = (f.subject ?? "").replace(/^data(\[\])?\./, "");
+  const field = (f.subject ?? "").replace(/^data(\[\]|\.account)?\./, "");
   switch (f.code) {
     case "missing":
     case "wrong_type":
@@ -152,7 +153,14 @@ function fieldAction(check: CheckCode, field: string, unreadable: boolean): stri
 /** A result's findings, in words: what was found, and what the sync does (each said once). */
 export function describeResult(r: CheckResult): { found: string; action: string } {
   if (r.outcome === "ok") return { found: "ok", action: "" };
-  const found = r.findings.map((f) => foundText(f, r.status)).join("; ");
+  // Fields missing together are named together: "username, biography missing".
+  const missing = r.findings.filter((f) => f.code === "missing");
+  const others = r.findings.filter((f) => f.code !== "missing").map((f) => foundText(f, r.status));
+  const merged =
+    missing.length > 1
+      ? `${missing.map((f) => foundText(f).replace(/ missing$/, "")).join(", ")} missing`
+      : missing.map((f) => foundText(f));
+  const found = [merged, ...others].flat().join("; ");
   const actions = [...new Set(r.findings.map((f) => actionText(r.code, f)).filter(Boolean))];
   return { found, action: actions.join("; ") };
 }
