@@ -163,6 +163,11 @@ export function formatVerdict(report: DoctorReport, options: { color?: boolean }
       c.red("TokPortal refused the API key."),
       "Check TOKPORTAL_API_KEY (copy it again from TokPortal's settings; sync needs a key that can write).",
     );
+  } else if (report.checks.length === 1 && report.checks[0]?.outcome === "failed") {
+    lines.push(
+      c.red("TokPortal could not be reached."),
+      "Check the network, and TOKPORTAL_BASE_URL or tokportal.base_url if you set one; then run doctor again.",
+    );
   } else if (report.exit_code === 0) {
     lines.push(c.green(`Everything the sync needs is there (${tally}).`));
     if (report.checks.some((k) => k.findings.some((f) => f.code === "no_bundle")))

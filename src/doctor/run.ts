@@ -139,6 +139,8 @@ export async function runDoctor(calls: DoctorCalls): Promise<DoctorRun> {
     const r = refusedResult(me);
     results.add("key", r);
     if (r.outcome === "key_refused") return stopped();
+    // Nothing answered at all (network, timeout): every other check would only wait for the same.
+    if (me.status === null && !me.local) return { results: results.list, keyRefused: false };
   } else {
     results.add("key", { outcome: "ok", findings: [], status: me.status });
     const rl = me.rateLimit;
