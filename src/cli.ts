@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, type CommanderError, InvalidArgumentError } from "commander";
 import { cronCommand } from "./cli/cron.ts";
+import { doctorCommand } from "./cli/doctor.ts";
 import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
 import { planCommand } from "./cli/plan.ts";
 import { quickstartCommand } from "./cli/quickstart.ts";
@@ -18,6 +19,7 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 
 const PROGRAM_EXAMPLES = `Examples:
   $ cp config.example.json tokportal-sync.json   # a campaign on the local sandbox, to try it
+  $ tokportal-sync doctor                        # check, for free, that TokPortal answers as the sync expects
   $ tokportal-sync validate                      # check the config and every row (reads only)
   $ tokportal-sync plan                          # what a sync would do, as a table (writes nothing)
   $ tokportal-sync sync                          # sync ./tokportal-sync.json (asks before spending)
@@ -34,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(syncCommand());
   program.addCommand(validateCommand());
   program.addCommand(cronCommand());
+  program.addCommand(doctorCommand());
   program.addCommand(emulatorCommand());
   program.addCommand(quickstartCommand());
   for (const cmd of [program, ...program.commands]) cmd.exitOverride(exitWith);
