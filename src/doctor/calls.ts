@@ -75,7 +75,7 @@ export interface DoctorCalls {
 }
 
 export function doctorCalls(client: TokPortalClient): DoctorCalls {
-  const send = async (op: string, input: CallInput, dryRun: boolean): Promise<Reply> => {
+  const send = async (op: ReadOp | DryWriteOp, input: CallInput, dryRun: boolean): Promise<Reply> => {
     try {
       const res = await client.call(op, input, dryRun ? { dryRun: true } : {});
       return {
