@@ -8,6 +8,7 @@
  * unschedule.
  */
 
+import { renderFinding } from "../findings/index.ts";
 import {
   accountOp,
   addEditSlotsOp,
@@ -129,7 +130,7 @@ export function planBundle(input: BundleInputs): BundlePlan {
   }
   if (actual === null && b.row !== null && b.createRefused) {
     // Only a create would be refused; a bundle TokPortal already has takes the same row as it is.
-    book.issue(b.row, "error", `${where(b.row, b.createRefused.column)}: ${b.createRefused.detail}`);
+    book.issue(b.row, "error", renderFinding(b.row.rowNumbers, b.createRefused));
     for (const v of videos) {
       book.issue(
         v.row,

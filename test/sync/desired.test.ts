@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
 import { TokPortalError } from "../../src/api/errors.ts";
+import { findingText } from "../../src/findings/index.ts";
 import { CsvSource, coerceCampaign } from "../../src/sources/index.ts";
 import type { SheetRow, TableName } from "../../src/sources/types.ts";
 import { describeCode, describeError } from "../../src/sync/apply-errors.ts";
@@ -199,8 +200,9 @@ describe("buildDesired: bundles", () => {
     const s = desired([B({ edit_slots: "3" })], [V(1), V(2)]);
     expect(s.issues).toEqual([]);
     expect(s.bundles.get("b1")?.createRefused).toEqual({
+      code: "edit_slots_over_video_slots",
       column: "edit_slots",
-      detail: "3 is more than the bundle's 2 video slots; lower edit_slots or raise video_slots",
+      params: { editSlots: 3, videoSlots: 2, known: "sheet" },
     });
     expect(desired([B({ edit_slots: "3", video_slots: "3" })], [V(1)]).bundles.get("b1")?.createRefused).toBe(
       undefined,
@@ -662,7 +664,9 @@ describe("buildDesired: a bundle with no video to order", () => {
     const s = desired([B(), B({ bundle_ref: "b2" })], [V(1, { bundle_ref: "b2" })]);
     // Not an issue of the sheet alone: TokPortal may have the bundle already.
     expect(s.issues).toEqual([]);
-    expect(s.bundles.get("b1")!.createRefused).toEqual({ column: "video_slots", detail: NO_ROWS });
+    const refused = s.bundles.get("b1")!.createRefused!;
+    expect(refused).toMatchObject({ code: "bundle_without_videos", column: "video_slots" });
+    expect(findingText(refused)).toBe(NO_ROWS);
     expect(s.bundles.get("b2")!.createRefused).toBeUndefined();
 
     const plan = planSync(s, actualState([]), planOptions());
@@ -691,7 +695,14 @@ describe("buildDesired: a bundle with no video to order", () => {
       [B({ video_slots: "0" })],
       [{ video_ref: "v1", bundle_ref: "b1" }, V(2, { description: "" }), V(3, { bundle_ref: "other" })],
     );
-    expect(s.bundles.get("b1")!.createRefused?.detail).toBe(
+    expect(s.bundles.get("b1")!.createRefused?.params).toEqual({
+      bundleRef: "b1",
+      bundleType: "account_and_videos",
+      videoSlots: 0,
+      namedBy: [2, 3],
+      singleTable: false,
+    });
+    expect(findingText(s.bundles.get("b1")!.createRefused!)).toBe(
       "bundle b1 is account_and_videos but has no valid videos row (videos rows 2, 3 have errors: see their messages) and video_slots is 0, so TokPortal would refuse to create it (it needs at least 1 video slot); fix those rows, set video_slots to the number of videos to order, or set bundle_type to account_only",
     );
   });
@@ -706,7 +717,7 @@ describe("buildDesired: a bundle with no video to order", () => {
       [],
     );
     expect(s.issues).toEqual([]);
-    const detail = s.bundles.get("b1")!.createRefused?.detail ?? "";
+    const detail = findingText(s.bundles.get("b1")!.createRefused!);
     expect(detail).toContain("bundle b1 is videos_only but has no videos rows");
     expect(detail).toMatch(
       /; add videos rows with bundle_ref b1, set video_slots to the number of videos to order$/,

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { planSync } from "../../src/sync/plan.ts";
 import { serializePlan } from "../../src/sync/plan-file.ts";
-import type { RowIssue } from "../../src/sync/types.ts";
+
 import {
   account,
   actualState,
@@ -14,6 +14,7 @@ import {
   desiredState,
   planOptions,
   remoteBundle,
+  sheetIssue,
   slot,
   slotOf,
   video,
@@ -22,12 +23,12 @@ import {
 
 function scenarios() {
   const synced = video("c", { ref: "c1", row: 9, stored: "same" });
-  const issue: RowIssue = {
-    row: videoRow("a", "bad", 20),
-    status: "error",
-    column: "description",
-    message: "Row 20, column description: is empty",
-  };
+  const issue = sheetIssue(
+    videoRow("a", "bad", 20),
+    "error",
+    "Row 20, column description: is empty",
+    "description",
+  );
   const desired = desiredState(
     [
       bundle("a", {

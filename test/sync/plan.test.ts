@@ -10,6 +10,7 @@ import {
   desiredState,
   planOptions,
   remoteBundle,
+  sheetIssue,
   slot,
   slotOf,
   video,
@@ -642,14 +643,7 @@ describe("orphans", () => {
     const plan = planSync(
       desiredState(
         [b],
-        [
-          {
-            row: issueRow,
-            status: "error",
-            column: "description",
-            message: "Row 7, column description: too long",
-          },
-        ],
+        [sheetIssue(issueRow, "error", "Row 7, column description: too long", "description")],
       ),
       actualState([{ bundle: r, videos: [slot(1, { status: "configured", external_ref: "bad" })] }]),
       planOptions({ prune: true }),
@@ -722,9 +716,9 @@ describe("rows", () => {
       desiredState(
         [],
         [
-          { row, status: "skipped", message: "Row 9: skipped" },
-          { row, status: "error", column: "description", message: "Row 9, column description: missing" },
-          { row, status: "pending", message: "Row 9: waits" },
+          sheetIssue(row, "skipped", "Row 9: skipped"),
+          sheetIssue(row, "error", "Row 9, column description: missing", "description"),
+          sheetIssue(row, "pending", "Row 9: waits"),
         ],
       ),
       actualState([]),
@@ -746,7 +740,7 @@ describe("rows", () => {
   it("a bundle row with an issue blocks its videos", () => {
     const b = bundle("a", { videos: [{ ref: "v1", row: 5 }] });
     const plan = planSync(
-      desiredState([b], [{ row: bundleRow("a", 2), status: "error", message: "Row 2, column country: bad" }]),
+      desiredState([b], [sheetIssue(bundleRow("a", 2), "error", "Row 2, column country: bad")]),
       actualState([]),
       planOptions(),
     );
@@ -814,10 +808,7 @@ describe("more bundle rules", () => {
   it("a bundles row skipped by the desired stage skips its videos too", () => {
     const b = bundle("a", { videos: [{ ref: "v1", row: 5 }] });
     const plan = planSync(
-      desiredState(
-        [b],
-        [{ row: bundleRow("a", 2), status: "skipped", message: "Row 2: skipped on purpose" }],
-      ),
+      desiredState([b], [sheetIssue(bundleRow("a", 2), "skipped", "Row 2: skipped on purpose")]),
       actualState([]),
       planOptions(),
     );
@@ -957,7 +948,7 @@ describe("plan invariants", () => {
         bundle("poor", { row: 5, videos: three(17) }),
         bundle("ghost", { row: null, videos: [{ ref: "g1", row: 20 }] }),
       ],
-      [{ row: videoRow("new", "bad", 21), status: "error", message: "Row 21, column description: missing" }],
+      [sheetIssue(videoRow("new", "bad", 21), "error", "Row 21, column description: missing")],
     );
     const actual = actualState([
       { bundle: remoteBundle("dup") },

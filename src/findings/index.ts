@@ -1,0 +1,13 @@
+export {
+  CATALOGUE,
+  entryOf,
+  type Finding,
+  type FindingCode,
+  finding,
+  isFindingCode,
+  type ParamsOf,
+  type RowFinding,
+} from "./catalogue.ts";
+export type { FindingStatus } from "./entry.ts";
+export { findingText, renderFinding, renderFindings } from "./render.ts";
+export { rowList, where } from "./where.ts";
