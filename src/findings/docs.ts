@@ -5,6 +5,7 @@
 import { CELL_CODES } from "./codes-cells.ts";
 import { PLAN_CODES } from "./codes-plan.ts";
 import type { CodeEntry } from "./entry.ts";
+import { REASONS } from "./reasons.ts";
 
 function table(codes: Record<string, CodeEntry<never>>): string[] {
   const lines = ["| code | row status | meaning | fix |", "|---|---|---|---|"];
@@ -18,8 +19,9 @@ function table(codes: Record<string, CodeEntry<never>>): string[] {
 export function findingCodesMarkdown(): string {
   return [
     "Each `sync_message` is made from a finding: a stable code, the column at fault and the values involved.",
-    "`validate --json` and `sync --json` carry the code next to the words; the words may improve between",
-    "versions, the codes stay. `info` findings are said on rows that sync; `warning` ones are notes of `validate`.",
+    "`validate --json` carries each problem's `code` and `params` next to its `message`; the words may improve",
+    "between versions, the codes stay. `info` findings are said on rows that sync; `warning` ones are notes",
+    "of `validate`. Row status is the usual one; `bundle_row_blocked` takes its bundles row's.",
     "",
     "### Found in the sheet alone (before any call)",
     "",
@@ -28,5 +30,11 @@ export function findingCodesMarkdown(): string {
     "### Found against TokPortal (by the planner)",
     "",
     ...table(PLAN_CODES as unknown as Record<string, CodeEntry<never>>),
+    "",
+    "### Why a plan step is made (the `reason` column of `plan`)",
+    "",
+    "| code | meaning |",
+    "|---|---|",
+    ...Object.entries(REASONS).map(([code, e]) => `| \`${code}\` | ${e.meaning.replaceAll("|", "\\|")} |`),
   ].join("\n");
 }

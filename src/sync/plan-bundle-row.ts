@@ -4,8 +4,7 @@
  * closed bundle, a delivered profile, fewer edit slots), each of which locks the row.
  */
 import type { BundleAccount, ConfigureAccountBody, PatchBundleBody } from "../api/index.ts";
-import { finding, rowList } from "../findings/index.ts";
-import { plural } from "../words.ts";
+import { finding, reasonText } from "../findings/index.ts";
 import { type Decided, issue, type RowNote } from "./plan-rows.ts";
 import {
   accountStatus,
@@ -56,14 +55,13 @@ export function createOp(view: BundleView, videosQuantity: number): PlanOp {
       ? extra["advanced_warming_terms_count"]
       : 0;
   cost += price(options.costs, "advanced_warming") * terms;
-  const slotWords = plural(videosQuantity, "video slot");
   return {
     kind: "createBundle",
     id: `${b.bundleRef}:createBundle`,
     bundleRef: b.bundleRef,
     bundleId: null,
     rows: [],
-    reason: `new bundle (${body.bundle_type}, ${slotWords}${edits > 0 ? `, ${edits} edit slots` : ""})`,
+    reason: reasonText("new_bundle", { bundleType: body.bundle_type, slots: videosQuantity, edits }),
     cost,
     body,
   };
@@ -77,17 +75,16 @@ export function addSlotsOp(
 ): PlanOp {
   const { b } = view;
   const onNew = configures.filter((c) => c.slot.isNew).map((c) => c.v.row);
-  const why =
-    onNew.length > 0
-      ? `for ${rowList(onNew.flatMap((r) => r.rowNumbers))}`
-      : `(video_slots asks for ${b.minSlots}, TokPortal has ${existing})`;
   return {
     kind: "addVideoSlots",
     id: `${b.bundleRef}:addVideoSlots`,
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: onNew.map((r) => r.id),
-    reason: `${plural(quantity, "more slot")} ${why}`,
+    reason:
+      onNew.length > 0
+        ? reasonText("slots_for_rows", { quantity, rows: onNew.flatMap((r) => r.rowNumbers) })
+        : reasonText("slots_for_minimum", { quantity, minSlots: b.minSlots, have: existing }),
     cost: price(view.options.costs, "video_upload") * quantity,
     quantity,
   };
@@ -129,7 +126,7 @@ export function patchBundleOp(view: BundleView): Decided {
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason: `row differs from TokPortal: ${fields.join(", ")}`,
+    reason: reasonText("settings_differ", { columns: fields }),
     cost: 0,
     body,
   };
@@ -168,7 +165,7 @@ export function addEditSlotsOp(view: BundleView, slotsAfter: number): Decided {
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason: `${plural(quantity, "more edit slot")} (edit_slots asks for ${want}, TokPortal has ${have})`,
+    reason: reasonText("edit_slots", { quantity, want, have }),
     cost: price(view.options.costs, "video_edit") * quantity,
     quantity,
   };
@@ -197,7 +194,7 @@ export function accountOp(view: BundleView): Decided {
   const { b } = view;
   const none: Decided = { op: null, notes: [] };
   if (!b.row || !b.account || view.type === "videos_only") return none;
-  let reason = "new bundle: set the account profile";
+  let reason = reasonText("new_profile", {});
   if (!view.isNew) {
     const stored = b.outputs["sync_fingerprint"] ?? "";
     // The account is read for every changed row of a bundle that has one (remote.ts): null means there is
@@ -219,7 +216,7 @@ export function accountOp(view: BundleView): Decided {
       });
       return { op: null, notes: [issue(b.row, "locked", closed)] };
     }
-    reason = `row changed: ${diffs.map((d) => d.column).join(", ")}`;
+    reason = reasonText("profile_changed", { columns: diffs.map((d) => d.column) });
   }
   const body: ConfigureAccountBody = { ...b.account };
   const op: PlanOp = {

@@ -9,7 +9,7 @@
  * unschedule.
  */
 
-import { finding } from "../findings/index.ts";
+import { finding, reasonText } from "../findings/index.ts";
 import {
   accountOp,
   addEditSlotsOp,
@@ -344,7 +344,7 @@ function orphanOps(
       bundleRef: b.bundleRef,
       bundleId: view.bundleId,
       rows: [],
-      reason: `prune: video ${ref} (slot ${s.position}, ${s.status}) is no longer in the sheet`,
+      reason: reasonText("prune", { videoRef: ref, position: s.position, status: s.status }),
       cost: 0,
       position: s.position,
     });

@@ -4,7 +4,7 @@
  * configured slot should go, else one by one. What still blocks a publish is a `pending` message in sheet
  * words.
  */
-import { finding, rowList } from "../findings/index.ts";
+import { finding, reasonText } from "../findings/index.ts";
 import type { Decided, RowNote } from "./plan-rows.ts";
 import { ACTIVE_BUNDLE, type BundleView, type Candidate, slotCarrying } from "./plan-view.ts";
 import type { PlanOp, RowRef } from "./types.ts";
@@ -58,7 +58,7 @@ export function publishBundleOp(view: BundleView, released: readonly Candidate[]
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows,
-    reason: "publish=yes and the bundle is ready: release it to the account manager",
+    reason: reasonText("publish_bundle", {}),
     cost: 0,
   };
 }
@@ -108,16 +108,13 @@ export function publishVideosOp(
   for (const s of view.slots) if (s.status === "configured") configuredThen.add(s.position);
   const positions = wanted.map((w) => w.position).sort((x, y) => x - y);
   const all = positions.length === configuredThen.size && positions.every((p) => configuredThen.has(p));
-  const what = all
-    ? "every configured video"
-    : `slot${positions.length === 1 ? "" : "s"} ${positions.join(", ")}`;
   const op: PlanOp = {
     kind: "publishVideos",
     id: `${b.bundleRef}:publishVideos`,
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: wanted.map((w) => w.row.id),
-    reason: `publish=yes on ${rowList(wanted.flatMap((w) => w.row.rowNumbers))}: release ${what} to the account manager`,
+    reason: reasonText("publish_videos", { rows: wanted.flatMap((w) => w.row.rowNumbers), all, positions }),
     cost: 0,
     positions,
     all,

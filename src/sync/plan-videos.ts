@@ -3,7 +3,7 @@
  * locked), the schedule rules checked before any configure, and the batch ops (≤ 500 items each).
  */
 import type { Video } from "../api/index.ts";
-import { finding, rowList } from "../findings/index.ts";
+import { CONFIGURE_REASONS, finding, reasonText, rowList } from "../findings/index.ts";
 import { videoFingerprint } from "./desired.ts";
 import { canonicalJson } from "./fingerprint.ts";
 import { issue, type RowNote } from "./plan-rows.ts";
@@ -52,19 +52,20 @@ export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment)
     return { candidate: { v, slot, reason }, notes: [] };
   };
 
-  if (video === null || status === "pending") return configure("new video");
+  const why = CONFIGURE_REASONS;
+  if (video === null || status === "pending") return configure(why.new_video({}));
   if (EDITABLE_SLOT.has(status)) {
-    if (!slot.byRef) return configure(`takes slot ${slot.position}`);
+    if (!slot.byRef) return configure(why.takes_slot({ position: slot.position }));
     if (stored !== "") {
       const drift = driftDiffs(v, video);
-      if (changed) return configure(drift.length > 0 ? `row changed: ${drift.join(", ")}` : "row changed");
-      return drift.length > 0 ? configure(`changed on TokPortal: ${drift.join(", ")}`) : nothing;
+      if (changed) return configure(why.row_changed({ columns: drift }));
+      return drift.length > 0 ? configure(why.changed_on_tokportal({ columns: drift })) : nothing;
     }
     // No fingerprint (a rerun after a crash, a sheet restored): adopt a slot already holding exactly this row.
     // TokPortal re-hosts media, so a local file can never be shown equal: send it again.
-    if (namesLocalFile(v)) return configure("no sync_fingerprint, and a local file cannot be compared");
+    if (namesLocalFile(v)) return configure(why.local_file({}));
     const diffs = echoedDiffs(v, video);
-    return diffs.length > 0 ? configure(`differs from TokPortal: ${diffs.join(", ")}`) : nothing;
+    return diffs.length > 0 ? configure(why.differs_from_tokportal({ columns: diffs })) : nothing;
   }
   // Past the stage where TokPortal accepts edits.
   if (!slot.byRef) return claimSlot(view, v, video, slot.position);
@@ -113,7 +114,7 @@ function claimSlot(view: BundleView, v: DesiredVideo, video: Video, position: nu
     bundleRef: view.b.bundleRef,
     bundleId: view.bundleId,
     rows: [v.row.id],
-    reason: `slot ${position} is ${video.status}: set its external_ref to ${v.videoRef}`,
+    reason: reasonText("claim_slot", { position, status: video.status, videoRef: v.videoRef }),
     cost: 0,
     position,
     body,
@@ -313,7 +314,8 @@ function namesLocalFile(v: DesiredVideo): boolean {
 function summarize(chunk: readonly Candidate[]): string {
   const byReason = new Map<string, RowRef[]>();
   for (const c of chunk) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.v.row]);
-  return [...byReason]
-    .map(([reason, rows]) => `${reason} (${rowList(rows.flatMap((r) => r.rowNumbers))})`)
-    .join("; ");
+  const parts = [...byReason].map(
+    ([reason, rows]) => `${reason} (${rowList(rows.flatMap((r) => r.rowNumbers))})`,
+  );
+  return reasonText("configure_videos", { parts });
 }
