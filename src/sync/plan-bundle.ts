@@ -193,7 +193,7 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan, notes: Notes): Bun
         bundle_id: view.bundleId,
         bundle_status: view.isNew ? null : view.status,
         account_status: accountStatus(view),
-        // The cell as read: apply adds this run's charge to it (H3).
+        // The cell as read: apply adds this run's charge to it.
         ...(b.outputs["credits_charged"] ? { credits_charged: b.outputs["credits_charged"] } : {}),
       },
     });

@@ -1,5 +1,5 @@
 /**
- * Publishing (issue 5 "Publishing"): a bundle whose row says publish goes to the account manager once it
+ * Publishing: a bundle whose row says publish goes to the account manager once it
  * is ready; on an active bundle, videos whose rows say publish are released with one publish-all when every
  * configured slot should go, else one by one. What still blocks a publish is a `pending` message in sheet
  * words.
@@ -21,7 +21,7 @@ export function wantsBundlePublish(view: BundleView, rowBlocked: boolean): boole
 }
 
 /**
- * What still stops a bundle publish once this plan's configures before it are done (API-NOTES §2.12):
+ * What still stops a bundle publish once this plan's configures before it are done (docs/tokportal-api.md):
  * a complete account, and a configured video unless account_only. In sheet words.
  */
 export function publishBlockers(view: BundleView, configuresBefore: readonly Candidate[]): PublishBlockers {

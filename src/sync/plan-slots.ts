@@ -1,5 +1,5 @@
 /**
- * Slot assignment: which video slot of a bundle each videos row uses (issue 5, "Slot assignment").
+ * Slot assignment: which video slot of a bundle each videos row uses.
  *
  * In this order, so a row never loses the slot that already carries its video:
  *   1. a row keeps the slot already carrying its `video_ref` (two such slots: the row cannot tell which);
@@ -13,7 +13,7 @@ import type { Video } from "../api/index.ts";
 import { type Finding, finding } from "../findings/index.ts";
 import type { DesiredVideo, RowRef } from "./types.ts";
 
-/** Slot statuses a configure may still change (API-NOTES §2.10). */
+/** Slot statuses a configure may still change (docs/tokportal-api.md). */
 export const EDITABLE_SLOT = new Set(["pending", "configured", "pending_corrections"]);
 
 export interface Assignment {

@@ -18,9 +18,9 @@ import {
 } from "./plan-view.ts";
 import type { ConfigureVideoItem, DesiredVideo, PlanOp, RowRef } from "./types.ts";
 
-/** A batch call takes at most 500 items (API-NOTES §2.11). */
+/** A batch call takes at most 500 items (docs/tokportal-api.md). */
 export const BATCH_LIMIT = 500;
-/** TokPortal refuses a 4th video on one target day in one bundle (API-NOTES §3.4). */
+/** TokPortal refuses a 4th video on one target day in one bundle (docs/tokportal-api.md). */
 export const VIDEOS_PER_DAY = 3;
 
 /** What a placed row needs: a configure (a candidate), a patchVideo op, or nothing; and what the row says. */
@@ -123,7 +123,7 @@ function claimSlot(view: BundleView, v: DesiredVideo, video: Video, position: nu
 }
 
 /**
- * Lead time and the per-day cap (API-NOTES §3.4), checked before any configure: a row that breaks them
+ * Lead time and the per-day cap (docs/tokportal-api.md), checked before any configure: a row that breaks them
  * is a row error, and the other rows still sync. Returns the candidates that pass, in sheet order.
  */
 export function checkSchedule(
@@ -263,7 +263,7 @@ function driftDiffs(v: DesiredVideo, slot: Video): string[] {
 }
 
 /**
- * Configure fields TokPortal returns as sent (API-NOTES §2.9), named as their sheet columns. Not the media:
+ * Configure fields TokPortal returns as sent (docs/tokportal-api.md), named as their sheet columns. Not the media:
  * TokPortal re-hosts `video_url`, and images become storage paths.
  */
 const ECHOED_FIELDS = [

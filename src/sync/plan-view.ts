@@ -1,6 +1,6 @@
 /**
  * What the planner knows about one bundle while planning it (the sheet's side and TokPortal's side), and
- * the status rules it decides with (API-NOTES §2.8–§2.13, §3). Shared by plan-bundle, plan-videos and
+ * the status rules it decides with (docs/tokportal-api.md). Shared by plan-bundle, plan-videos and
  * plan-publish.
  */
 import type { Bundle, BundleAccount, Video } from "../api/index.ts";
