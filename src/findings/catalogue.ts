@@ -36,7 +36,3 @@ export function finding<C extends FindingCode>(
 export function entryOf(code: FindingCode): CodeEntry<Readonly<Record<string, ParamValue | undefined>>> {
   return CATALOGUE[code] as unknown as CodeEntry<Readonly<Record<string, ParamValue | undefined>>>;
 }
-
-export function isFindingCode(code: string): code is FindingCode {
-  return Object.hasOwn(CATALOGUE, code);
-}

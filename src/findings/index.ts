@@ -1,10 +1,8 @@
 export {
   CATALOGUE,
-  entryOf,
   type Finding,
   type FindingCode,
   finding,
-  isFindingCode,
   type ParamsOf,
   type RowFinding,
 } from "./catalogue.ts";
