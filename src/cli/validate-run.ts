@@ -6,6 +6,14 @@
  * Exit 0 when every row is valid, 1 when some are not, 2 for a config or source error.
  */
 import { loadConfig } from "../config/load.ts";
+import {
+  type Finding,
+  type FindingCode,
+  finding,
+  findingText,
+  type RowFinding,
+  where as rowsWhere,
+} from "../findings/index.ts";
 import { coerceCampaign } from "../sources/coerce.ts";
 import { SourceError } from "../sources/errors.ts";
 import { createSource, type Source } from "../sources/index.ts";
@@ -34,6 +42,9 @@ export interface ValidationProblem {
   column?: string;
   /** `error`/`locked` make the row invalid; `pending`/`skipped` are notes (the row waits, or is left out). */
   status: SyncStatus | "warning";
+  /** What was found (the codes are listed in docs/sheet-format.md), and its values; absent for a source note. */
+  code?: FindingCode;
+  params?: Finding["params"];
   message: string;
 }
 
@@ -50,9 +61,6 @@ export interface ValidationResult {
   invalidRows: number;
   problems: ValidationProblem[];
 }
-
-/** "Row 7, column target_publish_date: " at the start of an engine message. */
-const LEADING_WHERE = /^Rows? [\d, -]+, column (\S+?): /;
 
 const INVALID: ReadonlySet<string> = new Set(["error", "locked"]);
 
@@ -71,13 +79,21 @@ function sourceProblem(p: SourceProblem): ValidationProblem {
  * bundle. Said once per ref, on its videos rows.
  */
 function unknownRefNotes(desired: DesiredState): ValidationProblem[] {
-  return desired.bundleRefsWithoutRow.map((ref) => ({
-    table: "videos" as const,
-    rows: (desired.bundles.get(ref)?.videos ?? []).flatMap((v) => v.row.rowNumbers),
-    column: "bundle_ref",
-    status: "warning" as const,
-    message: `no bundles row has bundle_ref ${ref}: fine only if TokPortal already has a bundle with external_ref ${desired.prefix}${ref} (validate without --offline checks it)`,
-  }));
+  return desired.bundleRefsWithoutRow.map((ref) => {
+    const f = finding("bundle_ref_unknown_offline", "bundle_ref", {
+      bundleRef: ref,
+      externalRef: `${desired.prefix}${ref}`,
+    });
+    return {
+      table: "videos" as const,
+      rows: (desired.bundles.get(ref)?.videos ?? []).flatMap((v) => v.row.rowNumbers),
+      column: "bundle_ref",
+      status: "warning" as const,
+      code: f.code,
+      params: f.params,
+      message: findingText(f),
+    };
+  });
 }
 
 /** Problems of the rows on their own (the desired state's issues). */
@@ -87,6 +103,8 @@ function offlineProblems(desired: DesiredState): ValidationProblem[] {
     rows: i.row.rowNumbers,
     ...(i.column ? { column: i.column } : {}),
     status: i.status,
+    code: i.code,
+    params: i.params,
     message: i.message,
   }));
 }
@@ -95,20 +113,25 @@ function offlineProblems(desired: DesiredState): ValidationProblem[] {
  * Problems once TokPortal's side is known: the rows' own issues (with their columns), and every other
  * planned row that will not be synced (lead time, per-day cap, remote duplicates, unknown bundle refs).
  */
-function onlineProblems(plan: Plan, desired: DesiredState): ValidationProblem[] {
+function onlineProblems(
+  plan: Plan,
+  findings: ReadonlyMap<string, RowFinding[]>,
+  desired: DesiredState,
+): ValidationProblem[] {
   const own = offlineProblems(desired);
   const seen = new Set(desired.issues.map((i) => `${i.row.id}@${i.row.rowNumbers.join(",")}`));
   const more = plan.rows
     .filter((r) => !seen.has(`${r.row.id}@${r.row.rowNumbers.join(",")}`))
     .filter((r) => r.outcome !== "synced" && (r.outcome !== "skipped" || r.message !== ""))
     .map((r) => {
-      // The planner's messages name their column the way the sheet shows it: "Row 7, column x: …".
-      const column = LEADING_WHERE.exec(r.message)?.[1];
+      // The row's message says its first finding (the worst comes first in a row that has several).
+      const f = findings.get(r.row.id)?.[0];
       return {
         table: r.row.table,
         rows: r.row.rowNumbers,
-        ...(column ? { column } : {}),
+        ...(f?.column ? { column: f.column } : {}),
         status: r.outcome,
+        ...(f ? { code: f.code, params: f.params } : {}),
         message: r.message,
       };
     });
@@ -166,17 +189,17 @@ async function check(
   if (online && keep.runtime) {
     try {
       const { fetchActual } = await import("../sync/remote.ts");
-      const { planSync } = await import("../sync/plan.ts");
+      const { planWithFindings } = await import("../sync/plan.ts");
       const actual = await fetchActual(keep.runtime.client, desired);
       // Reads only: no prices, no balance (validate is about rows, not credits), never an apply.
-      const plan = planSync(desired, actual, {
+      const { plan, findings } = planWithFindings(desired, actual, {
         prune: false,
         costs: {},
         balance: null,
         maxCredits: null,
         now: new Date().toISOString(),
       });
-      rowProblems = onlineProblems(plan, desired);
+      rowProblems = onlineProblems(plan, findings, desired);
     } catch (err) {
       const why = unreachable(err);
       if (!why || authErrorOf(err)) throw err;
@@ -213,8 +236,9 @@ export function formatValidation(r: ValidationResult, options: { color: boolean 
     const mark = bad ? c.red("✗") : c.yellow("!");
     const status = (bad ? c.red : c.yellow)(p.status.padEnd(7));
     const column = p.column ? `${c.dim(`[${p.column}]`)} ` : "";
-    // The engine's messages start with where they are, for the sheet; here the line already says it.
-    const message = p.column ? p.message.replace(LEADING_WHERE, "") : p.message;
+    // The sheet's message starts with where it is; here the line already says it.
+    const head = `${rowsWhere(p.rows, p.column)}: `;
+    const message = p.column && p.message.startsWith(head) ? p.message.slice(head.length) : p.message;
     lines.push(`  ${mark} ${where(p).padEnd(w)}  ${status}  ${column}${message}`);
   }
   if (r.problems.length > 0) lines.push("");

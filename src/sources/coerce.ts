@@ -1,12 +1,28 @@
 /**
- * Typed coercion of sheet cells. Pure: every function returns a value or a message worded for a sheet
- * user, never throws on bad input.
+ * Typed coercion of sheet cells. Pure: every function returns a value or a finding (with its words for a
+ * sheet user), never throws on bad input.
  */
+import {
+  type Finding,
+  type FindingCode,
+  finding,
+  findingText,
+  type ParamsOf,
+  renderFinding,
+} from "../findings/index.ts";
 
 export type DateFormat = "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY";
 export const DATE_FORMATS: readonly DateFormat[] = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"];
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; finding: Finding; message: string };
+
+function fail<C extends FindingCode>(
+  code: C,
+  params: ParamsOf<C>,
+): { ok: false; finding: Finding; message: string } {
+  const f = finding(code, undefined, params);
+  return { ok: false, finding: f, message: findingText(f) };
+}
 
 const TRUE_WORDS = new Set(["yes", "y", "true", "1", "x"]);
 const FALSE_WORDS = new Set(["no", "n", "false", "0"]);
@@ -17,7 +33,7 @@ export function parseBoolean(cell: string): Parsed<boolean | undefined> {
   if (v === "") return { ok: true, value: undefined };
   if (TRUE_WORDS.has(v)) return { ok: true, value: true };
   if (FALSE_WORDS.has(v)) return { ok: true, value: false };
-  return { ok: false, message: `"${cell.trim()}" is not yes or no; write yes, no, true, false, 1, 0 or x` };
+  return fail("not_boolean", { value: cell.trim() });
 }
 
 function isRealDate(year: number, month: number, day: number): boolean {
@@ -36,10 +52,6 @@ const pad = (n: number, width: number): string => String(n).padStart(width, "0")
 export function parseDate(cell: string, format: DateFormat = "YYYY-MM-DD"): Parsed<string | undefined> {
   const v = cell.trim();
   if (v === "") return { ok: true, value: undefined };
-  const hint =
-    format === "YYYY-MM-DD"
-      ? "write it as YYYY-MM-DD, e.g. 2027-03-01"
-      : `write it as YYYY-MM-DD or ${format}, e.g. 2027-03-01`;
   let year: number;
   let month: number;
   let day: number;
@@ -55,15 +67,12 @@ export function parseDate(cell: string, format: DateFormat = "YYYY-MM-DD"): Pars
     year = Number(slashed[3]);
     [day, month] = format === "DD/MM/YYYY" ? [a, b] : [b, a];
   } else if (slashed) {
-    return {
-      ok: false,
-      message: `"${v}" is ambiguous (day/month order unknown); ${hint}, or set date_format in the config`,
-    };
+    return fail("date_ambiguous", { value: v, format });
   } else {
-    return { ok: false, message: `"${v}" is not a date; ${hint}` };
+    return fail("not_a_date", { value: v, format });
   }
   if (!isRealDate(year, month, day)) {
-    return { ok: false, message: `"${v}" is not a real calendar date; ${hint}` };
+    return fail("date_not_real", { value: v, format });
   }
   return { ok: true, value: `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` };
 }
@@ -71,14 +80,11 @@ export function parseDate(cell: string, format: DateFormat = "YYYY-MM-DD"): Pars
 export function parseInteger(cell: string, min?: number, max?: number): Parsed<number | undefined> {
   const v = cell.trim();
   if (v === "") return { ok: true, value: undefined };
-  const range =
-    min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` ≥ ${min}` : "";
-  if (!/^[+-]?\d+$/.test(v)) {
-    return { ok: false, message: `"${v}" is not a whole number; write a number${range} in digits, e.g. 3` };
-  }
+  const range = { value: v, min: min ?? null, max: max ?? null };
+  if (!/^[+-]?\d+$/.test(v)) return fail("not_a_whole_number", range);
   const n = Number(v);
   if (!Number.isSafeInteger(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
-    return { ok: false, message: `${v} is out of range; write a whole number${range}` };
+    return fail("number_out_of_range", range);
   }
   return { ok: true, value: n };
 }
@@ -91,10 +97,7 @@ export function parseList(cell: string, maxItems?: number): Parsed<string[] | un
     .filter((s) => s !== "");
   if (items.length === 0) return { ok: true, value: undefined };
   if (maxItems !== undefined && items.length > maxItems) {
-    return {
-      ok: false,
-      message: `has ${items.length} items; at most ${maxItems} are allowed: remove ${items.length - maxItems} of them (items are separated by ;)`,
-    };
+    return fail("too_many_items", { count: items.length, max: maxItems });
   }
   return { ok: true, value: items };
 }
@@ -105,7 +108,7 @@ export function parseEnum<T extends string>(cell: string, values: readonly T[]):
   if (v === "") return { ok: true, value: undefined };
   const found = values.find((x) => x.toLowerCase() === v.toLowerCase());
   if (found !== undefined) return { ok: true, value: found };
-  return { ok: false, message: `"${v}" is not allowed; write one of ${values.join(", ")}` };
+  return fail("value_not_allowed", { value: v, allowed: values });
 }
 
 // ——— Rows → typed values ———
@@ -128,7 +131,9 @@ export interface RowProblem {
   rowNumber: number;
   /** Canonical column name, when one column is at fault. */
   column?: string;
-  /** Names the row and the column, says what is wrong and how to fix it. */
+  code: FindingCode;
+  params: Finding["params"];
+  /** The finding in words: names the row and the column, says what is wrong and how to fix it. */
   message: string;
 }
 
@@ -157,23 +162,21 @@ function parseCell(spec: ColumnSpec, cell: string, dateFormat: DateFormat): Pars
       const v = cell.trim();
       if (v === "") return { ok: true, value: undefined };
       if (t.maxLength !== undefined && v.length > t.maxLength) {
-        return {
-          ok: false,
-          message: `is ${v.length} characters long; shorten it to at most ${t.maxLength}`,
-        };
+        return fail("text_too_long", { length: v.length, max: t.maxLength });
       }
       return { ok: true, value: v };
     }
   }
 }
 
-function rowProblem(row: SheetRow, column: string | undefined, detail: string): RowProblem {
-  const where = column === undefined ? `Row ${row.rowNumber}` : `Row ${row.rowNumber}, column ${column}`;
+function rowProblem(row: { table: TableName; rowNumber: number }, f: Finding): RowProblem {
   return {
     table: row.table,
     rowNumber: row.rowNumber,
-    ...(column === undefined ? {} : { column }),
-    message: `${where}: ${detail}`,
+    ...(f.column === undefined ? {} : { column: f.column }),
+    code: f.code,
+    params: f.params,
+    message: renderFinding([row.rowNumber], f),
   };
 }
 
@@ -206,7 +209,7 @@ export function coerceRow(
     if (spec === undefined || cell === undefined || cell === "") continue;
     const parsed = parseCell(spec, cell, dateFormat);
     if (!parsed.ok) {
-      problems.push(rowProblem(row, spec.name, parsed.message));
+      problems.push(rowProblem(row, { ...parsed.finding, column: spec.name }));
       continue;
     }
     if (parsed.value !== undefined) values[spec.name] = parsed.value;
@@ -214,13 +217,7 @@ export function coerceRow(
   const required = row.table === "bundles" ? ["bundle_ref"] : ["video_ref", "bundle_ref"];
   for (const name of required) {
     if ((row.cells[name] ?? "") === "") {
-      problems.push(
-        rowProblem(
-          row,
-          name,
-          `is empty; give the row a ${name}${name === "video_ref" ? " unique within its bundle" : ""}`,
-        ),
-      );
+      problems.push(rowProblem(row, finding("ref_missing", name, { column: name })));
     }
   }
   return { values, problems };
@@ -386,13 +383,13 @@ export function coerceCampaign(tables: CampaignTables, opts: CoerceOptions = {})
     bundles,
     (r) => r.input?.bundle_ref,
     "bundle_ref",
-    (ref) => `bundle_ref ${ref}`,
+    (ref) => ({ bundleRef: ref, videoRef: null }),
   );
   markDuplicates(
     videos,
     (r) => (r.input ? `${r.input.bundle_ref}\u0000${r.input.video_ref}` : undefined),
     "video_ref",
-    (k) => `video_ref ${k.split("\u0000")[1]} in bundle ${k.split("\u0000")[0]}`,
+    (k) => ({ bundleRef: k.split("\u0000")[0] ?? "", videoRef: k.split("\u0000")[1] ?? "" }),
   );
 
   const derived = singleTable ? bundlesFromVideos(videos, settingsByRow) : [];
@@ -406,7 +403,7 @@ function markDuplicates<T>(
   rows: TypedRow<T>[],
   keyOf: (r: TypedRow<T>) => string | undefined,
   column: string,
-  describe: (key: string) => string,
+  refs: (key: string) => { bundleRef: string; videoRef: string | null },
 ): void {
   const groups = new Map<string, TypedRow<T>[]>();
   for (const r of rows) {
@@ -418,15 +415,8 @@ function markDuplicates<T>(
   }
   for (const [k, g] of groups) {
     if (g.length < 2) continue;
-    const numbers = g.map((r) => r.rowNumber).join(", ");
-    for (const r of g) {
-      r.problems.push({
-        table: r.table,
-        rowNumber: r.rowNumber,
-        column,
-        message: `Row ${r.rowNumber}, column ${column}: ${describe(k)} is used by rows ${numbers}; each must be unique, so rename all but one.`,
-      });
-    }
+    const rows = g.map((r) => r.rowNumber);
+    for (const r of g) r.problems.push(rowProblem(r, finding("ref_duplicate", column, { ...refs(k), rows })));
   }
 }
 
@@ -458,12 +448,14 @@ function bundlesFromVideos(
           firstRow.set(name, v.rowNumber);
         } else if (describeValue(prev) !== describeValue(value)) {
           agree = false;
-          v.problems.push({
-            table: "videos",
-            rowNumber: v.rowNumber,
+          const params = {
+            value: describeValue(value),
+            other: describeValue(prev),
+            otherRow: firstRow.get(name) ?? 0,
+            bundleRef: ref,
             column: name,
-            message: `Row ${v.rowNumber}, column ${name}: "${describeValue(value)}" disagrees with row ${firstRow.get(name)} ("${describeValue(prev)}") for bundle ${ref}; every row of a bundle must state the same ${name}: write "${describeValue(prev)}" here (as row ${firstRow.get(name)} does) or leave it blank; if "${describeValue(value)}" is the right one, write it on row ${firstRow.get(name)} instead.`,
-          });
+          };
+          v.problems.push(rowProblem(v, finding("bundle_value_disagrees", name, params)));
         }
       }
     }

@@ -4,8 +4,8 @@
  * closed bundle, a delivered profile, fewer edit slots), each of which locks the row.
  */
 import type { BundleAccount, ConfigureAccountBody, PatchBundleBody } from "../api/index.ts";
-import { plural } from "../words.ts";
-import { rowWords, where } from "./plan-rows.ts";
+import { finding, reasonText } from "../findings/index.ts";
+import { type Decided, issue, type RowNote } from "./plan-rows.ts";
 import {
   accountStatus,
   type BundleView,
@@ -17,9 +17,10 @@ import {
 import type { DesiredBundle, PlanOp } from "./types.ts";
 
 /** bundle_type, platform, country and a videos_only account_id are fixed at creation: a differing cell locks the row. */
-export function lockImmutables(view: BundleView): boolean {
+export function lockImmutables(view: BundleView): RowNote[] {
   const { b, remote } = view;
-  if (!remote || !b.row || !b.create) return false;
+  const row = b.row;
+  if (!remote || !row || !b.create) return [];
   const diffs: Array<[string, string, string]> = [];
   const cmp = (column: string, want: string | undefined, have: unknown) => {
     if (want === undefined || typeof have !== "string") return;
@@ -34,14 +35,9 @@ export function lockImmutables(view: BundleView): boolean {
       b.create.account_id,
       (remote as Record<string, unknown>)["account_id"] ?? remote.saved_account_id,
     );
-  for (const [column, want, have] of diffs) {
-    view.book.issue(
-      b.row,
-      "locked",
-      `${where(b.row, column)}: TokPortal has this bundle as ${have}, not ${want}, and a bundle's ${column} cannot change; set ${column} back to ${have}, or use a new bundle_ref for a new bundle`,
-    );
-  }
-  return diffs.length > 0;
+  return diffs.map(([column, want, have]) =>
+    issue(row, "locked", finding("fixed_at_creation", column, { column, want, have })),
+  );
 }
 
 export function createOp(view: BundleView, videosQuantity: number): PlanOp {
@@ -59,14 +55,13 @@ export function createOp(view: BundleView, videosQuantity: number): PlanOp {
       ? extra["advanced_warming_terms_count"]
       : 0;
   cost += price(options.costs, "advanced_warming") * terms;
-  const slotWords = plural(videosQuantity, "video slot");
   return {
     kind: "createBundle",
     id: `${b.bundleRef}:createBundle`,
     bundleRef: b.bundleRef,
     bundleId: null,
     rows: [],
-    reason: `new bundle (${body.bundle_type}, ${slotWords}${edits > 0 ? `, ${edits} edit slots` : ""})`,
+    reason: reasonText("new_bundle", { bundleType: body.bundle_type, slots: videosQuantity, edits }),
     cost,
     body,
   };
@@ -80,17 +75,16 @@ export function addSlotsOp(
 ): PlanOp {
   const { b } = view;
   const onNew = configures.filter((c) => c.slot.isNew).map((c) => c.v.row);
-  const why =
-    onNew.length > 0
-      ? `for ${rowWords(onNew)}`
-      : `(video_slots asks for ${b.minSlots}, TokPortal has ${existing})`;
   return {
     kind: "addVideoSlots",
     id: `${b.bundleRef}:addVideoSlots`,
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: onNew.map((r) => r.id),
-    reason: `${plural(quantity, "more slot")} ${why}`,
+    reason:
+      onNew.length > 0
+        ? reasonText("slots_for_rows", { quantity, rows: onNew.flatMap((r) => r.rowNumbers) })
+        : reasonText("slots_for_minimum", { quantity, minSlots: b.minSlots, have: existing }),
     cost: price(view.options.costs, "video_upload") * quantity,
     quantity,
   };
@@ -101,9 +95,9 @@ export function addSlotsOp(
  * takes no more changes: a differing cell locks the row (its fingerprint is kept, so the next run still
  * sees the change) instead of being reported synced and lost.
  */
-export function patchBundleOp(view: BundleView): PlanOp | null {
+export function patchBundleOp(view: BundleView): Decided {
   const { b, remote } = view;
-  if (!remote || !b.row) return null;
+  if (!remote || !b.row) return { op: null, notes: [] };
   const body: PatchBundleBody = {};
   const has: Record<string, string> = {};
   const s = b.settings;
@@ -117,27 +111,26 @@ export function patchBundleOp(view: BundleView): PlanOp | null {
     has["auto_finalize_videos"] = auto ? "yes" : "no";
   }
   const fields = Object.keys(body);
-  if (fields.length === 0) return null;
+  if (fields.length === 0) return { op: null, notes: [] };
   if (CLOSED_BUNDLE.has(view.status)) {
-    const one = fields.length === 1;
-    const what = fields.map((f) => `${f} differs: TokPortal has ${has[f]}`).join("; ");
-    view.book.issue(
-      b.row,
-      "locked",
-      `${where(b.row, one ? fields[0] : undefined)}: the bundle is already ${view.status}; TokPortal no longer accepts changes to its settings (${what}). Set ${one ? "that cell" : "those cells"} back to what TokPortal has`,
-    );
-    return null;
+    const closed = finding("settings_closed", fields.length === 1 ? fields[0] : undefined, {
+      status: view.status,
+      columns: fields,
+      have: fields.map((f) => has[f] ?? ""),
+    });
+    return { op: null, notes: [issue(b.row, "locked", closed)] };
   }
-  return {
+  const op: PlanOp = {
     kind: "patchBundle",
     id: `${b.bundleRef}:patchBundle`,
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason: `row differs from TokPortal: ${fields.join(", ")}`,
+    reason: reasonText("settings_differ", { columns: fields }),
     cost: 0,
     body,
   };
+  return { op, notes: [] };
 }
 
 /**
@@ -146,61 +139,50 @@ export function patchBundleOp(view: BundleView): PlanOp | null {
  * `slotsAfter` is how many video slots the bundle has once this plan's slots are bought: TokPortal refuses
  * more edit slots than video slots, so that is said on the row instead of sending a call bound to fail.
  */
-export function addEditSlotsOp(view: BundleView, slotsAfter: number): PlanOp | null {
+export function addEditSlotsOp(view: BundleView, slotsAfter: number): Decided {
   const { b, remote } = view;
   const want = b.create?.edits_quantity;
   const have = remote?.edits_quantity;
-  if (!remote || !b.row || want === undefined || typeof have !== "number" || want === have) return null;
-  if (want < have) {
-    view.book.issue(
-      b.row,
-      "locked",
-      `${where(b.row, "edit_slots")}: TokPortal has ${plural(have, "edit slot")} on this bundle and bought slots cannot be removed; set edit_slots back to ${have}`,
-    );
-    return null;
+  if (!remote || !b.row || want === undefined || typeof have !== "number" || want === have) {
+    return { op: null, notes: [] };
   }
+  const refuse = (status: "locked" | "error", f: ReturnType<typeof finding>): Decided => ({
+    op: null,
+    notes: [issue(b.row!, status, f)],
+  });
+  if (want < have) return refuse("locked", finding("edit_slots_lowered", "edit_slots", { have }));
   if (CLOSED_BUNDLE.has(view.status)) {
-    view.book.issue(
-      b.row,
-      "locked",
-      `${where(b.row, "edit_slots")}: the bundle is ${view.status} on TokPortal, which sells it no more edit slots (it has ${have}); set edit_slots back to ${have}`,
-    );
-    return null;
+    return refuse("locked", finding("edit_slots_closed", "edit_slots", { status: view.status, have }));
   }
   if (want > slotsAfter) {
-    view.book.issue(
-      b.row,
-      "error",
-      `${where(b.row, "edit_slots")}: ${want} is more than the bundle's ${slotsAfter} video slots, and TokPortal sells at most one edit slot per video slot; lower edit_slots or raise video_slots`,
-    );
-    return null;
+    const params = { editSlots: want, videoSlots: slotsAfter, known: "tokportal" as const };
+    return refuse("error", finding("edit_slots_over_video_slots", "edit_slots", params));
   }
   const quantity = want - have;
-  return {
+  const op: PlanOp = {
     kind: "addEditSlots",
     id: `${b.bundleRef}:addEditSlots`,
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason: `${plural(quantity, "more edit slot")} (edit_slots asks for ${want}, TokPortal has ${have})`,
+    reason: reasonText("edit_slots", { quantity, want, have }),
     cost: price(view.options.costs, "video_edit") * quantity,
     quantity,
   };
+  return { op, notes: [] };
 }
 
 /**
  * `video_slots` is a minimum: below what TokPortal has, it is met already (slots are never removed), which
  * the changed row is told so the user does not expect fewer slots.
  */
-export function noteSlotFloor(view: BundleView): void {
+export function noteSlotFloor(view: BundleView): RowNote | null {
   const { b, remote } = view;
   const have = remote?.videos_quantity;
-  if (!remote || !b.row || b.minSlots === 0 || typeof have !== "number" || b.minSlots >= have) return;
-  if (b.fingerprint === (b.outputs["sync_fingerprint"] ?? "")) return;
-  view.book.info(
-    b.row,
-    `${where(b.row, "video_slots")}: TokPortal has ${have} video slots on this bundle and bought slots cannot be removed, so it keeps ${have}; video_slots ${b.minSlots} is a minimum and is met`,
-  );
+  if (!remote || !b.row || b.minSlots === 0 || typeof have !== "number" || b.minSlots >= have) return null;
+  if (b.fingerprint === (b.outputs["sync_fingerprint"] ?? "")) return null;
+  const met = finding("video_slots_floor_met", "video_slots", { have, minSlots: b.minSlots });
+  return { kind: "info", row: b.row, finding: met };
 }
 
 /**
@@ -208,41 +190,36 @@ export function noteSlotFloor(view: BundleView): void {
  * was read, for the fields that differ. A profile TokPortal no longer accepts locks the row, naming each
  * differing column and what TokPortal has (the fingerprint is kept, so the next run still sees it).
  */
-export function accountOp(view: BundleView): PlanOp | null {
+export function accountOp(view: BundleView): Decided {
   const { b } = view;
-  if (!b.row || !b.account || view.type === "videos_only") return null;
-  let reason = "new bundle: set the account profile";
+  const none: Decided = { op: null, notes: [] };
+  if (!b.row || !b.account || view.type === "videos_only") return none;
+  let reason = reasonText("new_profile", {});
   if (!view.isNew) {
     const stored = b.outputs["sync_fingerprint"] ?? "";
     // The account is read for every changed row of a bundle that has one (remote.ts): null means there is
     // no account on TokPortal to compare with, or the row did not change.
-    if (b.fingerprint === stored || view.account === null) return null;
+    if (b.fingerprint === stored || view.account === null) return none;
     const diffs = accountDiffs(b, view.account, stored !== "");
-    if (diffs.length === 0) return null;
+    if (diffs.length === 0) return none;
     const status = accountStatus(view) ?? "pending";
     if (view.status !== "pending_setup" || !EDITABLE_ACCOUNT.has(status)) {
       // An uploaded picture cannot be compared: only a visible difference locks the row.
       const visible = diffs.filter((d) => d.have !== undefined);
-      if (visible.length > 0) {
-        const state = EDITABLE_ACCOUNT.has(status)
-          ? `the bundle is already ${view.status}`
-          : `the account is already ${status}`;
-        const one = visible.length === 1;
-        const what = visible
-          .map((d) => `${d.column} differs: TokPortal has ${shown(d.have ?? "")}`)
-          .join("; ");
-        view.book.issue(
-          b.row,
-          "locked",
-          `${where(b.row, one ? visible[0]?.column : undefined)}: ${state}; TokPortal no longer accepts profile changes (${what}). Set ${one ? "that cell" : "those cells"} back to what TokPortal has`,
-        );
-      }
-      return null;
+      if (visible.length === 0) return none;
+      const bundleState = EDITABLE_ACCOUNT.has(status);
+      const closed = finding("profile_closed", visible.length === 1 ? visible[0]?.column : undefined, {
+        state: bundleState ? "bundle" : "account",
+        status: bundleState ? view.status : status,
+        columns: visible.map((d) => d.column),
+        have: visible.map((d) => shown(d.have ?? "")),
+      });
+      return { op: null, notes: [issue(b.row, "locked", closed)] };
     }
-    reason = `row changed: ${diffs.map((d) => d.column).join(", ")}`;
+    reason = reasonText("profile_changed", { columns: diffs.map((d) => d.column) });
   }
   const body: ConfigureAccountBody = { ...b.account };
-  return {
+  const op: PlanOp = {
     kind: "configureAccount",
     id: `${b.bundleRef}:configureAccount`,
     bundleRef: b.bundleRef,
@@ -253,6 +230,7 @@ export function accountOp(view: BundleView): PlanOp | null {
     body,
     ...(b.profilePicture ? { profilePicture: b.profilePicture } : {}),
   };
+  return { op, notes: [] };
 }
 
 /** A profile column that differs; `have` is TokPortal's value, absent for a local picture file (not comparable). */

@@ -1,13 +1,15 @@
 /**
- * One bundle's part of the plan (issue 5 "Plan"): look it up by external_ref, create or adjust it, place
- * and configure its videos, publish it, report its orphan slots. Pure: it reads the desired and actual
- * state and writes ops and row outcomes; the budget is decided later, over all bundles in sheet order.
+ * One bundle's part of the plan: look it up by external_ref, create or adjust it, place and configure its
+ * videos, publish it, report its orphan slots. Pure: it reads the desired and actual state and returns its
+ * ops and its notes about rows; the budget is decided later, over all bundles in sheet order, and the rows'
+ * outcomes are gathered from what every bundle returned (plan-rows.ts).
  *
  * Op order inside a bundle is the apply order: create → video slots → edit slots → settings → account →
  * configures → ref patches → bundle publish → configures of rows that must stay unreleased → video publish →
  * unschedule.
  */
 
+import { finding, reasonText } from "../findings/index.ts";
 import {
   accountOp,
   addEditSlotsOp,
@@ -24,7 +26,14 @@ import {
   waitForBlockers,
   wantsBundlePublish,
 } from "./plan-publish.ts";
-import { type RowBook, rowWords, where } from "./plan-rows.ts";
+import {
+  type BundleDecisions,
+  type IssueStatus,
+  isBlocking,
+  issue,
+  type RowNote,
+  worse,
+} from "./plan-rows.ts";
 import { type Assignment, assignSlots } from "./plan-slots.ts";
 import { checkSchedule, configureOps, decideVideo } from "./plan-videos.ts";
 import {
@@ -44,27 +53,53 @@ export interface BundleInputs {
   options: PlanOptions;
   /** Every video_ref the sheet has for this bundle (valid rows and rows with issues) → its row. */
   sheetRefs: ReadonlyMap<string, RowRef>;
-  book: RowBook;
+  /** The worst desired-state issue of each row that has one. */
+  prior: ReadonlyMap<string, IssueStatus>;
 }
 
-export interface BundlePlan {
-  bundleRef: string;
+export interface BundlePlan extends BundleDecisions {
   /** In apply order. */
   ops: PlanOp[];
   /** Sum of the ops' costs. */
   charge: number;
   /** Rows whose outcome may depend on this bundle's ops (the bundle row first, when it has one). */
   rows: RowRef[];
-  /** Rows placed on slots this plan buys (their position is only a promise). */
   newSlotRows: string[];
   orphanVideos: string[];
+  notes: RowNote[];
 }
 
 /** Issue statuses of a bundles row that stop its whole bundle (a `pending` one does not). */
 const STOPS_BUNDLE = new Set(["error", "locked", "skipped"]);
 
+/**
+ * The notes of one bundle's planning as they are taken, and the worst issue of each row so far (later
+ * stages leave a blocked row alone).
+ */
+class Notes {
+  readonly list: RowNote[] = [];
+  private readonly worst = new Map<string, IssueStatus>();
+
+  constructor(private readonly prior: ReadonlyMap<string, IssueStatus>) {}
+
+  add(...notes: readonly (RowNote | null)[]): void {
+    for (const n of notes) {
+      if (n === null) continue;
+      this.list.push(n);
+      if (n.kind === "issue") this.worst.set(n.row.id, worse(this.worstOf(n.row.id) ?? undefined, n.status));
+    }
+  }
+
+  worstOf(rowId: string): IssueStatus | null {
+    return this.worst.get(rowId) ?? this.prior.get(rowId) ?? null;
+  }
+
+  readonly blocked = (rowId: string): boolean => isBlocking(this.worstOf(rowId));
+}
+
 export function planBundle(input: BundleInputs): BundlePlan {
-  const { desired: b, matches, book } = input;
+  const { desired: b, matches } = input;
+  const notes = new Notes(input.prior);
   const plan: BundlePlan = {
     bundleRef: b.bundleRef,
     ops: [],
@@ -72,77 +107,55 @@ export function planBundle(input: BundleInputs): BundlePlan {
     rows: [],
     newSlotRows: [],
     orphanVideos: [],
+    notes: notes.list,
   };
-  if (b.row) {
-    book.track(b.row, b.fingerprint);
-    plan.rows.push(b.row);
-  }
-  const videos: DesiredVideo[] = [];
-  for (const v of b.videos) {
-    book.track(v.row, v.fingerprint);
-    // A row the desired stage already refused never gets a call.
-    if (!book.blocked(v.row.id)) videos.push(v);
-  }
+  if (b.row) plan.rows.push(b.row);
+  // A row the desired stage already refused never gets a call.
+  const videos: DesiredVideo[] = b.videos.filter((v) => !notes.blocked(v.row.id));
+  const blockedBy = (row: RowRef, rowStatus: IssueStatus) =>
+    finding("bundle_row_blocked", undefined, { rows: row.rowNumbers, rowStatus });
 
-  const rowIssue = b.row ? book.worst(b.row.id) : null;
-  if (rowIssue !== null && STOPS_BUNDLE.has(rowIssue)) {
-    for (const v of videos) {
-      book.issue(
-        v.row,
-        rowIssue,
-        `${where(v.row)}: not synced because its bundles row (${rowWords([b.row!])}) is ${rowIssue}; fix that row first`,
-      );
-    }
+  const rowIssue = b.row ? notes.worstOf(b.row.id) : null;
+  if (b.row && rowIssue !== null && STOPS_BUNDLE.has(rowIssue)) {
+    for (const v of videos) notes.add(issue(v.row, rowIssue, blockedBy(b.row, rowIssue)));
     return plan;
   }
 
   if (matches.length > 1) {
-    const shown = matches.slice(0, 3).map((m) => m.bundle.id);
-    const more = matches.length - shown.length;
-    const ids = `${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
-    const what = `bundle_ref ${b.bundleRef} matches ${matches.length} bundles on TokPortal (ids ${ids})`;
-    if (b.row) {
-      book.issue(
-        b.row,
-        "error",
-        `${where(b.row, "bundle_ref")}: ${what}; ask support to clear the duplicate external_ref, or rename this row`,
-      );
-    }
-    for (const v of videos) {
-      const fix = b.row ? "blocked: " : "";
-      const then = b.row ? "see its bundles row" : "ask support to clear the duplicate external_ref";
-      book.issue(v.row, "error", `${where(v.row, "bundle_ref")}: ${fix}${what}; ${then}`);
-    }
+    const ids = matches.slice(0, 3).map((m) => m.bundle.id);
+    const ambiguous = (seen: "bundle_row" | "video_row" | "video_without_bundle_row") =>
+      finding("bundle_ref_ambiguous", "bundle_ref", {
+        bundleRef: b.bundleRef,
+        count: matches.length,
+        ids,
+        more: matches.length - ids.length,
+        seen,
+      });
+    if (b.row) notes.add(issue(b.row, "error", ambiguous("bundle_row")));
+    const seen = b.row ? "video_row" : "video_without_bundle_row";
+    for (const v of videos) notes.add(issue(v.row, "error", ambiguous(seen)));
     return plan;
   }
 
   const actual = matches[0] ?? null;
   if (actual === null && (b.row === null || b.create === null)) {
-    for (const v of videos) {
-      book.issue(
-        v.row,
-        "error",
-        `${where(v.row, "bundle_ref")}: no bundles row and no bundle on TokPortal with external_ref ${b.externalRef}; add a bundles row or fix bundle_ref`,
-      );
-    }
+    const unknown = finding("bundle_ref_unknown", "bundle_ref", { externalRef: b.externalRef });
+    for (const v of videos) notes.add(issue(v.row, "error", unknown));
     return plan;
   }
   if (actual === null && b.row !== null && b.createRefused) {
     // Only a create would be refused; a bundle TokPortal already has takes the same row as it is.
-    book.issue(b.row, "error", `${where(b.row, b.createRefused.column)}: ${b.createRefused.detail}`);
-    for (const v of videos) {
-      book.issue(
-        v.row,
-        "error",
-        `${where(v.row)}: not synced because its bundles row (${rowWords([b.row])}) is error; fix that row first`,
-      );
-    }
+    notes.add(issue(b.row, "error", b.createRefused));
+    for (const v of videos) notes.add(issue(v.row, "error", blockedBy(b.row, "error")));
     return plan;
   }
   if (actual?.readError !== undefined) {
-    const what = `TokPortal did not answer the read of bundle ${actual.bundle.id} (${actual.readError}); nothing was changed for it this run, and the next run tries again`;
-    if (b.row) book.issue(b.row, "error", `${where(b.row)}: ${what}`);
-    for (const v of videos) book.issue(v.row, "error", `${where(v.row)}: ${what}`);
+    const failed = finding("bundle_read_failed", undefined, {
+      bundleId: actual.bundle.id,
+      error: actual.readError,
+    });
+    if (b.row) notes.add(issue(b.row, "error", failed));
+    for (const v of videos) notes.add(issue(v.row, "error", failed));
     return plan;
   }
   if (actual !== null && actual.videos === null) {
@@ -153,7 +166,7 @@ export function planBundle(input: BundleInputs): BundlePlan {
   const remote = actual?.bundle ?? null;
   const view: BundleView = {
     b,
-    book,
+    blocked: notes.blocked,
     options: input.options,
     today: input.today,
     sheetRefs: input.sheetRefs,
@@ -166,23 +179,37 @@ export function planBundle(input: BundleInputs): BundlePlan {
     account: actual?.account ?? null,
     videos,
   };
-  return planPlacedBundle(view, plan);
+  return planPlacedBundle(view, plan, notes);
 }
 
 /** The steps for a bundle that exists once on TokPortal, or that this plan creates. */
-function planPlacedBundle(view: BundleView, plan: BundlePlan): BundlePlan {
-  const { b, book } = view;
+function planPlacedBundle(view: BundleView, plan: BundlePlan, notes: Notes): BundlePlan {
+  const { b } = view;
   if (b.row) {
-    book.remote(b.row, {
-      bundle_id: view.bundleId,
-      bundle_status: view.isNew ? null : view.status,
-      account_status: accountStatus(view),
-      // The cell as read: apply adds this run's charge to it (H3).
-      ...(b.outputs["credits_charged"] ? { credits_charged: b.outputs["credits_charged"] } : {}),
+    notes.add({
+      kind: "remote",
+      row: b.row,
+      values: {
+        bundle_id: view.bundleId,
+        bundle_status: view.isNew ? null : view.status,
+        account_status: accountStatus(view),
+        // The cell as read: apply adds this run's charge to it.
+        ...(b.outputs["credits_charged"] ? { credits_charged: b.outputs["credits_charged"] } : {}),
+      },
     });
   }
-  const rowLocked = lockImmutables(view);
-  const placeable = rejectVideosOnAccountOnly(view);
+  const locks = lockImmutables(view);
+  notes.add(...locks);
+  const rowLocked = locks.length > 0;
+  const placeable = view.type === "account_only" ? [] : view.videos;
+  if (view.type === "account_only") {
+    // Refused by the desired stage when the sheet says account_only; here TokPortal says so.
+    const refused = finding("no_videos_on_account_only", "bundle_ref", {
+      bundleRef: b.bundleRef,
+      known: "tokportal",
+    });
+    for (const v of view.videos) notes.add(issue(v.row, "error", refused));
+  }
   const existing = existingSlots(view);
   const slots = assignSlots({
     bundleRef: b.bundleRef,
@@ -193,18 +220,20 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan): BundlePlan {
   });
   for (const v of placeable) {
     const e = slots.errors.get(v.row.id);
-    if (e) book.issue(v.row, "error", e.message);
+    if (e) notes.add(issue(v.row, "error", e));
   }
-  const placed = placeable.filter((v) => slots.assigned.has(v.row.id) && !book.blocked(v.row.id));
+  const placed = placeable.filter((v) => slots.assigned.has(v.row.id) && !notes.blocked(v.row.id));
   const candidates: Candidate[] = [];
   const patches: PlanOp[] = [];
   for (const v of placed) {
     const decided = decideVideo(view, v, slots.assigned.get(v.row.id)!);
-    if (decided === null) continue;
-    if ("kind" in decided) patches.push(decided);
-    else candidates.push(decided);
+    notes.add(...decided.notes);
+    if (decided.op) patches.push(decided.op);
+    if (decided.candidate) candidates.push(decided.candidate);
   }
-  const configures = checkSchedule(view, candidates);
+  const schedule = checkSchedule(view, candidates);
+  notes.add(...schedule.notes);
+  const configures = schedule.accepted;
 
   // Every configured row's slot must exist, and `video_slots` is a floor. (A closed or account_only
   // bundle has no candidates: decideVideo locks them and account_only rows were refused above.)
@@ -215,47 +244,59 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan): BundlePlan {
   const push = (op: PlanOp | null) => {
     if (op) ops.push(op);
   };
+  const take = (decided: { op: PlanOp | null; notes: RowNote[] }) => {
+    notes.add(...decided.notes);
+    push(decided.op);
+  };
   if (view.isNew) push(createOp(view, Math.max(existing, needed)));
   else if (addable && needed > existing) push(addSlotsOp(view, needed - existing, configures, existing));
   if (!rowLocked) {
-    push(addEditSlotsOp(view, addable ? Math.max(existing, needed) : existing));
-    noteSlotFloor(view);
-    push(patchBundleOp(view));
-    push(accountOp(view));
+    take(addEditSlotsOp(view, addable ? Math.max(existing, needed) : existing));
+    notes.add(noteSlotFloor(view));
+    take(patchBundleOp(view));
+    take(accountOp(view));
   }
 
   // A locked bundle row (a fixed field, or a profile TokPortal refuses) gets no publish either.
-  const publishWanted = wantsBundlePublish(view, b.row !== null && book.blocked(b.row.id));
+  const publishWanted = wantsBundlePublish(view, b.row !== null && notes.blocked(b.row.id));
   const released = publishWanted ? configures.filter((c) => c.v.publish) : configures;
-  const blockers = publishWanted ? publishBlockers(view, released) : [];
-  const publishing = publishWanted && blockers.length === 0;
+  const blockers = publishWanted ? publishBlockers(view, released) : null;
+  const publishing = blockers !== null && blockers.fields.length === 0 && !blockers.needsVideo;
   // A bundle publish releases every configured slot: rows that say publish=no are configured after it.
   const first = publishing ? released : configures;
   const later = publishing ? configures.filter((c) => !c.v.publish) : [];
   ops.push(...configureOps(view, first, 1));
   ops.push(...patches);
   if (publishing) ops.push(publishBundleOp(view, first));
-  else if (publishWanted) waitForBlockers(view, blockers);
+  else if (blockers !== null) notes.add(waitForBlockers(view, blockers));
   ops.push(...configureOps(view, later, ops.filter((o) => o.kind === "configureVideos").length + 1));
-  push(publishVideosOp(view, configures, publishing));
-  ops.push(...orphanOps(view, slots.assigned, plan));
+  take(publishVideosOp(view, configures, publishing));
+  const orphans = orphanOps(view, slots.assigned);
+  plan.orphanVideos.push(...orphans.refs);
+  ops.push(...orphans.ops);
 
   for (const c of configures) if (c.slot.isNew) plan.newSlotRows.push(c.v.row.id);
   for (const v of placed) {
-    if (book.blocked(v.row.id)) continue;
+    if (notes.blocked(v.row.id)) continue;
     const a = slots.assigned.get(v.row.id)!;
     if (a.byRef && v.position !== undefined && v.position !== a.position) {
-      book.info(
-        v.row,
-        `${where(v.row, "position")}: video ${v.videoRef} is on slot ${a.position} on TokPortal and keeps it; position ${v.position} was not applied`,
-      );
+      const kept = finding("position_kept", "position", {
+        videoRef: v.videoRef,
+        slot: a.position,
+        position: v.position,
+      });
+      notes.add({ kind: "info", row: v.row, finding: kept });
     }
     plan.rows.push(v.row);
-    book.remote(v.row, {
-      video_id: a.video?.id ?? null,
-      position: a.position,
-      video_status: a.video?.status ?? (view.isNew ? null : "pending"),
-      platform_url: a.video?.platform_url ?? null,
+    notes.add({
+      kind: "remote",
+      row: v.row,
+      values: {
+        video_id: a.video?.id ?? null,
+        position: a.position,
+        video_status: a.video?.status ?? (view.isNew ? null : "pending"),
+        platform_url: a.video?.platform_url ?? null,
+      },
     });
   }
   // Everything of a new bundle depends on its creation.
@@ -267,24 +308,11 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan): BundlePlan {
   }
   plan.ops = ops;
   plan.charge = ops.reduce((sum, op) => sum + op.cost, 0);
-  for (const op of ops) book.serve(op.rows, op.id);
   return plan;
 }
 
 // ———————————————————————————————————————————————————————————————————————————————————————————————————————
 // Slots and orphans
-
-function rejectVideosOnAccountOnly(view: BundleView): readonly DesiredVideo[] {
-  if (view.type !== "account_only") return view.videos;
-  for (const v of view.videos) {
-    view.book.issue(
-      v.row,
-      "error",
-      `${where(v.row, "bundle_ref")}: bundle ${view.b.bundleRef} is account_only, which takes no videos; move this video to another bundle or change the bundle's bundle_type`,
-    );
-  }
-  return [];
-}
 
 /** Slots the bundle has (or, for a new one, is ordered with) before this plan adds any. */
 function existingSlots(view: BundleView): number {
@@ -297,14 +325,18 @@ function existingSlots(view: BundleView): number {
  * Slots carrying a ref the sheet no longer has for this bundle are reported; with `prune` they are
  * unscheduled while TokPortal allows it (destructive: the slot loses its content).
  */
-function orphanOps(view: BundleView, assigned: ReadonlyMap<string, Assignment>, plan: BundlePlan): PlanOp[] {
+function orphanOps(
+  view: BundleView,
+  assigned: ReadonlyMap<string, Assignment>,
+): { ops: PlanOp[]; refs: string[] } {
   const { b } = view;
   const ops: PlanOp[] = [];
+  const refs: string[] = [];
   const taken = new Set([...assigned.values()].map((a) => a.position));
   for (const s of view.slots) {
     const ref = s.external_ref ?? "";
     if (ref === "" || view.sheetRefs.has(ref) || taken.has(s.position)) continue;
-    plan.orphanVideos.push(`${b.bundleRef}/${ref}`);
+    refs.push(`${b.bundleRef}/${ref}`);
     if (!view.options.prune || !CLEARABLE_SLOT.has(s.status) || CLOSED_BUNDLE.has(view.status)) continue;
     ops.push({
       kind: "unscheduleVideo",
@@ -312,10 +344,10 @@ function orphanOps(view: BundleView, assigned: ReadonlyMap<string, Assignment>, 
       bundleRef: b.bundleRef,
       bundleId: view.bundleId,
       rows: [],
-      reason: `prune: video ${ref} (slot ${s.position}, ${s.status}) is no longer in the sheet`,
+      reason: reasonText("prune", { videoRef: ref, position: s.position, status: s.status }),
       cost: 0,
       position: s.position,
     });
   }
-  return ops;
+  return { ops, refs };
 }

@@ -1,14 +1,19 @@
 /**
- * Publishing (issue 5 "Publishing"): a bundle whose row says publish goes to the account manager once it
+ * Publishing: a bundle whose row says publish goes to the account manager once it
  * is ready; on an active bundle, videos whose rows say publish are released with one publish-all when every
  * configured slot should go, else one by one. What still blocks a publish is a `pending` message in sheet
  * words.
  */
-import { rowWords, where } from "./plan-rows.ts";
+import { finding, reasonText } from "../findings/index.ts";
+import type { Decided, RowNote } from "./plan-rows.ts";
 import { ACTIVE_BUNDLE, type BundleView, type Candidate, slotCarrying } from "./plan-view.ts";
 import type { PlanOp, RowRef } from "./types.ts";
 
-const NO_VIDEO = "a configured video";
+/** What still stops a bundle publish: profile columns to fill, and whether a configured video is missing. */
+export interface PublishBlockers {
+  fields: string[];
+  needsVideo: boolean;
+}
 
 /** The bundle row asks for a publish TokPortal would accept now (the bundle is still being set up). */
 export function wantsBundlePublish(view: BundleView, rowBlocked: boolean): boolean {
@@ -16,24 +21,24 @@ export function wantsBundlePublish(view: BundleView, rowBlocked: boolean): boole
 }
 
 /**
- * What still stops a bundle publish once this plan's configures before it are done (API-NOTES §2.12):
+ * What still stops a bundle publish once this plan's configures before it are done (docs/tokportal-api.md):
  * a complete account, and a configured video unless account_only. In sheet words.
  */
-export function publishBlockers(view: BundleView, configuresBefore: readonly Candidate[]): string[] {
-  const blockers: string[] = [];
+export function publishBlockers(view: BundleView, configuresBefore: readonly Candidate[]): PublishBlockers {
+  const blockers: PublishBlockers = { fields: [], needsVideo: false };
   if (view.type !== "videos_only") {
     const want = view.b.account;
     const have = view.account;
     for (const f of ["username", "visible_name", "biography"] as const) {
-      if (!want?.[f] && !have?.[f]) blockers.push(f);
+      if (!want?.[f] && !have?.[f]) blockers.fields.push(f);
     }
     if (!view.b.profilePicture && !want?.profile_picture_url && !have?.profile_picture_url) {
-      blockers.push("profile_picture");
+      blockers.fields.push("profile_picture");
     }
   }
   if (view.type !== "account_only") {
     const configured = view.slots.filter((s) => s.status === "configured").length;
-    if (configured + configuresBefore.length === 0) blockers.push(NO_VIDEO);
+    if (configured + configuresBefore.length === 0) blockers.needsVideo = true;
   }
   return blockers;
 }
@@ -53,18 +58,17 @@ export function publishBundleOp(view: BundleView, released: readonly Candidate[]
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows,
-    reason: "publish=yes and the bundle is ready: release it to the account manager",
+    reason: reasonText("publish_bundle", {}),
     cost: 0,
   };
 }
 
-export function waitForBlockers(view: BundleView, blockers: readonly string[]): void {
-  const row = view.b.row!;
-  const fields = blockers.filter((x) => x !== NO_VIDEO);
-  const fixes: string[] = [];
-  if (fields.length > 0) fixes.push(`fill ${fields.length === 1 ? "it" : "them"} in`);
-  if (fields.length < blockers.length) fixes.push("add a videos row with publish=yes for this bundle");
-  view.book.waiting(row, `${where(row)}: publish waits for: ${blockers.join(", ")}; ${fixes.join(" and ")}`);
+export function waitForBlockers(view: BundleView, blockers: PublishBlockers): RowNote {
+  const waits = finding("publish_waits", undefined, {
+    fields: blockers.fields,
+    needsVideo: blockers.needsVideo,
+  });
+  return { kind: "waiting", row: view.b.row!, finding: waits };
 }
 
 /**
@@ -75,48 +79,45 @@ export function publishVideosOp(
   view: BundleView,
   configures: readonly Candidate[],
   bundlePublishing: boolean,
-): PlanOp | null {
+): Decided {
   const { b } = view;
+  const notes: RowNote[] = [];
   const byRow = new Map(configures.map((c) => [c.v.row.id, c]));
   const wanted: Array<{ row: RowRef; position: number }> = [];
   for (const v of view.videos) {
-    if (!v.publish || view.book.blocked(v.row.id)) continue;
+    if (!v.publish || view.blocked(v.row.id)) continue;
     const c = byRow.get(v.row.id);
     const slot = c ? null : slotCarrying(view, v.videoRef);
     if (!c && slot?.status !== "configured") continue;
     const position = c ? c.slot.position : slot!.position;
     if (ACTIVE_BUNDLE.has(view.status)) wanted.push({ row: v.row, position });
     else if (view.status === "pending_setup" && !bundlePublishing) {
-      const hint = !b.row
-        ? "publish the bundle on TokPortal"
-        : b.publish
-          ? `see its bundles row, ${rowWords([b.row])}`
-          : `set publish=yes on its bundles row, ${rowWords([b.row])}`;
+      const hint = !b.row ? "publish_on_tokportal" : b.publish ? "see_bundle_row" : "set_publish";
       // The row itself is in sync (its ops succeed); the release is the bundle's business.
-      view.book.info(
-        v.row,
-        `${where(v.row)}: configured; it goes to the account manager once bundle ${b.bundleRef} is published (${hint})`,
-      );
+      const waits = finding("release_waits_for_bundle", undefined, {
+        bundleRef: b.bundleRef,
+        hint,
+        rows: b.row?.rowNumbers ?? [],
+      });
+      notes.push({ kind: "info", row: v.row, finding: waits });
     }
   }
-  if (wanted.length === 0) return null;
+  if (wanted.length === 0) return { op: null, notes };
   // What publish-all would release when this op runs: every configured slot, the plan's included.
   const configuredThen = new Set<number>(configures.map((c) => c.slot.position));
   for (const s of view.slots) if (s.status === "configured") configuredThen.add(s.position);
   const positions = wanted.map((w) => w.position).sort((x, y) => x - y);
   const all = positions.length === configuredThen.size && positions.every((p) => configuredThen.has(p));
-  const what = all
-    ? "every configured video"
-    : `slot${positions.length === 1 ? "" : "s"} ${positions.join(", ")}`;
-  return {
+  const op: PlanOp = {
     kind: "publishVideos",
     id: `${b.bundleRef}:publishVideos`,
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: wanted.map((w) => w.row.id),
-    reason: `publish=yes on ${rowWords(wanted.map((w) => w.row))}: release ${what} to the account manager`,
+    reason: reasonText("publish_videos", { rows: wanted.flatMap((w) => w.row.rowNumbers), all, positions }),
     cost: 0,
     positions,
     all,
   };
+  return { op, notes };
 }

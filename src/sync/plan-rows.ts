@@ -1,37 +1,68 @@
 /**
- * The planner's notebook of rows: what each sheet row will show once the plan is applied. Every stage of
- * the planner writes here (an issue, a waiting note, the ops serving it, the remote values it knows), and
- * `build()` turns it into exactly one PlannedRow per row.
+ * What the planner decides about rows, and how those decisions become exactly one PlannedRow per row.
+ * Each stage returns notes (an issue, a waiting note, something to know, remote values) next to its ops;
+ * `gatherRows` reads them once, at the end, with the ops that serve each row and the budget's verdict.
  */
-import type { PlannedRow, RowIssue, RowRef, SyncStatus } from "./types.ts";
+import { type Finding, type RowFinding, renderFinding } from "../findings/index.ts";
+import type { DesiredState, PlannedRow, PlanOp, RowIssue, RowRef, SyncStatus } from "./types.ts";
 
 export type IssueStatus = RowIssue["status"];
+type Remote = PlannedRow["remote"];
+
+export type RowNote =
+  | { kind: "issue"; row: RowRef; status: IssueStatus; finding: Finding }
+  /** Why a row with nothing wrong still waits (a bundle not publishable yet). */
+  | { kind: "waiting"; row: RowRef; finding: Finding }
+  /** Said on a synced row (e.g. only its ref could be set on an already published slot). */
+  | { kind: "info"; row: RowRef; finding: Finding }
+  /** Known remote values (output column → value). */
+  | { kind: "remote"; row: RowRef; values: Remote };
+
+export function issue(row: RowRef, status: IssueStatus, finding: Finding): RowNote {
+  return { kind: "issue", row, status, finding };
+}
+
+/** A stage's decision: at most one op, and what it says about rows. */
+export interface Decided {
+  op: PlanOp | null;
+  notes: RowNote[];
+}
 
 /** error > locked > pending > skipped: the worst issue decides a row's outcome. */
 const SEVERITY: Record<IssueStatus, number> = { error: 4, locked: 3, pending: 2, skipped: 1 };
 
-/** "Row 7", "Rows 7, 8" (a single-table bundle), with ", column c" when a column is at fault. */
-export function where(row: RowRef, column?: string): string {
-  const n = row.rowNumbers;
-  const rows = n.length === 1 ? `Row ${n[0]}` : `Rows ${n.join(", ")}`;
-  return column === undefined ? rows : `${rows}, column ${column}`;
+export function worse(a: IssueStatus | undefined, b: IssueStatus): IssueStatus {
+  return a !== undefined && SEVERITY[a] >= SEVERITY[b] ? a : b;
 }
 
-/** "row 7" / "rows 7, 8", for listing rows inside a sentence. */
-export function rowWords(rows: readonly RowRef[]): string {
-  const numbers = rows.flatMap((r) => r.rowNumbers);
-  return numbers.length === 1 ? `row ${numbers[0]}` : `rows ${numbers.join(", ")}`;
+/** An error or locked row gets no call; a row only waiting or skipped may still have other rows' ops. */
+export function isBlocking(status: IssueStatus | null | undefined): boolean {
+  return status === "error" || status === "locked";
 }
 
-type Remote = PlannedRow["remote"];
+/** The worst status of each row with a desired-state issue. */
+export function worstOfIssues(issues: readonly RowIssue[]): Map<string, IssueStatus> {
+  const out = new Map<string, IssueStatus>();
+  for (const i of issues) out.set(i.row.id, worse(out.get(i.row.id), i.status));
+  return out;
+}
+
+/** What one bundle's planning returned, as far as its rows are concerned. */
+export interface BundleDecisions {
+  bundleRef: string;
+  ops: readonly PlanOp[];
+  /** Rows whose outcome may depend on this bundle's ops. */
+  rows: readonly RowRef[];
+  /** Rows placed on slots this plan buys (their position is only a promise). */
+  newSlotRows: readonly string[];
+  notes: readonly RowNote[];
+}
 
 interface Draft {
   row: RowRef;
-  issues: Array<{ status: IssueStatus; message: string }>;
-  /** Why a row with nothing wrong still waits (a bundle not publishable yet). */
-  waiting: string | null;
-  /** Said on a synced row (e.g. only its ref could be set on an already published slot). */
-  info: string | null;
+  issues: Array<{ status: IssueStatus; message: string; finding: RowFinding }>;
+  waiting: Finding | null;
+  info: Finding | null;
   fingerprint: string | null;
   remote: Remote;
   ops: string[];
@@ -39,111 +70,114 @@ interface Draft {
 
 const TABLE_ORDER: Record<string, number> = { bundles: 0, videos: 1 };
 
-export class RowBook {
-  private readonly drafts = new Map<string, Draft>();
+export interface GatheredRows {
+  rows: PlannedRow[];
+  /** By row id: the findings its message says (empty for a synced row with nothing to say). */
+  findings: Map<string, RowFinding[]>;
+}
 
-  /** Registers a row (idempotent); `fingerprint` is what `sync_fingerprint` gets once the row is synced. */
-  track(row: RowRef, fingerprint: string | null = null): void {
-    const d = this.drafts.get(row.id);
-    if (d) {
-      if (fingerprint !== null) d.fingerprint = fingerprint;
-      return;
-    }
-    this.drafts.set(row.id, {
-      row,
-      issues: [],
-      waiting: null,
-      info: null,
-      fingerprint,
-      remote: {},
-      ops: [],
-    });
-  }
-
-  issue(row: RowRef, status: IssueStatus, message: string): void {
-    this.track(row);
-    this.get(row.id).issues.push({ status, message });
-  }
-
-  /** The worst issue status of a row, or null when it has none. */
-  worst(rowId: string): IssueStatus | null {
-    const d = this.drafts.get(rowId);
-    if (!d || d.issues.length === 0) return null;
-    return d.issues.reduce((a, b) => (SEVERITY[b.status] > SEVERITY[a.status] ? b : a)).status;
-  }
-
-  /** An error or locked row gets no call; a row only waiting or skipped may still have other rows' ops. */
-  blocked(rowId: string): boolean {
-    const w = this.worst(rowId);
-    return w === "error" || w === "locked";
-  }
-
-  waiting(row: RowRef, message: string): void {
-    this.track(row);
-    this.get(row.id).waiting = message;
-  }
-
-  info(row: RowRef, message: string): void {
-    this.track(row);
-    this.get(row.id).info = message;
-  }
-
-  remote(row: RowRef, values: Remote): void {
-    this.track(row);
-    Object.assign(this.get(row.id).remote, values);
-  }
-
-  remoteOf(rowId: string): Remote {
-    return this.get(rowId).remote;
-  }
-
-  serve(rowIds: readonly string[], opId: string): void {
-    for (const id of rowIds) {
-      const d = this.get(id);
-      if (!d.ops.includes(opId)) d.ops.push(opId);
-    }
-  }
-
-  hasOps(rowId: string): boolean {
-    return this.get(rowId).ops.length > 0;
-  }
-
-  /** Drops every op of a row (its bundle was left out of the plan). */
-  clearOps(rowId: string): void {
-    this.get(rowId).ops = [];
-  }
-
-  build(): PlannedRow[] {
-    const drafts = [...this.drafts.values()];
-    // Sheet order: bundles table first, then by row number; a single-table bundle row comes before the
-    // videos rows it shares numbers with (stable sort keeps insertion order).
-    drafts.sort(
-      (a, b) =>
-        (TABLE_ORDER[a.row.key.table] ?? 2) - (TABLE_ORDER[b.row.key.table] ?? 2) ||
-        Math.min(...a.row.rowNumbers) - Math.min(...b.row.rowNumbers),
-    );
-    return drafts.map((d) => {
-      const worst = this.worst(d.row.id);
-      let outcome: SyncStatus = "synced";
-      let message = d.info ?? "";
-      let fingerprint = d.fingerprint;
-      if (worst !== null) {
-        outcome = worst;
-        message = d.issues.map((i) => i.message).join("; ");
-        fingerprint = null;
-      } else if (d.waiting !== null) {
-        // Not synced yet: the next run looks at the row again (its account is read and compared).
-        outcome = "pending";
-        message = d.waiting;
-        fingerprint = null;
-      }
-      return { row: d.row, outcome, message, fingerprint, remote: d.remote, ops: d.ops };
-    });
-  }
-
-  private get(id: string): Draft {
-    const d = this.drafts.get(id);
-    if (!d) throw new Error(`planner: row ${id} was not registered`);
+/**
+ * One PlannedRow per row: the desired state's issues, then each bundle's notes and ops in sheet order.
+ * A bundle the budget left out (`deferred`, with why) serves no row: its rows wait for credits.
+ */
+export function gatherRows(
+  desired: DesiredState,
+  plans: readonly BundleDecisions[],
+  deferred: ReadonlyMap<string, Finding>,
+): GatheredRows {
+  const drafts = new Map<string, Draft>();
+  const track = (row: RowRef, fingerprint: string | null = null): Draft => {
+    let d = drafts.get(row.id);
+    if (!d) {
+      d = { row, issues: [], waiting: null, info: null, fingerprint, remote: {}, ops: [] };
+      drafts.set(row.id, d);
+    } else if (fingerprint !== null) d.fingerprint = fingerprint;
     return d;
+  };
+  const addIssue = (row: RowRef, status: IssueStatus, f: Finding) => {
+    const finding: RowFinding = { ...f, status };
+    track(row).issues.push({ status, message: renderFinding(row.rowNumbers, f), finding });
+  };
+  for (const i of desired.issues) {
+    const finding: RowFinding = {
+      code: i.code,
+      ...(i.column === undefined ? {} : { column: i.column }),
+      params: i.params,
+      status: i.status,
+    } as RowFinding;
+    track(i.row).issues.push({ status: i.status, message: i.message, finding });
   }
+
+  for (const p of plans) {
+    const b = desired.bundles.get(p.bundleRef);
+    if (b?.row) track(b.row, b.fingerprint);
+    for (const v of b?.videos ?? []) track(v.row, v.fingerprint);
+    for (const n of p.notes) {
+      if (n.kind === "issue") addIssue(n.row, n.status, n.finding);
+      else if (n.kind === "waiting") track(n.row).waiting = n.finding;
+      else if (n.kind === "info") track(n.row).info = n.finding;
+      else Object.assign(track(n.row).remote, n.values);
+    }
+    const why = deferred.get(p.bundleRef);
+    if (why === undefined) {
+      for (const op of p.ops) {
+        for (const id of op.rows) {
+          const d = drafts.get(id);
+          if (!d) throw new Error(`planner: row ${id} was not registered`);
+          if (!d.ops.includes(op.id)) d.ops.push(op.id);
+        }
+      }
+      continue;
+    }
+    const served = new Set(p.ops.flatMap((op) => op.rows));
+    const creates = p.ops.some((op) => op.kind === "createBundle");
+    const promised = new Set(p.newSlotRows);
+    for (const row of p.rows) {
+      // Rows this bundle had nothing to do for keep their outcome.
+      if (!served.has(row.id)) continue;
+      const d = track(row);
+      // A slot that will not be bought has no position to show.
+      if (creates || promised.has(row.id)) delete d.remote["position"];
+      if (!isBlocking(worst(d))) addIssue(row, "pending", why);
+    }
+  }
+  return build([...drafts.values()]);
+}
+
+function worst(d: Draft): IssueStatus | null {
+  if (d.issues.length === 0) return null;
+  return d.issues.reduce((a, b) => (SEVERITY[b.status] > SEVERITY[a.status] ? b : a)).status;
+}
+
+function build(drafts: Draft[]): GatheredRows {
+  // Sheet order: bundles table first, then by row number; a single-table bundle row comes before the
+  // videos rows it shares numbers with (stable sort keeps insertion order).
+  drafts.sort(
+    (a, b) =>
+      (TABLE_ORDER[a.row.key.table] ?? 2) - (TABLE_ORDER[b.row.key.table] ?? 2) ||
+      Math.min(...a.row.rowNumbers) - Math.min(...b.row.rowNumbers),
+  );
+  const findings = new Map<string, RowFinding[]>();
+  const rows = drafts.map((d): PlannedRow => {
+    const w = worst(d);
+    let outcome: SyncStatus = "synced";
+    let said: RowFinding[] = d.info ? [{ ...d.info, status: "info" }] : [];
+    let message = d.info ? renderFinding(d.row.rowNumbers, d.info) : "";
+    let fingerprint = d.fingerprint;
+    if (w !== null) {
+      outcome = w;
+      message = d.issues.map((i) => i.message).join("; ");
+      said = d.issues.map((i) => i.finding);
+      fingerprint = null;
+    } else if (d.waiting !== null) {
+      // Not synced yet: the next run looks at the row again (its account is read and compared).
+      outcome = "pending";
+      message = renderFinding(d.row.rowNumbers, d.waiting);
+      said = [{ ...d.waiting, status: "pending" }];
+      fingerprint = null;
+    }
+    findings.set(d.row.id, said);
+    return { row: d.row, outcome, message, fingerprint, remote: d.remote, ops: d.ops };
+  });
+  return { rows, findings };
 }

@@ -1,5 +1,5 @@
 /**
- * Slot assignment: which video slot of a bundle each videos row uses (issue 5, "Slot assignment").
+ * Slot assignment: which video slot of a bundle each videos row uses.
  *
  * In this order, so a row never loses the slot that already carries its video:
  *   1. a row keeps the slot already carrying its `video_ref` (two such slots: the row cannot tell which);
@@ -10,10 +10,10 @@
  *   4. then new slots after the last one (the caller buys them).
  */
 import type { Video } from "../api/index.ts";
-import { where } from "./plan-rows.ts";
+import { type Finding, finding } from "../findings/index.ts";
 import type { DesiredVideo, RowRef } from "./types.ts";
 
-/** Slot statuses a configure may still change (API-NOTES §2.10). */
+/** Slot statuses a configure may still change (docs/tokportal-api.md). */
 export const EDITABLE_SLOT = new Set(["pending", "configured", "pending_corrections"]);
 
 export interface Assignment {
@@ -40,13 +40,14 @@ export interface SlotInput {
 
 export interface SlotPlan {
   assigned: Map<string, Assignment>;
-  errors: Map<string, { column: string; message: string }>;
+  /** Rows that cannot be placed, by row id: why. */
+  errors: Map<string, Finding>;
 }
 
 export function assignSlots(input: SlotInput): SlotPlan {
   const { videos, rows, bundleRef } = input;
   const assigned = new Map<string, Assignment>();
-  const errors = new Map<string, { column: string; message: string }>();
+  const errors = new Map<string, Finding>();
   const slotAt = new Map<number, Video>();
   for (const v of videos) slotAt.set(v.position, v);
   const holder = new Map<number, DesiredVideo>();
@@ -63,11 +64,11 @@ export function assignSlots(input: SlotInput): SlotPlan {
   for (const v of rows) {
     const carrying = videos.filter((s) => (s.external_ref ?? "") === v.videoRef);
     if (carrying.length > 1) {
-      const positions = carrying.map((s) => s.position).join(" and ");
-      errors.set(v.row.id, {
-        column: "video_ref",
-        message: `${where(v.row, "video_ref")}: ${v.videoRef} is on slots ${positions} of bundle ${bundleRef} on TokPortal, so this row cannot tell which is its video; clear the external_ref of all but one on TokPortal, or use a new video_ref`,
-      });
+      const positions = carrying.map((s) => s.position);
+      errors.set(
+        v.row.id,
+        finding("video_ref_on_two_slots", "video_ref", { videoRef: v.videoRef, positions, bundleRef }),
+      );
     } else if (carrying.length === 1) {
       take(v, carrying[0]!.position, true);
     }
@@ -76,14 +77,11 @@ export function assignSlots(input: SlotInput): SlotPlan {
   for (const v of rows) {
     if (v.position === undefined || assigned.has(v.row.id) || errors.has(v.row.id)) continue;
     const p = v.position;
-    const refuse = (why: string) =>
-      errors.set(v.row.id, {
-        column: "position",
-        message: `${where(v.row, "position")}: slot ${p} of bundle ${bundleRef} ${why}; choose another position or leave it blank`,
-      });
+    const refuse = (f: Finding) => errors.set(v.row.id, f);
     const other = holder.get(p);
     if (other) {
-      refuse(`is already taken by ${where(other.row).toLowerCase()} (video_ref ${other.videoRef})`);
+      const params = { position: p, bundleRef, rows: other.row.rowNumbers, videoRef: other.videoRef };
+      refuse(finding("position_taken", "position", params));
       continue;
     }
     const slot = slotAt.get(p);
@@ -91,19 +89,18 @@ export function assignSlots(input: SlotInput): SlotPlan {
     if (slot && ref !== "" && ref !== v.videoRef) {
       const claimant = input.sheetRefs.get(ref);
       if (claimant) {
-        refuse(`holds video ${ref} of ${where(claimant).toLowerCase()}`);
+        const params = { position: p, bundleRef, videoRef: ref, rows: claimant.rowNumbers };
+        refuse(finding("position_holds_row_video", "position", params));
         continue;
       }
       if (!EDITABLE_SLOT.has(slot.status)) {
-        refuse(`already holds video ${ref}, which is ${slot.status} and can no longer be replaced`);
+        const params = { position: p, bundleRef, videoRef: ref, status: slot.status };
+        refuse(finding("position_holds_closed_video", "position", params));
         continue;
       }
       // An orphan: TokPortal would let us overwrite it, but that video may still matter to someone, and a
       // position alone is too little to destroy it on.
-      errors.set(v.row.id, {
-        column: "position",
-        message: `${where(v.row, "position")}: slot ${p} of bundle ${bundleRef} holds video ${ref}, which no row of the sheet has, and is not overwritten; choose another position or leave it blank, or free the slot first (clear its external_ref on TokPortal, or unschedule it with sync --prune)`,
-      });
+      refuse(finding("position_holds_orphan", "position", { position: p, bundleRef, videoRef: ref }));
       continue;
     }
     take(v, p, false);

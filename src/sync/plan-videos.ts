@@ -3,9 +3,10 @@
  * locked), the schedule rules checked before any configure, and the batch ops (≤ 500 items each).
  */
 import type { Video } from "../api/index.ts";
+import { CONFIGURE_REASONS, finding, reasonText, rowList } from "../findings/index.ts";
 import { videoFingerprint } from "./desired.ts";
 import { canonicalJson } from "./fingerprint.ts";
-import { rowWords, where } from "./plan-rows.ts";
+import { issue, type RowNote } from "./plan-rows.ts";
 import { type Assignment, EDITABLE_SLOT } from "./plan-slots.ts";
 import {
   accountStatus,
@@ -17,68 +18,69 @@ import {
 } from "./plan-view.ts";
 import type { ConfigureVideoItem, DesiredVideo, PlanOp, RowRef } from "./types.ts";
 
-/** A batch call takes at most 500 items (API-NOTES §2.11). */
+/** A batch call takes at most 500 items (docs/tokportal-api.md). */
 export const BATCH_LIMIT = 500;
-/** TokPortal refuses a 4th video on one target day in one bundle (API-NOTES §3.4). */
+/** TokPortal refuses a 4th video on one target day in one bundle (docs/tokportal-api.md). */
 export const VIDEOS_PER_DAY = 3;
+
+/** What a placed row needs: a configure (a candidate), a patchVideo op, or nothing; and what the row says. */
+export interface VideoDecision {
+  candidate?: Candidate;
+  op?: PlanOp;
+  notes: RowNote[];
+}
 
 /**
  * What a placed row needs: a configure (a candidate, still to pass the schedule checks), a patchVideo op,
- * or null (nothing to do, or an issue recorded on the row).
+ * or nothing (nothing to do, or an issue on the row).
  */
-export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment): Candidate | PlanOp | null {
+export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment): VideoDecision {
   const video = slot.video;
   const status = video?.status ?? "pending";
   const stored = v.outputs["sync_fingerprint"] ?? "";
   // A fingerprint stored before local files' identities were part of it still stands for the unchanged row:
   // an upgrade must not re-send, or lock, every row that names a local file.
   const changed = v.fingerprint !== stored && videoFingerprint(v.body, {}) !== stored;
-  const configure = (reason: string): Candidate | null => {
+  const nothing: VideoDecision = { notes: [] };
+  const configure = (reason: string): VideoDecision => {
     if (CLOSED_BUNDLE.has(view.status)) {
-      const bundle = `bundle ${view.b.bundleRef} is already ${view.status}`;
-      view.book.issue(
-        v.row,
-        "locked",
-        video === null || status === "pending"
-          ? `${where(v.row)}: ${bundle} and TokPortal no longer accepts videos in it; move this video to another bundle`
-          : `${where(v.row)} changed, but ${bundle}; TokPortal no longer accepts edits. Revert the row or use another bundle`,
-      );
-      return null;
+      const params = { bundleRef: view.b.bundleRef, status: view.status };
+      const code =
+        video === null || status === "pending" ? "bundle_closed_for_videos" : "video_changed_bundle_closed";
+      return { notes: [issue(v.row, "locked", finding(code, undefined, params))] };
     }
-    return { v, slot, reason };
+    return { candidate: { v, slot, reason }, notes: [] };
   };
 
-  if (video === null || status === "pending") return configure("new video");
+  const why = CONFIGURE_REASONS;
+  if (video === null || status === "pending") return configure(why.new_video({}));
   if (EDITABLE_SLOT.has(status)) {
-    if (!slot.byRef) return configure(`takes slot ${slot.position}`);
+    if (!slot.byRef) return configure(why.takes_slot({ position: slot.position }));
     if (stored !== "") {
       const drift = driftDiffs(v, video);
-      if (changed) return configure(drift.length > 0 ? `row changed: ${drift.join(", ")}` : "row changed");
-      return drift.length > 0 ? configure(`changed on TokPortal: ${drift.join(", ")}`) : null;
+      if (changed) return configure(why.row_changed({ columns: drift }));
+      return drift.length > 0 ? configure(why.changed_on_tokportal({ columns: drift })) : nothing;
     }
     // No fingerprint (a rerun after a crash, a sheet restored): adopt a slot already holding exactly this row.
     // TokPortal re-hosts media, so a local file can never be shown equal: send it again.
-    if (namesLocalFile(v)) return configure("no sync_fingerprint, and a local file cannot be compared");
+    if (namesLocalFile(v)) return configure(why.local_file({}));
     const diffs = echoedDiffs(v, video);
-    return diffs.length > 0 ? configure(`differs from TokPortal: ${diffs.join(", ")}`) : null;
+    return diffs.length > 0 ? configure(why.differs_from_tokportal({ columns: diffs })) : nothing;
   }
   // Past the stage where TokPortal accepts edits.
   if (!slot.byRef) return claimSlot(view, v, video, slot.position);
   const diffs = echoedDiffs(v, video);
-  if (stored === "" ? diffs.length === 0 : !changed) return null;
-  const lockedVideo = `video ${v.videoRef} is already ${status}; TokPortal no longer accepts edits`;
-  let message: string;
-  if (stored === "") {
-    message = `${where(v.row)} differs from TokPortal in ${diffs.join(", ")}, but ${lockedVideo}. Revert those cells or use a new video_ref`;
-  } else {
-    const which = diffs.length > 0 ? ` (${diffs.join(", ")} ${differ(diffs)} from TokPortal)` : "";
-    message = `${where(v.row)} changed${which}, but ${lockedVideo}. Revert the row or use a new video_ref`;
-    if (diffs.length === 0 && namesLocalFile(v)) {
-      message += `; if its local file was only copied or touched, not replaced, clear its sync_fingerprint cell to accept it`;
-    }
-  }
-  view.book.issue(v.row, "locked", message);
-  return null;
+  if (stored === "" ? diffs.length === 0 : !changed) return nothing;
+  const tooLate =
+    stored === ""
+      ? finding("video_differs_too_late", undefined, { videoRef: v.videoRef, status, columns: diffs })
+      : finding("video_changed_too_late", undefined, {
+          videoRef: v.videoRef,
+          status,
+          columns: diffs,
+          localFile: namesLocalFile(v),
+        });
+  return { notes: [issue(v.row, "locked", tooLate)] };
 }
 
 /**
@@ -87,41 +89,47 @@ export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment)
  * the row says: then its ref (and name) are set, which TokPortal allows at any stage. Otherwise the row
  * would silently stand for another video: a row error on `position`.
  */
-function claimSlot(view: BundleView, v: DesiredVideo, video: Video, position: number): PlanOp | null {
+function claimSlot(view: BundleView, v: DesiredVideo, video: Video, position: number): VideoDecision {
   // The name is not compared: the patch sets it.
   const diffs = echoedDiffs(v, video).filter((column) => column !== "name");
   if (diffs.length > 0) {
-    view.book.issue(
-      v.row,
-      "error",
-      `${where(v.row, "position")}: slot ${position} of bundle ${view.b.bundleRef} is already ${video.status} and holds another video (its ${diffs.join(", ")} ${differ(diffs)} from this row); TokPortal no longer accepts edits to it, so choose another position or leave it blank`,
-    );
-    return null;
+    const other = finding("position_holds_other_video", "position", {
+      position,
+      bundleRef: view.b.bundleRef,
+      status: video.status,
+      columns: diffs,
+    });
+    return { notes: [issue(v.row, "error", other)] };
   }
   const body: { external_ref: string; name?: string } = { external_ref: v.videoRef };
   if (v.body.name !== undefined && v.body.name !== (video.name ?? "")) body.name = v.body.name;
-  view.book.info(
-    v.row,
-    `${where(v.row)}: slot ${position} is already ${video.status}: only its external_ref${body.name !== undefined ? " and name" : ""} could be set`,
-  );
-  return {
+  const refOnly = finding("slot_ref_only", undefined, {
+    position,
+    status: video.status,
+    name: body.name !== undefined,
+  });
+  const op: PlanOp = {
     kind: "patchVideo",
     id: `${view.b.bundleRef}:patchVideo:${position}`,
     bundleRef: view.b.bundleRef,
     bundleId: view.bundleId,
     rows: [v.row.id],
-    reason: `slot ${position} is ${video.status}: set its external_ref to ${v.videoRef}`,
+    reason: reasonText("claim_slot", { position, status: video.status, videoRef: v.videoRef }),
     cost: 0,
     position,
     body,
   };
+  return { op, notes: [{ kind: "info", row: v.row, finding: refOnly }] };
 }
 
 /**
- * Lead time and the per-day cap (API-NOTES §3.4), checked before any configure: a row that breaks them
+ * Lead time and the per-day cap (docs/tokportal-api.md), checked before any configure: a row that breaks them
  * is a row error, and the other rows still sync. Returns the candidates that pass, in sheet order.
  */
-export function checkSchedule(view: BundleView, candidates: readonly Candidate[]): Candidate[] {
+export function checkSchedule(
+  view: BundleView,
+  candidates: readonly Candidate[],
+): { accepted: Candidate[]; notes: RowNote[] } {
   const delivered =
     view.type === "videos_only" ||
     Boolean(view.remote?.saved_account_id) ||
@@ -137,38 +145,31 @@ export function checkSchedule(view: BundleView, candidates: readonly Candidate[]
     count(s.target_publish_date!, `slot ${s.position}${s.external_ref ? ` (${s.external_ref})` : ""}`);
   }
   const accepted: Candidate[] = [];
+  const notes: RowNote[] = [];
   for (const c of candidates) {
     const date = c.v.body.target_publish_date;
-    const at = where(c.v.row, "target_publish_date");
     // A refused row's slot keeps the date it has.
     const keepOld = () => {
       const old = c.slot.video;
       if (old && dated(old)) count(old.target_publish_date!, `slot ${c.slot.position}`);
     };
     if (date < earliest) {
-      const why = delivered ? "" : " while the account is being created";
-      view.book.issue(
-        c.v.row,
-        "error",
-        `${at}: ${date} is too soon: TokPortal needs ${days} day${days === 1 ? "" : "s"}' notice${why} (earliest ${earliest}); move the date`,
-      );
+      const params = { date, days, creating: !delivered, earliest };
+      notes.push(issue(c.v.row, "error", finding("date_too_soon", "target_publish_date", params)));
       keepOld();
       continue;
     }
     const taken = perDay.get(date) ?? [];
     if (taken.length >= VIDEOS_PER_DAY) {
-      view.book.issue(
-        c.v.row,
-        "error",
-        `${at}: bundle ${view.b.bundleRef} already has ${VIDEOS_PER_DAY} videos on ${date} (${taken.join(", ")}); TokPortal allows ${VIDEOS_PER_DAY} per day per bundle, so move this video to another date`,
-      );
+      const params = { bundleRef: view.b.bundleRef, perDay: VIDEOS_PER_DAY, date, taken: [...taken] };
+      notes.push(issue(c.v.row, "error", finding("day_full", "target_publish_date", params)));
       keepOld();
       continue;
     }
-    count(date, where(c.v.row).toLowerCase());
+    count(date, rowList(c.v.row.rowNumbers));
     accepted.push(c);
   }
-  return accepted;
+  return { accepted, notes };
 }
 
 /** One configureVideos op per 500 rows, numbered from `firstNumber` (`ref:configureVideos`, `…:2`, …). */
@@ -262,7 +263,7 @@ function driftDiffs(v: DesiredVideo, slot: Video): string[] {
 }
 
 /**
- * Configure fields TokPortal returns as sent (API-NOTES §2.9), named as their sheet columns. Not the media:
+ * Configure fields TokPortal returns as sent (docs/tokportal-api.md), named as their sheet columns. Not the media:
  * TokPortal re-hosts `video_url`, and images become storage paths.
  */
 const ECHOED_FIELDS = [
@@ -298,10 +299,6 @@ function echoedDiffs(v: DesiredVideo, slot: Video): string[] {
   return diffs;
 }
 
-function differ(columns: readonly string[]): string {
-  return columns.length === 1 ? "differs" : "differ";
-}
-
 function emptyAsNull(value: unknown): unknown {
   if (value === undefined || value === "" || value === false) return null;
   if (Array.isArray(value) && value.length === 0) return null;
@@ -317,5 +314,8 @@ function namesLocalFile(v: DesiredVideo): boolean {
 function summarize(chunk: readonly Candidate[]): string {
   const byReason = new Map<string, RowRef[]>();
   for (const c of chunk) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.v.row]);
-  return [...byReason].map(([reason, rows]) => `${reason} (${rowWords(rows)})`).join("; ");
+  const parts = [...byReason].map(
+    ([reason, rows]) => `${reason} (${rowList(rows.flatMap((r) => r.rowNumbers))})`,
+  );
+  return reasonText("configure_videos", { parts });
 }

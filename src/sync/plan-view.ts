@@ -1,10 +1,9 @@
 /**
  * What the planner knows about one bundle while planning it (the sheet's side and TokPortal's side), and
- * the status rules it decides with (API-NOTES §2.8–§2.13, §3). Shared by plan-bundle, plan-videos and
+ * the status rules it decides with (docs/tokportal-api.md). Shared by plan-bundle, plan-videos and
  * plan-publish.
  */
 import type { Bundle, BundleAccount, Video } from "../api/index.ts";
-import type { RowBook } from "./plan-rows.ts";
 import type { Assignment } from "./plan-slots.ts";
 import { unitPrice } from "./prices.ts";
 import type { DesiredBundle, DesiredVideo, PlanOptions, RowRef } from "./types.ts";
@@ -32,7 +31,8 @@ export const CLEARABLE_SLOT: ReadonlySet<string> = new Set([
 
 export interface BundleView {
   b: DesiredBundle;
-  book: RowBook;
+  /** The row has an error or is locked so far (the desired state's issues, and this bundle's notes). */
+  blocked: (rowId: string) => boolean;
   options: PlanOptions;
   /** TokPortal's today, `YYYY-MM-DD`. */
   today: string;
@@ -54,7 +54,7 @@ export interface BundleView {
   videos: readonly DesiredVideo[];
 }
 
-/** A row that needs a configure, on its slot, with the reason in words. */
+/** A row that needs a configure, on its slot, with the reason in words (the op's reason is made of them). */
 export interface Candidate {
   v: DesiredVideo;
   slot: Assignment;

@@ -1,14 +1,16 @@
 /**
- * The planner: desired × actual → Plan (DESIGN.md §2, issue 5 "Plan"). Pure and deterministic: the same
- * inputs give the same plan, so a saved plan can be checked against a fresh one.
+ * The planner: desired × actual → Plan. Pure and deterministic: the same inputs give the same plan, so a
+ * saved plan can be checked against a fresh one.
  *
- * Every sheet row gets exactly one PlannedRow. Bundles are planned in sheet order (plan-bundle.ts), then
- * the budget is walked in the same order: a bundle whose charge does not fit gets no op at all, and its
- * rows say how much more is needed.
+ * Every sheet row gets exactly one PlannedRow. Bundles are planned in sheet order (plan-bundle.ts), each
+ * returning its ops and its notes about rows; then the budget is walked in the same order: a bundle whose
+ * charge does not fit is left out whole. The rows' outcomes are gathered last, from what the bundles and
+ * the budget returned (plan-rows.ts): a left-out bundle's rows say how much more is needed.
  */
+import { type Finding, finding, type RowFinding } from "../findings/index.ts";
 import { type BundlePlan, planBundle } from "./plan-bundle.ts";
 import { inputsFingerprint } from "./plan-file.ts";
-import { RowBook, where } from "./plan-rows.ts";
+import { gatherRows, worstOfIssues } from "./plan-rows.ts";
 import type {
   ActualState,
   DesiredState,
@@ -21,9 +23,16 @@ import type {
 } from "./types.ts";
 
 export function planSync(desired: DesiredState, actual: ActualState, options: PlanOptions): Plan {
-  const book = new RowBook();
-  for (const issue of desired.issues) book.issue(issue.row, issue.status, issue.message);
+  return planWithFindings(desired, actual, options).plan;
+}
 
+/** The plan, and by row id the findings each row's message says (what `--json` and the terminal show). */
+export function planWithFindings(
+  desired: DesiredState,
+  actual: ActualState,
+  options: PlanOptions,
+): { plan: Plan; findings: ReadonlyMap<string, RowFinding[]> } {
+  const prior = worstOfIssues(desired.issues);
   const sheetRefs = sheetVideoRefs(desired);
   const plans: BundlePlan[] = [];
   for (const b of desired.bundles.values()) {
@@ -34,15 +43,15 @@ export function planSync(desired: DesiredState, actual: ActualState, options: Pl
         today: actual.today,
         options,
         sheetRefs: sheetRefs.get(b.bundleRef) ?? new Map(),
-        book,
+        prior,
       }),
     );
   }
 
-  const deferred = applyBudget(plans, options, book);
+  const deferred = applyBudget(plans, options);
   const included = plans.filter((p) => !deferred.has(p.bundleRef));
   const ops = included.flatMap((p) => p.ops);
-  const rows = book.build();
+  const { rows, findings } = gatherRows(desired, plans, deferred);
 
   const opCounts: Partial<Record<OpKind, number>> = {};
   for (const op of ops) opCounts[op.kind] = (opCounts[op.kind] ?? 0) + 1;
@@ -61,7 +70,7 @@ export function planSync(desired: DesiredState, actual: ActualState, options: Pl
     rows: rowCounts,
   };
 
-  return {
+  const plan: Plan = {
     version: 1,
     createdAt: options.now,
     prefix: desired.prefix,
@@ -75,6 +84,7 @@ export function planSync(desired: DesiredState, actual: ActualState, options: Pl
     },
     totals,
   };
+  return { plan, findings };
 }
 
 /** Per bundle_ref, every video_ref the sheet has (rows with issues included): those slots are not orphans. */
@@ -96,37 +106,23 @@ function sheetVideoRefs(desired: DesiredState): Map<string, Map<string, RowRef>>
 /**
  * Walks bundles in sheet order, adding each one's charge while it fits under `maxCredits` and the balance.
  * A bundle that does not fit is left out whole (no half-bought bundle), and later cheaper ones may still
- * fit. Returns the refs left out.
+ * fit. Returns the refs left out, with why.
  */
-function applyBudget(plans: BundlePlan[], options: PlanOptions, book: RowBook): Set<string> {
-  const deferred = new Set<string>();
+function applyBudget(plans: readonly BundlePlan[], options: PlanOptions): Map<string, Finding> {
+  const deferred = new Map<string, Finding>();
   let spent = 0;
   for (const p of plans) {
     if (p.charge <= 0) continue;
     const total = spent + p.charge;
-    let why: string | null = null;
     if (options.maxCredits !== null && total > options.maxCredits) {
       const left = Math.max(0, options.maxCredits - spent);
-      why = `waiting for credits: this bundle costs ${p.charge}; ${left} left under max_credits ${options.maxCredits} (raise max_credits to ${total} to include it)`;
+      const params = { charge: p.charge, left, maxCredits: options.maxCredits, total };
+      deferred.set(p.bundleRef, finding("over_max_credits", undefined, params));
     } else if (options.balance !== null && total > options.balance) {
       const left = Math.max(0, options.balance - spent);
-      why = `waiting for credits: this bundle costs ${p.charge}; ${left} left of the balance ${options.balance} (add ${total - options.balance} credits to include it)`;
-    }
-    if (why === null) {
-      spent = total;
-      continue;
-    }
-    deferred.add(p.bundleRef);
-    const creates = p.ops.some((op) => op.kind === "createBundle");
-    const promised = new Set(p.newSlotRows);
-    for (const row of p.rows) {
-      // Rows this bundle had nothing to do for keep their outcome.
-      if (!book.hasOps(row.id)) continue;
-      book.clearOps(row.id);
-      // A slot that will not be bought has no position to show.
-      if (creates || promised.has(row.id)) delete book.remoteOf(row.id)["position"];
-      if (!book.blocked(row.id)) book.issue(row, "pending", `${where(row)}: ${why}`);
-    }
+      const params = { charge: p.charge, left, balance: options.balance, missing: total - options.balance };
+      deferred.set(p.bundleRef, finding("over_balance", undefined, params));
+    } else spent = total;
   }
   return deferred;
 }

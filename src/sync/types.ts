@@ -19,6 +19,7 @@ import type {
   PatchVideoBody,
   Video,
 } from "../api/index.ts";
+import type { Finding, FindingCode } from "../findings/index.ts";
 import type { RowKey, TableName } from "../sources/types.ts";
 
 export type SyncStatus = "synced" | "pending" | "locked" | "error" | "skipped";
@@ -46,7 +47,10 @@ export interface RowIssue {
   status: "error" | "skipped" | "locked" | "pending";
   /** Canonical column at fault, when one is. */
   column?: string;
-  /** Names the row and the column, says what is wrong and how to fix it (a sheet user must be able to act). */
+  /** What was found (src/findings/catalogue.ts), and its values. */
+  code: FindingCode;
+  params: Finding["params"];
+  /** The finding in words: names the row and the column, says what is wrong and how to fix it. */
   message: string;
 }
 
@@ -106,7 +110,7 @@ export interface DesiredBundle {
    * Why TokPortal would refuse to create this bundle, known from the sheet alone (no video slot to order).
    * The planner reports it only for a new bundle: one TokPortal already has is never created.
    */
-  createRefused?: { column: string; detail: string };
+  createRefused?: Finding;
   fingerprint: string;
   outputs: Record<string, string>;
   /** Valid videos rows of this bundle, in sheet order. */

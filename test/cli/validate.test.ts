@@ -80,6 +80,8 @@ describe("tokportal-sync validate", () => {
         rows: [3],
         column: "description",
         status: "error",
+        code: "description_missing",
+        params: { videoType: "video" },
         message: expect.stringMatching(/^Row 3, column description: is empty/),
       },
     ]);
@@ -94,10 +96,11 @@ describe("tokportal-sync validate", () => {
     expect(result.valid).toBe(false);
     expect(result.checked).toBe("tokportal");
     expect(result.invalidRows).toBe(2);
-    expect(result.problems.map((p) => [p.table, p.rows, p.column, p.status])).toEqual([
-      ["videos", [3], "description", "error"],
-      ["videos", [5], "target_publish_date", "error"],
+    expect(result.problems.map((p) => [p.table, p.rows, p.column, p.status, p.code])).toEqual([
+      ["videos", [3], "description", "error", "description_missing"],
+      ["videos", [5], "target_publish_date", "error", "date_too_soon"],
     ]);
+    expect(result.problems[1]?.params).toMatchObject({ date: "2026-09-02", days: 3, creating: true });
   });
 
   it("without TOKPORTAL_API_KEY it checks offline and says so; exit 0 on a valid sheet", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   coerceCampaign,
   coerceRow,
+  type Parsed,
   parseBoolean,
   parseDate,
   parseEnum,
@@ -10,7 +11,7 @@ import {
 } from "../../src/sources/coerce.ts";
 import type { SheetRow } from "../../src/sources/types.ts";
 
-const value = <T>(p: { ok: true; value: T } | { ok: false; message: string }): T => {
+const value = <T>(p: Parsed<T>): T => {
   if (!p.ok) throw new Error(`expected ok, got: ${p.message}`);
   return p.value;
 };
@@ -22,7 +23,7 @@ describe("primitive coercions", () => {
     expect(value(parseBoolean("  "))).toBeUndefined();
     const bad = parseBoolean("maybe");
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.message).toContain("maybe");
+    if (!bad.ok) expect(bad.finding).toEqual({ code: "not_boolean", params: { value: "maybe" } });
   });
 
   it("dates: ISO always, the configured day/month order, real calendar dates only", () => {
@@ -39,10 +40,12 @@ describe("primitive coercions", () => {
     expect(parseDate("31/12/2027", "MM/DD/YYYY").ok).toBe(false);
     const ambiguous = parseDate("01/03/2027");
     expect(ambiguous.ok).toBe(false);
-    if (!ambiguous.ok) expect(ambiguous.message).toContain("date_format");
+    if (!ambiguous.ok) expect(ambiguous.finding.code).toBe("date_ambiguous");
     const words = parseDate("next friday");
     expect(words.ok).toBe(false);
-    if (!words.ok) expect(words.message).toContain("YYYY-MM-DD");
+    if (!words.ok) expect(words.finding.code).toBe("not_a_date");
+    const feb30 = parseDate("2027-02-30");
+    if (!feb30.ok) expect(feb30.finding.code).toBe("date_not_real");
     expect(value(parseDate(""))).toBeUndefined();
   });
 
@@ -65,7 +68,7 @@ describe("primitive coercions", () => {
     expect(value(parseEnum("TikTok", ["tiktok", "instagram"]))).toBe("tiktok");
     const bad = parseEnum("myspace", ["tiktok", "instagram"]);
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.message).toContain("tiktok, instagram");
+    if (!bad.ok) expect(bad.finding.params).toEqual({ value: "myspace", allowed: ["tiktok", "instagram"] });
   });
 });
 
@@ -111,7 +114,10 @@ describe("coerceRow", () => {
 
   it("reports missing refs", () => {
     const { problems } = coerceRow(video(3, { video_ref: "", bundle_ref: "" }));
-    expect(problems.map((p) => p.column)).toEqual(["video_ref", "bundle_ref"]);
+    expect(problems.map((p) => [p.column, p.code])).toEqual([
+      ["video_ref", "ref_missing"],
+      ["bundle_ref", "ref_missing"],
+    ]);
   });
 
   it("uses the configured date order", () => {
@@ -208,7 +214,12 @@ describe("coerceCampaign", () => {
     expect(b2?.problems).toEqual([expect.objectContaining({ rowNumber: 5, column: "country" })]);
     expect(typed.problems).toHaveLength(1);
     expect(typed.videos[3]!.problems).toEqual([
-      expect.objectContaining({ rowNumber: 5, column: "country", message: expect.stringContaining("row 4") }),
+      expect.objectContaining({
+        rowNumber: 5,
+        column: "country",
+        code: "bundle_value_disagrees",
+        params: expect.objectContaining({ otherRow: 4 }),
+      }),
     ]);
   });
 });

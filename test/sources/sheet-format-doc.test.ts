@@ -5,14 +5,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { findingCodesMarkdown } from "../../src/findings/docs.ts";
+import { CATALOGUE } from "../../src/findings/index.ts";
 import { columnReferenceMarkdown } from "../../src/sources/column-docs.ts";
 import { knownColumns, SYNC_STATUSES } from "../../src/sources/columns.ts";
 
 const DOC = path.resolve("docs/sheet-format.md");
-const START = "<!-- columns:start -->";
-const END = "<!-- columns:end -->";
-
-function generatedSection(doc: string): { before: string; section: string; after: string } {
+function generatedSection(
+  doc: string,
+  START = "<!-- columns:start -->",
+  END = "<!-- columns:end -->",
+): { before: string; section: string; after: string } {
   const a = doc.indexOf(START);
   const b = doc.indexOf(END);
   expect(a, `${START} marker in ${DOC}`).toBeGreaterThanOrEqual(0);
@@ -48,5 +51,19 @@ describe("docs/sheet-format.md", () => {
     }
     const doc = readFileSync(DOC, "utf8");
     for (const status of SYNC_STATUSES) expect(doc).toContain(`| \`${status}\` |`);
+  });
+
+  it("lists every finding code, generated from the findings catalogue", () => {
+    const markers = ["<!-- codes:start -->", "<!-- codes:end -->"] as const;
+    let doc = readFileSync(DOC, "utf8");
+    const expected = `\n${findingCodesMarkdown()}\n`;
+    if (process.env["UPDATE_SHEET_FORMAT"] === "1") {
+      const { before, after } = generatedSection(doc, ...markers);
+      doc = `${before}${expected}${after}`;
+      writeFileSync(DOC, doc);
+    }
+    const section = generatedSection(doc, ...markers).section;
+    expect(section).toBe(expected);
+    for (const code of Object.keys(CATALOGUE)) expect(section).toContain(`| \`${code}\` |`);
   });
 });

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
 import { TokPortalError } from "../../src/api/errors.ts";
+import { findingText } from "../../src/findings/index.ts";
 import { CsvSource, coerceCampaign } from "../../src/sources/index.ts";
 import type { SheetRow, TableName } from "../../src/sources/types.ts";
 import { describeCode, describeError } from "../../src/sync/apply-errors.ts";
@@ -140,7 +141,7 @@ describe("buildDesired: bundles", () => {
     // An invalid video row does not count, and does not block the others.
     const bad = desired([B()], [V(1), V(2, { description: "" })]);
     expect(bad.bundles.get("b1")!.create?.videos_quantity).toBe(1);
-    expect(issueOn(bad, "v:b1/v2", "description").message).toMatch(/^Row 3, column description: is empty/);
+    expect(issueOn(bad, "v:b1/v2", "description").code).toBe("description_missing");
   });
 
   it("account_only: no video slots, and its videos are refused", () => {
@@ -153,19 +154,15 @@ describe("buildDesired: bundles", () => {
       "Row 2, column bundle_ref: bundle b1 is account_only and takes no videos; name another bundle, or set bundle_type of b1 to account_and_videos",
     );
     const slots = desired([B({ bundle_type: "account_only", video_slots: "2" })], []);
-    expect(issueOn(slots, "b:b1", "video_slots").message).toContain("Row 2, column video_slots:");
+    expect(issueOn(slots, "b:b1", "video_slots").code).toBe("slots_on_account_only");
   });
 
   it("country is required unless videos_only", () => {
     const s = desired([B({ country: "" })], [V(1)]);
     expect(s.bundles.size).toBe(0);
-    expect(issueOn(s, "b:b1", "country").message).toBe(
-      "Row 2, column country: is empty; write the country of the account to create (2 to 5 letters, e.g. USA)",
-    );
+    expect(issueOn(s, "b:b1", "country").code).toBe("country_missing");
     // Its video is blocked and says why.
-    expect(issueOn(s, "v:b1/v1", "bundle_ref").message).toBe(
-      "Row 2, column bundle_ref: bundle b1 (row 2) has errors; fix that row first",
-    );
+    expect(issueOn(s, "v:b1/v1", "bundle_ref").code).toBe("bundle_has_errors");
   });
 
   it("videos_only needs a uuid account_id, takes no country, and sends platform only when stated", () => {
@@ -181,26 +178,25 @@ describe("buildDesired: bundles", () => {
     expect(ok.bundles.get("b1")!.account).toBeNull();
 
     const missing = desired([{ bundle_ref: "b1", bundle_type: "videos_only" }], []);
-    expect(issueOn(missing, "b:b1", "account_id").message).toMatch(/^Row 2, column account_id: is empty; /);
+    expect(issueOn(missing, "b:b1", "account_id").code).toBe("account_id_missing");
     const notUuid = desired([{ bundle_ref: "b1", bundle_type: "videos_only", account_id: "acc-1" }], []);
-    expect(issueOn(notUuid, "b:b1", "account_id").message).toContain('"acc-1" is not an account id');
+    expect(issueOn(notUuid, "b:b1", "account_id").code).toBe("account_id_invalid");
     const withCountry = desired([B({ bundle_type: "videos_only", account_id: uuid })], []);
-    expect(issueOn(withCountry, "b:b1", "country").message).toContain("Row 2, column country:");
+    expect(issueOn(withCountry, "b:b1", "country").code).toBe("country_not_used");
   });
 
   it("account_id is refused on other bundle types", () => {
     const s = desired([B({ account_id: "9f3a7b2e-1c4d-4e8f-a5b6-7d9e0f1a2b3c" })], []);
-    expect(issueOn(s, "b:b1", "account_id").message).toBe(
-      "Row 2, column account_id: is only for videos_only bundles; clear it or set bundle_type to videos_only",
-    );
+    expect(issueOn(s, "b:b1", "account_id").code).toBe("account_id_not_used");
   });
 
   it("edit_slots beyond the video slots refuses a create only (TokPortal's own count rules an existing bundle)", () => {
     const s = desired([B({ edit_slots: "3" })], [V(1), V(2)]);
     expect(s.issues).toEqual([]);
     expect(s.bundles.get("b1")?.createRefused).toEqual({
+      code: "edit_slots_over_video_slots",
       column: "edit_slots",
-      detail: "3 is more than the bundle's 2 video slots; lower edit_slots or raise video_slots",
+      params: { editSlots: 3, videoSlots: 2, known: "sheet" },
     });
     expect(desired([B({ edit_slots: "3", video_slots: "3" })], [V(1)]).bundles.get("b1")?.createRefused).toBe(
       undefined,
@@ -232,19 +228,15 @@ describe("buildDesired: bundles", () => {
     expect(full.bundles.get("b1")!.profilePicture).toBeUndefined();
 
     const partial = desired([B({ biography: "Hello" })], []);
-    expect(issueOn(partial, "b:b1", "username").message).toMatch(/^Row 2, column username: is empty; /);
-    expect(issueOn(partial, "b:b1", "visible_name").message).toContain("this row fills biography");
+    expect(issueOn(partial, "b:b1", "username").code).toBe("profile_incomplete");
+    expect(issueOn(partial, "b:b1", "visible_name").code).toBe("profile_incomplete");
 
     for (const bad of ["bad name", "ends.with.dot.", "é"]) {
       const s = desired([B({ username: bad, visible_name: "V" })], []);
-      expect(issueOn(s, "b:b1", "username").message).toContain(
-        `Row 2, column username: "${bad}" is not a valid`,
-      );
+      expect(issueOn(s, "b:b1", "username").code).toBe("username_invalid");
     }
     const tiktokLink = desired([B({ username: "u", visible_name: "V", link_in_bio: "https://x.y" })], []);
-    expect(issueOn(tiktokLink, "b:b1", "link_in_bio").message).toBe(
-      "Row 2, column link_in_bio: only Instagram accounts have a link in bio; clear it or set platform to instagram",
-    );
+    expect(issueOn(tiktokLink, "b:b1", "link_in_bio").code).toBe("link_in_bio_not_instagram");
   });
 
   it("videos_only bundles take no account columns", () => {
@@ -260,8 +252,8 @@ describe("buildDesired: bundles", () => {
       ],
       [],
     );
-    expect(issueOn(s, "b:b1", "username").message).toContain("Row 2, column username: a videos_only bundle");
-    expect(issueOn(s, "b:b1", "biography").message).toContain("Row 2, column biography:");
+    expect(issueOn(s, "b:b1", "username").code).toBe("profile_on_videos_only");
+    expect(issueOn(s, "b:b1", "biography").code).toBe("profile_on_videos_only");
   });
 
   it("profile_picture: a file is left for apply to upload, a storage path goes in the body, a bad path is an error", () => {
@@ -282,29 +274,27 @@ describe("buildDesired: bundles", () => {
     expect(storage.bundles.get("b1")!.account?.profile_picture_url).toBe("profile-pictures/o/a.jpg");
 
     const missing = desired([B({ username: "u", visible_name: "V", profile_picture: "media/none.png" })], []);
-    expect(issueOn(missing, "b:b1", "profile_picture").message).toContain(
-      'Row 2, column profile_picture: "media/none.png" is neither a URL nor a file that exists',
-    );
+    expect(issueOn(missing, "b:b1", "profile_picture").code).toBe("media_unusable");
   });
 
   it("spec violations are row errors named by their column", () => {
     const shortCountry = desired([B({ country: "U" })], []);
     const i = issueOn(shortCountry, "b:b1", "country");
-    expect(i.message).toMatch(
-      /^Row 2, column country: TokPortal refuses this value \(country must NOT have fewer than 2 characters\)/,
-    );
+    expect(i).toMatchObject({
+      code: "value_refused",
+      params: { field: "country", said: "must NOT have fewer than 2 characters" },
+    });
     const badLink = desired(
       [B({ platform: "instagram", username: "u", visible_name: "V", link_in_bio: "not a url" })],
       [],
     );
-    expect(issueOn(badLink, "b:b1", "link_in_bio").message).toContain(
-      "Row 2, column link_in_bio: is not a valid URL; write a full URL",
-    );
+    expect(issueOn(badLink, "b:b1", "link_in_bio").code).toBe("not_a_url");
     const longRef = "r".repeat(199);
     const longPrefix = desired([B({ bundle_ref: longRef })], [], { prefix: "pre-" });
-    expect(issueOn(longPrefix, `b:${longRef}`, "bundle_ref").message).toContain(
-      "must NOT have more than 200",
-    );
+    expect(issueOn(longPrefix, `b:${longRef}`, "bundle_ref")).toMatchObject({
+      code: "value_refused",
+      params: { field: "external_ref" },
+    });
   });
 
   it("fingerprint: stable under cell order and publish (decided from the status), changes with any field sent", () => {
@@ -398,24 +388,16 @@ describe("buildDesired: videos", () => {
 
   it("requires description, target_publish_date and video_url for a video", () => {
     const s = desired([B()], [{ video_ref: "v1", bundle_ref: "b1" }, V(2)]);
-    expect(issueOn(s, "v:b1/v1", "description").message).toBe(
-      "Row 2, column description: is empty; a video needs a description (its caption): write the text to post with it",
-    );
-    expect(issueOn(s, "v:b1/v1", "target_publish_date").message).toMatch(
-      /^Row 2, column target_publish_date: is empty/,
-    );
-    expect(issueOn(s, "v:b1/v1", "video_url").message).toMatch(/^Row 2, column video_url: is empty/);
+    expect(issueOn(s, "v:b1/v1", "description").code).toBe("description_missing");
+    expect(issueOn(s, "v:b1/v1", "target_publish_date").code).toBe("date_missing");
+    expect(issueOn(s, "v:b1/v1", "video_url").code).toBe("video_url_missing");
     expect(s.bundles.get("b1")!.videos.map((v) => v.videoRef)).toEqual(["v2"]);
   });
 
   it("a carousel needs images, and on TikTok a sound", () => {
     const s = desired([B()], [V(1, { video_type: "carousel", video_url: "" })]);
-    expect(issueOn(s, "v:b1/v1", "carousel_images").message).toMatch(
-      /^Row 2, column carousel_images: is empty/,
-    );
-    expect(issueOn(s, "v:b1/v1", "tiktok_sound_url").message).toBe(
-      "Row 2, column tiktok_sound_url: is empty; a TikTok carousel needs a sound: write the URL of a TikTok sound",
-    );
+    expect(issueOn(s, "v:b1/v1", "carousel_images").code).toBe("carousel_images_missing");
+    expect(issueOn(s, "v:b1/v1", "tiktok_sound_url").code).toBe("tiktok_sound_missing");
     const ig = desired(
       [B({ platform: "instagram" })],
       [
@@ -433,16 +415,10 @@ describe("buildDesired: videos", () => {
 
   it("Instagram needs instagram_content_type; TikTok refuses instagram_* columns", () => {
     const ig = desired([B({ platform: "instagram" })], [V(1)]);
-    expect(issueOn(ig, "v:b1/v1", "instagram_content_type").message).toBe(
-      "Row 2, column instagram_content_type: is empty; Instagram needs to know what to post: write reel or post",
-    );
+    expect(issueOn(ig, "v:b1/v1", "instagram_content_type").code).toBe("instagram_content_type_missing");
     const tt = desired([B()], [V(1, { instagram_location: "Paris", instagram_add_to_story: "no" })]);
-    expect(issueOn(tt, "v:b1/v1", "instagram_location").message).toBe(
-      "Row 2, column instagram_location: is for Instagram, and bundle b1 is on TikTok; clear it",
-    );
-    expect(issueOn(tt, "v:b1/v1", "instagram_add_to_story").message).toContain(
-      "Row 2, column instagram_add_to_story:",
-    );
+    expect(issueOn(tt, "v:b1/v1", "instagram_location").code).toBe("instagram_column_on_tiktok");
+    expect(issueOn(tt, "v:b1/v1", "instagram_add_to_story").code).toBe("instagram_column_on_tiktok");
   });
 
   it("media cells: local files are kept as cell text and listed for upload; missing files are errors", () => {
@@ -483,12 +459,8 @@ describe("buildDesired: videos", () => {
       { kind: "url", value: "https://e.com/2.jpg" },
       { kind: "storage", value: "carousel-images/org/b/3.jpg" },
     ]);
-    expect(issueOn(s, "v:b1/v3", "video_url").message).toContain(
-      'Row 4, column video_url: "media/nope.mp4" is neither a URL nor a file that exists',
-    );
-    expect(issueOn(s, "v:b1/v4", "carousel_images").message).toContain(
-      'Row 5, column carousel_images: image 2: "media/gone.jpg"',
-    );
+    expect(issueOn(s, "v:b1/v3", "video_url").code).toBe("media_unusable");
+    expect(issueOn(s, "v:b1/v4", "carousel_images").code).toBe("media_unusable");
   });
 
   it("spec violations of a video are errors on their column", () => {
@@ -496,19 +468,13 @@ describe("buildDesired: videos", () => {
       [B()],
       [V(1, { video_url: "https://exa mple.com/x.mp4" }), V(2, { tiktok_sound_url: "not a url" })],
     );
-    expect(issueOn(s, "v:b1/v1", "video_url").message).toBe(
-      "Row 2, column video_url: is not a valid URL; write a full URL such as https://example.com/page (no spaces)",
-    );
-    expect(issueOn(s, "v:b1/v2", "tiktok_sound_url").message).toMatch(
-      /^Row 3, column tiktok_sound_url: is not a valid URL/,
-    );
+    expect(issueOn(s, "v:b1/v1", "video_url").code).toBe("not_a_url");
+    expect(issueOn(s, "v:b1/v2", "tiktok_sound_url").code).toBe("not_a_url");
   });
 
   it("two rows of a bundle asking for the same position are both errors", () => {
     const s = desired([B()], [V(1, { position: "2" }), V(2, { position: "2" }), V(3, { position: "3" })]);
-    expect(issueOn(s, "v:b1/v1", "position").message).toBe(
-      "Row 2, column position: position 2 of bundle b1 is given to rows 2, 3; each video needs its own slot, so change or clear all but one",
-    );
+    expect(issueOn(s, "v:b1/v1", "position").code).toBe("position_clash");
     expect(issueOn(s, "v:b1/v2", "position")).toBeDefined();
     expect(s.bundles.get("b1")!.videos.map((v) => v.videoRef)).toEqual(["v3"]);
   });
@@ -553,13 +519,9 @@ describe("buildDesired: rows and bundles together", () => {
         { bundle_ref: "b2", description: "x" },
       ],
     );
-    expect(issueOn(s, "b:b1", "auto_finalize_videos").message).toMatch(
-      /^Row 2, column auto_finalize_videos: "maybe"/,
-    );
-    expect(issueOn(s, "v:b1/v1", "target_publish_date").message).toMatch(
-      /^Row 2, column target_publish_date: "tomorrow"/,
-    );
-    expect(issueOn(s, "row:bundles:4", "bundle_ref").message).toMatch(/^Row 4, column bundle_ref: is empty/);
+    expect(issueOn(s, "b:b1", "auto_finalize_videos").code).toBe("not_boolean");
+    expect(issueOn(s, "v:b1/v1", "target_publish_date").code).toBe("not_a_date");
+    expect(issueOn(s, "row:bundles:4", "bundle_ref").code).toBe("ref_missing");
     expect(issueOn(s, "row:videos:4", "video_ref").status).toBe("error");
     expect([...s.bundles.keys()]).toEqual(["b2"]);
     expect(s.bundles.get("b2")!.videos.map((v) => v.videoRef)).toEqual(["v2"]);
@@ -569,10 +531,8 @@ describe("buildDesired: rows and bundles together", () => {
   it("duplicate bundle refs block both rows and their videos", () => {
     const s = desired([B(), B()], [V(1)]);
     expect(s.bundles.size).toBe(0);
-    expect(issueOn(s, "b:b1", "bundle_ref").message).toContain("is used by rows 2, 3");
-    expect(issueOn(s, "v:b1/v1", "bundle_ref").message).toBe(
-      "Row 2, column bundle_ref: bundle b1 (rows 2, 3) has errors; fix those rows first",
-    );
+    expect(issueOn(s, "b:b1", "bundle_ref").code).toBe("ref_duplicate");
+    expect(issueOn(s, "v:b1/v1", "bundle_ref").code).toBe("bundle_has_errors");
   });
 
   it("videos of a bundle without a row hang on a row-less bundle, for the planner to look up", () => {
@@ -620,20 +580,20 @@ describe("buildDesired: rows and bundles together", () => {
   it("single-table mode: disagreeing rows block the bundle, and every row says which rows to fix", () => {
     const s = desired(null, [V(1, { country: "USA" }), V(2, { country: "FR" }), V(3)]);
     expect(s.bundles.size).toBe(0);
-    expect(issueOn(s, "v:b1/v2", "country").message).toContain('"FR" disagrees with row 2');
+    expect(issueOn(s, "v:b1/v2", "country").code).toBe("bundle_value_disagrees");
     const blocked = issueOn(s, "v:b1/v3", "country");
     expect(blocked.message).toBe(
       "Row 4, column country: bundle b1 cannot be synced while row 3 holds a bad or disagreeing value in its bundle columns (see its message); fix that row first",
     );
-    expect(issueOn(s, "v:b1/v1").message).toContain("Row 2, column country: bundle b1 cannot be synced");
+    expect(issueOn(s, "v:b1/v1").code).toBe("bundle_rows_disagree");
     expect(issueOn(s, "b:b1").row.rowNumbers).toEqual([2, 3, 4]);
   });
 
   it("single-table mode: a bundle error is shown on each of its rows", () => {
     const s = desired(null, [V(1), V(2)]);
-    expect(issueOn(s, "b:b1", "country").message).toMatch(/^Rows 2, 3, column country: is empty/);
-    expect(issueOn(s, "v:b1/v1", "country").message).toMatch(/^Row 2, column country: is empty/);
-    expect(issueOn(s, "v:b1/v2", "country").message).toMatch(/^Row 3, column country: is empty/);
+    expect(issueOn(s, "b:b1", "country").code).toBe("country_missing");
+    expect(issueOn(s, "v:b1/v1", "country").code).toBe("country_missing");
+    expect(issueOn(s, "v:b1/v2", "country").code).toBe("country_missing");
   });
 
   it("the fixture campaign gives 4 bundles and 12 videos with no issues", async () => {
@@ -662,7 +622,9 @@ describe("buildDesired: a bundle with no video to order", () => {
     const s = desired([B(), B({ bundle_ref: "b2" })], [V(1, { bundle_ref: "b2" })]);
     // Not an issue of the sheet alone: TokPortal may have the bundle already.
     expect(s.issues).toEqual([]);
-    expect(s.bundles.get("b1")!.createRefused).toEqual({ column: "video_slots", detail: NO_ROWS });
+    const refused = s.bundles.get("b1")!.createRefused!;
+    expect(refused).toMatchObject({ code: "bundle_without_videos", column: "video_slots" });
+    expect(findingText(refused)).toBe(NO_ROWS);
     expect(s.bundles.get("b2")!.createRefused).toBeUndefined();
 
     const plan = planSync(s, actualState([]), planOptions());
@@ -691,7 +653,14 @@ describe("buildDesired: a bundle with no video to order", () => {
       [B({ video_slots: "0" })],
       [{ video_ref: "v1", bundle_ref: "b1" }, V(2, { description: "" }), V(3, { bundle_ref: "other" })],
     );
-    expect(s.bundles.get("b1")!.createRefused?.detail).toBe(
+    expect(s.bundles.get("b1")!.createRefused?.params).toEqual({
+      bundleRef: "b1",
+      bundleType: "account_and_videos",
+      videoSlots: 0,
+      namedBy: [2, 3],
+      singleTable: false,
+    });
+    expect(findingText(s.bundles.get("b1")!.createRefused!)).toBe(
       "bundle b1 is account_and_videos but has no valid videos row (videos rows 2, 3 have errors: see their messages) and video_slots is 0, so TokPortal would refuse to create it (it needs at least 1 video slot); fix those rows, set video_slots to the number of videos to order, or set bundle_type to account_only",
     );
   });
@@ -706,7 +675,7 @@ describe("buildDesired: a bundle with no video to order", () => {
       [],
     );
     expect(s.issues).toEqual([]);
-    const detail = s.bundles.get("b1")!.createRefused?.detail ?? "";
+    const detail = findingText(s.bundles.get("b1")!.createRefused!);
     expect(detail).toContain("bundle b1 is videos_only but has no videos rows");
     expect(detail).toMatch(
       /; add videos rows with bundle_ref b1, set video_slots to the number of videos to order$/,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planSync } from "../../src/sync/plan.ts";
+import type { FindingCode, RowFinding } from "../../src/findings/index.ts";
+import { planWithFindings } from "../../src/sync/plan.ts";
 import { addDays } from "../../src/sync/plan-videos.ts";
 import type { Plan, PlannedRow, PlanOp } from "../../src/sync/types.ts";
 import {
@@ -10,11 +11,23 @@ import {
   desiredState,
   planOptions,
   remoteBundle,
+  sheetIssue,
   slot,
   slotOf,
   video,
   videoRow,
 } from "./support/builders.ts";
+
+/** The plan, keeping each row's findings for `codesOf` (a plan's rows carry only the words). */
+const FINDINGS = new WeakMap<Plan, ReadonlyMap<string, RowFinding[]>>();
+function planSync(...args: Parameters<typeof planWithFindings>): Plan {
+  const { plan, findings } = planWithFindings(...args);
+  FINDINGS.set(plan, findings);
+  return plan;
+}
+/** The codes a row's message says, in order. */
+const codesOf = (plan: Plan, id: string): FindingCode[] =>
+  (FINDINGS.get(plan)?.get(id) ?? []).map((f) => f.code);
 
 const kinds = (plan: Plan, ref?: string) =>
   plan.ops.filter((o) => ref === undefined || o.bundleRef === ref).map((o) => o.kind);
@@ -265,9 +278,7 @@ describe("locked", () => {
       planOptions(),
     );
     expect(rowOf(plan, "b:a")).toMatchObject({ outcome: "locked" });
-    expect(rowOf(plan, "b:a").message).toContain(
-      "the account is already in_review; TokPortal no longer accepts profile changes (biography differ",
-    );
+    expect(codesOf(plan, "b:a")).toEqual(["profile_closed"]);
     expect(plan.ops).toEqual([]);
   });
 });
@@ -343,7 +354,7 @@ describe("schedule rules", () => {
       planOptions(),
     );
     expect(opOf(plan, "configureVideos").items.map((i) => i.videoRef)).toEqual(["x"]);
-    expect(rowOf(plan, "v:a/y").message).toContain("needs 1 day' notice (earliest 2026-09-02)");
+    expect(codesOf(plan, "v:a/y")).toEqual(["date_too_soon"]);
   });
 
   it("a fourth video on one day is a row error; remote slots keeping the date count", () => {
@@ -386,7 +397,7 @@ describe("lookup", () => {
         "Row 2, column bundle_ref: bundle_ref a matches 2 bundles on TokPortal (ids id-1, id-2); ask support to clear the duplicate external_ref, or rename this row",
     });
     expect(rowOf(plan, "v:a/v1").outcome).toBe("error");
-    expect(rowOf(plan, "v:a/v1").message).toContain("blocked: bundle_ref a matches 2 bundles");
+    expect(codesOf(plan, "v:a/v1")).toEqual(["bundle_ref_ambiguous"]);
   });
 
   it("videos naming a bundle that has no row and no remote bundle are errors", () => {
@@ -464,13 +475,9 @@ describe("slots", () => {
       actualState([{ bundle: remoteBundle("a", { videos_quantity: 4 }), videos: slots }]),
       planOptions(),
     );
-    expect(rowOf(plan, "v:a/mine").message).toBe(
-      "Row 2, column position: slot 1 of bundle a is already taken by row 3 (video_ref theirs); choose another position or leave it blank",
-    );
-    expect(rowOf(plan, "v:a/late").message).toBe(
-      "Row 4, column position: slot 2 of bundle a already holds video gone, which is published and can no longer be replaced; choose another position or leave it blank",
-    );
-    expect(rowOf(plan, "v:a/twice").message).toContain("twice is on slots 3 and 4 of bundle a on TokPortal");
+    expect(codesOf(plan, "v:a/mine")).toEqual(["position_taken"]);
+    expect(codesOf(plan, "v:a/late")).toEqual(["position_holds_closed_video"]);
+    expect(codesOf(plan, "v:a/twice")).toEqual(["video_ref_on_two_slots"]);
     expect(rowOf(plan, "v:a/theirs").outcome).toBe("synced");
   });
 
@@ -541,16 +548,12 @@ describe("publishing", () => {
     // The video row's own ops make it synced; its release waits for the bundle.
     expect(rowOf(plan, "v:a/v1")).toMatchObject({ outcome: "synced" });
     expect(rowOf(plan, "v:a/v1").fingerprint).toBe(b.videos[0]!.fingerprint);
-    expect(rowOf(plan, "v:a/v1").message).toContain(
-      "once bundle a is published (see its bundles row, row 2)",
-    );
+    expect(codesOf(plan, "v:a/v1")).toEqual(["release_waits_for_bundle"]);
   });
 
   it("a bundle with no configured video waits for one", () => {
     const plan = planSync(desiredState([bundle("a", { videos: [] })]), actualState([]), planOptions());
-    expect(rowOf(plan, "b:a").message).toBe(
-      "Row 2: publish waits for: a configured video; add a videos row with publish=yes for this bundle",
-    );
+    expect(codesOf(plan, "b:a")).toEqual(["publish_waits"]);
   });
 
   it("on an active bundle releases with one publish-all when every configured video should go", () => {
@@ -642,14 +645,7 @@ describe("orphans", () => {
     const plan = planSync(
       desiredState(
         [b],
-        [
-          {
-            row: issueRow,
-            status: "error",
-            column: "description",
-            message: "Row 7, column description: too long",
-          },
-        ],
+        [sheetIssue(issueRow, "error", "Row 7, column description: too long", "description")],
       ),
       actualState([{ bundle: r, videos: [slot(1, { status: "configured", external_ref: "bad" })] }]),
       planOptions({ prune: true }),
@@ -690,9 +686,7 @@ describe("budget", () => {
     const plan = planSync(desired, actualState([]), planOptions({ balance: 10 }));
     expect(plan.totals.deferred).toEqual({ bundles: ["big"], cost: 38 });
     expect(plan.totals).toMatchObject({ cost: 2, balance: 10 });
-    expect(rowOf(plan, "b:big").message).toBe(
-      "Row 2: waiting for credits: this bundle costs 38; 10 left of the balance 10 (add 28 credits to include it)",
-    );
+    expect(codesOf(plan, "b:big")).toEqual(["over_balance"]);
   });
 
   it("prices a first volume setting per slot", () => {
@@ -722,9 +716,9 @@ describe("rows", () => {
       desiredState(
         [],
         [
-          { row, status: "skipped", message: "Row 9: skipped" },
-          { row, status: "error", column: "description", message: "Row 9, column description: missing" },
-          { row, status: "pending", message: "Row 9: waits" },
+          sheetIssue(row, "skipped", "Row 9: skipped"),
+          sheetIssue(row, "error", "Row 9, column description: missing", "description"),
+          sheetIssue(row, "pending", "Row 9: waits"),
         ],
       ),
       actualState([]),
@@ -746,14 +740,12 @@ describe("rows", () => {
   it("a bundle row with an issue blocks its videos", () => {
     const b = bundle("a", { videos: [{ ref: "v1", row: 5 }] });
     const plan = planSync(
-      desiredState([b], [{ row: bundleRow("a", 2), status: "error", message: "Row 2, column country: bad" }]),
+      desiredState([b], [sheetIssue(bundleRow("a", 2), "error", "Row 2, column country: bad")]),
       actualState([]),
       planOptions(),
     );
     expect(plan.ops).toEqual([]);
-    expect(rowOf(plan, "v:a/v1").message).toBe(
-      "Row 5: not synced because its bundles row (row 2) is error; fix that row first",
-    );
+    expect(codesOf(plan, "v:a/v1")).toEqual(["bundle_row_blocked"]);
   });
 
   it("splits a configure of more than 500 videos into batches of 500", () => {
@@ -792,9 +784,7 @@ describe("more bundle rules", () => {
     b.create!.bundle_type = "account_only";
     const plan = planSync(desiredState([b]), actualState([{ bundle: r, videos: [] }]), planOptions());
     expect(plan.ops).toEqual([]);
-    expect(rowOf(plan, "v:a/v1").message).toBe(
-      "Row 5, column bundle_ref: bundle a is account_only, which takes no videos; move this video to another bundle or change the bundle's bundle_type",
-    );
+    expect(codesOf(plan, "v:a/v1")).toEqual(["no_videos_on_account_only"]);
   });
 
   it("a videos_only bundle on another saved account is locked on account_id", () => {
@@ -806,18 +796,13 @@ describe("more bundle rules", () => {
     });
     const plan = planSync(desiredState([b]), actualState([{ bundle: r, videos: [] }]), planOptions());
     expect(rowOf(plan, "b:a")).toMatchObject({ outcome: "locked" });
-    expect(rowOf(plan, "b:a").message).toContain(
-      "column account_id: TokPortal has this bundle as acc-old, not acc-new",
-    );
+    expect(codesOf(plan, "b:a")).toEqual(["fixed_at_creation"]);
   });
 
   it("a bundles row skipped by the desired stage skips its videos too", () => {
     const b = bundle("a", { videos: [{ ref: "v1", row: 5 }] });
     const plan = planSync(
-      desiredState(
-        [b],
-        [{ row: bundleRow("a", 2), status: "skipped", message: "Row 2: skipped on purpose" }],
-      ),
+      desiredState([b], [sheetIssue(bundleRow("a", 2), "skipped", "Row 2: skipped on purpose")]),
       actualState([]),
       planOptions(),
     );
@@ -868,9 +853,7 @@ describe("more bundle rules", () => {
       planOptions(),
     );
     expect(opOf(plan, "patchVideo").body).toEqual({ external_ref: "v1", name: "Hero" });
-    expect(rowOf(plan, "v:a/v1").message).toBe(
-      "Row 2: slot 1 is already accepted: only its external_ref and name could be set",
-    );
+    expect(codesOf(plan, "v:a/v1")).toEqual(["slot_ref_only"]);
   });
 
   it("knows no balance when nothing is charged", () => {
@@ -957,7 +940,7 @@ describe("plan invariants", () => {
         bundle("poor", { row: 5, videos: three(17) }),
         bundle("ghost", { row: null, videos: [{ ref: "g1", row: 20 }] }),
       ],
-      [{ row: videoRow("new", "bad", 21), status: "error", message: "Row 21, column description: missing" }],
+      [sheetIssue(videoRow("new", "bad", 21), "error", "Row 21, column description: missing")],
     );
     const actual = actualState([
       { bundle: remoteBundle("dup") },
@@ -1026,9 +1009,7 @@ describe("duplicate refs at scale", () => {
       bundle: remoteBundle("bulk", { id: `id-${i + 1}` }),
     }));
     const plan = planSync(desiredState([b]), actualState(many), planOptions());
-    expect(rowOf(plan, "b:bulk").message).toContain(
-      "matches 5 bundles on TokPortal (ids id-1, id-2, id-3 and 2 more)",
-    );
+    expect(codesOf(plan, "b:bulk")).toEqual(["bundle_ref_ambiguous"]);
   });
 });
 

@@ -153,6 +153,26 @@ export function bundle(ref: string, spec: BundleSpec = {}): DesiredBundle {
   };
 }
 
+/**
+ * A desired-state issue as a test states it: its message as given (the planner shows it as is), under a
+ * stand-in code.
+ */
+export function sheetIssue(
+  row: RowRef,
+  status: RowIssue["status"],
+  message: string,
+  column?: string,
+): RowIssue {
+  return {
+    row,
+    status,
+    ...(column === undefined ? {} : { column }),
+    code: "value_refused",
+    params: { field: column ?? "", said: message },
+    message,
+  };
+}
+
 export function desiredState(bundles: DesiredBundle[], issues: RowIssue[] = []): DesiredState {
   return {
     prefix: PREFIX,

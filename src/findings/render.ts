@@ -1,0 +1,22 @@
+/**
+ * Findings in words: "Row 7, column target_publish_date: 2026-09-02 is too soon: …". The only place row
+ * messages are made from findings.
+ */
+import { entryOf, type Finding } from "./catalogue.ts";
+import { where } from "./where.ts";
+
+/** What is wrong and how to fix it, without saying where (the terminal's tables say where themselves). */
+export function findingText(f: Finding): string {
+  return entryOf(f.code).text(f.params);
+}
+
+/** The full message for rows `rowNumbers`: where, then the finding's words. */
+export function renderFinding(rowNumbers: readonly number[], f: Finding): string {
+  const e = entryOf(f.code);
+  return `${where(rowNumbers, f.column)}${e.joined ? " " : ": "}${e.text(f.params)}`;
+}
+
+/** Several findings on one row, in one message (as the sheet's `sync_message` shows them). */
+export function renderFindings(rowNumbers: readonly number[], findings: readonly Finding[]): string {
+  return findings.map((f) => renderFinding(rowNumbers, f)).join("; ");
+}

@@ -1,0 +1,97 @@
+/**
+ * Pins the saved form of plans for fixed inputs: a refactor of the planner must give byte-identical plan
+ * files (ops, order, ids, reasons, prices, row messages) and the same inputs fingerprint.
+ */
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { planSync } from "../../src/sync/plan.ts";
+import { serializePlan } from "../../src/sync/plan-file.ts";
+
+import {
+  account,
+  actualState,
+  bundle,
+  desiredState,
+  planOptions,
+  remoteBundle,
+  sheetIssue,
+  slot,
+  slotOf,
+  video,
+  videoRow,
+} from "./support/builders.ts";
+
+function scenarios() {
+  const synced = video("c", { ref: "c1", row: 9, stored: "same" });
+  const issue = sheetIssue(
+    videoRow("a", "bad", 20),
+    "error",
+    "Row 20, column description: is empty",
+    "description",
+  );
+  const desired = desiredState(
+    [
+      bundle("a", {
+        minSlots: 3,
+        edits: 1,
+        videos: [
+          { ref: "v1", row: 2, description: "one", volume: 50 },
+          { ref: "v2", row: 3, date: "2026-09-02" },
+          { ref: "v3", row: 4, position: 2 },
+        ],
+      }),
+      bundle("b", {
+        row: 3,
+        title: "B",
+        publish: true,
+        videos: [
+          { ref: "w1", row: 5 },
+          { ref: "w2", row: 6 },
+        ],
+      }),
+      bundle("c", { row: 4, country: "FRA", stored: "x", videos: [{ ref: "c1", row: 9, stored: "same" }] }),
+      bundle("d", { row: 5, edits: 0, videos: [{ ref: "d1", row: 10, date: "2026-09-20" }] }),
+      bundle("e", { row: null, videos: [{ ref: "e1", row: 11 }] }),
+      bundle("f", { row: 6, videos: [{ ref: "f1", row: 12 }] }),
+    ],
+    [issue],
+  );
+  const actual = actualState([
+    {
+      bundle: remoteBundle("b", { id: "id-b", status: "pending_setup", videos_quantity: 1, title: "old" }),
+      videos: [slot(1, { id: "s-b1" }), slot(3, { id: "s-b3", status: "configured", external_ref: "gone" })],
+      account: account({ biography: "" }),
+    },
+    {
+      bundle: remoteBundle("c", { id: "id-c", status: "published", videos_quantity: 1, country: "USA" }),
+      videos: [slotOf(synced, 1)],
+    },
+    {
+      bundle: remoteBundle("d", { id: "id-d", status: "completed", videos_quantity: 1, edits_quantity: 2 }),
+      videos: [slot(1, { id: "s-d1" })],
+    },
+    { bundle: remoteBundle("f", { id: "id-f1" }), videos: [] },
+    { bundle: remoteBundle("f", { id: "id-f2" }), videos: [] },
+  ]);
+  return { desired, actual };
+}
+
+const digest = (text: string) => createHash("sha256").update(text).digest("hex");
+
+describe("plan output pinned", () => {
+  it("a fixed sheet and TokPortal give the same plan file, byte for byte", () => {
+    const { desired, actual } = scenarios();
+    const texts = [
+      serializePlan(planSync(desired, actual, planOptions())),
+      serializePlan(planSync(desired, actual, planOptions({ prune: true, balance: 40, maxCredits: 100 }))),
+      serializePlan(planSync(desired, actual, planOptions({ balance: 500, maxCredits: 30 }))),
+    ];
+    expect(texts.map(digest)).toMatchInlineSnapshot(`
+      [
+        "3a282a0dfdb7ccc48e3e1fcb14de986337b59cdf9a5801d34023ec04a04dd219",
+        "939d6b75a62003cbaf9ec2071b3c2133469323092fd76108f67fbcac9464dd49",
+        "908b0ffbd699173f6fc2c7164bfb1ceb103cb260f84220b9b8aa78a3dd8b6f2e",
+      ]
+    `);
+  });
+});
