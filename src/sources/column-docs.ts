@@ -35,7 +35,8 @@ export const BUNDLE_INPUT_DOCS: Record<string, InputDoc> = {
   bundle_type: { meaning: "`CreateBundleRequest.bundle_type`.", blank: "`account_and_videos`" },
   platform: { meaning: "`CreateBundleRequest.platform`.", blank: "`tiktok`" },
   country: {
-    meaning: "`CreateBundleRequest.country` (ISO code, e.g. `US`).",
+    meaning:
+      "The account's country: an ISO code (`US`, `USA`, `FR`) or TokPortal's own (`UK`), any case; compared and sent as the same country whatever the spelling.",
     blank: "required unless `bundle_type` is `videos_only`",
   },
   account_id: {

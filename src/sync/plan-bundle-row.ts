@@ -3,6 +3,7 @@
  * its account profile; and the changes TokPortal no longer takes (fields fixed at creation, settings of a
  * closed bundle, a delivered profile, fewer edit slots), each of which locks the row.
  */
+import { sameCountry } from "../api/countries.ts";
 import type { BundleAccount, ConfigureAccountBody, PatchBundleBody } from "../api/index.ts";
 import { finding, reasonText } from "../findings/index.ts";
 import { type Decided, issue, type RowNote } from "./plan-rows.ts";
@@ -22,13 +23,13 @@ export function lockImmutables(view: BundleView): RowNote[] {
   const row = b.row;
   if (!remote || !row || !b.create) return [];
   const diffs: Array<[string, string, string]> = [];
-  const cmp = (column: string, want: string | undefined, have: unknown) => {
+  const cmp = (column: string, want: string | undefined, have: unknown, same = sameText) => {
     if (want === undefined || typeof have !== "string") return;
-    if (want.toLowerCase() !== have.toLowerCase()) diffs.push([column, want, have]);
+    if (!same(want, have)) diffs.push([column, want, have]);
   };
   cmp("bundle_type", b.create.bundle_type, remote.bundle_type);
   cmp("platform", b.create.platform, remote.platform);
-  if (b.create.bundle_type !== "videos_only") cmp("country", b.create.country, remote.country);
+  if (b.create.bundle_type !== "videos_only") cmp("country", b.create.country, remote.country, sameCountry);
   else
     cmp(
       "account_id",
@@ -38,6 +39,10 @@ export function lockImmutables(view: BundleView): RowNote[] {
   return diffs.map(([column, want, have]) =>
     issue(row, "locked", finding("fixed_at_creation", column, { column, want, have })),
   );
+}
+
+function sameText(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 export function createOp(view: BundleView, videosQuantity: number): PlanOp {

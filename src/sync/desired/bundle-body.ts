@@ -2,6 +2,7 @@
  * Phase C of the desired state: each bundle's create body, now that its valid videos are known (the slots
  * it orders count them), checked against the spec; and the bundles that only videos name.
  */
+import { tokportalCountry } from "../../api/countries.ts";
 import type { CreateBundleBody } from "../../api/index.ts";
 import { type Finding, finding } from "../../findings/index.ts";
 import type { TypedCampaign } from "../../sources/coerce.ts";
@@ -85,7 +86,7 @@ function buildBundle(
   const create: CreateBundleBody = { bundle_type: type };
   if (draft.platform !== undefined) create.platform = draft.platform;
   if (type === "videos_only") create.account_id = input.account_id;
-  else create.country = input.country;
+  else if (input.country !== undefined) create.country = tokportalCountry(input.country);
   if (input.title !== undefined) create.title = input.title;
   if (input.auto_finalize_videos !== undefined) create.auto_finalize_videos = input.auto_finalize_videos;
   create.external_ref = options.prefix + input.bundle_ref;
