@@ -34,6 +34,10 @@ export interface CsvSourceOptions {
   lockWaitMs?: number;
 }
 
+/**
+ * Keeps nothing between calls: what a read saw lives in its snapshot. The file helpers below are public
+ * because the snapshot writes through them (`CsvStore` in csv-snapshot.ts).
+ */
 export class CsvSource implements Source {
   constructor(private readonly options: CsvSourceOptions) {}
 
@@ -41,6 +45,7 @@ export class CsvSource implements Source {
     return !this.options.bundlesPath;
   }
 
+  /** A path as messages show it: relative to `displayBase` when under it. */
   display(file: string): string {
     const rel = path.relative(this.options.displayBase ?? process.cwd(), file);
     return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;

@@ -12,10 +12,12 @@ import type { CellPatch } from "../../src/sources/types.ts";
 import {
   applyWritePlan,
   type CellEncoding,
+  changedSinceRead,
   changesOf,
   planWrite as planChanges,
   type ReadTable,
   readTable,
+  rememberWritten,
   WritePlanError,
   wholeFresh,
 } from "../../src/sources/write-plan.ts";
@@ -362,5 +364,50 @@ describe("locating rows and planning a write", () => {
       },
     );
     expect(plan.cells).toEqual([]);
+  });
+});
+
+describe("the write planner on a re-read of the refs only (Sheets)", () => {
+  const readGrid = [
+    ["video_ref", "bundle_ref", "notes", "sync_status"],
+    ["v1", "b", "n1", "synced"],
+    ["", "b", "no video", ""],
+  ];
+  const read = () =>
+    readTable(
+      readGrid.map((r) => [...r]),
+      resolveHeader(readGrid, { table: "videos" }).layout!,
+      { table: "videos" },
+    );
+  const patches: CellPatch[] = [
+    { key: { table: "videos", bundleRef: "b", videoRef: "v1" }, values: { sync_status: "synced" } },
+    { key: { table: "videos", rowNumber: 3 }, values: { sync_status: "error" } },
+  ];
+
+  it("drops what the read already holds, places the rest by ref or by the same row, and remembers it", () => {
+    const r = read();
+    const changes = changedSinceRead(r, changesOf(patches, { table: "videos" }, asText));
+    expect(changes.map((c) => c.key)).toEqual([{ table: "videos", rowNumber: 3 }]);
+    // A row was inserted above: the header and refs are re-read, and the ref-less row whole, at its number.
+    const header = ["video_ref", "bundle_ref", "notes", "sync_status"];
+    const fresh = {
+      kind: "refs" as const,
+      layout: resolveHeader([header], { table: "videos" }).layout!,
+      grid: [header, ["v0", "b"], ["v1", "b"], ["", "b"]],
+      width: 4,
+      rows: new Map([[3, ["", "b", "no video", ""]]]),
+    };
+    const moved = planChanges({ table: "videos" }, changes, fresh, r);
+    expect(moved.cells).toEqual([]);
+    expect(moved.rowsNotFound).toEqual([{ table: "videos", rowNumber: 3 }]);
+    const still = planChanges(
+      { table: "videos" },
+      changes,
+      { ...fresh, rows: new Map([[2, readGrid[2]!]]) },
+      r,
+    );
+    expect(still.cells).toEqual([{ row: 3, col: 3, value: "error" }]);
+    rememberWritten(r, still.written);
+    expect(changedSinceRead(r, changes)).toEqual([]);
   });
 });
