@@ -81,7 +81,7 @@ try {
     });
   }
   const t3 = performance.now();
-  const written = await source.write(patches);
+  const written = await tables.write(patches);
   const t4 = performance.now();
   const rssEnd = peakRssMb();
   if (written.cellsWritten !== patches.length * 2) throw new Error(`wrote ${written.cellsWritten} cells`);
@@ -91,7 +91,7 @@ try {
 
 \`npx tsx bench/csv-read.ts ${rows}\`: a generated videos CSV (${rows.toLocaleString("en-US")} rows, CRLF, ${sizeMb.toFixed(1)} MB,
 every 5th description quoted with commas and quotes, every 11th row with a quoted two-line note) read
-through \`CsvSource.read()\` (papaparse streaming) and \`coerceCampaign\`, then one \`write()\` of
+through \`CsvSource.read()\` (papaparse streaming) and \`coerceCampaign\`, then one \`snapshot.write()\` of
 ${patches.length.toLocaleString("en-US")} patches (2 cells each, two new output columns): lock, re-read, locate by ref, atomic rewrite.
 
 ${machineLines().join("\n")}

@@ -58,17 +58,17 @@ async function measure(rows: number): Promise<Result> {
     const patches = outputPatchesFor(tables.videos);
     fake.clearLog();
     t = performance.now();
-    const written = await src.write(patches);
+    const written = await tables.write(patches);
     const writeMs = performance.now() - t;
     const reads = fake.log.filter((e) => e.bucket === "read").length;
     const writes = fake.log.filter((e) => e.bucket === "write");
     const bodyBytes = Math.max(...writes.map((e) => e.bodyBytes));
 
     const next = make();
-    await next.read();
+    const again = await next.read();
     fake.clearLog();
     t = performance.now();
-    await next.write(patches);
+    await again.write(patches);
     const noopMs = performance.now() - t;
     return {
       rows,

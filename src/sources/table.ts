@@ -1,7 +1,6 @@
 /**
  * Pure table logic shared by every source: header normalization and aliases, a raw grid → `SheetRow[]`,
- * and the reverse — planning a write-back against a freshly read grid (find or append output columns,
- * locate rows by ref, keep only cells whose value changes).
+ * and locating rows by ref (the write planner, write-plan.ts, places patches with it).
  *
  * Grid conventions: `grid[i]` is the sheet's row `i + 1` (blank rows included, so row numbers match what
  * the user sees); rows may be shorter than the header (missing cells are empty).
@@ -9,9 +8,8 @@
 
 import { columnLetters } from "./a1.ts";
 import { type DateFormat, parseDate } from "./coerce.ts";
-import { inputColumns, knownColumns, outputColumns, requiredColumns, type TableMode } from "./columns.ts";
-import { SourceError } from "./errors.ts";
-import type { CellPatch, RowKey, SheetRow, SourceProblem, TableName } from "./types.ts";
+import { inputColumns, knownColumns, requiredColumns, type TableMode } from "./columns.ts";
+import type { RowKey, SheetRow, SourceProblem, TableName } from "./types.ts";
 
 export interface TableOptions extends TableMode {
   /** From the config's `columns`: a header as the user wrote it → canonical column name. */
@@ -323,176 +321,4 @@ export class RowLocator {
     const k = key.table === "bundles" ? refKey(key.bundleRef) : refKey(key.bundleRef, key.videoRef);
     return this.byRef.get(k) ?? [];
   }
-}
-
-/** A patch value as cell text (before any source-specific escaping). */
-export function renderValue(value: string | number | null): string {
-  if (value === null) return "";
-  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
-  return value;
-}
-
-export interface CellWrite {
-  /** Grid indexes. */
-  rowIndex: number;
-  colIndex: number;
-  /** The sheet's row number (rowIndex + 1) and canonical column, for messages. */
-  rowNumber: number;
-  column: string;
-  /** What the cell held, and what it will hold (already encoded). */
-  old: string;
-  value: string;
-}
-
-export interface WritePlan {
-  /** Output columns to create, in canonical order, with the index each gets. */
-  appended: { column: string; colIndex: number }[];
-  /** Only cells whose value changes. */
-  cells: CellWrite[];
-  rowsNotFound: RowKey[];
-  /** The header row's grid index (where appended column names go). */
-  headerIndex: number;
-}
-
-export interface PlanWriteOptions extends TableOptions {
-  /**
-   * Turns a patch value into what is stored in the cell (CSV: formula escaping). `renderValue` by default.
-   * Encoding a value must give what the cell holds after it was written, so an unchanged value compares equal.
-   */
-  encode?: (value: string | number | null, column: string) => string;
-  /**
-   * The rows keyed by row number, as they were read (grid row by row number). When given, such a patch is
-   * written only while the row at that number still holds the same cells (`sameCells`): a blank row or
-   * another ref-less row moved there meanwhile is not the row the result is about. A row number missing
-   * here is not written.
-   */
-  readRows?: ReadonlyMap<number, readonly string[]>;
-}
-
-export class WritePlanError extends SourceError {
-  constructor(
-    message: string,
-    readonly problems: SourceProblem[],
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Plans a write-back of `patches` (those for `opts.table`; others are ignored) against a grid read right
- * before writing. Throws `WritePlanError` when the fresh header cannot be used (a required column was
- * deleted or duplicated meanwhile), and a plain Error when a patch names a column that is not an output
- * column (an engine bug: input columns are the user's).
- */
-export function planWrite(
-  grid: readonly (readonly string[])[],
-  patches: readonly CellPatch[],
-  opts: PlanWriteOptions,
-): WritePlan {
-  const mine = patches.filter((p) => p.key.table === opts.table);
-  const empty: WritePlan = { appended: [], cells: [], rowsNotFound: [], headerIndex: 0 };
-  if (mine.length === 0) return empty;
-  const outputs = outputColumns(opts);
-  for (const p of mine) {
-    for (const column of Object.keys(p.values)) {
-      if (!outputs.includes(column)) {
-        throw new Error(`write-back: "${column}" is not an output column of the ${opts.table} table`);
-      }
-    }
-  }
-  const { layout, problems } = resolveHeader(grid, opts);
-  const fatal = problems.filter((p) => p.fatal);
-  if (!layout || fatal.length > 0) {
-    throw new WritePlanError(
-      `The ${opts.table} table changed so that it cannot be written back: ${fatal.map((p) => p.message).join(" ")}`,
-      fatal,
-    );
-  }
-
-  const encode = opts.encode ?? renderValue;
-  const locator = new RowLocator(grid, layout, opts.table);
-  const colOf = new Map(layout.columns);
-  const appended: { column: string; colIndex: number }[] = [];
-  // Later patches for the same cell win; collect first, then compare with the grid.
-  const pending = new Map<string, CellWrite>();
-  const rowsNotFound: RowKey[] = [];
-  const wanted = new Map<number, { rowIndex: number; column: string; value: string }[]>();
-
-  for (const patch of mine) {
-    const rowIndexes = locator.find(patch.key).filter((i) => sameAsRead(patch.key, grid[i], opts.readRows));
-    if (rowIndexes.length === 0) {
-      rowsNotFound.push(patch.key);
-      continue;
-    }
-    for (const rowIndex of rowIndexes) {
-      for (const [column, v] of Object.entries(patch.values)) {
-        const list = wanted.get(rowIndex) ?? [];
-        list.push({ rowIndex, column, value: encode(v, column) });
-        wanted.set(rowIndex, list);
-      }
-    }
-  }
-
-  // Columns to append: only those that will receive a non-empty value.
-  const needed = new Set<string>();
-  for (const list of wanted.values()) {
-    for (const w of list) if (!colOf.has(w.column) && w.value !== "") needed.add(w.column);
-  }
-  let next = layout.width;
-  for (const column of outputs) {
-    if (!needed.has(column)) continue;
-    colOf.set(column, next);
-    appended.push({ column, colIndex: next });
-    next++;
-  }
-
-  for (const list of wanted.values()) {
-    for (const w of list) {
-      const colIndex = colOf.get(w.column);
-      if (colIndex === undefined) continue; // a missing column that would only be cleared
-      const old = grid[w.rowIndex]?.[colIndex] ?? "";
-      const id = `${w.rowIndex}:${colIndex}`;
-      pending.set(id, {
-        rowIndex: w.rowIndex,
-        colIndex,
-        rowNumber: w.rowIndex + 1,
-        column: w.column,
-        old,
-        value: w.value,
-      });
-    }
-  }
-  // Surrounding spaces are not a difference: rows are read trimmed.
-  const cells = [...pending.values()].filter((c) => c.old.trim() !== c.value.trim());
-  cells.sort((a, b) => a.rowIndex - b.rowIndex || a.colIndex - b.colIndex);
-  return { appended, cells, rowsNotFound, headerIndex: layout.headerIndex };
-}
-
-function sameAsRead(
-  key: RowKey,
-  now: readonly string[] | undefined,
-  readRows: ReadonlyMap<number, readonly string[]> | undefined,
-): boolean {
-  if (!("rowNumber" in key) || readRows === undefined) return true;
-  const then = readRows.get(key.rowNumber);
-  return then !== undefined && now !== undefined && sameCells(then, now);
-}
-
-/** The grid after a plan is applied (a new grid; the input is not modified). */
-export function applyWritePlan(grid: readonly (readonly string[])[], plan: WritePlan): string[][] {
-  const out = grid.map((row) => [...row]);
-  const header = out[plan.headerIndex];
-  if (header) {
-    for (const a of plan.appended) {
-      while (header.length < a.colIndex) header.push("");
-      header[a.colIndex] = a.column;
-    }
-  }
-  for (const c of plan.cells) {
-    const row = out[c.rowIndex];
-    if (!row) continue;
-    while (row.length <= c.colIndex) row.push("");
-    row[c.colIndex] = c.value;
-  }
-  return out;
 }

@@ -1,6 +1,8 @@
 /**
  * The boundary between the sync engine and where the campaign lives (CSV files or Google Sheets).
- * The engine knows only `Source`: it reads rows with a stable identity and hands back cell patches.
+ * The engine knows only `Source`: a read returns a `SourceSnapshot` (rows with a stable identity), and the
+ * engine hands that snapshot back cell patches. What a write needs of the read lives in the snapshot, not
+ * in the source, so two reads of one source never mix.
  */
 
 export type TableName = "bundles" | "videos";
@@ -11,7 +13,7 @@ export interface SheetRow {
   /** Row number as the user sees it (the header is row 1). For messages, and to locate rows without a ref. */
   rowNumber: number;
   /**
-   * Canonical column name (DESIGN.md §1, after header normalization and the config's aliases) → the cell
+   * Canonical column name (after header normalization and the config's aliases; see docs/sheet-format.md) → the cell
    * as text, trimmed. Dates are `YYYY-MM-DD`, booleans and numbers as the user typed them. Empty cells are
    * "". Columns the tool does not know are not here and are never written.
    */
@@ -40,8 +42,8 @@ export interface CampaignTables {
  * Identifies the row(s) a patch is for, located again right before writing (users insert, sort and
  * delete rows while a run is going). Bundles rows are keyed by `bundleRef`, videos rows by
  * `bundleRef` + `videoRef`. A row without a ref (a videos row lacking either) is keyed by its `rowNumber` at
- * read time, and is written only while the row at that number still holds the cells it was read with. A key that matches several rows (a duplicate ref: a row error) patches
- * all of them.
+ * read time, and is written only while the row at that number still holds the cells it was read with. A key
+ * that matches several rows (a duplicate ref: a row error) patches all of them.
  */
 export type RowKey =
   | { table: "bundles"; bundleRef: string }
@@ -63,10 +65,18 @@ export interface WriteReport {
   requests: number;
 }
 
+/** What one read saw, and the way to write results back into the rows it saw. */
+export interface SourceSnapshot extends CampaignTables {
+  /**
+   * Applies patches to output columns only, creating missing output columns; unchanged cells are skipped.
+   * Rows are placed where they are at write time (see `RowKey`). Writing again after a write sees what the
+   * first wrote: the same patches again write nothing.
+   */
+  write(patches: CellPatch[]): Promise<WriteReport>;
+}
+
 export interface Source {
   /** A short human description, e.g. `campaign/videos.csv` or `Google Sheet 1AbC… (tabs bundles, videos)`. */
   describe(): string;
-  read(): Promise<CampaignTables>;
-  /** Applies patches to output columns only, creating missing output columns; unchanged cells are skipped. */
-  write(patches: CellPatch[]): Promise<WriteReport>;
+  read(): Promise<SourceSnapshot>;
 }

@@ -10,7 +10,7 @@
 import type { TokPortalClient } from "../api/client.ts";
 import { coerceCampaign, type DateFormat } from "../sources/coerce.ts";
 import { SourceError } from "../sources/errors.ts";
-import type { CampaignTables, CellPatch, Source } from "../sources/types.ts";
+import type { CampaignTables, CellPatch, Source, SourceSnapshot } from "../sources/types.ts";
 import { fetchAnalytics } from "./analytics.ts";
 import { analyticsWarning, resultTargets, sheetTargets, summarize, withAnalytics } from "./analytics-run.ts";
 import { type ApplyOptions, applyPlan } from "./apply.ts";
@@ -178,10 +178,13 @@ function orphanWarnings(plan: Plan): string[] {
   return out;
 }
 
-async function writeBack(source: Source, patches: CellPatch[]): Promise<NonNullable<RunReport["write"]>> {
+async function writeBack(
+  snapshot: SourceSnapshot,
+  patches: CellPatch[],
+): Promise<NonNullable<RunReport["write"]>> {
   // A run with nothing new sends nothing: not even a read-before-write.
   if (patches.length === 0) return { cellsWritten: 0, requests: 0, rowsNotFound: 0 };
-  const w = await source.write(patches);
+  const w = await snapshot.write(patches);
   return { cellsWritten: w.cellsWritten, requests: w.requests, rowsNotFound: w.rowsNotFound.length };
 }
 
@@ -233,12 +236,13 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
   const t0 = performance.now();
   const before = o.client.stats();
 
-  const tables = await o.source.read();
-  const fatal = tables.problems.filter((p) => p.fatal);
+  // What was read, and the only way back into those rows.
+  const snapshot = await o.source.read();
+  const fatal = snapshot.problems.filter((p) => p.fatal);
   if (fatal.length > 0) throw new SourceError(fatal.map((p) => p.message).join(" "));
-  const warnings = sourceWarnings(tables);
+  const warnings = sourceWarnings(snapshot);
 
-  const campaign = coerceCampaign(tables, o.dateFormat ? { dateFormat: o.dateFormat } : {});
+  const campaign = coerceCampaign(snapshot, o.dateFormat ? { dateFormat: o.dateFormat } : {});
   const report = (r: Pick<RunReport, "plan" | "apply" | "rows" | "write" | "analytics">): RunReport => {
     const after = o.client.stats();
     return {
@@ -264,7 +268,7 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
     const measured = await fetchAnalytics(o.client, targets);
     const note = analyticsWarning(measured, targets.length);
     if (note) warnings.push(note);
-    const write = await writeBack(o.source, analyticsPatches(campaign, measured.values));
+    const write = await writeBack(snapshot, analyticsPatches(campaign, measured.values));
     warnings.push(...notFoundWarning(write));
     return report({
       plan: emptyPlan(o.prefix, clock().toISOString()),
@@ -330,7 +334,7 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
   }
 
   // Written even when rows failed: what succeeded must show, and errors belong next to their rows.
-  const write = await writeBack(o.source, resultPatches(rows, campaign, clock().toISOString()));
+  const write = await writeBack(snapshot, resultPatches(rows, campaign, clock().toISOString()));
   warnings.push(...notFoundWarning(write));
   if (stoppedBy !== null) throw stoppedBy;
   return report({ plan, apply, rows, write, analytics });

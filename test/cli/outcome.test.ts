@@ -99,8 +99,8 @@ describe("exitCodeForError", () => {
     writeFileSync(videos, "video_ref,bundle_ref,description\nv1,b1,hello\n");
     const release = await lockfile.lock(videos, { realpath: false, lockfilePath: lockPathFor(videos) });
     try {
-      const source = new CsvSource({ videosPath: videos });
-      const err = await source
+      const snapshot = await new CsvSource({ videosPath: videos }).read();
+      const err = await snapshot
         .write([{ key: { table: "videos", rowNumber: 2 }, values: { sync_status: "synced" } }])
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SourceError);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outputColumns } from "../../src/sources/columns.ts";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
-import type { CampaignTables, CellPatch, Source, WriteReport } from "../../src/sources/types.ts";
+import type { CellPatch, Source, SourceSnapshot } from "../../src/sources/types.ts";
 import type { RunReport } from "../../src/sync/types.ts";
 import { addDays, BUNDLE_HEADER, campaignRows, syncSource, VIDEO_HEADER } from "../support/campaign.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
@@ -58,17 +58,20 @@ class ObservedSource implements Source {
     return this.inner.describe();
   }
 
-  async read(): Promise<CampaignTables> {
-    const tables = await this.inner.read();
+  async read(): Promise<SourceSnapshot> {
+    const read = await this.inner.read();
     for (const tab of TABS)
       this.read_[tab] = snapshot(tabRecords(fake, this.spreadsheetId, tab), OUTPUTS[tab]);
     this.readDone = true;
-    return tables;
-  }
-
-  async write(patches: CellPatch[]): Promise<WriteReport> {
-    this.patches.push(...patches);
-    return this.inner.write(patches);
+    return {
+      bundles: read.bundles,
+      videos: read.videos,
+      problems: read.problems,
+      write: (patches: CellPatch[]) => {
+        this.patches.push(...patches);
+        return read.write(patches);
+      },
+    };
   }
 }
 

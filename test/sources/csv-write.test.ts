@@ -20,7 +20,7 @@ describe("CSV write-back", () => {
     const src = new CsvSource({ videosPath: p });
     const read = await src.read();
     expect(read.videos.map((r) => r.cells["bundle_ref"])).toEqual(["b1", "b1"]);
-    await src.write([{ key: vkey("b1", "v2"), values: { sync_status: "synced" } }]);
+    await read.write([{ key: vkey("b1", "v2"), values: { sync_status: "synced" } }]);
     expect(readFileSync(p, "utf8")).toBe("video_ref,bundle_ref,sync_status\r\nv1,b1\r\nv2,b1,synced\n");
   });
 
@@ -35,7 +35,7 @@ describe("CSV write-back", () => {
     const src = new CsvSource({ videosPath: p });
     const first = await src.read();
     expect(first.problems).toEqual([]);
-    const report = await src.write([
+    const report = await first.write([
       { key: vkey("b1", "v2"), values: { video_id: "vid-2", sync_status: "synced" } },
       { key: vkey("b1", "v3"), values: { views: 1200, sync_message: "ok; fine" } },
     ]);
@@ -72,7 +72,7 @@ describe("CSV write-back", () => {
       { key: { table: "bundles", bundleRef: "b5" }, values: { sync_message: "\tcmd", credits_charged: -5 } },
       { key: { table: "bundles", bundleRef: "b6" }, values: { sync_message: "\r=2", credits_charged: 12.5 } },
     ];
-    const r = await src.write(patches);
+    const r = await (await src.read()).write(patches);
     expect(r.cellsWritten).toBe(8);
     const t = await src.read();
     const msg = t.bundles!.map((b) => b.cells["sync_message"]);
@@ -85,7 +85,7 @@ describe("CSV write-back", () => {
     const stamp = new Date("2020-01-01T00:00:00Z");
     utimesSync(p, stamp, stamp);
     const text = readFileSync(p, "utf8");
-    expect(await src.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
+    expect(await t.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
     expect(readFileSync(p, "utf8")).toBe(text);
     expect(statSync(p).mtimeMs).toBe(stamp.getTime());
   });
@@ -104,7 +104,7 @@ describe("CSV write-back", () => {
       p,
       `${header}\nnew1,b,inserted,\nnew2,b,inserted,\nv4,b,n4,\nv3,b,n3,\nv9,b,now has a ref,\nv1,b,n1,\n`,
     );
-    const report = await src.write(patches);
+    const report = await read.write(patches);
     expect(report.rowsNotFound).toEqual([vkey("b", "v2"), { table: "videos", rowNumber: 5 }]);
     // Every line: its own ref, its own note, and its own id — zero cells in the wrong row.
     expect(readFileSync(p, "utf8")).toBe(
@@ -116,8 +116,8 @@ describe("CSV write-back", () => {
 
   it("patches every row of a duplicated ref, and none of another bundle's same video_ref", async () => {
     const p = file("video_ref,bundle_ref\nv1,a\nv1,b\nv1,a\n");
-    const src = new CsvSource({ videosPath: p });
-    await src.write([{ key: vkey("a", "v1"), values: { sync_status: "error" } }]);
+    const snap = await new CsvSource({ videosPath: p }).read();
+    await snap.write([{ key: vkey("a", "v1"), values: { sync_status: "error" } }]);
     expect(readFileSync(p, "utf8")).toBe("video_ref,bundle_ref,sync_status\nv1,a,error\nv1,b\nv1,a,error\n");
   });
 
@@ -125,8 +125,8 @@ describe("CSV write-back", () => {
     const p = file("video_ref,bundle_ref\nv1,a\n");
     const release = await lockfile.lock(p, { realpath: false, lockfilePath: lockPathFor(p) });
     try {
-      const src = new CsvSource({ videosPath: p, displayBase: dir });
-      const err = await src
+      const snap = await new CsvSource({ videosPath: p, displayBase: dir }).read();
+      const err = await snap
         .write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }])
         .catch((e) => e);
       expect(err).toBeInstanceOf(CsvSourceError);
@@ -139,9 +139,9 @@ describe("CSV write-back", () => {
       await release();
     }
     // Once released, the write goes through and leaves no lock behind.
-    const src = new CsvSource({ videosPath: p });
+    const snap = await new CsvSource({ videosPath: p }).read();
     expect(
-      (await src.write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }])).cellsWritten,
+      (await snap.write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }])).cellsWritten,
     ).toBe(1);
     expect(existsSync(lockPathFor(p))).toBe(false);
   });
@@ -159,8 +159,8 @@ describe("CSV write-back", () => {
     try {
       const [chunk] = (await once(child.stdout!, "data")) as [Buffer];
       expect(chunk.toString()).toBe("locked\n");
-      const src = new CsvSource({ videosPath: p });
-      await expect(src.write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }])).rejects.toThrow(
+      const snap = await new CsvSource({ videosPath: p }).read();
+      await expect(snap.write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }])).rejects.toThrow(
         /is locked by another tokportal-sync process \(lock .*\.csv\.lock held since/,
       );
     } finally {
@@ -172,15 +172,16 @@ describe("CSV write-back", () => {
 
   it("appends after the last used column, not after trailing empty cells", async () => {
     const p = file("video_ref,bundle_ref,,\nv1,a,,\nv2,a\n");
-    await new CsvSource({ videosPath: p }).write([{ key: vkey("a", "v2"), values: { video_id: "id2" } }]);
+    const snap = await new CsvSource({ videosPath: p }).read();
+    await snap.write([{ key: vkey("a", "v2"), values: { video_id: "id2" } }]);
     expect(readFileSync(p, "utf8")).toBe("video_ref,bundle_ref,video_id,\nv1,a,,\nv2,a,id2\n");
   });
 
   it("refuses to write when the ref column was removed since the read, naming the file", async () => {
     const p = file("video_ref,bundle_ref\nv1,a\n");
-    const src = new CsvSource({ videosPath: p, displayBase: dir });
+    const snap = await new CsvSource({ videosPath: p, displayBase: dir }).read();
     writeFileSync(p, "ref,bundle_ref\nv1,a\n");
-    const err = await src.write([{ key: vkey("a", "v1"), values: { sync_status: "x" } }]).catch((e) => e);
+    const err = await snap.write([{ key: vkey("a", "v1"), values: { sync_status: "x" } }]).catch((e) => e);
     expect(err).toBeInstanceOf(CsvSourceError);
     expect(err.message).toContain(`${path.basename(p)}) has no video_ref column`);
     expect(readFileSync(p, "utf8")).toBe("ref,bundle_ref\nv1,a\n");
@@ -189,8 +190,8 @@ describe("CSV write-back", () => {
   it("waits for a lock when told to", async () => {
     const p = file("video_ref,bundle_ref\nv1,a\n");
     const release = await lockfile.lock(p, { realpath: false, lockfilePath: lockPathFor(p) });
-    const src = new CsvSource({ videosPath: p, lockWaitMs: 5_000 });
-    const pending = src.write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }]);
+    const snap = await new CsvSource({ videosPath: p, lockWaitMs: 5_000 }).read();
+    const pending = snap.write([{ key: vkey("a", "v1"), values: { sync_status: "synced" } }]);
     setTimeout(() => void release(), 150);
     expect((await pending).cellsWritten).toBe(1);
   });
@@ -198,20 +199,20 @@ describe("CSV write-back", () => {
   it("refuses to write over a file that became unreadable since the read", async () => {
     const p = file("video_ref,bundle_ref\nv1,a\n");
     const src = new CsvSource({ videosPath: p });
-    await src.read();
+    const snap = await src.read();
     writeFileSync(
       p,
       Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("video_ref,bundle_ref\n", "utf16le")]),
     );
-    await expect(src.write([{ key: vkey("a", "v1"), values: { sync_status: "x" } }])).rejects.toThrow(
+    await expect(snap.write([{ key: vkey("a", "v1"), values: { sync_status: "x" } }])).rejects.toThrow(
       /UTF-16/,
     );
   });
 
   it("keeps a file without a final newline valid and a record the parser could not read intact", async () => {
     const p = file('video_ref,bundle_ref,description\nv1,a,x\nv2,a,"never closed\nv3,a,y');
-    const src = new CsvSource({ videosPath: p });
-    const r = await src.write([{ key: vkey("a", "v1"), values: { video_id: "id1" } }]);
+    const snap = await new CsvSource({ videosPath: p }).read();
+    const r = await snap.write([{ key: vkey("a", "v1"), values: { video_id: "id1" } }]);
     expect(r.cellsWritten).toBe(1);
     expect(readFileSync(p, "utf8")).toBe(
       'video_ref,bundle_ref,description,video_id\nv1,a,x,id1\nv2,a,"never closed\nv3,a,y',
@@ -223,8 +224,9 @@ describe("CSV write-back", () => {
     const output = path.join(dir, "out-videos.csv");
     const src = new CsvSource({ videosPath: input, output: { videos: output } });
     const inputText = readFileSync(input, "utf8");
-    expect(await src.write([])).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
-    await src.write([
+    const first = await src.read();
+    expect(await first.write([])).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
+    await first.write([
       { key: vkey("a", "v1"), values: { video_id: "id1", position: 1 } },
       { key: vkey("a", "v2"), values: { video_id: "id2", position: 4 } },
     ]);
@@ -240,23 +242,23 @@ describe("CSV write-back", () => {
     ]);
     // The user edits the input (a note, a new row); the next write carries the old outputs over.
     writeFileSync(input, "video_ref,bundle_ref,position,notes\nv0,a,,new\nv1,a,,edited\nv2,a,4,n2\n");
-    const r = await src.write([{ key: vkey("a", "v2"), values: { sync_status: "synced" } }]);
+    const r = await t.write([{ key: vkey("a", "v2"), values: { sync_status: "synced" } }]);
     expect(r.cellsWritten).toBe(1);
     expect(readFileSync(output, "utf8")).toBe(
       "video_ref,bundle_ref,position,notes,video_id,sync_status\nv0,a,,new\nv1,a,1,edited,id1\nv2,a,4,n2,id2,synced\n",
     );
     // Nothing new: the output file is not touched.
     const outText = readFileSync(output, "utf8");
-    expect((await src.write([{ key: vkey("a", "v2"), values: { sync_status: "synced" } }])).requests).toBe(0);
+    expect((await t.write([{ key: vkey("a", "v2"), values: { sync_status: "synced" } }])).requests).toBe(0);
     expect(readFileSync(output, "utf8")).toBe(outText);
   });
 
   it("single-table mode: a bundles patch has nowhere to go and is reported", async () => {
     const p = file("video_ref,bundle_ref,country\nv1,a,US\n");
-    const src = new CsvSource({ videosPath: p });
-    const r = await src.write([{ key: { table: "bundles", bundleRef: "a" }, values: { bundle_id: "x" } }]);
+    const snap = await new CsvSource({ videosPath: p }).read();
+    const r = await snap.write([{ key: { table: "bundles", bundleRef: "a" }, values: { bundle_id: "x" } }]);
     expect(r).toEqual({ cellsWritten: 0, rowsNotFound: [{ table: "bundles", bundleRef: "a" }], requests: 0 });
-    const ok = await src.write([{ key: vkey("a", "v1"), values: { bundle_id: "x", video_id: "y" } }]);
+    const ok = await snap.write([{ key: vkey("a", "v1"), values: { bundle_id: "x", video_id: "y" } }]);
     expect(ok.cellsWritten).toBe(2);
     expect(readFileSync(p, "utf8")).toBe("video_ref,bundle_ref,country,bundle_id,video_id\nv1,a,US,x,y\n");
   });
@@ -274,7 +276,7 @@ describe("CSV write-back of rows without a ref (keyed by row number)", () => {
       { table: "videos", rowNumber: 3 },
       { table: "videos", rowNumber: 4 },
     ]);
-    const report = await src.write(
+    const report = await read.write(
       read.videos.map((row) => ({
         key: rowKeyOf(row),
         values: { sync_status: row.rowNumber === 2 ? "synced" : "error", sync_message: `m${row.rowNumber}` },
@@ -285,7 +287,7 @@ describe("CSV write-back of rows without a ref (keyed by row number)", () => {
       `${header},sync_status,sync_message\nv1,b,n1,synced,m2\nv2,,no bundle,error,m3\n,b,no video,error,m4\n`,
     );
     // A later write of the same run still knows the row: it now holds what was written.
-    const again = await src.write([
+    const again = await read.write([
       { key: { table: "videos", rowNumber: 3 }, values: { sync_message: "m3b" } },
     ]);
     expect(again).toMatchObject({ cellsWritten: 1, rowsNotFound: [] });
@@ -298,7 +300,7 @@ describe("CSV write-back of rows without a ref (keyed by row number)", () => {
     // The user deletes row 2 and leaves a blank line: row 3 now holds the other ref-less row, row 4 nothing.
     const now = `${header}\nv2,,no bundle\n,b,no video\n\nv5,b,n5\n`;
     writeFileSync(p, now);
-    const report = await src.write(
+    const report = await read.write(
       read.videos.map((row) => ({
         key: rowKeyOf(row),
         values: { sync_message: `for row ${row.rowNumber}` },
@@ -321,18 +323,20 @@ describe("CSV write-back of rows without a ref (keyed by row number)", () => {
     const read = await src.read();
     const key = rowKeyOf(read.videos[1]!);
     expect(key).toEqual({ table: "videos", rowNumber: 3 });
-    expect((await src.write([{ key, values: { sync_status: "error" } }])).rowsNotFound).toEqual([]);
+    expect((await read.write([{ key, values: { sync_status: "error" } }])).rowsNotFound).toEqual([]);
     expect(readFileSync(output, "utf8")).toBe(
       "video_ref,bundle_ref,country,sync_status\nv1,a,US\nv2,,US,error\n",
     );
     // The input file is never written, so a second write still matches the row as read.
-    expect((await src.write([{ key, values: { sync_message: "x" } }])).rowsNotFound).toEqual([]);
+    expect((await read.write([{ key, values: { sync_message: "x" } }])).rowsNotFound).toEqual([]);
   });
 
   it("a row number it never read is not written (nothing to compare with)", async () => {
-    const p = file(`${header}\nv2,,no bundle\n`);
+    const p = file(`${header}\n`);
+    const snap = await new CsvSource({ videosPath: p }).read();
+    writeFileSync(p, `${header}\nv2,,no bundle\n`);
     const text = readFileSync(p, "utf8");
-    const r = await new CsvSource({ videosPath: p }).write([
+    const r = await snap.write([
       { key: { table: "videos", rowNumber: 2 }, values: { sync_status: "error" } },
     ]);
     expect(r.rowsNotFound).toEqual([{ table: "videos", rowNumber: 2 }]);

@@ -7,7 +7,8 @@ import { columnIndex, columnLetters, echoedExtent, quoteTitle, rangeA1 } from ".
 import { isRetryable, parseFailure, redact } from "../../src/sources/sheets-calls.ts";
 import { cellText, numberText, patchText, serialToDate } from "../../src/sources/sheets-cells.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
-import { type CellWrite, chunkWrites, rectangles } from "../../src/sources/sheets-write-plan.ts";
+import { chunkWrites, rectangles } from "../../src/sources/sheets-ranges.ts";
+import type { CellWrite } from "../../src/sources/write-plan.ts";
 import { ManualClock } from "../support/fake-sheets/clock.ts";
 
 describe("cell text", () => {
@@ -47,15 +48,13 @@ describe("A1 helpers", () => {
 });
 
 describe("write rectangles and chunks", () => {
-  const w = (row: number, col: number, value: string | number, tab = "t"): CellWrite => ({
-    tab,
-    row,
-    col,
-    value,
-  });
+  const w = (row: number, col: number, value: string | number): CellWrite => ({ row, col, value });
 
   it("merges adjacent rows into one range with nulls for cells left alone", () => {
-    const data = rectangles([w(2, 5, "a"), w(3, 3, 1), w(3, 6, ""), w(5, 4, "x"), w(2, 1, "h", "other")]);
+    const data = [
+      ...rectangles("t", [w(2, 5, "a"), w(3, 3, 1), w(3, 6, ""), w(5, 4, "x")]),
+      ...rectangles("other", [w(2, 1, "h")]),
+    ];
     expect(data).toEqual([
       {
         range: "'t'!D2:G3",
@@ -72,7 +71,7 @@ describe("write rectangles and chunks", () => {
   it("splits into bodies under the budget without losing or reordering a cell", () => {
     const writes: CellWrite[] = [];
     for (let r = 2; r < 2002; r++) writes.push(w(r, 0, `value-${r}`), w(r, 2, r));
-    const data = rectangles(writes);
+    const data = rectangles("t", writes);
     expect(data).toHaveLength(1);
     const chunks = chunkWrites(data, 10_000);
     expect(chunks.length).toBeGreaterThan(3);

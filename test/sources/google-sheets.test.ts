@@ -213,12 +213,12 @@ describe("write", () => {
   it("round trip: writes only changed output cells, RAW, creating missing columns; the rest is untouched", async () => {
     seedCampaign();
     const src = source();
-    await src.read();
+    const snap = await src.read();
     const bundlesBefore = fake.values(ID, "bundles");
     const videosBefore = fake.values(ID, "videos");
     fake.clearLog();
 
-    const report = await src.write(patches);
+    const report = await snap.write(patches);
     expect(report).toEqual({ cellsWritten: 8, rowsNotFound: [], requests: 2 });
     expect(fake.log.map((e) => [e.method, e.op, e.status])).toEqual([
       ["GET", "values.batchGet", 200],
@@ -283,16 +283,16 @@ describe("write", () => {
   it("sends nothing when no cell changes: same patches twice, or a fresh run over written values", async () => {
     seedCampaign();
     const src = source();
-    await src.read();
-    await src.write(patches);
+    const snap = await src.read();
+    await snap.write(patches);
     fake.clearLog();
-    expect(await src.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
+    expect(await snap.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
     expect(fake.log).toEqual([]);
 
     const next = source();
-    await next.read();
-    expect(await next.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
-    expect(await next.write([])).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
+    const nextSnap = await next.read();
+    expect(await nextSnap.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
+    expect(await nextSnap.write([])).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
     expect(fake.log.map((e) => e.op)).toEqual(["values.batchGet"]);
     expect(next.counters).toMatchObject({ reads: 1, writes: 0 });
   });
@@ -300,7 +300,7 @@ describe("write", () => {
   it("places patches by ref after rows were inserted above, sorted and deleted meanwhile; reports the deleted row", async () => {
     seedCampaign();
     const src = source();
-    await src.read();
+    const snap = await src.read();
     // A user edits the sheet between the read and the write-back.
     fake.insertRows(ID, "videos", 2, [["v9", "b2", "", "inserted", "", "n9"]]);
     fake.sortRows(ID, "videos", "A", "desc");
@@ -309,7 +309,7 @@ describe("write", () => {
     fake.insertRows(ID, "bundles", 2, [["b0", "tiktok", "DE", "Inserted"]]);
 
     const refs = ["v1", "v2", "v3", "v4"];
-    const report = await src.write([
+    const report = await snap.write([
       ...refs.map(
         (ref): CellPatch => ({
           key: { table: "videos", bundleRef: ref === "v1" || ref === "v2" ? "b1" : "b2", videoRef: ref },
@@ -340,10 +340,10 @@ describe("write", () => {
   it("follows ref columns that moved when a column was inserted meanwhile (one more re-read)", async () => {
     seedCampaign();
     const src = source();
-    await src.read();
+    const snap = await src.read();
     fake.insertColumns(ID, "videos", "A", 2);
     fake.clearLog();
-    const report = await src.write([
+    const report = await snap.write([
       { key: { table: "videos", bundleRef: "b2", videoRef: "v4" }, values: { video_id: "vid_4" } },
     ]);
     expect(report).toEqual({ cellsWritten: 1, rowsNotFound: [], requests: 3 });
@@ -356,9 +356,9 @@ describe("write", () => {
   it("grows the grid with appendDimension when a new output column does not fit", async () => {
     seedCampaign({ videosColumns: 8 });
     const src = source();
-    await src.read();
+    const snap = await src.read();
     fake.clearLog();
-    const report = await src.write([
+    const report = await snap.write([
       {
         key: { table: "videos", bundleRef: "b1", videoRef: "v1" },
         values: { sync_status: "error", sync_message: "fix it" },
@@ -398,7 +398,7 @@ describe("write", () => {
       key: { table: "videos", rowNumber: 2 },
       values: { sync_status: "error", sync_message: "video_ref is empty: give the video a ref" },
     };
-    expect((await src.write([patch])).cellsWritten).toBe(2);
+    expect((await tables.write([patch])).cellsWritten).toBe(2);
     expect(fake.values(ID, "videos")[1]).toEqual([
       "",
       "b1",
@@ -409,9 +409,9 @@ describe("write", () => {
 
     // The user fills the ref meanwhile: the row-number patch no longer applies.
     const src2 = source({ bundlesTab: null });
-    await src2.read();
+    const snap2 = await src2.read();
     fake.book(ID).write("videos!A2", [["v1"]], "ROWS", "RAW");
-    const report = await src2.write([
+    const report = await snap2.write([
       { key: { table: "videos", rowNumber: 2 }, values: { sync_status: "pending" } },
     ]);
     expect(report.rowsNotFound).toEqual([{ table: "videos", rowNumber: 2 }]);
@@ -434,7 +434,7 @@ describe("write", () => {
     const src = source({ bundlesTab: null });
     const tables = await src.read();
     expect(rowKeyOf(tables.videos[0]!)).toEqual({ table: "videos", rowNumber: 2 });
-    const report = await src.write([
+    const report = await tables.write([
       { key: { table: "videos", rowNumber: 2 }, values: { sync_status: "error" } },
     ]);
     expect(report).toMatchObject({ cellsWritten: 1, rowsNotFound: [] });
@@ -448,12 +448,12 @@ describe("write", () => {
       tabs: [{ title: "videos", rows: [["video_ref", "bundle_ref", "description"], ...pasted] }],
     });
     const src = source({ bundlesTab: null });
-    await src.read();
+    const snap = await src.read();
     const patches = pasted.map((_, i) => ({
       key: { table: "videos" as const, rowNumber: i + 2 },
       values: { sync_status: `error ${i + 2}` },
     }));
-    const report = await src.write(patches);
+    const report = await snap.write(patches);
     expect(report).toMatchObject({ cellsWritten: 120, rowsNotFound: [] });
     const grid = fake.values(ID, "videos");
     for (let i = 0; i < 120; i++) expect(grid[i + 1]).toEqual(["", "", `idea ${i + 1}`, `error ${i + 2}`]);
@@ -468,9 +468,9 @@ describe("quota, retries and the limiter", () => {
     seedCampaign();
     const src = source();
     fake.inject({ kind: 503, count: 1, match: (e) => e.op === "values.batchGet" });
-    await src.read();
+    const snap = await src.read();
     fake.inject({ kind: 429, count: 2, match: (e) => e.op === "values.batchUpdate" });
-    const report = await src.write([
+    const report = await snap.write([
       { key: { table: "videos", bundleRef: "b1", videoRef: "v1" }, values: { video_id: "vid_1" } },
     ]);
     expect(report.cellsWritten).toBe(1);
@@ -566,7 +566,7 @@ describe("size", () => {
     expect(tables.videos[0]?.cells["target_publish_date"]).toBe("2025-12-09");
     const patches = outputPatchesFor(tables.videos);
     fake.clearLog();
-    const report = await src.write(patches);
+    const report = await tables.write(patches);
     expect(report).toEqual({ cellsWritten: 70_000, rowsNotFound: [], requests: 2 });
     // At write time: one re-read of the header row and the ref columns only, then one write.
     expect(fake.log.map((e) => [e.op, e.ranges, e.status])).toEqual([
@@ -591,16 +591,16 @@ describe("size", () => {
 
     fake.clearLog();
     const next = source({ bundlesTab: null });
-    await next.read();
-    expect(await next.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
+    const nextSnap = await next.read();
+    expect(await nextSnap.write(patches)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
     expect(fake.log.map((e) => e.op)).toEqual(["values.batchGet"]);
 
     // With a smaller body budget the same change is split, every body under the budget.
     const small = source({ bundlesTab: null, maxBodyBytes: 20_000 });
-    await small.read();
+    const smallSnap = await small.read();
     fake.clearLog();
     const bumped = patches.map((p) => ({ ...p, values: { ...p.values, views: 1 } }));
-    const r2 = await small.write(bumped);
+    const r2 = await smallSnap.write(bumped);
     expect(r2.cellsWritten).toBe(10_000);
     const writes = fake.log.filter((e) => e.op === "values.batchUpdate");
     expect(writes.length).toBeGreaterThan(1);
@@ -631,9 +631,9 @@ describe("duplicates and the config path", () => {
       ],
     });
     const src = source({ bundlesTab: null });
-    await src.read();
+    const snap = await src.read();
     const key = { table: "videos", bundleRef: "b1", videoRef: "v1" } as const;
-    const report = await src.write([
+    const report = await snap.write([
       { key, values: { sync_status: "pending", sync_message: "first" } },
       { key, values: { sync_status: "error", sync_message: "video_ref v1 is used twice; make it unique" } },
     ]);
@@ -706,7 +706,7 @@ describe("edits between read and write, many times over", () => {
           done.column++;
         }
       }
-      const report = await src.write(
+      const report = await tables.write(
         tables.videos.map(
           (r): CellPatch => ({
             key: {

@@ -1,15 +1,41 @@
 import { describe, expect, it } from "vitest";
 import { columnLetters } from "../../src/sources/a1.ts";
 import {
-  applyWritePlan,
   gridToRows,
   locateRows,
   normalizeHeader,
-  planWrite,
   resolveHeader,
   rowKeyOf,
-  WritePlanError,
+  type TableOptions,
 } from "../../src/sources/table.ts";
+import type { CellPatch } from "../../src/sources/types.ts";
+import {
+  applyWritePlan,
+  type CellEncoding,
+  changedSinceRead,
+  changesOf,
+  planWrite as planChanges,
+  type ReadTable,
+  readTable,
+  rememberWritten,
+  WritePlanError,
+  wholeFresh,
+} from "../../src/sources/write-plan.ts";
+
+const asText: CellEncoding = {
+  value: (v) => (v === null ? "" : String(v)),
+  text: (v) => (v === null ? "" : String(v)),
+};
+
+/** The write planner's steps, as a source runs them on a whole re-read grid. */
+function planWrite(
+  grid: string[][],
+  patches: CellPatch[],
+  opts: TableOptions & { read?: ReadTable; encoding?: CellEncoding },
+) {
+  const changes = changesOf(patches, opts, opts.encoding ?? asText);
+  return planChanges(opts, changes, wholeFresh(grid, opts), opts.read ?? null);
+}
 
 describe("header normalization", () => {
   it("treats case, spaces, dashes and underscores alike", () => {
@@ -217,20 +243,25 @@ describe("locating rows and planning a write", () => {
       ["", "b", "moved here"],
       ["v1", "", "  read  "],
     ];
-    const readRows = new Map([
-      [2, ["", "b", "was here"]],
-      [3, ["read", "", "v1"]],
-    ]);
+    // As read, the notes column was first: rows 2 and 3 had no video ref.
+    const readGrid = [
+      ["notes", "bundle_ref", "video_ref"],
+      ["was here", "b", ""],
+      ["read", "", "v1"],
+    ];
+    const read = readTable(readGrid, resolveHeader(readGrid, { table: "videos" }).layout!, {
+      table: "videos",
+    });
     const plan = planWrite(
       grid,
       [2, 3, 4].map((n) => ({
         key: { table: "videos" as const, rowNumber: n },
         values: { sync_status: "error" },
       })),
-      { table: "videos", readRows },
+      { table: "videos", read },
     );
     // Row 3 holds the same cells (moved columns and spaces do not matter); row 2 another row; row 4 none.
-    expect(plan.cells.map((c) => c.rowNumber)).toEqual([3]);
+    expect(plan.cells.map((c) => c.row)).toEqual([3]);
     expect(plan.rowsNotFound).toEqual([
       { table: "videos", rowNumber: 2 },
       { table: "videos", rowNumber: 4 },
@@ -256,14 +287,14 @@ describe("locating rows and planning a write", () => {
       { table: "videos" },
     );
     expect(plan.appended).toEqual([
-      { column: "video_status", colIndex: 4 },
-      { column: "sync_status", colIndex: 5 },
-      { column: "sync_message", colIndex: 6 },
+      { column: "video_status", col: 4 },
+      { column: "sync_status", col: 5 },
+      { column: "sync_message", col: 6 },
     ]);
-    expect(plan.cells.map((c) => [c.rowNumber, c.column, c.value])).toEqual([
-      [2, "video_status", "x"],
-      [2, "sync_message", "hi"],
-      [6, "sync_status", "synced"],
+    expect(plan.cells.map((c) => [c.row, c.col, c.value])).toEqual([
+      [2, 4, "x"],
+      [2, 6, "hi"],
+      [6, 5, "synced"],
     ]);
     expect(plan.rowsNotFound).toEqual([{ table: "videos", bundleRef: "b", videoRef: "gone" }]);
     const after = applyWritePlan(fresh, plan);
@@ -322,16 +353,61 @@ describe("locating rows and planning a write", () => {
       ["bundle_ref", "sync_message"],
       ["b", "'=1+1"],
     ];
-    const encode = (v: string | number | null) =>
+    const inert = (v: string | number | null) =>
       typeof v === "string" && v.startsWith("=") ? `'${v}` : String(v ?? "");
     const plan = planWrite(
       grid,
       [{ key: { table: "bundles", bundleRef: "b" }, values: { sync_message: "=1+1" } }],
       {
         table: "bundles",
-        encode,
+        encoding: { value: inert, text: inert },
       },
     );
     expect(plan.cells).toEqual([]);
+  });
+});
+
+describe("the write planner on a re-read of the refs only (Sheets)", () => {
+  const readGrid = [
+    ["video_ref", "bundle_ref", "notes", "sync_status"],
+    ["v1", "b", "n1", "synced"],
+    ["", "b", "no video", ""],
+  ];
+  const read = () =>
+    readTable(
+      readGrid.map((r) => [...r]),
+      resolveHeader(readGrid, { table: "videos" }).layout!,
+      { table: "videos" },
+    );
+  const patches: CellPatch[] = [
+    { key: { table: "videos", bundleRef: "b", videoRef: "v1" }, values: { sync_status: "synced" } },
+    { key: { table: "videos", rowNumber: 3 }, values: { sync_status: "error" } },
+  ];
+
+  it("drops what the read already holds, places the rest by ref or by the same row, and remembers it", () => {
+    const r = read();
+    const changes = changedSinceRead(r, changesOf(patches, { table: "videos" }, asText));
+    expect(changes.map((c) => c.key)).toEqual([{ table: "videos", rowNumber: 3 }]);
+    // A row was inserted above: the header and refs are re-read, and the ref-less row whole, at its number.
+    const header = ["video_ref", "bundle_ref", "notes", "sync_status"];
+    const fresh = {
+      kind: "refs" as const,
+      layout: resolveHeader([header], { table: "videos" }).layout!,
+      grid: [header, ["v0", "b"], ["v1", "b"], ["", "b"]],
+      width: 4,
+      rows: new Map([[3, ["", "b", "no video", ""]]]),
+    };
+    const moved = planChanges({ table: "videos" }, changes, fresh, r);
+    expect(moved.cells).toEqual([]);
+    expect(moved.rowsNotFound).toEqual([{ table: "videos", rowNumber: 3 }]);
+    const still = planChanges(
+      { table: "videos" },
+      changes,
+      { ...fresh, rows: new Map([[2, readGrid[2]!]]) },
+      r,
+    );
+    expect(still.cells).toEqual([{ row: 3, col: 3, value: "error" }]);
+    rememberWritten(r, still.written);
+    expect(changedSinceRead(r, changes)).toEqual([]);
   });
 });

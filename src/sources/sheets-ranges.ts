@@ -1,20 +1,11 @@
 /**
- * Turns single-cell writes into the `data` of `values.batchUpdate` requests: cells of adjacent rows are
+ * Turns a tab's cell writes into the `data` of `values.batchUpdate` requests: cells of adjacent rows are
  * merged into rectangles (a cell that must not change is JSON `null`, which Sheets skips), and the
  * rectangles are split into requests whose body stays under a byte budget (Google recommends 2 MB).
  * Pure: no I/O.
  */
 import { rangeA1 } from "./a1.ts";
-
-export interface CellWrite {
-  tab: string;
-  /** 1-based row as in the sheet. */
-  row: number;
-  /** 0-based column. */
-  col: number;
-  /** `""` clears the cell; numbers are written as numbers, strings as text (RAW). */
-  value: string | number;
-}
+import type { CellWrite } from "./write-plan.ts";
 
 export interface ValueRangeData {
   range: string;
@@ -35,59 +26,57 @@ function jsonBytes(value: unknown): number {
 }
 
 interface Block {
-  tab: string;
   firstRow: number;
   firstCol: number;
   lastCol: number;
-  rows: Map<number, Map<number, string | number>>[];
+  rows: Map<number, string | number>[];
 }
 
-/** Groups writes into rectangles: one per run of consecutive rows of a tab. */
-export function rectangles(writes: readonly CellWrite[]): ValueRangeData[] {
-  const byTab = new Map<string, Map<number, Map<number, string | number>>>();
+/**
+ * Groups a tab's writes into rectangles: one per run of consecutive rows (`""` clears a cell; numbers are
+ * written as numbers, strings as text, RAW). A later write of the same cell wins.
+ */
+export function rectangles(tab: string, writes: readonly CellWrite[]): ValueRangeData[] {
+  const rows = new Map<number, Map<number, string | number>>();
   for (const w of writes) {
-    const rows = byTab.get(w.tab) ?? new Map<number, Map<number, string | number>>();
-    byTab.set(w.tab, rows);
     const cells = rows.get(w.row) ?? new Map<number, string | number>();
     rows.set(w.row, cells);
     cells.set(w.col, w.value);
   }
   const out: ValueRangeData[] = [];
-  for (const [tab, rows] of byTab) {
-    const numbers = [...rows.keys()].sort((a, b) => a - b);
-    let block: (Omit<Block, "rows"> & { rows: Map<number, string | number>[] }) | null = null;
-    const flush = () => {
-      if (!block) return;
-      const b = block;
-      const values = b.rows.map((cells) => {
-        const line: (string | number | null)[] = [];
-        for (let c = b.firstCol; c <= b.lastCol; c++)
-          line.push(cells.has(c) ? (cells.get(c) as string | number) : null);
-        // Trailing nulls carry nothing.
-        while (line.length > 0 && line[line.length - 1] === null) line.pop();
-        return line;
-      });
-      out.push({
-        range: rangeA1(tab, b.firstRow, b.firstRow + b.rows.length - 1, b.firstCol, b.lastCol),
-        values,
-      });
-    };
-    for (const row of numbers) {
-      const cells = rows.get(row) as Map<number, string | number>;
-      const cols = [...cells.keys()];
-      const lo = Math.min(...cols);
-      const hi = Math.max(...cols);
-      if (block && row === block.firstRow + block.rows.length) {
-        block.firstCol = Math.min(block.firstCol, lo);
-        block.lastCol = Math.max(block.lastCol, hi);
-        block.rows.push(cells);
-        continue;
-      }
-      flush();
-      block = { tab, firstRow: row, firstCol: lo, lastCol: hi, rows: [cells] };
+  const numbers = [...rows.keys()].sort((a, b) => a - b);
+  let block: Block | null = null;
+  const flush = () => {
+    if (!block) return;
+    const b = block;
+    const values = b.rows.map((cells) => {
+      const line: (string | number | null)[] = [];
+      for (let c = b.firstCol; c <= b.lastCol; c++)
+        line.push(cells.has(c) ? (cells.get(c) as string | number) : null);
+      // Trailing nulls carry nothing.
+      while (line.length > 0 && line[line.length - 1] === null) line.pop();
+      return line;
+    });
+    out.push({
+      range: rangeA1(tab, b.firstRow, b.firstRow + b.rows.length - 1, b.firstCol, b.lastCol),
+      values,
+    });
+  };
+  for (const row of numbers) {
+    const cells = rows.get(row) as Map<number, string | number>;
+    const cols = [...cells.keys()];
+    const lo = Math.min(...cols);
+    const hi = Math.max(...cols);
+    if (block && row === block.firstRow + block.rows.length) {
+      block.firstCol = Math.min(block.firstCol, lo);
+      block.lastCol = Math.max(block.lastCol, hi);
+      block.rows.push(cells);
+      continue;
     }
     flush();
+    block = { firstRow: row, firstCol: lo, lastCol: hi, rows: [cells] };
   }
+  flush();
   return out;
 }
 
