@@ -1,5 +1,5 @@
 /**
- * Running `tokportal-sync` as a user does, for the CLI tests: a child process (`node bin/tokportal-sync.js`)
+ * Running `tokportal-sync` as a user does, for the CLI tests: a child process (the CLI, see cliEntry())
  * in a temp dir holding a copy of fixtures/campaign and a config file, with TOKPORTAL_BASE_URL /
  * TOKPORTAL_API_KEY pointing at a test emulator over HTTP (a key of its own per test, not the public
  * sandbox key, so "the key never appears in the output" means something).
@@ -16,10 +16,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Papa from "papaparse";
 import { afterEach, beforeEach, expect } from "vitest";
+import { cliEntry } from "../support/cli-entry.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
-const bin = path.join(root, "bin/tokportal-sync.js");
 
 export interface Result {
   code: number | null;
@@ -71,7 +71,7 @@ export function cliHarness() {
       string
     >;
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], {
+      const child = spawn(process.execPath, [cliEntry(), ...args], {
         cwd: dir,
         env: childEnv,
         stdio: ["ignore", "pipe", "pipe"],

@@ -7,9 +7,9 @@
  *   svc.kill("SIGTERM"); const { code } = await svc.exited;
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
 import { afterEach } from "vitest";
-import { type cliHarness, root } from "./cli-harness.ts";
+import { cliEntry } from "../support/cli-entry.ts";
+import type { cliHarness } from "./cli-harness.ts";
 
 export type LogLine = Record<string, unknown> & { event?: string; msg?: string; level?: string };
 
@@ -26,7 +26,6 @@ export interface Service {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const bin = path.join(root, "bin/tokportal-sync.js");
 const running = new Set<ChildProcess>();
 
 afterEach(() => {
@@ -43,7 +42,7 @@ export function startService(
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) childEnv[k] = v;
   delete childEnv.DEBUG;
   Object.assign(childEnv, { TOKPORTAL_BASE_URL: cli.emu.url, TOKPORTAL_API_KEY: cli.key(), ...env });
-  const child = spawn(process.execPath, [bin, "cron", ...args], {
+  const child = spawn(process.execPath, [cliEntry(), "cron", ...args], {
     cwd: cli.dir(),
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],

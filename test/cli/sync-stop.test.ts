@@ -5,7 +5,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cliHarness, csvRows, root } from "./cli-harness.ts";
+import { cliEntry } from "../support/cli-entry.ts";
+import { cliHarness, csvRows } from "./cli-harness.ts";
 
 const cli = cliHarness();
 
@@ -22,7 +23,7 @@ describe("tokportal-sync sync stopped by SIGINT", () => {
       };
       delete env.FORCE_COLOR;
       delete env.DEBUG;
-      const child = spawn(process.execPath, [path.join(root, "bin/tokportal-sync.js"), "sync", "--yes"], {
+      const child = spawn(process.execPath, [cliEntry(), "sync", "--yes"], {
         cwd: cli.dir(),
         env,
         stdio: ["ignore", "pipe", "pipe"],

@@ -15,9 +15,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CampaignFiles, readCsvRows, writeCampaign } from "../support/campaign.ts";
+import { cliEntry } from "../support/cli-entry.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 import { recordFigures } from "./figures.ts";
 import {
@@ -38,8 +38,6 @@ const TRIALS = Number(process.env["CRASH_TRIALS"] ?? 20);
 const CAMPAIGN = { bundles: 4, videosPerBundle: 3 };
 const PREFIX = "crash-";
 const OPENING = 10_000;
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const bin = path.join(root, "bin/tokportal-sync.js");
 
 let emu: TestEmulator;
 let proxy: KillProxy;
@@ -93,11 +91,15 @@ function runSync(sheet: Sheet, apiKey: string, at: KillPoint | null): Promise<Ex
   delete env["FORCE_COLOR"];
   env["TOKPORTAL_BASE_URL"] = proxy.url;
   env["TOKPORTAL_API_KEY"] = apiKey;
-  const child: ChildProcess = spawn(process.execPath, [bin, "sync", "--yes", "--json", "-c", sheet.config], {
-    cwd: sheet.dir,
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [cliEntry(), "sync", "--yes", "--json", "-c", sheet.config],
+    {
+      cwd: sheet.dir,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
   // Armed before the child can have booted, let alone sent anything.
   proxy.arm(child, at);
   let stderr = "";

@@ -19,13 +19,13 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CommandIO, runSyncCommand } from "../../src/cli/sync-run.ts";
-import { cliHarness, type Result, root } from "../cli/cli-harness.ts";
+import { cliHarness, type Result } from "../cli/cli-harness.ts";
 import { startService } from "../cli/cron-harness.ts";
+import { cliEntry } from "../support/cli-entry.ts";
 import { findApiKeys, guardInstalled, inspectOutput, maskKey, takeLeaks } from "../support/secrets-guard.ts";
 import { recordFigures } from "./figures.ts";
 
 const cli = cliHarness();
-const bin = path.join(root, "bin/tokportal-sync.js");
 
 const figures = { outputs: 0, bytes: 0, keysFound: 0 };
 afterAll(() => {
@@ -268,7 +268,7 @@ describe("the API key never appears in any output, file or log", () => {
     const stateFile = path.join(cli.dir(), "sandbox-state.json");
     const child: ChildProcess = spawn(
       process.execPath,
-      [bin, "emulator", "--port", "0", "--api-key", key, "--state", stateFile, "--speed", "0"],
+      [cliEntry(), "emulator", "--port", "0", "--api-key", key, "--state", stateFile, "--speed", "0"],
       { cwd: cli.dir(), stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
