@@ -1,8 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSpec, SENSITIVE_OPERATIONS } from "../../src/api/spec.ts";
+import {
+  loadSpec,
+  type ParsedSpecFile,
+  parsedSpecFile,
+  SENSITIVE_OPERATIONS,
+  SPEC_JSON_PATH,
+} from "../../src/api/spec.ts";
 
 const item = { video_type: "video", description: "x", target_publish_date: "2027-03-01" };
 const storagePath = "carousel-images/org_1/b-1/photo-123456.jpg";
@@ -122,5 +128,14 @@ describe("the vendored TokPortal spec", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("spec/tokportal-openapi.json", () => {
+  it("is the vendored YAML's parsed form, made from the YAML as it is now (npm run gen:types rewrites it)", () => {
+    const kept = JSON.parse(readFileSync(SPEC_JSON_PATH, "utf8")) as ParsedSpecFile;
+    const fresh = parsedSpecFile();
+    expect(kept.source_sha256).toBe(fresh.source_sha256);
+    expect(kept.document).toEqual(fresh.document);
   });
 });
