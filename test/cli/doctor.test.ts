@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { DoctorReport } from "../../src/cli/doctor-render.ts";
 import { CHECKS } from "../../src/doctor/checks.ts";
-import type { DoctorReport } from "../../src/doctor/render.ts";
 import { editJson, type ShapeProxy, startShapeProxy } from "../doctor/shape-proxy.ts";
 import { cliHarness } from "./cli-harness.ts";
 

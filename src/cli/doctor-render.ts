@@ -2,9 +2,16 @@
  * The doctor's report: one JSON document (for `--json`, and the file `--save` writes for a bug report) and
  * the table people read. Both are made from codes, field names and types only: no key, no account data.
  */
-import { type Palette, palette } from "../cli/color.ts";
-import { type CheckResult, type Counts, countOutcomes, type Finding, type Outcome } from "./checks.ts";
-import { describeResult, titleOf } from "./words.ts";
+
+import {
+  type CheckResult,
+  type Counts,
+  countOutcomes,
+  type Finding,
+  type Outcome,
+} from "../doctor/checks.ts";
+import { describeResult, titleOf } from "../doctor/words.ts";
+import { type Palette, palette } from "./color.ts";
 
 export type Target = "production" | "sandbox" | "custom";
 
