@@ -1,5 +1,5 @@
 /**
- * The actual state: what TokPortal has for the bundles the sheet mentions (DESIGN.md §2).
+ * The actual state: what TokPortal has for the bundles the sheet mentions.
  *
  * One paginated listing of every bundle, indexed by `external_ref`; then, for each ref the sheet names
  * that exists exactly once, its video slots and (only when its bundles row changed) its account. Refs

@@ -1,5 +1,5 @@
 /**
- * Local media files named in the sheet, uploaded to TokPortal during apply (API-NOTES §2.15).
+ * Local media files named in the sheet, uploaded to TokPortal during apply (docs/tokportal-api.md §9).
  *
  * A file is hashed (SHA-256) and uploaded once per (content, purpose, bundle) in a run: rows that share a
  * file share one upload, even when they ask at the same moment (a Map of promises). Uploads are per
