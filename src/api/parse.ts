@@ -228,14 +228,17 @@ export type Video = z.output<typeof VideoSchema>;
 export const BatchResultSchema = z.looseObject({
   configured: opt(num),
   failed: opt(num),
-  results: z.array(
-    z.looseObject({
-      position: int,
-      success: flag,
-      video_id: opt(text),
-      status: opt(text),
-      error: opt(ApiErrorItem),
-    }),
+  /** Per-item outcomes (inferred: docs/tokportal-api.md §7); without them the sync reads the slots back. */
+  results: opt(
+    z.array(
+      z.looseObject({
+        position: int,
+        success: flag,
+        video_id: opt(text),
+        status: opt(text),
+        error: opt(ApiErrorItem),
+      }),
+    ),
   ),
   published: z.unknown().optional(),
 });
