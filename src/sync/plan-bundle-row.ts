@@ -150,6 +150,16 @@ export function addEditSlotsOp(view: BundleView, slotsAfter: number): PlanOp | n
   const { b, remote } = view;
   const want = b.create?.edits_quantity;
   const have = remote?.edits_quantity;
+  if (remote && b.row && want !== undefined && want > 0 && typeof have !== "number") {
+    // TokPortal's bundle does not say how many edit slots it has (docs/tokportal-api.md §6): buying
+    // blind could pay twice for slots it has, so nothing is bought and the row says why.
+    view.book.issue(
+      b.row,
+      "pending",
+      `${where(b.row, "edit_slots")}: TokPortal's bundle does not say how many edit slots it has, so no edit slot is bought; check the bundle on TokPortal and buy any missing ones there`,
+    );
+    return null;
+  }
   if (!remote || !b.row || want === undefined || typeof have !== "number" || want === have) return null;
   if (want < have) {
     view.book.issue(
