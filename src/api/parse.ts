@@ -225,23 +225,27 @@ export const VideoSchema = z.preprocess(
 );
 export type Video = z.output<typeof VideoSchema>;
 
-export const BatchResultSchema = z.looseObject({
-  configured: opt(num),
-  failed: opt(num),
-  /** Per-item outcomes (inferred: docs/tokportal-api.md §7); without them the sync reads the slots back. */
-  results: opt(
-    z.array(
-      z.looseObject({
-        position: int,
-        success: flag,
-        video_id: opt(text),
-        status: opt(text),
-        error: opt(ApiErrorItem),
-      }),
+/** An answer that is not an object at all (`"data": "ok"`) says nothing per item, as one without `results`. */
+export const BatchResultSchema = z.preprocess(
+  (v) => (isObject(v) ? v : {}),
+  z.looseObject({
+    configured: opt(num),
+    failed: opt(num),
+    /** Per-item outcomes (inferred: docs/tokportal-api.md §7); without them the sync reads the slots back. */
+    results: opt(
+      z.array(
+        z.looseObject({
+          position: int,
+          success: flag,
+          video_id: opt(text),
+          status: opt(text),
+          error: opt(ApiErrorItem),
+        }),
+      ),
     ),
-  ),
-  published: z.unknown().optional(),
-});
+    published: z.unknown().optional(),
+  }),
+);
 export type BatchResult = z.output<typeof BatchResultSchema>;
 
 export const PublishVideoSchema = z.looseObject({

@@ -94,7 +94,13 @@ export const configureVideos: Step<"configureVideos"> = {
     }
     const ok = await settleItems(op, ctx, ready, res);
     const failed = op.items.length - ok;
-    const outcome = bookCharge(ctx, op, res);
+    // An answer that names no charge and configured nothing took nothing: the plan's price is not booked.
+    const unpriced = ok === 0 && res.charge.credits_charged == null;
+    const outcome = bookCharge(
+      ctx,
+      op,
+      unpriced ? { ...res, charge: { ...res.charge, credits_charged: 0 } } : res,
+    );
     return {
       ...outcome,
       ...(failed > 0 ? { message: `${ok} of ${op.items.length} configured` } : {}),
