@@ -1,11 +1,12 @@
 /**
  * Tolerant readers for TokPortal's responses.
  *
- * Most response schemas in the spec are a bare `object` (API-NOTES intro), so we read only the fields the
+ * Most response schemas in the spec are a bare `object` (docs/tokportal-api.md), so we read only the fields the
  * sync uses, keep every other field as it came (loose objects), and accept the known variants: `data.id` or
  * `data.bundle_id`, the old and new credit balance shapes. A field we need that is missing or of the wrong
  * type fails with an error naming the operation, the field and the request id; an optional field of the
- * wrong type reads as absent rather than failing the whole call.
+ * wrong type reads as absent rather than failing the whole call, and a number sent as a numeric string is
+ * read as that number (docs/tokportal-api.md, the rule for inferred shapes).
  */
 import { z } from "zod";
 import { TokPortalError } from "./errors.ts";
@@ -83,10 +84,18 @@ function opt<T extends z.ZodType>(schema: T) {
   return schema.nullish().catch(undefined);
 }
 const text = z.string();
-const num = z.number();
+/** A number written as a JSON string (`"38"`, `"-2.5"`): read as that number, anything else as it is. */
+function numeric(v: unknown): unknown {
+  return typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
+}
+/**
+ * Numbers sometimes arrive as numeric strings (`"credits_charged": "38"`): the value is kept, not dropped
+ * as "not given". Anything else that is not a finite number (`null`, `"n/a"`) is not a number.
+ */
+const num = z.preprocess(numeric, z.number().finite());
 const flag = z.boolean();
-/** Whole numbers sometimes arrive as numeric strings; positions must not be lost to that. */
-const int = z.preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), z.number().int());
+/** Whole numbers likewise; positions must not be lost to that. */
+const int = z.preprocess(numeric, z.number().int());
 
 /** Copies an alternative id key (`bundle_id`, `video_id`) into `id` when `id` is absent. */
 function withId(alternative: string) {
@@ -128,10 +137,10 @@ export const BundleSchema = z.preprocess(
 );
 export type Bundle = z.output<typeof BundleSchema>;
 
-const CostBreakdown = z.record(z.string(), z.number()).catch({});
+const CostBreakdown = z.record(z.string(), num).catch({});
 
 /**
- * The money fields TokPortal puts beside `data` on charging writes (API-NOTES §2.5, §1.4). A plain object
+ * The money fields TokPortal puts beside `data` on charging writes (docs/tokportal-api.md §2). A plain object
  * schema: unknown siblings (and `data` itself) are dropped, so a Charge holds only money.
  */
 export const ChargeSchema = z.object({
@@ -216,20 +225,27 @@ export const VideoSchema = z.preprocess(
 );
 export type Video = z.output<typeof VideoSchema>;
 
-export const BatchResultSchema = z.looseObject({
-  configured: opt(num),
-  failed: opt(num),
-  results: z.array(
-    z.looseObject({
-      position: int,
-      success: flag,
-      video_id: opt(text),
-      status: opt(text),
-      error: opt(ApiErrorItem),
-    }),
-  ),
-  published: z.unknown().optional(),
-});
+/** An answer that is not an object at all (`"data": "ok"`) says nothing per item, as one without `results`. */
+export const BatchResultSchema = z.preprocess(
+  (v) => (isObject(v) ? v : {}),
+  z.looseObject({
+    configured: opt(num),
+    failed: opt(num),
+    /** Per-item outcomes (inferred: docs/tokportal-api.md §7); without them the sync reads the slots back. */
+    results: opt(
+      z.array(
+        z.looseObject({
+          position: int,
+          success: flag,
+          video_id: opt(text),
+          status: opt(text),
+          error: opt(ApiErrorItem),
+        }),
+      ),
+    ),
+    published: z.unknown().optional(),
+  }),
+);
 export type BatchResult = z.output<typeof BatchResultSchema>;
 
 export const PublishVideoSchema = z.looseObject({
@@ -262,7 +278,7 @@ const uploadedFile = {
 export const UploadedVideoSchema = z.looseObject({ public_url: text, ...uploadedFile });
 export type UploadedVideo = z.output<typeof UploadedVideoSchema>;
 
-/** `carousel_images` and `profile_picture_url` take the `storage_path` (API-NOTES §2.15). */
+/** `carousel_images` and `profile_picture_url` take the `storage_path` (docs/tokportal-api.md §9). */
 export const UploadedImageSchema = z.looseObject({
   storage_path: text,
   public_url: opt(text),
@@ -286,7 +302,10 @@ export const CreditCostsSchema = z.preprocess(
   z.looseObject({
     costs: z.record(z.string(), z.unknown()).transform((r) => {
       const out: Record<string, number> = {};
-      for (const [k, v] of Object.entries(r)) if (typeof v === "number") out[k] = v;
+      for (const [k, v] of Object.entries(r)) {
+        const n = numeric(v);
+        if (typeof n === "number" && Number.isFinite(n)) out[k] = n;
+      }
       return out;
     }),
     contract_bundle_allowance: z.unknown().optional(),
@@ -297,14 +316,14 @@ export type CreditCosts = z.output<typeof CreditCostsSchema>;
 /** Current `total_credits`, older `credits`, or MeResponse-like `credits.balance`. */
 export const CreditBalanceSchema = z.preprocess(
   (v) => {
-    if (!isObject(v) || typeof v.total_credits === "number") return v;
-    if (typeof v.credits === "number") return { ...v, total_credits: v.credits };
-    if (isObject(v.credits) && typeof v.credits.balance === "number")
+    if (!isObject(v) || typeof numeric(v.total_credits) === "number") return v;
+    if (typeof numeric(v.credits) === "number") return { ...v, total_credits: v.credits };
+    if (isObject(v.credits) && typeof numeric(v.credits.balance) === "number")
       return { ...v, total_credits: v.credits.balance };
     return v;
   },
   z.looseObject({
-    total_credits: z.number({ error: "is missing (and so is credits)" }),
+    total_credits: z.preprocess(numeric, z.number({ error: "is missing (and so is credits)" }).finite()),
     expiring_within_7_days: opt(num),
     last_updated: opt(text),
   }),
@@ -322,7 +341,7 @@ export const CreditTransactionSchema = z.looseObject({
 });
 export type CreditTransaction = z.output<typeof CreditTransactionSchema>;
 
-/** Metrics may be absent ("unavailable", never zero: API-NOTES §2.16), so every one is optional. */
+/** Metrics may be absent ("unavailable", never zero: docs/tokportal-api.md §10), so every one is optional. */
 export const VideoAnalyticsSchema = z.looseObject({
   video_id: opt(text),
   bundle_id: opt(text),

@@ -3,7 +3,7 @@
  * schedule rules, slot placement, publishing that waits, and the credit budget. Found by the planner.
  */
 import { plural } from "../words.ts";
-import { code } from "./entry.ts";
+import { code, type None } from "./entry.ts";
 import { rowList } from "./where.ts";
 
 function differ(columns: readonly string[]): string {
@@ -80,6 +80,13 @@ export const PLAN_CODES = {
     fix: "Set edit_slots back to TokPortal's count.",
     text: (p) =>
       `TokPortal has ${plural(p.have, "edit slot")} on this bundle and bought slots cannot be removed; set edit_slots back to ${p.have}`,
+  }),
+  edit_slots_unknown: code<None>({
+    status: "pending",
+    meaning: "TokPortal's bundle does not say how many edit slots it has, so none are bought blind.",
+    fix: "Check the bundle on TokPortal and buy any missing edit slots there.",
+    text: () =>
+      "TokPortal's bundle does not say how many edit slots it has, so no edit slot is bought; check the bundle on TokPortal and buy any missing ones there",
   }),
   edit_slots_closed: code<{ status: string; have: number }>({
     status: "locked",

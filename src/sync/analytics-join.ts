@@ -3,8 +3,8 @@
  * per-account and per-video endpoints) into sheet values, and joining them to the video rows by video id,
  * else by platform URL.
  *
- * TokPortal marks a metric it could not measure as an empty cell or null (API-NOTES §2.16): such a metric
- * stays absent here, so the sheet cell stays empty instead of showing a 0 nobody measured.
+ * TokPortal marks a metric it could not measure as an empty cell or null (docs/tokportal-api.md §10): such
+ * a metric stays absent here, so the sheet cell stays empty instead of showing a 0 nobody measured.
  */
 import Papa from "papaparse";
 
@@ -62,15 +62,96 @@ export interface ParsedCsv {
   records: Array<Record<string, string>>;
   /** Rows that could not be read (wrong number of cells…), in words; their data is not used. */
   problems: string[];
+  /** Header names, as TokPortal spelled them, that map to nothing the sync reads (their cells are ignored). */
+  unmapped: string[];
 }
 
-/** The export CSV as records keyed by lowercased header; every cell stays a string. */
+/**
+ * The export's column names are not published (docs/tokportal-api.md §10): each header is folded (case,
+ * spaces, dashes, a `count` suffix) and read through these aliases into the names the sync uses.
+ */
+const HEADER_ALIASES: Record<string, string> = {
+  video_id: "video_id",
+  videoid: "video_id",
+  slot_id: "video_id",
+  bundle_id: "bundle_id",
+  position: "position",
+  external_ref: "external_ref",
+  platform_url: "platform_url",
+  post_url: "platform_url",
+  video_link: "platform_url",
+  platform_link: "platform_url",
+  views: "views",
+  view: "views",
+  plays: "views",
+  play: "views",
+  likes: "likes",
+  like: "likes",
+  comments: "comments",
+  comment: "comments",
+  shares: "shares",
+  share: "shares",
+  bookmarks: "bookmarks",
+  bookmark: "bookmarks",
+  saves: "bookmarks",
+  save: "bookmarks",
+  favorites: "bookmarks",
+  engagement_rate: "engagement_rate",
+  engagement: "engagement_rate",
+  scraped_at: "scraped_at",
+  last_scraped_at: "scraped_at",
+};
+
+/** Columns TokPortal's export has that the sync knowingly does not read: not worth a warning. */
+const KNOWN_UNREAD = new Set([
+  "platform",
+  "upload_date",
+  "posted_at",
+  "country",
+  "published_at",
+  "account_id",
+  "saved_account_id",
+  "username",
+  "video_type",
+  "bundle_title",
+  "title",
+  "description",
+  "target_publish_date",
+  "status",
+]);
+
+/** `View Count` → `views`, `Video ID` → `video_id`; null when the header names nothing the sync knows. */
+export function canonicalHeader(header: string): string | null {
+  const folded = header
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  const bare = folded.replace(/_?(count|total|number)$/, "").replace(/^(total|number_of)_/, "");
+  return HEADER_ALIASES[folded] ?? HEADER_ALIASES[bare] ?? (KNOWN_UNREAD.has(folded) ? folded : null);
+}
+
+/**
+ * The export CSV as records keyed by the sync's names for its columns (see `canonicalHeader`); every cell
+ * stays a string. A column that maps to nothing is kept under its folded name and listed in `unmapped`;
+ * a second column mapping to a name already taken is ignored (and listed), never merged into it.
+ */
 export function parseAnalyticsCsv(text: string): ParsedCsv {
+  const unmapped: string[] = [];
+  const taken = new Set<string>();
   const parsed = Papa.parse<Record<string, string>>(text.replace(/^\uFEFF/, ""), {
     header: true,
     skipEmptyLines: "greedy",
     dynamicTyping: false,
-    transformHeader: (h) => h.trim().toLowerCase(),
+    transformHeader: (h, i) => {
+      const name = canonicalHeader(h);
+      if (name !== null && !taken.has(name)) {
+        taken.add(name);
+        return name;
+      }
+      if (h.trim() !== "") unmapped.push(h.trim());
+      return `\u0000unmapped:${i}`;
+    },
   });
   // A row with too few or too many cells is shifted: its numbers would land in the wrong columns.
   const bad = new Set<number>();
@@ -79,8 +160,14 @@ export function parseAnalyticsCsv(text: string): ParsedCsv {
     if (e.row !== undefined && e.row !== null) bad.add(e.row);
     problems.push(`CSV record ${e.row === undefined || e.row === null ? "?" : e.row + 1}: ${e.message}`);
   }
-  const records = parsed.data.filter((_, i) => !bad.has(i));
-  return { records, problems };
+  const records = parsed.data
+    .filter((_, i) => !bad.has(i))
+    .map((r) => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r)) if (!k.startsWith("\u0000")) out[k] = v;
+      return out;
+    });
+  return { records, problems, unmapped };
 }
 
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

@@ -1,5 +1,5 @@
 /**
- * Analytics in a run (DESIGN.md §2): which rows are measured, and how the numbers join the results.
+ * Analytics in a run: which rows are measured, and how the numbers join the results.
  * After apply, the targets are the run's own videos rows that are posted; in `analytics` mode, the rows the
  * sheet already links to a video. Either way `fetchAnalytics` makes one export call for all of them.
  */

@@ -1,5 +1,5 @@
 /**
- * Analytics read-back (DESIGN §2): the metrics of the posted videos, for the sheet's analytics columns.
+ * Analytics read-back: the metrics of the posted videos, for the sheet's analytics columns.
  *
  * One `GET /analytics/export/videos` per run, whatever the number of rows, joined to the rows by video id
  * (platform URL as the fallback key). When the plan tier refuses the export (403), the per-account video
@@ -77,7 +77,7 @@ export async function fetchAnalytics(
     };
   }
   try {
-    const { records, problems } = parseAnalyticsCsv(csv);
+    const { records, problems, unmapped } = parseAnalyticsCsv(csv);
     const values = joinAnalytics(
       wanted,
       records.map((r) => measuredFrom(r, now)),
@@ -86,6 +86,10 @@ export async function fetchAnalytics(
     if (records.length > 0 && !("video_id" in records[0]! || "platform_url" in records[0]!))
       notes.push(
         "the analytics export has neither a video_id nor a platform_url column; nothing could be joined",
+      );
+    if (unmapped.length > 0)
+      notes.push(
+        `the analytics export has column(s) the sync does not recognise and ignored: ${unmapped.join(", ")}`,
       );
     if (problems.length > 0)
       notes.push(`${problems.length} export row(s) could not be read and were skipped (${problems[0]})`);
@@ -153,7 +157,7 @@ async function fallback(
       }),
     );
   // An account list refused by the plan tier too (403) leaves that account's videos to the per-video path,
-  // which every plan has (API-NOTES §2.16).
+  // which every plan has (docs/tokportal-api.md §10).
   const refusedAccounts: string[] = [];
   await Promise.all([
     ...plan.accounts.map((account) =>

@@ -3,7 +3,7 @@
  * code), the column when the error names one, and whether fixing the row or simply waiting for the next
  * run is what helps. Pure functions of the error.
  */
-import { codeIn, sameCode, TokPortalError, TokPortalWaitTooLongError } from "../api/errors.ts";
+import { sameCode, TokPortalError, TokPortalWaitTooLongError } from "../api/errors.ts";
 import { columnOfField } from "./field-columns.ts";
 import type { OpKind, RowRef, SyncStatus } from "./types.ts";
 
@@ -185,6 +185,18 @@ export function describeBlockers(details: Record<string, unknown>, fallback: str
 }
 
 /**
+ * 409 codes on a publish that are not "not ready yet": a status past the point of publishing (the row is
+ * locked) and a date TokPortal refuses (the row's to fix).
+ */
+const STATUS_REFUSALS = new Set([
+  "BUNDLE_INVALID_STATUS",
+  "VIDEO_INVALID_STATUS",
+  "INVALID_STATUS_TRANSITION",
+  "INVALID_DATE",
+  "VIDEOS_PER_DAY_EXCEEDED",
+]);
+
+/**
  * A whole call's failure (after the client's retries) as a row failure. Auth failures are not described
  * here: the caller stops the run on them.
  */
@@ -223,9 +235,12 @@ export function describeError(error: unknown, kind: OpKind): Failure {
       text: `TokPortal's answer could not be read (${serverMessage(error)}); the next run checks again.`,
     };
   }
-  if (kind === "publishBundle" && error.status === 409) {
-    if (codeIn(error.code, ["BUNDLE_NOT_READY", "ACCOUNT_MISSING_FIELDS", "NO_VIDEOS_CONFIGURED"])) {
-      const blockers = describeBlockers(error.details, serverMessage(error));
+  if ((kind === "publishBundle" || kind === "publishVideos") && error.status === 409) {
+    const code = error.code.toUpperCase();
+    // A status or date refusal is described as such below; any other 409 is "not ready yet", whatever
+    // code TokPortal chose (docs/tokportal-api.md §8), in TokPortal's own words: a later run passes it.
+    if (!STATUS_REFUSALS.has(code)) {
+      const blockers = describeBlockers(error.details, serverMessage(error) || error.code);
       return { outcome: "pending", text: `not published yet: ${blockers}.` };
     }
   }

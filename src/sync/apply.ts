@@ -179,6 +179,7 @@ class ApplyRun {
       bundle,
       uploader: this.uploader,
       send: (request) => this.send(op, request),
+      readSlots: () => this.client.videos.list(bundle.id as string),
       failRow: (rowId, outcome, text, column) => this.failRow(rowId, outcome, text, column),
     };
   }

@@ -148,6 +148,11 @@ export function addEditSlotsOp(view: BundleView, slotsAfter: number): Decided {
   const { b, remote } = view;
   const want = b.create?.edits_quantity;
   const have = remote?.edits_quantity;
+  if (remote && b.row && want !== undefined && want > 0 && typeof have !== "number") {
+    // TokPortal's bundle does not say how many edit slots it has (docs/tokportal-api.md §6): buying
+    // blind could pay twice for slots it has, so nothing is bought and the row says why.
+    return { op: null, notes: [issue(b.row, "pending", finding("edit_slots_unknown", "edit_slots", {}))] };
+  }
   if (!remote || !b.row || want === undefined || typeof have !== "number" || want === have) {
     return { op: null, notes: [] };
   }

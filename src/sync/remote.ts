@@ -1,10 +1,14 @@
 /**
- * The actual state: what TokPortal has for the bundles the sheet mentions (DESIGN.md §2).
+ * The actual state: what TokPortal has for the bundles the sheet mentions.
  *
  * One paginated listing of every bundle, indexed by `external_ref`; then, for each ref the sheet names
  * that exists exactly once, its video slots and (only when its bundles row changed) its account. Refs
  * found twice are errors for the planner, not guesses, so nothing is fetched for them; bundles the sheet
  * does not mention are never fetched either.
+ *
+ * A list item without `saved_account_id` or `edits_quantity` (both inferred to be there, docs/tokportal-api.md
+ * §6) is completed from the bundle's own view (`GET /bundles/{id}`); a field the view lacks too stays
+ * unknown, and the planner says so on the row rather than guess.
  */
 import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
 import { isAuthFailure, serverMessage } from "./apply-errors.ts";
@@ -41,6 +45,19 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
       if (isAuthFailure(error)) throw error;
       only.readError ??= readFailure(error);
     };
+    if (lacksListedFields(only.bundle)) {
+      fetches.push(
+        client.bundles
+          .get(only.bundle.id)
+          .then((view) => {
+            only.bundle = completed(only.bundle, view);
+          })
+          .catch((error: unknown) => {
+            // The list item still holds the bundle; what it lacks stays unknown, as the planner handles.
+            if (isAuthFailure(error)) throw error;
+          }),
+      );
+    }
     fetches.push(
       client.videos
         .list(only.bundle.id)
@@ -62,6 +79,21 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
   }
   await Promise.all(fetches);
   return { byExternalRef, orphanBundles, today };
+}
+
+/** Fields the planner reads off a list item that TokPortal might list only in the bundle's own view. */
+const VIEW_FIELDS = ["saved_account_id", "edits_quantity"] as const;
+
+function lacksListedFields(bundle: Bundle): boolean {
+  return VIEW_FIELDS.some((f) => bundle[f] === undefined);
+}
+
+/** The list item with the fields it lacked taken from the bundle's view (null counts as given). */
+function completed(listed: Bundle, view: Bundle): Bundle {
+  const out: Bundle = { ...listed };
+  for (const f of VIEW_FIELDS)
+    if (out[f] === undefined && view[f] !== undefined) Object.assign(out, { [f]: view[f] });
+  return out;
 }
 
 function readFailure(error: unknown): string {

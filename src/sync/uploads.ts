@@ -1,5 +1,5 @@
 /**
- * Local media files named in the sheet, uploaded to TokPortal during apply (API-NOTES §2.15).
+ * Local media files named in the sheet, uploaded to TokPortal during apply (docs/tokportal-api.md §9).
  *
  * A file is hashed (SHA-256) and uploaded once per (content, purpose, bundle) in a run: rows that share a
  * file share one upload, even when they ask at the same moment (a Map of promises). Uploads are per
@@ -11,6 +11,11 @@
  * rerun replays it); larger ones take the presigned flow, which refuses keys (its answer holds a signed URL).
  * A video's `public_url` goes into `video_url`; an image's `storage_path` into `carousel_images` and
  * `profile_picture_url`.
+ *
+ * `carousel_images` take storage paths only, so a carousel image given as a URL is stored first with
+ * `POST /upload/image/from-url` (TokPortal fetches it), once per (URL, bundle) in a run, under a key
+ * derived from the URL: a retry or a rerun replays it. A video URL and a profile picture URL are sent as
+ * they are (TokPortal takes a URL there).
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -65,6 +70,8 @@ export interface MediaUploaderOptions {
 export interface UploadStats {
   direct: number;
   presigned: number;
+  /** Images stored from a URL. */
+  fromUrl: number;
   /** Requests saved because the same content was already uploaded (or being uploaded) for that bundle. */
   shared: number;
 }
@@ -73,7 +80,7 @@ export class MediaUploader {
   private readonly hashes = new Map<string, Promise<string>>();
   private readonly uploads = new Map<string, Promise<string>>();
   private readonly directMaxBytes: number;
-  readonly stats: UploadStats = { direct: 0, presigned: 0, shared: 0 };
+  readonly stats: UploadStats = { direct: 0, presigned: 0, fromUrl: 0, shared: 0 };
 
   constructor(
     private readonly client: TokPortalClient,
@@ -83,8 +90,9 @@ export class MediaUploader {
   }
 
   /**
-   * The value to send for a media cell: URLs and storage paths as they are, a local file uploaded first
-   * (for `bundleId`; `bundleRef` names the row in the idempotency key).
+   * The value to send for a media cell: storage paths as they are, a local file uploaded first (for
+   * `bundleId`; `bundleRef` names the row in the idempotency key), a URL as it is except a carousel image's,
+   * which is stored from its URL first.
    */
   async resolve(
     media: MediaValue,
@@ -92,6 +100,7 @@ export class MediaUploader {
     bundleId: string,
     bundleRef: string,
   ): Promise<string> {
+    if (media.kind === "url" && purpose === "carousel") return this.fromUrl(media.value, bundleId, bundleRef);
     if (media.kind !== "file") return media.value;
     const path = media.path;
     const name = basename(path);
@@ -117,6 +126,36 @@ export class MediaUploader {
       return existing;
     }
     const upload = this.upload(path, name, contentType, hash, purpose, bundleId, bundleRef);
+    this.uploads.set(key, upload);
+    return upload;
+  }
+
+  /** An image stored from its URL, once per (URL, bundle) in a run. */
+  private fromUrl(url: string, bundleId: string, bundleRef: string): Promise<string> {
+    const key = `url:${url}|carousel|${bundleId}`;
+    const existing = this.uploads.get(key);
+    if (existing) {
+      this.stats.shared++;
+      return existing;
+    }
+    this.stats.fromUrl++;
+    const options = {
+      idempotencyKey: idempotencyKey({
+        prefix: this.options.prefix,
+        ref: bundleRef,
+        operation: "uploadImageFromUrl:carousel",
+        fingerprint: fingerprintOf([bundleId, url, "carousel"]),
+      }),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    };
+    const upload = this.client.uploads
+      .imageFromUrl({ url, bundle_id: bundleId, purpose: "carousel" }, options)
+      .then(
+        (image) => image.storage_path,
+        (error: unknown) => {
+          throw new UploadError(url, uploadFailure(error), error);
+        },
+      );
     this.uploads.set(key, upload);
     return upload;
   }

@@ -3,13 +3,16 @@ import { describe, expect, it } from "vitest";
 import { TokPortalError } from "../../src/api/errors.ts";
 import { idempotencyKey } from "../../src/api/idempotency.ts";
 import {
+  BatchResultSchema,
   BundleSchema,
+  ChargeSchema,
   CreditBalanceSchema,
   CreditCostsSchema,
   read,
   readAccount,
   readData,
   readList,
+  VideoAnalyticsSchema,
   VideoSchema,
 } from "../../src/api/parse.ts";
 
@@ -83,6 +86,38 @@ describe("tolerant readers", () => {
       status: "configured",
     });
     expect(readAccount({ username: "v", visible_name: "V" }, ctx)).toMatchObject({ username: "v" });
+  });
+});
+
+describe("answers of a shape we have not seen", () => {
+  it("reads numbers sent as numeric strings as those numbers, and null or words as not given", () => {
+    const charge = read(ChargeSchema, { credits_charged: "38", credits_remaining: " 962 " }, ctx, "");
+    expect(charge).toMatchObject({ credits_charged: 38, credits_remaining: 962 });
+    expect(read(ChargeSchema, { credits_charged: null }, ctx, "").credits_charged).toBeNull();
+    expect(read(ChargeSchema, { credits_charged: "n/a" }, ctx, "").credits_charged).toBeUndefined();
+    const bundle = read(BundleSchema, { id: "a", videos_quantity: "5", edits_quantity: null }, ctx, "data");
+    expect(bundle).toMatchObject({ videos_quantity: 5, edits_quantity: null });
+    expect(read(CreditBalanceSchema, { total_credits: "1250" }, ctx, "data").total_credits).toBe(1250);
+  });
+
+  it("reads a metric that is null or absent as not measured, never as zero", () => {
+    const a = read(
+      VideoAnalyticsSchema,
+      { video_id: "v", views: null, likes: "12", position: "2" },
+      ctx,
+      "data",
+    );
+    expect(a.views ?? undefined).toBeUndefined();
+    expect(a.likes).toBe(12);
+    expect(a.position).toBe(2);
+    expect(a.comments).toBeUndefined();
+  });
+
+  it("reads a batch answer without per-item results (or not an object) as saying nothing per item", () => {
+    expect(read(BatchResultSchema, "ok", ctx, "data").results).toBeUndefined();
+    expect(read(BatchResultSchema, { configured: 2 }, ctx, "data").results).toBeUndefined();
+    const r = read(BatchResultSchema, { results: [{ position: "2", success: true }] }, ctx, "data");
+    expect(r.results?.[0]?.position).toBe(2);
   });
 });
 

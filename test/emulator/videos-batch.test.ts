@@ -131,10 +131,17 @@ function csvForm(text: string, autoPublish?: boolean): FormData {
 describe("importBundleVideosCsv", () => {
   test("valid rows are imported, failing rows are skipped with their row number and reason", async () => {
     const id = await createBundle(emu, { videos_quantity: 5 });
+    // carousel_images take the storage paths of image uploads.
+    const [img1, img2] = await Promise.all(
+      ["https://example.com/1.jpg", "https://example.com/2.jpg"].map(async (url) => {
+        const res = await emu.api("POST", "/upload/image/from-url", { body: { url, bundle_id: id } });
+        return res.body.data.storage_path as string;
+      }),
+    );
     const csv = [
       "Position,video_type,description,target_publish_date,video_url,carousel_images,tiktok_sound_url,external_ref,unknown_col",
       `1,video,First,${D3},https://drive.example.com/a.mp4,,,clip-1,ignored`,
-      `2,carousel,"Second, with comma",${D3},,https://example.com/1.jpg;https://example.com/2.jpg,https://www.tiktok.com/music/s-1,clip-2,`,
+      `2,carousel,"Second, with comma",${D3},,${img1};${img2},https://www.tiktok.com/music/s-1,clip-2,`,
       "",
       `3,video,Third,${D4}T09:30:00Z,https://drive.example.com/c.mp4,,,clip-3,`,
       `4,video,Too early,${D2},https://drive.example.com/d.mp4,,,clip-4,`,
@@ -152,7 +159,7 @@ describe("importBundleVideosCsv", () => {
     const slots = (await emu.api("GET", `/bundles/${id}/videos`)).body.data;
     expect(slots[1]).toMatchObject({
       description: "Second, with comma",
-      carousel_images: ["https://example.com/1.jpg", "https://example.com/2.jpg"],
+      carousel_images: [img1, img2],
       external_ref: "clip-2",
     });
     expect(slots[2].target_publish_date).toBe(D4);

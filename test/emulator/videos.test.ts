@@ -114,15 +114,31 @@ describe("content and status rules", () => {
       expect(res.body.error.code).toBe("VALIDATION_ERROR");
       expect(res.body.error.details.field).toBe(field);
     }
-    const carousel = await put(tiktok, 1, {
+    // carousel_images take upload storage paths: a URL is refused by name, its upload's path is taken.
+    const carouselOf = (images: string[]) => ({
       ...videoBody(D3),
       video_type: "carousel",
       video_url: undefined,
-      carousel_images: ["https://example.com/1.jpg"],
+      carousel_images: images,
       tiktok_sound_url: "https://www.tiktok.com/music/x-1",
     });
+    const url = "https://example.com/1.jpg";
+    for (const images of [[url], ["carousel-images/nobody/none/1.jpg"]]) {
+      const refused = await put(tiktok, 1, carouselOf(images));
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({
+        code: "VALIDATION_ERROR",
+        details: { field: "carousel_images", index: 0 },
+      });
+      expect(refused.body.error.message).toContain(images[0]);
+    }
+    const uploaded = await emu.api("POST", "/upload/image/from-url", {
+      body: { url, bundle_id: tiktok, purpose: "carousel" },
+    });
+    const path = uploaded.body.data.storage_path as string;
+    const carousel = await put(tiktok, 1, carouselOf([path]));
     expect(carousel.status).toBe(200);
-    expect(carousel.body.data.carousel_images).toEqual(["https://example.com/1.jpg"]);
+    expect(carousel.body.data.carousel_images).toEqual([path]);
 
     const insta = await createBundle(emu, { platform: "instagram" });
     const noType = await put(insta, 1, videoBody(D3));

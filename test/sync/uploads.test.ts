@@ -119,15 +119,19 @@ describe("local files in a plan", () => {
     const ops = opsSince(start);
     expect(ops.filter((o) => o === "uploadVideo")).toHaveLength(1);
     expect(ops.filter((o) => o === "uploadImage")).toHaveLength(1);
+    // The carousel image given as a URL is stored from its URL (carousel_images take storage paths).
+    expect(ops.filter((o) => o === "uploadImageFromUrl")).toHaveLength(1);
     expect(ops.some((o) => o === "uploadVideoDirect" || o === "uploadImageDirect")).toBe(false);
     const uploads = Object.values(emu.state().uploads);
-    expect(uploads).toHaveLength(2);
+    expect(uploads).toHaveLength(3);
     expect(uploads.every((u) => u.complete)).toBe(true);
     expect(uploads.find((u) => u.kind === "video")?.content_type).toBe("video/quicktime");
-    const image = uploads.find((u) => u.kind === "image")!;
+    const image = uploads.find((u) => u.kind === "image" && !u.source_url)!;
     expect(image.size_bytes).toBe(48);
+    const fromUrl = uploads.find((u) => u.source_url === "https://cdn.example.com/2.jpg")!;
+    expect(fromUrl.purpose).toBe("carousel");
     const bundle = bundleOf("alpha")!;
-    expect(bundle.videos[1]?.carousel_images).toEqual([image.storage_path, "https://cdn.example.com/2.jpg"]);
+    expect(bundle.videos[1]?.carousel_images).toEqual([image.storage_path, fromUrl.storage_path]);
     expect(bundle.account?.profile_picture_url).toBe("https://cdn.example.com/me.jpg");
     expect(report.rows.every((r) => r.outcome === "synced")).toBe(true);
   });
@@ -229,7 +233,37 @@ describe("MediaUploader", () => {
     expect(opsSince(start)).toEqual(["uploadVideoDirect"]);
     expect(new Set(urls.slice(0, 3)).size).toBe(1);
     expect(urls[3]).toBe("https://x.example/a.mp4");
-    expect(uploader.stats).toEqual({ direct: 1, presigned: 0, shared: 2 });
+    expect(uploader.stats).toEqual({ direct: 1, presigned: 0, fromUrl: 0, shared: 2 });
+  });
+
+  it("a carousel image URL is stored once per bundle in a run, under a replayable key; a profile URL is sent as is", async () => {
+    const made = await emu.api("POST", "/bundles", {
+      body: { bundle_type: "account_and_videos", country: "USA", videos_quantity: 1 },
+    });
+    const bundleId: string = made.body.data.id;
+    const url = { kind: "url" as const, value: "https://x.example/slide.jpg" };
+    const start = logStart();
+    const first = new MediaUploader(client(), { prefix: PREFIX });
+    const paths = await Promise.all([
+      first.resolve(url, "carousel", bundleId, "alpha"),
+      first.resolve({ ...url }, "carousel", bundleId, "alpha"),
+      first.resolve(url, "profile_picture", bundleId, "alpha"),
+    ]);
+    expect(opsSince(start)).toEqual(["uploadImageFromUrl"]);
+    expect(paths[0]).toBe(paths[1]);
+    expect(paths[0]).not.toMatch(/^https?:/);
+    expect(paths[2]).toBe(url.value);
+    expect(first.stats).toMatchObject({ fromUrl: 1, shared: 1 });
+    // Another run (a crash before the write-back) replays the stored answer: the same path, no new upload.
+    const uploads = Object.keys(emu.state().uploads).length;
+    const again = await new MediaUploader(client(), { prefix: PREFIX }).resolve(
+      url,
+      "carousel",
+      bundleId,
+      "alpha",
+    );
+    expect(again).toBe(paths[0]);
+    expect(Object.keys(emu.state().uploads)).toHaveLength(uploads);
   });
 
   it("refuses a file of the wrong kind or an unknown type before any call", async () => {

@@ -5,6 +5,7 @@
 import { ApiError, type OpContext } from "../context.ts";
 import type { Bundle, VideoSlot, VideoStatus } from "../model.ts";
 import { CREDIT_COSTS } from "../prices.ts";
+import { findByStoragePath } from "../storage.ts";
 import { bundleStatusError, emitVideoEvent, isBundleClosed } from "./domain.ts";
 import { assertSchedulable, setTargetDate } from "./schedule.ts";
 
@@ -116,6 +117,23 @@ export interface ConfigureOutcome {
 }
 
 /** Checks everything, charges the paid options, then writes the configuration (status → configured). */
+/**
+ * `carousel_images` take the storage paths of image uploads (docs/tokportal-api.md §9), as the real service
+ * does: a URL, or a path this workspace never uploaded (or whose bytes never arrived), is refused by name.
+ */
+function assertCarouselUploads(ctx: OpContext, bundle: Bundle, slot: VideoSlot, input: VideoInput): void {
+  for (const [i, item] of (input.carousel_images ?? []).entries()) {
+    const record = findByStoragePath(ctx.state, item);
+    if (record?.kind === "image" && record.complete && record.workspaceId === bundle.workspaceId) continue;
+    throw new ApiError(
+      400,
+      "VALIDATION_ERROR",
+      `carousel_images[${i}] "${item.slice(0, 200)}" is not the storage_path of an image uploaded to this workspace; upload it first (POST /upload/image/from-url, or an image upload) and send its storage_path.`,
+      { field: "carousel_images", position: slot.position, index: i, value: item.slice(0, 200) },
+    );
+  }
+}
+
 export function configureSlot(
   ctx: OpContext,
   bundle: Bundle,
@@ -124,6 +142,7 @@ export function configureSlot(
 ): ConfigureOutcome {
   assertConfigurable(bundle, slot);
   assertContent(bundle, slot, input);
+  assertCarouselUploads(ctx, bundle, slot, input);
   const date = input.target_publish_date as string;
   assertSchedulable(bundle, slot, date, ctx.clock);
   const items = extrasToCharge(slot, input);

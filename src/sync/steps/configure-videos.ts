@@ -1,10 +1,11 @@
 /**
- * configureVideos: a batch of slots configured in one call (charged per video). Local media files are
- * uploaded first: an item whose file fails fails alone and the others still go. Per-item failures come back
- * in the answer's `results`, each settling its own row; when every item fails, the bundle's later steps
- * are skipped.
+ * configureVideos: a batch of slots configured in one call (charged per video). Local media files, and
+ * carousel images given as URLs (`carousel_images` take storage paths), are uploaded first: an item whose
+ * upload fails fails alone and the others still go. Per-item outcomes come back in the answer's `results`,
+ * each settling its own row; an answer without them (docs/tokportal-api.md §7) is settled by reading the
+ * bundle's slots back. When every item fails, the bundle's later steps are skipped.
  */
-import type { BatchVideoItem } from "../../api/index.ts";
+import type { BatchVideoItem, Video } from "../../api/index.ts";
 import { BatchResultSchema } from "../../api/parse.ts";
 import { describeCode, describeError, isAuthFailure, STEP_WORDS } from "../apply-errors.ts";
 import type { ConfigureVideoItem } from "../types.ts";
@@ -26,11 +27,14 @@ interface Ready {
   item: BatchVideoItem;
 }
 
-/** A local file among an item's media: it is uploaded only during `sync`. */
+/**
+ * Media that is uploaded first, only during `sync`: a local file, or a carousel image that is not yet a
+ * storage path (a URL is stored with the image from-URL upload).
+ */
 export function hasLocalMedia(entry: ConfigureVideoItem): boolean {
   return (
     entry.media.video_url?.kind === "file" ||
-    (entry.media.carousel_images ?? []).some((m) => m.kind === "file")
+    (entry.media.carousel_images ?? []).some((m) => m.kind !== "storage")
   );
 }
 
@@ -88,9 +92,15 @@ export const configureVideos: Step<"configureVideos"> = {
         );
       throw new HandledFailure(error, failure);
     }
-    const ok = settleItems(op, ctx, ready, res);
+    const ok = await settleItems(op, ctx, ready, res);
     const failed = op.items.length - ok;
-    const outcome = bookCharge(ctx, op, res);
+    // An answer that names no charge and configured nothing took nothing: the plan's price is not booked.
+    const unpriced = ok === 0 && res.charge.credits_charged == null;
+    const outcome = bookCharge(
+      ctx,
+      op,
+      unpriced ? { ...res, charge: { ...res.charge, credits_charged: 0 } } : res,
+    );
     return {
       ...outcome,
       ...(failed > 0 ? { message: `${ok} of ${op.items.length} configured` } : {}),
@@ -99,32 +109,32 @@ export const configureVideos: Step<"configureVideos"> = {
   },
 };
 
-/** Each item's result on its row; returns how many were configured. */
-function settleItems(op: Op, ctx: StepContext, ready: readonly Ready[], res: Answer): number {
+/**
+ * Each item's result on its row; returns how many were configured. Items the answer does not mention (or
+ * an answer without `results`) are settled from the bundle's slots as read back.
+ */
+async function settleItems(op: Op, ctx: StepContext, ready: readonly Ready[], res: Answer): Promise<number> {
   const result = readAnswer(res, BatchResultSchema);
-  const byPosition = new Map(result.results.map((r) => [r.position, r]));
+  const byPosition = new Map((result.results ?? []).map((r) => [r.position, r]));
   let ok = 0;
-  for (const { entry } of ready) {
-    const r = byPosition.get(entry.position);
-    if (!r) {
-      ctx.failRow(
-        entry.rowId,
-        "error",
-        `TokPortal's answer did not mention position ${entry.position}; the next run checks it again.`,
-      );
+  const unsaid: Ready[] = [];
+  for (const r of ready) {
+    const { entry } = r;
+    const item = byPosition.get(entry.position);
+    if (!item) {
+      unsaid.push(r);
       continue;
     }
-    if (r.success) {
+    if (item.success) {
       ok++;
-      ctx.book.merge(entry.rowId, {
-        video_id: r.video_id ?? undefined,
-        video_status: r.status ?? "configured",
-        position: r.position,
+      configured(ctx, entry.rowId, {
+        position: item.position,
+        status: item.status ?? "configured",
+        id: item.video_id ?? null,
       });
-      if ((r.status ?? "configured") === "configured") ctx.bundle.configured.add(entry.rowId);
       continue;
     }
-    const err = r.error;
+    const err = item.error;
     const failure = describeCode(
       err?.code ?? "UNKNOWN",
       err?.message ?? "no reason given",
@@ -134,7 +144,80 @@ function settleItems(op: Op, ctx: StepContext, ready: readonly Ready[], res: Ans
     );
     ctx.failRow(entry.rowId, failure.outcome, failure.text, failure.column);
   }
+  if (unsaid.length > 0) ok += await settleFromSlots(ctx, unsaid);
   return ok;
+}
+
+function configured(
+  ctx: StepContext,
+  rowId: string,
+  slot: { position: number; status: string; id: string | null },
+): void {
+  ctx.book.merge(rowId, {
+    video_id: slot.id ?? undefined,
+    video_status: slot.status,
+    position: slot.position,
+  });
+  if (slot.status === "configured") ctx.bundle.configured.add(rowId);
+}
+
+/** Statuses a slot reaches only after a configure. */
+const PAST_CONFIGURE = new Set([
+  "configured",
+  "published",
+  "accepted",
+  "in_review",
+  "finalized",
+  "pending_corrections",
+]);
+
+/**
+ * The items TokPortal's answer did not settle, read off the bundle's slots: a slot past `pending` that holds
+ * what was sent (type, description, date, ref) was configured by this call; any other did not take it, and
+ * its row says so (the next run plans it again from what TokPortal then has).
+ */
+async function settleFromSlots(ctx: StepContext, items: readonly Ready[]): Promise<number> {
+  let slots: Video[];
+  try {
+    slots = await ctx.readSlots();
+  } catch (error) {
+    if (isAuthFailure(error)) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    for (const { entry } of items)
+      ctx.failRow(
+        entry.rowId,
+        "error",
+        `TokPortal's answer did not say whether position ${entry.position} was configured, and its slots could not be read back (${why}); the next run checks it again.`,
+      );
+    return 0;
+  }
+  const byPosition = new Map(slots.map((s) => [s.position, s]));
+  let ok = 0;
+  for (const { entry, item } of items) {
+    const slot = byPosition.get(entry.position);
+    if (slot && PAST_CONFIGURE.has(slot.status) && holds(slot, item)) {
+      ok++;
+      configured(ctx, entry.rowId, { position: slot.position, status: slot.status, id: slot.id ?? null });
+      continue;
+    }
+    ctx.failRow(
+      entry.rowId,
+      "error",
+      `TokPortal's answer did not say whether position ${entry.position} was configured, and the slot read back does not hold this row's video (it is ${slot?.status ?? "missing"}); the next run sends it again.`,
+    );
+  }
+  return ok;
+}
+
+/** The slot holds what the item sent: the fields TokPortal keeps as sent (media URLs it re-hosts). */
+function holds(slot: Video, item: BatchVideoItem): boolean {
+  const same = (sent: unknown, kept: unknown) => sent === undefined || sent === null || sent === kept;
+  return (
+    same(item.video_type, slot.video_type) &&
+    same(item.description, slot.description) &&
+    same(item.target_publish_date, slot.target_publish_date ?? slot.target_publish_start_date) &&
+    same(item.external_ref, slot.external_ref)
+  );
 }
 
 function prepareItem(
@@ -168,7 +251,7 @@ async function resolveItem(
   if (media.video_url?.kind === "file") {
     item.video_url = await ctx.uploader.resolve(media.video_url, "video", bundleId, bundleRef);
   }
-  if (media.carousel_images?.some((m) => m.kind === "file")) {
+  if (media.carousel_images?.some((m) => m.kind !== "storage")) {
     item.carousel_images = await Promise.all(
       media.carousel_images.map((m) => ctx.uploader.resolve(m, "carousel", bundleId, bundleRef)),
     );
@@ -179,6 +262,7 @@ async function resolveItem(
 function mediaColumn(entry: ConfigureVideoItem, file: string): string | undefined {
   const m = entry.media;
   if (m.video_url?.kind === "file" && m.video_url.path.endsWith(file)) return "video_url";
-  if (m.carousel_images?.some((x) => x.kind === "file" && x.path.endsWith(file))) return "carousel_images";
+  if (m.carousel_images?.some((x) => (x.kind === "file" ? x.path.endsWith(file) : x.value === file)))
+    return "carousel_images";
   return undefined;
 }

@@ -3,7 +3,7 @@
  * and how TokPortal's answers settle the rows it serves. One module per op kind says both; the apply loop
  * (src/sync/apply.ts) and the dry-run check (src/sync/server-check.ts) only run them.
  */
-import type { Answered, CallInput, OperationId } from "../../api/index.ts";
+import type { Answered, CallInput, OperationId, Video } from "../../api/index.ts";
 import type { Failure } from "../apply-errors.ts";
 import type { RowOutcomes } from "../apply-results.ts";
 import type { OpKind, Plan, PlanOp } from "../types.ts";
@@ -57,6 +57,8 @@ export interface StepContext extends KeyContext {
   readonly uploader: MediaUploader;
   /** Sends one request under its key (the apply adds the key and retries a stored passing refusal). */
   send(request: StepRequest): Promise<Answer>;
+  /** The bundle's slots as TokPortal has them now (a read: for answers that do not say what they did). */
+  readSlots(): Promise<Video[]>;
   /** Marks a row failed, in the words "Row N[, column c]: text". */
   failRow(rowId: string, outcome: Failure["outcome"], text: string, column?: string): void;
 }
