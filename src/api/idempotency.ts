@@ -1,5 +1,5 @@
 /**
- * Idempotency keys derived from what a write is for, not from when it is sent (DESIGN.md §2).
+ * Idempotency keys derived from what a write is for, not from when it is sent (docs/tokportal-api.md §4).
  *
  * The same (prefix, row ref, operation, content fingerprint) always gives the same key, so a retry, or a
  * whole rerun after a crash, replays TokPortal's stored answer instead of creating or charging again; a

@@ -1,5 +1,5 @@
 /**
- * Walks TokPortal's page-number lists (API-NOTES §1.3: `page`, `per_page` ≤ 100, and a
+ * Walks TokPortal's page-number lists (docs/tokportal-api.md §2: `page`, `per_page` ≤ 100, and a
  * `pagination{page, per_page, total, total_pages}` block) as one async stream of items.
  *
  * It stops at `total_pages`, on an empty page, or on a short page when the server sent no page count, and

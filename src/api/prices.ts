@@ -1,5 +1,5 @@
 /**
- * TokPortal's documented standard price table (API-NOTES §4), in credits: what the sandbox charges, and what
+ * TokPortal's documented standard price table (docs/tokportal-api.md §5), in credits: what the sandbox charges, and what
  * the sync falls back to for a charged item `/credit-costs` does not list.
  */
 export const STANDARD_CREDIT_COSTS = {

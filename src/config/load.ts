@@ -14,7 +14,7 @@ import { type Config, configSchema } from "./schema.ts";
 
 export { DEFAULT_CONFIG_FILE };
 
-/** TokPortal keys: `sk_` and 64 hex characters (API-NOTES §1). */
+/** TokPortal keys: `sk_` and 64 hex characters (docs/tokportal-api.md §1). */
 const API_KEY_FORMAT = /^sk_[0-9a-f]{64}$/;
 
 export interface LoadedConfig {

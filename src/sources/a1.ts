@@ -1,6 +1,6 @@
 /**
  * The little A1 notation the sources need: column letters (also how CSV problems name a column, so a user
- * opening the file in a spreadsheet finds it), always-quoted tab titles (SHEETS-NOTES B.3: quoting even
+ * opening the file in a spreadsheet finds it), always-quoted tab titles (the Sheets API's A1 notation: quoting even
  * safe titles avoids names like `A1` being read as cells), and the grid size Google echoes back when a
  * whole tab is read (`videos!A1:Z1000`).
  *

@@ -1,5 +1,5 @@
 /**
- * The column catalogue of the campaign sheet (DESIGN.md §1): which columns each table has, their types,
+ * The column catalogue of the campaign sheet (docs/sheet-format.md): which columns each table has, their types,
  * and the output columns in the order they are appended when missing.
  */
 
@@ -15,7 +15,7 @@ export type ColumnType =
   | { kind: "enum"; values: readonly string[] };
 
 export interface ColumnSpec {
-  /** Canonical name, as in DESIGN.md §1. */
+  /** Canonical name, as in docs/sheet-format.md. */
   name: string;
   type: ColumnType;
   /** The header must be present for the table to be usable. */

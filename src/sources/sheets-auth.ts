@@ -1,5 +1,5 @@
 /**
- * Builds the credentials for the Sheets client, in this order (SHEETS-NOTES B.5, B.6):
+ * Builds the credentials for the Sheets client, in this order (docs/google-sheets.md §1 and §3):
  *   1. `apiKey` option: a plain string `auth`, sent as the `key` query parameter (read-only on Google;
  *      what tests use against the fake server),
  *   2. `accessToken` option, then `GOOGLE_OAUTH_ACCESS_TOKEN`: an OAuth2 client holding that token,

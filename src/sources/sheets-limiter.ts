@@ -1,6 +1,6 @@
 /**
  * Keeps this process under Google Sheets' per-user quota (60 read and 60 write requests per minute,
- * SHEETS-NOTES B.4) by allowing at most `limit` requests, reads and writes together, in any sliding
+ * docs/google-sheets.md, "What a run costs in Google requests") by allowing at most `limit` requests, reads and writes together, in any sliding
  * window of `windowMs`. A token bucket refilling 1/s would allow 60 at once and then 1 a second, i.e.
  * up to 119 in one minute — which a strict per-minute quota refuses — hence a sliding window.
  * The clock is injected so tests never wait.

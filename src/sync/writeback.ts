@@ -1,5 +1,5 @@
 /**
- * Write-back: a run's row results → cell patches for the Source (DESIGN.md §1 output columns).
+ * Write-back: a run's row results → cell patches for the Source (docs/sheet-format.md output columns).
  *
  * Pure. A patch only carries what is new: a value equal (as text) to the cell as read is left out, and a
  * row with nothing new gets no patch at all, so a run that changed nothing writes nothing. A value the

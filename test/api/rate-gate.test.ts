@@ -11,7 +11,7 @@ function requestMany(gate: RateGate, n: number) {
 }
 
 /**
- * A model of TokPortal's bucket (API-NOTES §6), on the fake clock: continuous refill, `remaining` rounded
+ * A model of TokPortal's bucket (docs/tokportal-api.md §4), on the fake clock: continuous refill, `remaining` rounded
  * down, `reset` the unix second (rounded up) when the bucket is full again.
  */
 class ServerBucket {

@@ -13,7 +13,7 @@ import {
 } from "../../src/sources/columns.ts";
 
 describe("the column catalogue", () => {
-  it("lists the outputs of DESIGN.md §1 in canonical order", () => {
+  it("lists the outputs of docs/sheet-format.md in canonical order", () => {
     expect(BUNDLE_OUTPUT_COLUMNS).toEqual([
       "bundle_id",
       "bundle_status",

@@ -1,7 +1,7 @@
 /**
  * A1 notation for the fake Sheets server: parsing what clients send and formatting what Google answers.
  *
- * Supported forms (SHEETS-NOTES B.3): `Tab!A1:B2`, `'My Tab'!A1:B2` (quotes doubled inside), `Tab!A:A`,
+ * Supported forms (the Sheets API's A1 notation): `Tab!A1:B2`, `'My Tab'!A1:B2` (quotes doubled inside), `Tab!A:A`,
  * `Tab!1:2`, open-ended `Tab!A5:A` / `Tab!A5:5`, a single cell `Tab!C3`, a bare `Tab` (whole tab) and a
  * bare cell range `A1:B2` (first tab). Named ranges are not supported.
  *

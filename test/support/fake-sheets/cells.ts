@@ -21,7 +21,7 @@ export type DateTimeRenderOption = "SERIAL_NUMBER" | "FORMATTED_STRING";
 export const FORMULA_PLACEHOLDER = "#UNEVALUATED_FORMULA";
 
 const DAY_MS = 86_400_000;
-/** Sheets' day 0 (SHEETS-NOTES B.2): 1899-12-30, which makes 1900 correctly not a leap year. */
+/** Sheets' day 0 (the Sheets API's serial dates): 1899-12-30, which makes 1900 correctly not a leap year. */
 const EPOCH_MS = Date.UTC(1899, 11, 30);
 
 export function serialFromUtc(ms: number): number {
@@ -132,7 +132,7 @@ export function renderCell(
     case "n": {
       if (valueRender === "FORMATTED_VALUE") return formatNumber(cell);
       const isDate = cell.format === "date" || cell.format === "datetime";
-      // dateTimeRenderOption is ignored for FORMATTED_VALUE (SHEETS-NOTES B.2), used otherwise.
+      // dateTimeRenderOption is ignored for FORMATTED_VALUE (the Sheets API's serial dates), used otherwise.
       if (isDate && dateRender === "FORMATTED_STRING") return formatNumber(cell);
       return cell.v;
     }

@@ -1,5 +1,5 @@
 /**
- * The Sheets per-minute quotas (SHEETS-NOTES B.4): 60 read and 60 write requests per minute per user,
+ * The Sheets per-minute quotas (docs/google-sheets.md, "What a run costs in Google requests"): 60 read and 60 write requests per minute per user,
  * 300 of each per minute per project. Modelled as a sliding 60-second window over accepted requests (the
  * strictest reading of "per minute"): a request is refused when its bucket already accepted `limit`
  * requests in the 60 s before it. Refused requests do not count. The clock is injected.
