@@ -1,5 +1,5 @@
 /**
- * Reliability (issue 8): the bad-input corpus (fixtures/bad/cases.json) run through a whole sync, not only
+ * Reliability: the bad-input corpus (fixtures/bad/cases.json) run through a whole sync, not only
  * the parser. File-level cases (encodings, headers, coercion) and row-level cases (what src/sync/desired.ts
  * and the planner refuse: required fields, username, lead time, 3 videos a day, unknown bundles, …) alike:
  *   - every expected message reaches the user: in the row's result and its `sync_message` cell in the

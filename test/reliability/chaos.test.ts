@@ -1,5 +1,5 @@
 /**
- * Reliability (issue 8): chaos. The emulator injects, seeded, 10% 5xx, 2% dropped connections (half
+ * Reliability: chaos. The emulator injects, seeded, 10% 5xx, 2% dropped connections (half
  * before handling, half after: the work is done and the answer lost, which is what tests idempotency of
  * creates and charges), 429 storms and latency jitter. A campaign of 30 bundles × 5 videos is synced
  * twice through its CSV files, with the faults on both times:

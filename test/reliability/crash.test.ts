@@ -1,5 +1,5 @@
 /**
- * Reliability (issue 8): crash. `tokportal-sync sync --yes` runs as a child process against the emulator
+ * Reliability: crash. `tokportal-sync sync --yes` runs as a child process against the emulator
  * over HTTP and is SIGKILLed at 20 seeded points during apply, then run again to completion on the same
  * CSV files. The kill point is the k-th write the child sends (k drawn over [1, writes of a clean run]),
  * either before TokPortal sees it or after TokPortal handled it but before the answer reached the child

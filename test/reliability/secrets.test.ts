@@ -1,5 +1,5 @@
 /**
- * Reliability (issue 8): secrets. A distinctive API key per test (issued by the emulator, `sk_` + 64 hex)
+ * Reliability: secrets. A distinctive API key per test (issued by the emulator, `sk_` + 64 hex)
  * goes through every path that could print it: plan (table, --json, --out file), sync (human, --json, the
  * progress bar on a terminal, DEBUG's stack traces), validate (online and offline), the cron service's JSON
  * logs, and the failures: key refused (401), 5xx until the retries are used up, connection refused, config

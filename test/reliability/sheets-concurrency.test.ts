@@ -1,5 +1,5 @@
 /**
- * Reliability (issue 8): concurrent edits on the fake Sheets server during runs. Each seeded trial syncs a
+ * Reliability: concurrent edits on the fake Sheets server during runs. Each seeded trial syncs a
  * small campaign twice (cold, then after the emulator's clock moved) while a seeded user edits the sheet
  * between the read and the write-back: during the TokPortal calls, and right before the re-read that
  * places the patches. Afterwards every cell must be where it belongs (see sheets-check.ts).

@@ -1,5 +1,5 @@
 /**
- * End to end, analytics in a sync run and alone (issue 6): one export call per run whatever the number of
+ * End to end, analytics in a sync run and alone one export call per run whatever the number of
  * rows, the `analytics` mode that touches nothing but the analytics columns, and numbers that are never
  * replaced by blanks or zeros when TokPortal cannot give them.
  */

@@ -1,5 +1,5 @@
 /**
- * End to end with Google Sheets (issue 6): the emulator for TokPortal, the fake Sheets server for the
+ * End to end with Google Sheets the emulator for TokPortal, the fake Sheets server for the
  * sheet, the real @googleapis/sheets client in between. Every count of Sheets requests is read from the
  * fake's own log.
  */

@@ -1,6 +1,6 @@
 /**
  * End to end: CSV campaign → runSync → the emulator over HTTP → write-back into the CSV files.
- * Proofs of issue 5: the cold sync makes exactly the minimum calls and charges the plan's price, a rerun
+ * Proofs of the engine: the cold sync makes exactly the minimum calls and charges the plan's price, a rerun
  * writes nothing anywhere, and one edited row costs exactly one batch call for its bundle.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

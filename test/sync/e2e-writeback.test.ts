@@ -1,5 +1,5 @@
 /**
- * End to end on the emulator's clock (CSV campaign, issue 6): statuses keep moving from the reads a run
+ * End to end on the emulator's clock (CSV campaign): statuses keep moving from the reads a run
  * already makes, analytics land next to the rows, a run with nothing new writes nothing, remote text that
  * looks like a formula is made inert, a transient failure keeps a row's earlier result, and an auth
  * failure or a stop mid-apply still writes back what was done.
