@@ -8,8 +8,9 @@
  * in an error, an event or a URL.
  *
  * `call(operationId, …)` reaches any operation of the spec; the typed groups (`bundles`, `account`,
- * `videos`, `uploads`, `credits`, `analytics`, `webhooks`) cover what the sync uses and return parsed
- * values.
+ * `videos`, `uploads`, `credits`, `analytics`, `webhooks`) cover what the sync uses. A typed read returns
+ * its parsed value; a typed write returns `Answered`: the parsed `data` with the credits charged, whether
+ * TokPortal replayed it and the request id (what stripe-node calls `lastResponse`).
  */
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -87,7 +88,6 @@ import type {
   QueryValue,
   UploadFile,
   UploadImageFromUrlBody,
-  WriteMeta,
   WriteOptions,
 } from "./types.ts";
 
@@ -194,26 +194,8 @@ export class TokPortalClient {
     return this.execute(this.spec.operation(operationId), input, options);
   }
 
-  /**
-   * A write, answered with its `data` and metadata: credits charged and remaining, replayed or not, the
-   * request id and the attempt that got it. With `dryRun`, a body without `data` reads as undefined.
-   */
-  async write(operationId: OperationId, input: CallInput, options: WriteOptions): Promise<Answered> {
-    const res = await this.call(operationId, input, options);
-    const ctx = ctxOf(res, operationId);
-    const data =
-      options.dryRun && !(isObject(res.body) && "data" in res.body) ? undefined : readData(res.body, ctx);
-    return {
-      operationId,
-      status: res.status,
-      data,
-      ...this.meta(res, operationId),
-      attempt: res.attempt ?? 1,
-    };
-  }
-
   // -------------------------------------------------------------------------------------------------------
-  // Typed operations
+  // Typed operations. A write answers with its `data` and metadata (`Answered`); a read with its value.
 
   readonly bundles = {
     /** Every bundle (per_page=100), each once; `query` filters (e.g. `external_ref`). */
@@ -221,32 +203,22 @@ export class TokPortalClient {
       this.list("listBundles", {}, query, BundleSchema, options, (b) => b.id),
     get: async (id: string, options: CallOptions = {}): Promise<Bundle> =>
       this.readObject("getBundle", { path: { id } }, BundleSchema, options),
-    create: async (
-      body: CreateBundleBody,
-      options: WriteOptions,
-    ): Promise<{ bundle: Bundle } & WriteMeta> => {
-      const res = await this.call("createBundle", { body }, options);
-      return { bundle: this.parse(res, "createBundle", BundleSchema), ...this.meta(res, "createBundle") };
-    },
-    patch: async (id: string, body: PatchBundleBody, options: WriteOptions): Promise<Bundle> =>
-      this.readObject("updateBundle", { path: { id }, body }, BundleSchema, options),
-    publish: async (
-      id: string,
-      options: WriteOptions,
-    ): Promise<PublishBundleResult & { replayed: boolean }> => {
-      const res = await this.call("publishBundle", { path: { id } }, options);
-      return { ...this.parse(res, "publishBundle", PublishBundleSchema), replayed: res.replayed };
-    },
+    create: (body: CreateBundleBody, options: WriteOptions): Promise<Answered<Bundle>> =>
+      this.answer("createBundle", { body }, options, schema(BundleSchema)),
+    patch: (id: string, body: PatchBundleBody, options: WriteOptions): Promise<Answered<Bundle>> =>
+      this.answer("updateBundle", { path: { id }, body }, options, schema(BundleSchema)),
+    publish: (id: string, options: WriteOptions): Promise<Answered<PublishBundleResult>> =>
+      this.answer("publishBundle", { path: { id } }, options, schema(PublishBundleSchema)),
     publishReadiness: async (id: string, options: CallOptions = {}): Promise<Readiness> =>
       this.readObject("getBundlePublishReadiness", { path: { id } }, ReadinessSchema, options),
-    addVideoSlots: async (
+    addVideoSlots: (id: string, quantity: number, options: WriteOptions): Promise<Answered<AddSlotsResult>> =>
+      this.answer("addVideoSlots", { path: { id }, body: { quantity } }, options, schema(AddSlotsSchema)),
+    addEditSlots: (
       id: string,
       quantity: number,
       options: WriteOptions,
-    ): Promise<{ slots: AddSlotsResult } & WriteMeta> => {
-      const res = await this.call("addVideoSlots", { path: { id }, body: { quantity } }, options);
-      return { slots: this.parse(res, "addVideoSlots", AddSlotsSchema), ...this.meta(res, "addVideoSlots") };
-    },
+    ): Promise<Answered<Record<string, unknown>>> =>
+      this.answer("addEditSlots", { path: { id }, body: { quantity } }, options, looseObject),
   };
 
   readonly account = {
@@ -254,15 +226,12 @@ export class TokPortalClient {
       const res = await this.call("getBundleAccount", { path: { id: bundleId } }, options);
       return readAccount(readData(res.body, ctxOf(res, "getBundleAccount")), ctxOf(res, "getBundleAccount"));
     },
-    configure: async (
+    configure: (
       bundleId: string,
       body: ConfigureAccountBody,
       options: WriteOptions,
-    ): Promise<BundleAccount> => {
-      const res = await this.call("configureBundleAccount", { path: { id: bundleId }, body }, options);
-      const ctx = ctxOf(res, "configureBundleAccount");
-      return readAccount(readData(res.body, ctx), ctx);
-    },
+    ): Promise<Answered<BundleAccount>> =>
+      this.answer("configureBundleAccount", { path: { id: bundleId }, body }, options, readAccount),
   };
 
   readonly videos = {
@@ -273,75 +242,89 @@ export class TokPortalClient {
     },
     get: async (bundleId: string, position: number, options: CallOptions = {}): Promise<Video> =>
       this.readObject("getBundleVideo", { path: { id: bundleId, position } }, VideoSchema, options),
-    configure: async (
+    configure: (
       bundleId: string,
       position: number,
       body: ConfigureVideoBody,
       options: WriteOptions,
-    ): Promise<Video> =>
-      this.readObject(
+    ): Promise<Answered<Video>> =>
+      this.answer(
         "configureBundleVideo",
         { path: { id: bundleId, position }, body },
-        VideoSchema,
         options,
+        schema(VideoSchema),
       ),
     /** Several slots in one call; per-position failures come back in `results`, not as an error. */
-    batch: async (bundleId: string, body: BatchConfigureBody, options: WriteOptions): Promise<BatchResult> =>
-      this.readObject(
+    batch: (
+      bundleId: string,
+      body: BatchConfigureBody,
+      options: WriteOptions,
+    ): Promise<Answered<BatchResult>> =>
+      this.answer(
         "batchConfigureBundleVideos",
         { path: { id: bundleId }, body },
-        BatchResultSchema,
         options,
+        schema(BatchResultSchema),
       ),
-    patch: async (
+    patch: (
       bundleId: string,
       position: number,
       body: PatchVideoBody,
       options: WriteOptions,
-    ): Promise<Video> =>
-      this.readObject("patchBundleVideo", { path: { id: bundleId, position }, body }, VideoSchema, options),
-    publish: async (bundleId: string, position: number, options: WriteOptions): Promise<PublishVideoResult> =>
-      this.readObject(
-        "publishBundleVideo",
-        { path: { id: bundleId, position } },
-        PublishVideoSchema,
+    ): Promise<Answered<Video>> =>
+      this.answer(
+        "patchBundleVideo",
+        { path: { id: bundleId, position }, body },
         options,
+        schema(VideoSchema),
       ),
-    publishAll: async (bundleId: string, options: WriteOptions): Promise<PublishAllResult> =>
-      this.readObject("publishAllBundleVideos", { path: { id: bundleId } }, PublishAllSchema, options),
-    /** Destructive: the slot goes back to `pending` and loses its content (only with `--prune`). */
-    unschedule: async (
+    publish: (
       bundleId: string,
       position: number,
       options: WriteOptions,
-    ): Promise<Record<string, unknown>> => {
-      const res = await this.call("unscheduleBundleVideo", { path: { id: bundleId, position } }, options);
-      const data = readData(res.body, ctxOf(res, "unscheduleBundleVideo"));
-      return isObject(data) ? data : {};
-    },
+    ): Promise<Answered<PublishVideoResult>> =>
+      this.answer(
+        "publishBundleVideo",
+        { path: { id: bundleId, position } },
+        options,
+        schema(PublishVideoSchema),
+      ),
+    publishAll: (bundleId: string, options: WriteOptions): Promise<Answered<PublishAllResult>> =>
+      this.answer("publishAllBundleVideos", { path: { id: bundleId } }, options, schema(PublishAllSchema)),
+    /** Destructive: the slot goes back to `pending` and loses its content (only with `--prune`). */
+    unschedule: (
+      bundleId: string,
+      position: number,
+      options: WriteOptions,
+    ): Promise<Answered<Record<string, unknown>>> =>
+      this.answer("unscheduleBundleVideo", { path: { id: bundleId, position } }, options, looseObject),
   };
 
   readonly uploads = {
     /** multipart upload of a video file; `public_url` goes into `video_url`. */
-    videoDirect: async (bundleId: string, file: UploadFile, options: WriteOptions): Promise<UploadedVideo> =>
-      this.readObject(
+    videoDirect: (
+      bundleId: string,
+      file: UploadFile,
+      options: WriteOptions,
+    ): Promise<Answered<UploadedVideo>> =>
+      this.answer(
         "uploadVideoDirect",
         { form: { file, bundle_id: bundleId } },
-        UploadedVideoSchema,
         options,
+        schema(UploadedVideoSchema),
       ),
     /** multipart upload of an image; `storage_path` goes into `carousel_images` / `profile_picture_url`. */
-    imageDirect: async (
+    imageDirect: (
       bundleId: string,
       file: UploadFile,
       purpose: ImagePurpose | undefined,
       options: WriteOptions,
-    ): Promise<UploadedImage> =>
-      this.readObject(
+    ): Promise<Answered<UploadedImage>> =>
+      this.answer(
         "uploadImageDirect",
         { form: { file, bundle_id: bundleId, purpose } },
-        UploadedImageSchema,
         options,
+        schema(UploadedImageSchema),
       ),
     /** Presigned flow: ask for an upload URL (a sensitive operation: no Idempotency-Key), then PUT the bytes. */
     video: async (
@@ -378,8 +361,8 @@ export class TokPortalClient {
       await this.putBytes("uploadImage", presigned.upload_url, file, contentType, options);
       return { storage_path: presigned.storage_path, public_url: presigned.public_url ?? undefined };
     },
-    imageFromUrl: async (body: UploadImageFromUrlBody, options: WriteOptions): Promise<UploadedImage> =>
-      this.readObject("uploadImageFromUrl", { body }, UploadedImageSchema, options),
+    imageFromUrl: (body: UploadImageFromUrlBody, options: WriteOptions): Promise<Answered<UploadedImage>> =>
+      this.answer("uploadImageFromUrl", { body }, options, schema(UploadedImageSchema)),
   };
 
   readonly credits = {
@@ -432,14 +415,25 @@ export class TokPortalClient {
     return read(schema, readData(res.body, ctx), ctx, "data");
   }
 
-  private meta(res: ApiResponse, operationId: OperationId): WriteMeta {
-    const charge = read(ChargeSchema, res.body, ctxOf(res, operationId), "");
+  /** A write: its answer's `data` read by `readOut`, with the metadata beside it. */
+  private async answer<T>(
+    operationId: OperationId,
+    input: CallInput,
+    options: WriteOptions,
+    readOut: (data: unknown, ctx: ReadContext) => T,
+  ): Promise<Answered<T>> {
+    const res = await this.call(operationId, input, options);
+    const ctx = ctxOf(res, operationId);
+    const charge = read(ChargeSchema, res.body, ctx, "");
     return {
+      operationId,
+      status: res.status,
+      data: readOut(readData(res.body, ctx), ctx),
       charge,
       requestId: res.requestId,
       replayed: res.replayed,
       dryRun: charge.dry_run === true,
-      ...(res.attempt !== undefined ? { attempt: res.attempt } : {}),
+      attempt: res.attempt ?? 1,
     };
   }
 
@@ -709,6 +703,16 @@ export function clientOptionsFromEnv(
   const apiKey = env.TOKPORTAL_API_KEY?.trim();
   if (!apiKey) throw new Error("TOKPORTAL_API_KEY is not set: the TokPortal API key is required");
   return { baseUrl: env.TOKPORTAL_BASE_URL?.trim() || PRODUCTION_BASE_URL, apiKey };
+}
+
+/** Reads a write's `data` with its schema. */
+function schema<S extends z.ZodType>(s: S): (data: unknown, ctx: ReadContext) => z.output<S> {
+  return (data, ctx) => read(s, data, ctx, "data");
+}
+
+/** A write whose `data` the sync does not read: any object (an empty one when it is not). */
+function looseObject(data: unknown): Record<string, unknown> {
+  return isObject(data) ? data : {};
 }
 
 function ctxOf(res: ApiResponse, operationId: string): ReadContext {

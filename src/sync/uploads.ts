@@ -161,9 +161,10 @@ export class MediaUploader {
           }),
           ...signal,
         };
+        const uploads = this.client.uploads;
         if (purpose === "video")
-          return (await this.client.uploads.videoDirect(bundleId, file, idempotency)).public_url;
-        return (await this.client.uploads.imageDirect(bundleId, file, purpose, idempotency)).storage_path;
+          return (await uploads.videoDirect(bundleId, file, idempotency)).data.public_url;
+        return (await uploads.imageDirect(bundleId, file, purpose, idempotency)).data.storage_path;
       }
       this.stats.presigned++;
       if (purpose === "video") return (await this.client.uploads.video(bundleId, file, signal)).public_url;
