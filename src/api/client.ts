@@ -8,59 +8,16 @@
  * in an error, an event or a URL.
  *
  * `call(operationId, …)` reaches any operation of the spec; the typed groups (`bundles`, `account`,
- * `videos`, `uploads`, `credits`, `analytics`, `webhooks`) cover what the sync uses. A typed read returns
- * its parsed value; a typed write returns `Answered`: the parsed `data` with the credits charged, whether
- * TokPortal replayed it and the request id (what stripe-node calls `lastResponse`).
+ * `videos`, `uploads`, `credits`, `analytics`, `webhooks`, in src/api/operations.ts) cover what the sync
+ * uses. A typed read returns its parsed value; a typed write returns `Answered`: the parsed `data` with the
+ * credits charged, whether TokPortal replayed it and the request id (what stripe-node calls
+ * `lastResponse`).
  */
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
-import type { z } from "zod";
 import { registerSecret, scrubSecrets, TokPortalError } from "./errors.ts";
-import { type PageOf, type PaginateOptions, paginate } from "./paginate.ts";
-import {
-  type AddSlotsResult,
-  AddSlotsSchema,
-  type BatchResult,
-  BatchResultSchema,
-  type Bundle,
-  type BundleAccount,
-  BundleSchema,
-  ChargeSchema,
-  type CreditBalance,
-  CreditBalanceSchema,
-  type CreditCosts,
-  CreditCostsSchema,
-  type CreditTransaction,
-  CreditTransactionSchema,
-  isObject,
-  PresignedSchema,
-  type PublishAllResult,
-  PublishAllSchema,
-  type PublishBundleResult,
-  PublishBundleSchema,
-  type PublishVideoResult,
-  PublishVideoSchema,
-  type ReadContext,
-  type Readiness,
-  ReadinessSchema,
-  read,
-  readAccount,
-  readData,
-  readList,
-  readTotalPages,
-  type UploadedImage,
-  UploadedImageSchema,
-  type UploadedVideo,
-  UploadedVideoSchema,
-  unreadable,
-  type Video,
-  type VideoAnalytics,
-  VideoAnalyticsSchema,
-  VideoSchema,
-  type WebhookEvents,
-  WebhookEventsSchema,
-} from "./parse.ts";
+import { type TypedOperations, typedOperations } from "./operations.ts";
 import { type GateClock, RateGate, type RateGateOptions, systemClock } from "./rate-gate.ts";
 import { attemptSignal, type Prepared, prepareRequest } from "./request.ts";
 import { decodeSuccess, httpError, readRateLimit } from "./response.ts";
@@ -68,27 +25,13 @@ import { DEFAULT_RETRY, type RetryOptions, type RetryReason, withRetries } from 
 import { loadSpec, type OperationSpec, type TokPortalSpec } from "./spec.ts";
 import { describeNetworkError, type HttpResponse, Transport, type TransportOptions } from "./transport.ts";
 import type {
-  AccountVideoAnalyticsQuery,
-  Answered,
   ApiResponse,
-  BatchConfigureBody,
   CallInput,
   CallOptions,
   ClientEvent,
   ClientStats,
-  ConfigureAccountBody,
-  ConfigureVideoBody,
-  CreateBundleBody,
-  ExportAnalyticsQuery,
-  ImagePurpose,
-  ListBundlesQuery,
   OperationId,
-  PatchBundleBody,
-  PatchVideoBody,
-  QueryValue,
   UploadFile,
-  UploadImageFromUrlBody,
-  WriteOptions,
 } from "./types.ts";
 
 export { CLIENT_NAME, CLIENT_VERSION } from "./request.ts";
@@ -195,270 +138,23 @@ export class TokPortalClient {
   }
 
   // -------------------------------------------------------------------------------------------------------
-  // Typed operations. A write answers with its `data` and metadata (`Answered`); a read with its value.
+  // Typed operations (src/api/operations.ts): a read returns its value, a write `Answered`.
 
-  readonly bundles = {
-    /** Every bundle (per_page=100), each once; `query` filters (e.g. `external_ref`). */
-    list: (query: ListBundlesQuery = {}, options: CallOptions = {}): AsyncGenerator<Bundle> =>
-      this.list("listBundles", {}, query, BundleSchema, options, (b) => b.id),
-    get: async (id: string, options: CallOptions = {}): Promise<Bundle> =>
-      this.readObject("getBundle", { path: { id } }, BundleSchema, options),
-    create: (body: CreateBundleBody, options: WriteOptions): Promise<Answered<Bundle>> =>
-      this.answer("createBundle", { body }, options, schema(BundleSchema)),
-    patch: (id: string, body: PatchBundleBody, options: WriteOptions): Promise<Answered<Bundle>> =>
-      this.answer("updateBundle", { path: { id }, body }, options, schema(BundleSchema)),
-    publish: (id: string, options: WriteOptions): Promise<Answered<PublishBundleResult>> =>
-      this.answer("publishBundle", { path: { id } }, options, schema(PublishBundleSchema)),
-    publishReadiness: async (id: string, options: CallOptions = {}): Promise<Readiness> =>
-      this.readObject("getBundlePublishReadiness", { path: { id } }, ReadinessSchema, options),
-    addVideoSlots: (id: string, quantity: number, options: WriteOptions): Promise<Answered<AddSlotsResult>> =>
-      this.answer("addVideoSlots", { path: { id }, body: { quantity } }, options, schema(AddSlotsSchema)),
-    addEditSlots: (
-      id: string,
-      quantity: number,
-      options: WriteOptions,
-    ): Promise<Answered<Record<string, unknown>>> =>
-      this.answer("addEditSlots", { path: { id }, body: { quantity } }, options, looseObject),
-  };
-
-  readonly account = {
-    get: async (bundleId: string, options: CallOptions = {}): Promise<BundleAccount> => {
-      const res = await this.call("getBundleAccount", { path: { id: bundleId } }, options);
-      return readAccount(readData(res.body, ctxOf(res, "getBundleAccount")), ctxOf(res, "getBundleAccount"));
-    },
-    configure: (
-      bundleId: string,
-      body: ConfigureAccountBody,
-      options: WriteOptions,
-    ): Promise<Answered<BundleAccount>> =>
-      this.answer("configureBundleAccount", { path: { id: bundleId }, body }, options, readAccount),
-  };
-
-  readonly videos = {
-    /** Every slot of a bundle, ordered by position (this list is not paginated). */
-    list: async (bundleId: string, options: CallOptions = {}): Promise<Video[]> => {
-      const res = await this.call("listBundleVideos", { path: { id: bundleId } }, options);
-      return readList(res.body, VideoSchema, ctxOf(res, "listBundleVideos"));
-    },
-    get: async (bundleId: string, position: number, options: CallOptions = {}): Promise<Video> =>
-      this.readObject("getBundleVideo", { path: { id: bundleId, position } }, VideoSchema, options),
-    configure: (
-      bundleId: string,
-      position: number,
-      body: ConfigureVideoBody,
-      options: WriteOptions,
-    ): Promise<Answered<Video>> =>
-      this.answer(
-        "configureBundleVideo",
-        { path: { id: bundleId, position }, body },
-        options,
-        schema(VideoSchema),
-      ),
-    /** Several slots in one call; per-position failures come back in `results`, not as an error. */
-    batch: (
-      bundleId: string,
-      body: BatchConfigureBody,
-      options: WriteOptions,
-    ): Promise<Answered<BatchResult>> =>
-      this.answer(
-        "batchConfigureBundleVideos",
-        { path: { id: bundleId }, body },
-        options,
-        schema(BatchResultSchema),
-      ),
-    patch: (
-      bundleId: string,
-      position: number,
-      body: PatchVideoBody,
-      options: WriteOptions,
-    ): Promise<Answered<Video>> =>
-      this.answer(
-        "patchBundleVideo",
-        { path: { id: bundleId, position }, body },
-        options,
-        schema(VideoSchema),
-      ),
-    publish: (
-      bundleId: string,
-      position: number,
-      options: WriteOptions,
-    ): Promise<Answered<PublishVideoResult>> =>
-      this.answer(
-        "publishBundleVideo",
-        { path: { id: bundleId, position } },
-        options,
-        schema(PublishVideoSchema),
-      ),
-    publishAll: (bundleId: string, options: WriteOptions): Promise<Answered<PublishAllResult>> =>
-      this.answer("publishAllBundleVideos", { path: { id: bundleId } }, options, schema(PublishAllSchema)),
-    /** Destructive: the slot goes back to `pending` and loses its content (only with `--prune`). */
-    unschedule: (
-      bundleId: string,
-      position: number,
-      options: WriteOptions,
-    ): Promise<Answered<Record<string, unknown>>> =>
-      this.answer("unscheduleBundleVideo", { path: { id: bundleId, position } }, options, looseObject),
-  };
-
-  readonly uploads = {
-    /** multipart upload of a video file; `public_url` goes into `video_url`. */
-    videoDirect: (
-      bundleId: string,
-      file: UploadFile,
-      options: WriteOptions,
-    ): Promise<Answered<UploadedVideo>> =>
-      this.answer(
-        "uploadVideoDirect",
-        { form: { file, bundle_id: bundleId } },
-        options,
-        schema(UploadedVideoSchema),
-      ),
-    /** multipart upload of an image; `storage_path` goes into `carousel_images` / `profile_picture_url`. */
-    imageDirect: (
-      bundleId: string,
-      file: UploadFile,
-      purpose: ImagePurpose | undefined,
-      options: WriteOptions,
-    ): Promise<Answered<UploadedImage>> =>
-      this.answer(
-        "uploadImageDirect",
-        { form: { file, bundle_id: bundleId, purpose } },
-        options,
-        schema(UploadedImageSchema),
-      ),
-    /** Presigned flow: ask for an upload URL (a sensitive operation: no Idempotency-Key), then PUT the bytes. */
-    video: async (
-      bundleId: string,
-      file: UploadFile,
-      options: CallOptions = {},
-    ): Promise<{ public_url: string }> => {
-      const contentType = file.contentType ?? "video/mp4";
-      const res = await this.call(
-        "uploadVideo",
-        { body: { filename: file.filename, content_type: contentType, bundle_id: bundleId } },
-        options,
-      );
-      const presigned = this.parse(res, "uploadVideo", PresignedSchema);
-      if (!presigned.public_url) throw unreadable(ctxOf(res, "uploadVideo"), "data.public_url is missing");
-      await this.putBytes("uploadVideo", presigned.upload_url, file, contentType, options);
-      return { public_url: presigned.public_url };
-    },
-    image: async (
-      bundleId: string,
-      file: UploadFile,
-      purpose: ImagePurpose | undefined,
-      options: CallOptions = {},
-    ): Promise<{ storage_path: string; public_url: string | undefined }> => {
-      const contentType = file.contentType ?? "image/jpeg";
-      const res = await this.call(
-        "uploadImage",
-        { body: { filename: file.filename, content_type: contentType, bundle_id: bundleId, purpose } },
-        options,
-      );
-      const presigned = this.parse(res, "uploadImage", PresignedSchema);
-      if (!presigned.storage_path)
-        throw unreadable(ctxOf(res, "uploadImage"), "data.storage_path is missing");
-      await this.putBytes("uploadImage", presigned.upload_url, file, contentType, options);
-      return { storage_path: presigned.storage_path, public_url: presigned.public_url ?? undefined };
-    },
-    imageFromUrl: (body: UploadImageFromUrlBody, options: WriteOptions): Promise<Answered<UploadedImage>> =>
-      this.answer("uploadImageFromUrl", { body }, options, schema(UploadedImageSchema)),
-  };
-
-  readonly credits = {
-    costs: async (options: CallOptions = {}): Promise<CreditCosts> =>
-      this.readObject("getCreditCosts", {}, CreditCostsSchema, options),
-    balance: async (options: CallOptions = {}): Promise<CreditBalance> =>
-      this.readObject("getCreditBalance", {}, CreditBalanceSchema, options),
-    history: (options: CallOptions = {}): AsyncGenerator<CreditTransaction> =>
-      this.list("listCreditTransactions", {}, {}, CreditTransactionSchema, options),
-  };
-
-  readonly analytics = {
-    /** The CSV export, as text (joined by video id in the sync). 403 when the plan lacks the tier. */
-    exportVideosCsv: async (query: ExportAnalyticsQuery = {}, options: CallOptions = {}): Promise<string> => {
-      const res = await this.call("exportAnalyticsVideos", { query }, options);
-      if (typeof res.body !== "string")
-        throw unreadable(ctxOf(res, "exportAnalyticsVideos"), "expected CSV text, got JSON");
-      return res.body;
-    },
-    accountVideos: (
-      accountId: string,
-      query: AccountVideoAnalyticsQuery = {},
-      options: CallOptions = {},
-    ): AsyncGenerator<VideoAnalytics> =>
-      this.list("listAccountVideoAnalytics", { id: accountId }, query, VideoAnalyticsSchema, options),
-    video: async (videoId: string, options: CallOptions = {}): Promise<VideoAnalytics> =>
-      this.readObject("getVideoAnalytics", { path: { id: videoId } }, VideoAnalyticsSchema, options),
-  };
-
-  readonly webhooks = {
-    events: async (options: CallOptions = {}): Promise<WebhookEvents> =>
-      this.readObject("listWebhookEvents", {}, WebhookEventsSchema, options),
-  };
+  private readonly typed: TypedOperations = typedOperations({
+    call: (operationId, input, options) => this.call(operationId, input, options),
+    putBytes: (operationId, uploadUrl, file, contentType, options) =>
+      this.putBytes(operationId, uploadUrl, file, contentType, options),
+  });
+  readonly bundles = this.typed.bundles;
+  readonly account = this.typed.account;
+  readonly videos = this.typed.videos;
+  readonly uploads = this.typed.uploads;
+  readonly credits = this.typed.credits;
+  readonly analytics = this.typed.analytics;
+  readonly webhooks = this.typed.webhooks;
 
   // -------------------------------------------------------------------------------------------------------
-  // Helpers of the typed layer
-
-  private async readObject<S extends z.ZodType>(
-    operationId: OperationId,
-    input: CallInput,
-    schema: S,
-    options: CallOptions,
-  ): Promise<z.output<S>> {
-    const res = await this.call(operationId, input, options);
-    return this.parse(res, operationId, schema);
-  }
-
-  private parse<S extends z.ZodType>(res: ApiResponse, operationId: OperationId, schema: S): z.output<S> {
-    const ctx = ctxOf(res, operationId);
-    return read(schema, readData(res.body, ctx), ctx, "data");
-  }
-
-  /** A write: its answer's `data` read by `readOut`, with the metadata beside it. */
-  private async answer<T>(
-    operationId: OperationId,
-    input: CallInput,
-    options: WriteOptions,
-    readOut: (data: unknown, ctx: ReadContext) => T,
-  ): Promise<Answered<T>> {
-    const res = await this.call(operationId, input, options);
-    const ctx = ctxOf(res, operationId);
-    const charge = read(ChargeSchema, res.body, ctx, "");
-    return {
-      operationId,
-      status: res.status,
-      data: readOut(readData(res.body, ctx), ctx),
-      charge,
-      requestId: res.requestId,
-      replayed: res.replayed,
-      dryRun: charge.dry_run === true,
-      attempt: res.attempt ?? 1,
-    };
-  }
-
-  private async *list<S extends z.ZodType>(
-    operationId: OperationId,
-    path: Record<string, string>,
-    query: Record<string, QueryValue>,
-    item: S,
-    options: CallOptions,
-    key?: (item: z.output<S>) => string,
-  ): AsyncGenerator<z.output<S>> {
-    const fetchPage = async (page: number, perPage: number): Promise<PageOf<z.output<S>>> => {
-      const res = await this.call(
-        operationId,
-        { path, query: { ...query, page, per_page: perPage } },
-        options,
-      );
-      return {
-        items: readList(res.body, item, ctxOf(res, operationId)),
-        totalPages: readTotalPages(res.body),
-      };
-    };
-    const paging: PaginateOptions<z.output<S>> = { operationId, ...(key ? { key } : {}) };
-    yield* paginate(fetchPage, paging);
-  }
+  // Helpers
 
   /** PUT of raw bytes to a presigned URL: another service, so no API key, no rate gate. */
   private async putBytes(
@@ -703,20 +399,6 @@ export function clientOptionsFromEnv(
   const apiKey = env.TOKPORTAL_API_KEY?.trim();
   if (!apiKey) throw new Error("TOKPORTAL_API_KEY is not set: the TokPortal API key is required");
   return { baseUrl: env.TOKPORTAL_BASE_URL?.trim() || PRODUCTION_BASE_URL, apiKey };
-}
-
-/** Reads a write's `data` with its schema. */
-function schema<S extends z.ZodType>(s: S): (data: unknown, ctx: ReadContext) => z.output<S> {
-  return (data, ctx) => read(s, data, ctx, "data");
-}
-
-/** A write whose `data` the sync does not read: any object (an empty one when it is not). */
-function looseObject(data: unknown): Record<string, unknown> {
-  return isObject(data) ? data : {};
-}
-
-function ctxOf(res: ApiResponse, operationId: string): ReadContext {
-  return { operationId, requestId: res.requestId, status: res.status };
 }
 
 function parseBaseUrl(raw: string): URL {
