@@ -176,7 +176,7 @@ async function runNaive(): Promise<Row> {
             },
             { idempotencyKey: key(ref, "create") },
           );
-          found = created.bundle.id;
+          found = created.data.id;
           await client.account.configure(
             found,
             {
@@ -203,7 +203,7 @@ async function runNaive(): Promise<Row> {
           { idempotencyKey: key(`${ref}/${pos}`, "configure") },
         );
         try {
-          await client.analytics.video(video.id ?? "");
+          await client.analytics.video(video.data.id ?? "");
         } catch {
           // Not posted yet: the flow reads it anyway, and gets a 404.
         }

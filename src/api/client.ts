@@ -8,58 +8,16 @@
  * in an error, an event or a URL.
  *
  * `call(operationId, …)` reaches any operation of the spec; the typed groups (`bundles`, `account`,
- * `videos`, `uploads`, `credits`, `analytics`, `webhooks`) cover what the sync uses and return parsed
- * values.
+ * `videos`, `uploads`, `credits`, `analytics`, `webhooks`, in src/api/operations.ts) cover what the sync
+ * uses. A typed read returns its parsed value; a typed write returns `Answered`: the parsed `data` with the
+ * credits charged, whether TokPortal replayed it and the request id (what stripe-node calls
+ * `lastResponse`).
  */
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import pLimit, { type LimitFunction } from "p-limit";
-import type { z } from "zod";
 import { registerSecret, scrubSecrets, TokPortalError } from "./errors.ts";
-import { type PageOf, type PaginateOptions, paginate } from "./paginate.ts";
-import {
-  type AddSlotsResult,
-  AddSlotsSchema,
-  type BatchResult,
-  BatchResultSchema,
-  type Bundle,
-  type BundleAccount,
-  BundleSchema,
-  ChargeSchema,
-  type CreditBalance,
-  CreditBalanceSchema,
-  type CreditCosts,
-  CreditCostsSchema,
-  type CreditTransaction,
-  CreditTransactionSchema,
-  isObject,
-  PresignedSchema,
-  type PublishAllResult,
-  PublishAllSchema,
-  type PublishBundleResult,
-  PublishBundleSchema,
-  type PublishVideoResult,
-  PublishVideoSchema,
-  type ReadContext,
-  type Readiness,
-  ReadinessSchema,
-  read,
-  readAccount,
-  readData,
-  readList,
-  readTotalPages,
-  type UploadedImage,
-  UploadedImageSchema,
-  type UploadedVideo,
-  UploadedVideoSchema,
-  unreadable,
-  type Video,
-  type VideoAnalytics,
-  VideoAnalyticsSchema,
-  VideoSchema,
-  type WebhookEvents,
-  WebhookEventsSchema,
-} from "./parse.ts";
+import { type TypedOperations, typedOperations } from "./operations.ts";
 import { type GateClock, RateGate, type RateGateOptions, systemClock } from "./rate-gate.ts";
 import { attemptSignal, type Prepared, prepareRequest } from "./request.ts";
 import { decodeSuccess, httpError, readRateLimit } from "./response.ts";
@@ -67,28 +25,13 @@ import { DEFAULT_RETRY, type RetryOptions, type RetryReason, withRetries } from 
 import { loadSpec, type OperationSpec, type TokPortalSpec } from "./spec.ts";
 import { describeNetworkError, type HttpResponse, Transport, type TransportOptions } from "./transport.ts";
 import type {
-  AccountVideoAnalyticsQuery,
-  Answered,
   ApiResponse,
-  BatchConfigureBody,
   CallInput,
   CallOptions,
   ClientEvent,
   ClientStats,
-  ConfigureAccountBody,
-  ConfigureVideoBody,
-  CreateBundleBody,
-  ExportAnalyticsQuery,
-  ImagePurpose,
-  ListBundlesQuery,
   OperationId,
-  PatchBundleBody,
-  PatchVideoBody,
-  QueryValue,
   UploadFile,
-  UploadImageFromUrlBody,
-  WriteMeta,
-  WriteOptions,
 } from "./types.ts";
 
 export { CLIENT_NAME, CLIENT_VERSION } from "./request.ts";
@@ -196,277 +139,24 @@ export class TokPortalClient {
     return this.execute(this.spec.operation(operationId), input, options);
   }
 
-  /**
-   * A write, answered with its `data` and metadata: credits charged and remaining, replayed or not, the
-   * request id and the attempt that got it. With `dryRun`, a body without `data` reads as undefined.
-   */
-  async write(operationId: OperationId, input: CallInput, options: WriteOptions): Promise<Answered> {
-    const res = await this.call(operationId, input, options);
-    const ctx = ctxOf(res, operationId);
-    const data =
-      options.dryRun && !(isObject(res.body) && "data" in res.body) ? undefined : readData(res.body, ctx);
-    return {
-      operationId,
-      status: res.status,
-      data,
-      ...this.meta(res, operationId),
-      attempt: res.attempt ?? 1,
-    };
-  }
+  // -------------------------------------------------------------------------------------------------------
+  // Typed operations (src/api/operations.ts): a read returns its value, a write `Answered`.
+
+  private readonly typed: TypedOperations = typedOperations({
+    call: (operationId, input, options) => this.call(operationId, input, options),
+    putBytes: (operationId, uploadUrl, file, contentType, options) =>
+      this.putBytes(operationId, uploadUrl, file, contentType, options),
+  });
+  readonly bundles = this.typed.bundles;
+  readonly account = this.typed.account;
+  readonly videos = this.typed.videos;
+  readonly uploads = this.typed.uploads;
+  readonly credits = this.typed.credits;
+  readonly analytics = this.typed.analytics;
+  readonly webhooks = this.typed.webhooks;
 
   // -------------------------------------------------------------------------------------------------------
-  // Typed operations
-
-  readonly bundles = {
-    /** Every bundle (per_page=100), each once; `query` filters (e.g. `external_ref`). */
-    list: (query: ListBundlesQuery = {}, options: CallOptions = {}): AsyncGenerator<Bundle> =>
-      this.list("listBundles", {}, query, BundleSchema, options, (b) => b.id),
-    get: async (id: string, options: CallOptions = {}): Promise<Bundle> =>
-      this.readObject("getBundle", { path: { id } }, BundleSchema, options),
-    create: async (
-      body: CreateBundleBody,
-      options: WriteOptions,
-    ): Promise<{ bundle: Bundle } & WriteMeta> => {
-      const res = await this.call("createBundle", { body }, options);
-      return { bundle: this.parse(res, "createBundle", BundleSchema), ...this.meta(res, "createBundle") };
-    },
-    patch: async (id: string, body: PatchBundleBody, options: WriteOptions): Promise<Bundle> =>
-      this.readObject("updateBundle", { path: { id }, body }, BundleSchema, options),
-    publish: async (
-      id: string,
-      options: WriteOptions,
-    ): Promise<PublishBundleResult & { replayed: boolean }> => {
-      const res = await this.call("publishBundle", { path: { id } }, options);
-      return { ...this.parse(res, "publishBundle", PublishBundleSchema), replayed: res.replayed };
-    },
-    publishReadiness: async (id: string, options: CallOptions = {}): Promise<Readiness> =>
-      this.readObject("getBundlePublishReadiness", { path: { id } }, ReadinessSchema, options),
-    addVideoSlots: async (
-      id: string,
-      quantity: number,
-      options: WriteOptions,
-    ): Promise<{ slots: AddSlotsResult } & WriteMeta> => {
-      const res = await this.call("addVideoSlots", { path: { id }, body: { quantity } }, options);
-      return { slots: this.parse(res, "addVideoSlots", AddSlotsSchema), ...this.meta(res, "addVideoSlots") };
-    },
-  };
-
-  readonly account = {
-    get: async (bundleId: string, options: CallOptions = {}): Promise<BundleAccount> => {
-      const res = await this.call("getBundleAccount", { path: { id: bundleId } }, options);
-      return readAccount(readData(res.body, ctxOf(res, "getBundleAccount")), ctxOf(res, "getBundleAccount"));
-    },
-    configure: async (
-      bundleId: string,
-      body: ConfigureAccountBody,
-      options: WriteOptions,
-    ): Promise<BundleAccount> => {
-      const res = await this.call("configureBundleAccount", { path: { id: bundleId }, body }, options);
-      const ctx = ctxOf(res, "configureBundleAccount");
-      return readAccount(readData(res.body, ctx), ctx);
-    },
-  };
-
-  readonly videos = {
-    /** Every slot of a bundle, ordered by position (this list is not paginated). */
-    list: async (bundleId: string, options: CallOptions = {}): Promise<Video[]> => {
-      const res = await this.call("listBundleVideos", { path: { id: bundleId } }, options);
-      return readList(res.body, VideoSchema, ctxOf(res, "listBundleVideos"));
-    },
-    get: async (bundleId: string, position: number, options: CallOptions = {}): Promise<Video> =>
-      this.readObject("getBundleVideo", { path: { id: bundleId, position } }, VideoSchema, options),
-    configure: async (
-      bundleId: string,
-      position: number,
-      body: ConfigureVideoBody,
-      options: WriteOptions,
-    ): Promise<Video> =>
-      this.readObject(
-        "configureBundleVideo",
-        { path: { id: bundleId, position }, body },
-        VideoSchema,
-        options,
-      ),
-    /** Several slots in one call; per-position failures come back in `results`, not as an error. */
-    batch: async (bundleId: string, body: BatchConfigureBody, options: WriteOptions): Promise<BatchResult> =>
-      this.readObject(
-        "batchConfigureBundleVideos",
-        { path: { id: bundleId }, body },
-        BatchResultSchema,
-        options,
-      ),
-    patch: async (
-      bundleId: string,
-      position: number,
-      body: PatchVideoBody,
-      options: WriteOptions,
-    ): Promise<Video> =>
-      this.readObject("patchBundleVideo", { path: { id: bundleId, position }, body }, VideoSchema, options),
-    publish: async (bundleId: string, position: number, options: WriteOptions): Promise<PublishVideoResult> =>
-      this.readObject(
-        "publishBundleVideo",
-        { path: { id: bundleId, position } },
-        PublishVideoSchema,
-        options,
-      ),
-    publishAll: async (bundleId: string, options: WriteOptions): Promise<PublishAllResult> =>
-      this.readObject("publishAllBundleVideos", { path: { id: bundleId } }, PublishAllSchema, options),
-    /** Destructive: the slot goes back to `pending` and loses its content (only with `--prune`). */
-    unschedule: async (
-      bundleId: string,
-      position: number,
-      options: WriteOptions,
-    ): Promise<Record<string, unknown>> => {
-      const res = await this.call("unscheduleBundleVideo", { path: { id: bundleId, position } }, options);
-      const data = readData(res.body, ctxOf(res, "unscheduleBundleVideo"));
-      return isObject(data) ? data : {};
-    },
-  };
-
-  readonly uploads = {
-    /** multipart upload of a video file; `public_url` goes into `video_url`. */
-    videoDirect: async (bundleId: string, file: UploadFile, options: WriteOptions): Promise<UploadedVideo> =>
-      this.readObject(
-        "uploadVideoDirect",
-        { form: { file, bundle_id: bundleId } },
-        UploadedVideoSchema,
-        options,
-      ),
-    /** multipart upload of an image; `storage_path` goes into `carousel_images` / `profile_picture_url`. */
-    imageDirect: async (
-      bundleId: string,
-      file: UploadFile,
-      purpose: ImagePurpose | undefined,
-      options: WriteOptions,
-    ): Promise<UploadedImage> =>
-      this.readObject(
-        "uploadImageDirect",
-        { form: { file, bundle_id: bundleId, purpose } },
-        UploadedImageSchema,
-        options,
-      ),
-    /** Presigned flow: ask for an upload URL (a sensitive operation: no Idempotency-Key), then PUT the bytes. */
-    video: async (
-      bundleId: string,
-      file: UploadFile,
-      options: CallOptions = {},
-    ): Promise<{ public_url: string }> => {
-      const contentType = file.contentType ?? "video/mp4";
-      const res = await this.call(
-        "uploadVideo",
-        { body: { filename: file.filename, content_type: contentType, bundle_id: bundleId } },
-        options,
-      );
-      const presigned = this.parse(res, "uploadVideo", PresignedSchema);
-      if (!presigned.public_url) throw unreadable(ctxOf(res, "uploadVideo"), "data.public_url is missing");
-      await this.putBytes("uploadVideo", presigned.upload_url, file, contentType, options);
-      return { public_url: presigned.public_url };
-    },
-    image: async (
-      bundleId: string,
-      file: UploadFile,
-      purpose: ImagePurpose | undefined,
-      options: CallOptions = {},
-    ): Promise<{ storage_path: string; public_url: string | undefined }> => {
-      const contentType = file.contentType ?? "image/jpeg";
-      const res = await this.call(
-        "uploadImage",
-        { body: { filename: file.filename, content_type: contentType, bundle_id: bundleId, purpose } },
-        options,
-      );
-      const presigned = this.parse(res, "uploadImage", PresignedSchema);
-      if (!presigned.storage_path)
-        throw unreadable(ctxOf(res, "uploadImage"), "data.storage_path is missing");
-      await this.putBytes("uploadImage", presigned.upload_url, file, contentType, options);
-      return { storage_path: presigned.storage_path, public_url: presigned.public_url ?? undefined };
-    },
-    imageFromUrl: async (body: UploadImageFromUrlBody, options: WriteOptions): Promise<UploadedImage> =>
-      this.readObject("uploadImageFromUrl", { body }, UploadedImageSchema, options),
-  };
-
-  readonly credits = {
-    costs: async (options: CallOptions = {}): Promise<CreditCosts> =>
-      this.readObject("getCreditCosts", {}, CreditCostsSchema, options),
-    balance: async (options: CallOptions = {}): Promise<CreditBalance> =>
-      this.readObject("getCreditBalance", {}, CreditBalanceSchema, options),
-    history: (options: CallOptions = {}): AsyncGenerator<CreditTransaction> =>
-      this.list("listCreditTransactions", {}, {}, CreditTransactionSchema, options),
-  };
-
-  readonly analytics = {
-    /** The CSV export, as text (joined by video id in the sync). 403 when the plan lacks the tier. */
-    exportVideosCsv: async (query: ExportAnalyticsQuery = {}, options: CallOptions = {}): Promise<string> => {
-      const res = await this.call("exportAnalyticsVideos", { query }, options);
-      if (typeof res.body !== "string")
-        throw unreadable(ctxOf(res, "exportAnalyticsVideos"), "expected CSV text, got JSON");
-      return res.body;
-    },
-    accountVideos: (
-      accountId: string,
-      query: AccountVideoAnalyticsQuery = {},
-      options: CallOptions = {},
-    ): AsyncGenerator<VideoAnalytics> =>
-      this.list("listAccountVideoAnalytics", { id: accountId }, query, VideoAnalyticsSchema, options),
-    video: async (videoId: string, options: CallOptions = {}): Promise<VideoAnalytics> =>
-      this.readObject("getVideoAnalytics", { path: { id: videoId } }, VideoAnalyticsSchema, options),
-  };
-
-  readonly webhooks = {
-    events: async (options: CallOptions = {}): Promise<WebhookEvents> =>
-      this.readObject("listWebhookEvents", {}, WebhookEventsSchema, options),
-  };
-
-  // -------------------------------------------------------------------------------------------------------
-  // Helpers of the typed layer
-
-  private async readObject<S extends z.ZodType>(
-    operationId: OperationId,
-    input: CallInput,
-    schema: S,
-    options: CallOptions,
-  ): Promise<z.output<S>> {
-    const res = await this.call(operationId, input, options);
-    return this.parse(res, operationId, schema);
-  }
-
-  private parse<S extends z.ZodType>(res: ApiResponse, operationId: OperationId, schema: S): z.output<S> {
-    const ctx = ctxOf(res, operationId);
-    return read(schema, readData(res.body, ctx), ctx, "data");
-  }
-
-  private meta(res: ApiResponse, operationId: OperationId): WriteMeta {
-    const charge = read(ChargeSchema, res.body, ctxOf(res, operationId), "");
-    return {
-      charge,
-      requestId: res.requestId,
-      replayed: res.replayed,
-      dryRun: charge.dry_run === true,
-      ...(res.attempt !== undefined ? { attempt: res.attempt } : {}),
-    };
-  }
-
-  private async *list<S extends z.ZodType>(
-    operationId: OperationId,
-    path: Record<string, string>,
-    query: Record<string, QueryValue>,
-    item: S,
-    options: CallOptions,
-    key?: (item: z.output<S>) => string,
-  ): AsyncGenerator<z.output<S>> {
-    const fetchPage = async (page: number, perPage: number): Promise<PageOf<z.output<S>>> => {
-      const res = await this.call(
-        operationId,
-        { path, query: { ...query, page, per_page: perPage } },
-        options,
-      );
-      return {
-        items: readList(res.body, item, ctxOf(res, operationId)),
-        totalPages: readTotalPages(res.body),
-      };
-    };
-    const paging: PaginateOptions<z.output<S>> = { operationId, ...(key ? { key } : {}) };
-    yield* paginate(fetchPage, paging);
-  }
+  // Helpers
 
   /** PUT of raw bytes to a presigned URL: another service, so no API key, no rate gate. */
   private async putBytes(
@@ -711,10 +401,6 @@ export function clientOptionsFromEnv(
   const apiKey = env.TOKPORTAL_API_KEY?.trim();
   if (!apiKey) throw new Error("TOKPORTAL_API_KEY is not set: the TokPortal API key is required");
   return { baseUrl: env.TOKPORTAL_BASE_URL?.trim() || PRODUCTION_BASE_URL, apiKey };
-}
-
-function ctxOf(res: ApiResponse, operationId: string): ReadContext {
-  return { operationId, requestId: res.requestId, status: res.status };
 }
 
 function parseBaseUrl(raw: string): URL {

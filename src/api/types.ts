@@ -98,27 +98,27 @@ export interface ApiResponse {
 }
 
 /**
- * A write's answer with what came with it (as stripe-node's `lastResponse`): the `data` of the body, the
- * money beside it, and whether TokPortal replayed a stored answer. The caller reads `data` with the schema
- * it expects.
+ * A write's answer (as stripe-node's `lastResponse` travels with its object): the body's `data`, read with
+ * the operation's schema, beside what came with it: the money, whether TokPortal replayed a stored answer,
+ * the request id and the attempt that got it.
  */
-export interface Answered extends WriteMeta {
+export interface Answered<T = unknown> extends WriteMeta {
   operationId: OperationId;
   status: number;
-  /** The body's `data` (undefined for a dry-run answer without one). */
-  data: unknown;
-  /** Which attempt got the answer (1 = the first). */
+  data: T;
+  /** Which attempt got the answer (1 = the first; see ApiResponse.attempt). */
   attempt: number;
 }
 
-/** What a charging write returned besides its object. */
+/** What a write's answer carries besides its `data`. */
 export interface WriteMeta {
+  /** The money fields beside `data` (charged, remaining; would-charge in a dry run). */
   charge: Charge;
   requestId: string | null;
+  /** TokPortal answered from a completed Idempotency-Key. */
   replayed: boolean;
+  /** TokPortal says the answer is a dry run's (nothing created or charged). */
   dryRun: boolean;
-  /** Which attempt got the answer (see ApiResponse.attempt). */
-  attempt?: number;
 }
 
 export type ClientEvent =

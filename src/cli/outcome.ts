@@ -56,7 +56,7 @@ export function exitCodeForError(err: unknown): ExitCode {
 const CREDIT_WAIT = /\bneeds (?:\d+|more) more credit|too few credits/i;
 
 export function waitsForCredits(report: RunReport): boolean {
-  if (report.plan.totals.deferred.bundles.length > 0) return true;
+  if (report.mode !== "analytics" && report.plan.totals.deferred.bundles.length > 0) return true;
   return report.rows.some((r) => r.outcome === "pending" && CREDIT_WAIT.test(r.message));
 }
 

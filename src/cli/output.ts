@@ -31,14 +31,15 @@ export function formatSummary(report: RunReport, options: { color?: boolean } = 
     return s === "synced" ? c.green(text) : s === "error" || s === "locked" ? c.red(text) : c.yellow(text);
   });
   const calls = Object.values(report.calls).reduce((a, b) => a + b, 0);
-  const totals = report.plan.totals;
+  // An analytics-only run planned nothing: no balance, budget or waiting bundles to show.
+  const totals = report.mode === "analytics" ? null : report.plan.totals;
   const lines: string[] = [];
   lines.push(c.bold(`${report.mode === "apply" ? "Sync" : "Plan"} of ${report.source}`));
   lines.push(`  rows:     ${plural(total, "row")}${counts.length ? `: ${counts.join(", ")}` : ""}`);
-  const balance = totals.balance === null ? "" : ` (balance before ${totals.balance})`;
-  const budget = totals.maxCredits === null ? "" : `, max_credits ${totals.maxCredits}`;
+  const balance = totals?.balance == null ? "" : ` (balance before ${totals.balance})`;
+  const budget = totals?.maxCredits == null ? "" : `, max_credits ${totals.maxCredits}`;
   lines.push(`  credits:  ${report.creditsCharged} charged${balance}${budget}`);
-  if (totals.deferred.bundles.length > 0) {
+  if (totals && totals.deferred.bundles.length > 0) {
     lines.push(
       c.yellow(
         `  waiting:  ${plural(totals.deferred.bundles.length, "bundle")} for ${totals.deferred.cost} more credits: ${totals.deferred.bundles.join(", ")}`,

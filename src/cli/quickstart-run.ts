@@ -11,7 +11,7 @@ import path from "node:path";
 import Papa from "papaparse";
 import { ConfigError } from "../config/errors.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
-import type { Plan, RunReport } from "../sync/types.ts";
+import type { Plan, RunReportOf } from "../sync/types.ts";
 import { plural } from "../words.ts";
 import { errorText, runOptionsOf } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
@@ -113,7 +113,7 @@ async function steps(ctx: Context): Promise<ExitCode> {
     `Sandbox TokPortal started in-process (simulated: no real accounts, no real credits); its clock reads ${sandbox.clock.iso()}.\n\n`,
   );
   const { runSync, RunRefusedError } = await import("../sync/run.ts");
-  const sync = (mode: "plan" | "apply", savedPlan?: Plan): Promise<RunReport> =>
+  const sync = <M extends "plan" | "apply">(mode: M, savedPlan?: Plan): Promise<RunReportOf<M>> =>
     runSync({
       ...runOptionsOf(loaded, runtime),
       maxCredits: loaded.config.max_credits,
@@ -132,7 +132,7 @@ async function steps(ctx: Context): Promise<ExitCode> {
   await out(`1. The plan for ${planned.source}:\n${formatPlan(planned.plan, { color: io.color })}\n`);
 
   // 2. Apply what was shown; a fresh read must agree with it, else the fresh plan runs.
-  let applied: RunReport;
+  let applied: RunReportOf<"apply">;
   try {
     applied = await sync("apply", planned.plan);
   } catch (err) {

@@ -66,10 +66,10 @@ export function summarizeReport(report: RunReport, ctx: SummaryContext): RunSumm
     source: report.source,
     counts: report.counts,
     creditsCharged: report.creditsCharged,
-    deferred: {
-      bundles: report.plan.totals.deferred.bundles.length,
-      cost: report.plan.totals.deferred.cost,
-    },
+    deferred:
+      report.mode === "analytics"
+        ? { bundles: 0, cost: 0 }
+        : { bundles: report.plan.totals.deferred.bundles.length, cost: report.plan.totals.deferred.cost },
     calls: Object.values(report.calls).reduce((a, b) => a + b, 0),
     callsByOperation: report.calls,
     rateLimited: report.rateLimited,

@@ -17,7 +17,7 @@ import pLimit from "p-limit";
 import type { TokPortalClient } from "../api/client.ts";
 import { codeIn, TokPortalError } from "../api/errors.ts";
 import { idempotencyKey } from "../api/idempotency.ts";
-import type { WriteOptions } from "../api/index.ts";
+import type { Answered, WriteOptions } from "../api/index.ts";
 import {
   describeError,
   type Failure,
@@ -254,22 +254,22 @@ class ApplyRun {
   // Helpers
 
   /**
-   * Sends one write through `client.call` and reads its answer. Every step goes through here, so each
-   * reports `replayed`, and a charged step knows whether this run's call took the credits.
+   * Sends one step's typed write under the op's key. Every step goes through here, so each reports
+   * `replayed`, and a charged step knows whether this run's call took the credits.
    *
    * A charged step's refusal replayed from the store (402 INSUFFICIENT_CREDITS, 409 BUNDLE_PRICING_CHANGED)
    * is an earlier request's: nothing ran for it, so it is asked once more under a key salted by the stored
    * answer's request id. The budget and balance were checked before this step, as for any charged step.
    */
-  private async send(op: PlanOp, request: StepRequest): Promise<Answer> {
-    const { operationId, input, key } = request;
+  private async send<T>(op: PlanOp, request: StepRequest<T>): Promise<Answer<T>> {
+    const { key } = request;
     try {
-      return answerOf(await this.client.write(operationId, input, this.write(op, key.content, key.ref)));
+      return answerOf(await request.write(this.client, this.write(op, key.content, key.ref)));
     } catch (error) {
       if (!(error instanceof TokPortalError) || !error.replayed || !stepOf(op).charged) throw error;
       if (!codeIn(error.code, PASSING_REFUSALS)) throw error;
       const salted = this.write(op, [key.content, "after stored refusal", error.requestId], key.ref);
-      return answerOf(await this.client.write(operationId, input, salted));
+      return answerOf(await request.write(this.client, salted));
     }
   }
 
@@ -312,6 +312,6 @@ class ApplyRun {
 const PASSING_REFUSALS = new Set(["INSUFFICIENT_CREDITS", "BUNDLE_PRICING_CHANGED"]);
 
 /** A replay on the first attempt is an earlier call's answer; on a later attempt, this call's own. */
-function answerOf(res: Awaited<ReturnType<TokPortalClient["write"]>>): Answer {
+function answerOf<T>(res: Answered<T>): Answer<T> {
   return { ...res, thisRun: !res.replayed || res.attempt > 1 };
 }

@@ -28,7 +28,10 @@ import type {
   PlanOp,
   RowDefaults,
   RowResult,
+  RunMode,
   RunReport,
+  RunReportBase,
+  RunReportOf,
   SyncStatus,
 } from "./types.ts";
 import { analyticsPatches, resultPatches } from "./writeback.ts";
@@ -44,7 +47,7 @@ export interface RunOptions {
    * `plan`: read and plan, write nothing. `apply`: plan, apply, read analytics, write back. `analytics`:
    * read the sheet, no planning and no TokPortal call besides analytics, write only the analytics columns.
    */
-  mode: "plan" | "apply" | "analytics";
+  mode: RunMode;
   /** Read the posted videos' analytics after apply (default true). */
   analytics?: boolean;
   /**
@@ -195,28 +198,6 @@ function notFoundWarning(write: RunReport["write"]): string[] {
   ];
 }
 
-/** The report's plan when nothing was planned (analytics mode): no op, no row, no orphan. */
-function emptyPlan(prefix: string, now: string): Plan {
-  return {
-    version: 1,
-    createdAt: now,
-    prefix,
-    prune: false,
-    inputsFingerprint: "",
-    ops: [],
-    rows: [],
-    orphans: { bundles: [], videos: [] },
-    totals: {
-      cost: 0,
-      deferred: { bundles: [], cost: 0 },
-      balance: null,
-      maxCredits: null,
-      ops: {},
-      rows: countOutcomes([]),
-    },
-  };
-}
-
 /**
  * The output cells each row had when read, by row id, for apply (its keys and `credits_charged`). A
  * single-table bundle has no row of its own: its cells are on its first videos row.
@@ -230,7 +211,12 @@ function storedOutputs(desired: DesiredState): Map<string, Record<string, string
   return out;
 }
 
-export async function runSync(o: RunOptions): Promise<RunReport> {
+/** Runs the sync in `o.mode`; the report's type follows the mode (each branch below returns its own). */
+export function runSync<M extends RunMode>(o: RunOptions & { mode: M }): Promise<RunReportOf<M>> {
+  return run(o) as Promise<RunReportOf<M>>;
+}
+
+async function run(o: RunOptions): Promise<RunReport> {
   const clock = o.now ?? (() => new Date());
   const startedAt = clock().toISOString();
   const t0 = performance.now();
@@ -243,24 +229,21 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
   const warnings = sourceWarnings(snapshot);
 
   const campaign = coerceCampaign(snapshot, o.dateFormat ? { dateFormat: o.dateFormat } : {});
-  const report = (r: Pick<RunReport, "plan" | "apply" | "rows" | "write" | "analytics">): RunReport => {
+  /** What every report says, measured as the run ends: the mode's own fields go between `head` and `tail`. */
+  const ended = (r: Pick<RunReportBase, "rows" | "creditsCharged" | "write" | "analytics">) => {
     const after = o.client.stats();
-    return {
-      mode: o.mode,
-      source: o.source.describe(),
-      startedAt,
-      durationMs: Math.round(performance.now() - t0),
-      plan: r.plan,
-      apply: r.apply,
+    const head = { source: o.source.describe(), startedAt, durationMs: Math.round(performance.now() - t0) };
+    const tail = {
       rows: r.rows,
       counts: countOutcomes(r.rows),
-      creditsCharged: r.apply?.creditsCharged ?? 0,
+      creditsCharged: r.creditsCharged,
       calls: callsSince(before.calls, after.calls),
       rateLimited: after.rateLimited - before.rateLimited,
       write: r.write,
       warnings,
       analytics: r.analytics,
     };
+    return { head, tail };
   };
 
   if (o.mode === "analytics") {
@@ -270,13 +253,8 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
     if (note) warnings.push(note);
     const write = await writeBack(snapshot, analyticsPatches(campaign, measured.values));
     warnings.push(...notFoundWarning(write));
-    return report({
-      plan: emptyPlan(o.prefix, clock().toISOString()),
-      apply: null,
-      rows: [],
-      write,
-      analytics: summarize(measured),
-    });
+    const { head, tail } = ended({ rows: [], creditsCharged: 0, write, analytics: summarize(measured) });
+    return { mode: "analytics", ...head, ...tail };
   }
 
   const desired = buildDesired(campaign, { prefix: o.prefix, defaults: o.defaults, baseDir: o.baseDir });
@@ -285,13 +263,9 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
   warnings.push(...orphanWarnings(fresh));
 
   if (o.mode === "plan") {
-    return report({
-      plan: fresh,
-      apply: null,
-      rows: fresh.rows.map(plannedResult),
-      write: null,
-      analytics: null,
-    });
+    const rows = fresh.rows.map(plannedResult);
+    const { head, tail } = ended({ rows, creditsCharged: 0, write: null, analytics: null });
+    return { mode: "plan", ...head, plan: fresh, apply: null, ...tail };
   }
 
   let plan = fresh;
@@ -337,5 +311,6 @@ export async function runSync(o: RunOptions): Promise<RunReport> {
   const write = await writeBack(snapshot, resultPatches(rows, campaign, clock().toISOString()));
   warnings.push(...notFoundWarning(write));
   if (stoppedBy !== null) throw stoppedBy;
-  return report({ plan, apply, rows, write, analytics });
+  const { head, tail } = ended({ rows, creditsCharged: apply.creditsCharged, write, analytics });
+  return { mode: "apply", ...head, plan, apply, ...tail };
 }

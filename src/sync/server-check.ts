@@ -101,7 +101,7 @@ async function checkBatch(
     };
   }
   try {
-    const res = await client.write(request.operationId, request.input, DRY);
+    const res = await request.write(client, DRY);
     const data = res.data;
     const results = isObject(data) && Array.isArray(data.results) ? data.results : [];
     const byPosition = new Map<number, Record<string, unknown>>();
@@ -163,7 +163,7 @@ async function checkOp(
   let last: Answered | undefined;
   try {
     for (const r of requests) {
-      const res = await client.write(r.operationId, r.input, DRY);
+      const res = await r.write(client, DRY);
       const c = res.charge.credits_would_charge ?? undefined;
       if (c !== undefined) charge = (charge ?? 0) + c;
       last = res;

@@ -305,17 +305,45 @@ export interface DesiredOptions {
 }
 
 /** What one run did (the `--json` document of `sync`, and what the summary is printed from). */
-export interface RunReport {
-  /** `analytics`: only the analytics columns of rows that already have a video were refreshed. */
-  mode: "plan" | "apply" | "analytics";
+/** Which run it was: plan only, plan and apply, or the analytics read-back alone. */
+export type RunMode = "plan" | "apply" | "analytics";
+
+/**
+ * What a run did, by mode: `plan` and `apply` carry their plan (and `apply` its apply report); an
+ * `analytics` run planned nothing, so it has neither.
+ */
+export type RunReport = PlanRunReport | ApplyRunReport | AnalyticsRunReport;
+
+/** The report of a run in mode `M`. */
+export type RunReportOf<M extends RunMode> = Extract<RunReport, { mode: M }>;
+
+/** A plan-mode run: read and planned, wrote nothing anywhere. */
+export interface PlanRunReport extends RunReportBase {
+  mode: "plan";
+  plan: Plan;
+  /** Nothing was applied. */
+  apply: null;
+}
+
+/** A sync: the plan that ran and what its apply did. */
+export interface ApplyRunReport extends RunReportBase {
+  mode: "apply";
+  plan: Plan;
+  apply: ApplyReport;
+}
+
+/** Only the analytics columns of rows that already have a video were refreshed: nothing was planned. */
+export interface AnalyticsRunReport extends RunReportBase {
+  mode: "analytics";
+}
+
+/** What every run reports, whatever its mode. */
+export interface RunReportBase {
+  mode: RunMode;
   source: string;
   startedAt: string;
   durationMs: number;
-  /** In `analytics` mode nothing is planned: an empty plan (no ops, no rows, no orphans). */
-  plan: Plan;
-  /** Null in plan mode, or when apply was refused before any call (budget, balance, stale saved plan). */
-  apply: ApplyReport | null;
-  /** Final outcome of every row (the plan's when nothing was applied). */
+  /** Final outcome of every row (the plan's when nothing was applied; none in `analytics` mode). */
   rows: RowResult[];
   counts: Record<SyncStatus, number>;
   creditsCharged: number;

@@ -151,7 +151,7 @@ export class MediaUploader {
     const upload = this.client.uploads
       .imageFromUrl({ url, bundle_id: bundleId, purpose: "carousel" }, options)
       .then(
-        (image) => image.storage_path,
+        (image) => image.data.storage_path,
         (error: unknown) => {
           throw new UploadError(url, uploadFailure(error), error);
         },
@@ -200,9 +200,10 @@ export class MediaUploader {
           }),
           ...signal,
         };
+        const uploads = this.client.uploads;
         if (purpose === "video")
-          return (await this.client.uploads.videoDirect(bundleId, file, idempotency)).public_url;
-        return (await this.client.uploads.imageDirect(bundleId, file, purpose, idempotency)).storage_path;
+          return (await uploads.videoDirect(bundleId, file, idempotency)).data.public_url;
+        return (await uploads.imageDirect(bundleId, file, purpose, idempotency)).data.storage_path;
       }
       this.stats.presigned++;
       if (purpose === "video") return (await this.client.uploads.video(bundleId, file, signal)).public_url;

@@ -76,7 +76,7 @@ describe("writes under injected faults", () => {
           }),
         },
       );
-      ids.set(ref, res.bundle.id);
+      ids.set(ref, res.data.id);
     });
     const slotRefs = refs.slice(0, 100);
     const slots = await runAll(slotRefs, 8, (ref) =>
@@ -134,7 +134,7 @@ describe("writes under injected faults", () => {
   });
 
   it("replays a multipart upload whose answer was lost, instead of storing it twice", async () => {
-    const { bundle } = await client.bundles.create(
+    const { data: bundle } = await client.bundles.create(
       {
         bundle_type: "account_and_videos",
         country: "USA",
@@ -155,7 +155,7 @@ describe("writes under injected faults", () => {
         },
         { idempotencyKey: "upload-replay-1" },
       );
-      expect(uploaded.public_url).toBeTruthy();
+      expect(uploaded.data.public_url).toBeTruthy();
       const attempts = emu.requestLog(before).filter((e) => e.operationId === "uploadVideoDirect");
       expect(attempts.map((e) => [e.fault, e.replayed])).toEqual([
         ["rule:drop_after", false],
@@ -199,7 +199,7 @@ describe("what a retried write puts on the wire", () => {
     const c = new TokPortalClient({ baseUrl: server.url, apiKey, retry: { baseDelayMs: 1, maxDelayMs: 2 } });
     try {
       const created = await c.bundles.create(order, { idempotencyKey: "order-42" });
-      expect(created.bundle.id).toBe("b-1");
+      expect(created.data.id).toBe("b-1");
       expect(server.seen.map((r) => r.headers["idempotency-key"])).toEqual([
         "order-42",
         "order-42",

@@ -69,11 +69,11 @@ describe("a bundle from order to posted videos", () => {
     } as const;
     const before = await client.credits.balance();
     const created = await client.bundles.create(order, { idempotencyKey: k("createBundle", ref) });
-    bundleId = created.bundle.id;
+    bundleId = created.data.id;
     expect(bundleId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(created.bundle).toMatchObject({ status: "pending_setup", external_ref: ref, videos_quantity: 2 });
+    expect(created.data).toMatchObject({ status: "pending_setup", external_ref: ref, videos_quantity: 2 });
     expect(created.charge.credits_charged).toBe(36);
-    // Only the money fields: the bundle itself is in `bundle`, not repeated inside `charge`.
+    // Only the money fields: the bundle itself is in `data`, not repeated inside `charge`.
     expect(Object.keys(created.charge).sort()).toEqual([
       "cost_breakdown",
       "credits_charged",
@@ -82,7 +82,7 @@ describe("a bundle from order to posted videos", () => {
     expect(created.replayed).toBe(false);
     const again = await client.bundles.create(order, { idempotencyKey: k("createBundle", ref) });
     expect(again.replayed).toBe(true);
-    expect(again.bundle.id).toBe(bundleId);
+    expect(again.data.id).toBe(bundleId);
     const after = await client.credits.balance();
     expect(before.total_credits - after.total_credits).toBe(36);
   });
@@ -98,7 +98,7 @@ describe("a bundle from order to posted videos", () => {
       { title: "Launch v2" },
       { idempotencyKey: k("patch", ref) },
     );
-    expect(patched.title).toBe("Launch v2");
+    expect(patched.data.title).toBe("Launch v2");
   });
 
   it("uploads media directly (multipart): an image and a video", async () => {
@@ -108,15 +108,15 @@ describe("a bundle from order to posted videos", () => {
       "profile_picture",
       { idempotencyKey: k("imageDirect", ref) },
     );
-    expect(image.storage_path).toBeTruthy();
-    profilePath = image.storage_path;
+    expect(image.data.storage_path).toBeTruthy();
+    profilePath = image.data.storage_path;
     const video = await client.uploads.videoDirect(
       bundleId,
       { data: MP4, filename: "clip.mp4", contentType: "video/mp4" },
       { idempotencyKey: k("videoDirect", ref) },
     );
-    expect(video.public_url).toMatch(/^https?:\/\//);
-    videoUrl = video.public_url;
+    expect(video.data.public_url).toMatch(/^https?:\/\//);
+    videoUrl = video.data.public_url;
   });
 
   it("uploads through a presigned URL: asks for it without a key, then PUTs the bytes there", async () => {
@@ -135,7 +135,7 @@ describe("a bundle from order to posted videos", () => {
       { url: "https://example.com/logo.png", bundle_id: bundleId, purpose: "carousel" },
       { idempotencyKey: k("imageFromUrl", ref) },
     );
-    expect(fromUrl.storage_path).toBeTruthy();
+    expect(fromUrl.data.storage_path).toBeTruthy();
   });
 
   it("configures the account and reads it back", async () => {
@@ -149,7 +149,7 @@ describe("a bundle from order to posted videos", () => {
       },
       { idempotencyKey: k("account", ref) },
     );
-    expect(account).toMatchObject({ username: "launch.test", visible_name: "Launch Test" });
+    expect(account.data).toMatchObject({ username: "launch.test", visible_name: "Launch Test" });
     const read = await client.account.get(bundleId);
     expect(read).toMatchObject({ username: "launch.test", biography: "hello" });
   });
@@ -166,7 +166,7 @@ describe("a bundle from order to posted videos", () => {
       },
       { idempotencyKey: k("video1", ref) },
     );
-    expect(one).toMatchObject({ position: 1, status: "configured", description: "first #launch" });
+    expect(one.data).toMatchObject({ position: 1, status: "configured", description: "first #launch" });
     const batch = await client.videos.batch(
       bundleId,
       {
@@ -182,7 +182,7 @@ describe("a bundle from order to posted videos", () => {
       },
       { idempotencyKey: k("batch", ref) },
     );
-    expect(batch.results).toEqual([expect.objectContaining({ position: 2, success: true })]);
+    expect(batch.data.results).toEqual([expect.objectContaining({ position: 2, success: true })]);
     const list = await client.videos.list(bundleId);
     expect(list.map((v) => [v.position, v.status])).toEqual([
       [1, "configured"],
@@ -194,7 +194,7 @@ describe("a bundle from order to posted videos", () => {
       { external_ref: `${ref}-v2` },
       { idempotencyKey: k("p2", ref) },
     );
-    expect(patched.external_ref).toBe(`${ref}-v2`);
+    expect(patched.data.external_ref).toBe(`${ref}-v2`);
     expect((await client.videos.get(bundleId, 2)).external_ref).toBe(`${ref}-v2`);
   });
 
@@ -202,9 +202,9 @@ describe("a bundle from order to posted videos", () => {
     const readiness = await client.bundles.publishReadiness(bundleId);
     expect(readiness).toMatchObject({ ready: true, blockers: [] });
     const published = await client.bundles.publish(bundleId, { idempotencyKey: k("publish", ref) });
-    expect(published.status).toMatch(/^published/);
+    expect(published.data.status).toMatch(/^published/);
     const slots = await client.bundles.addVideoSlots(bundleId, 1, { idempotencyKey: k("slots", ref) });
-    expect(slots.slots.positions).toEqual([3]);
+    expect(slots.data.positions).toEqual([3]);
     expect(slots.charge.credits_charged).toBe(2);
     await client.videos.configure(
       bundleId,
@@ -213,14 +213,15 @@ describe("a bundle from order to posted videos", () => {
       { idempotencyKey: k("video3", ref) },
     );
     const all = await client.videos.publishAll(bundleId, { idempotencyKey: k("publishAll", ref) });
-    expect(all.videos_published).toBe(1);
-    expect(all.video_ids).toHaveLength(1);
+    expect(all.data.videos_published).toBe(1);
+    expect(all.data.video_ids).toHaveLength(1);
     const again = await client.videos.publishAll(bundleId, { idempotencyKey: k("publishAll", ref) });
-    expect(again.videos_published).toBe(1); // replayed, not repeated
+    expect(again.data.videos_published).toBe(1);
+    expect(again.replayed).toBe(true); // replayed, not repeated
     const unscheduled = await client.videos.unschedule(bundleId, 3, {
       idempotencyKey: k("unschedule3", ref),
     });
-    expect(unscheduled).toBeTypeOf("object");
+    expect(unscheduled.data).toBeTypeOf("object");
     expect((await client.videos.get(bundleId, 3)).status).toBe("pending");
   });
 
@@ -237,7 +238,7 @@ describe("a bundle from order to posted videos", () => {
       { idempotencyKey: k("video3b", ref) },
     );
     const one = await client.videos.publish(bundleId, 3, { idempotencyKey: k("publish3", ref) });
-    expect(one).toMatchObject({ position: 3, status: "published" });
+    expect(one.data).toMatchObject({ position: 3, status: "published" });
   });
 
   it("reads analytics once the videos are posted", async () => {
@@ -309,14 +310,14 @@ describe("credits, reference data and the generic call", () => {
   it("answers a write with its data and metadata", async () => {
     const body = { bundle_type: "account_only" as const, platform: "tiktok" as const, country: "USA" };
     const key = `answered-${crypto.randomUUID()}`;
-    const first = await client.write("createBundle", { body }, { idempotencyKey: key });
+    const first = await client.bundles.create(body, { idempotencyKey: key });
     expect(first).toMatchObject({ operationId: "createBundle", status: 201, replayed: false, attempt: 1 });
-    expect((first.data as { id: string }).id).toBeTruthy();
+    expect(first.data.id).toBeTruthy();
     expect(first.charge.credits_charged).toBeGreaterThan(0);
     expect(first.requestId).toBeTruthy();
-    const again = await client.write("createBundle", { body }, { idempotencyKey: key });
+    const again = await client.bundles.create(body, { idempotencyKey: key });
     expect(again.replayed).toBe(true);
-    expect((again.data as { id: string }).id).toBe((first.data as { id: string }).id);
+    expect(again.data.id).toBe(first.data.id);
   });
 });
 
@@ -341,7 +342,7 @@ describe("what goes on the wire", () => {
     );
     expect(res.dryRun).toBe(true);
     expect(res.charge.credits_would_charge).toBe(38);
-    expect(res.bundle.id.startsWith("00000000-0000-4000-8000-")).toBe(true);
+    expect(res.data.id.startsWith("00000000-0000-4000-8000-")).toBe(true);
     expect((await client.credits.balance()).total_credits).toBe(before);
     const log = emu.requestLog().filter((e) => e.operationId === "createBundle" && e.dry_run);
     expect(log.length).toBeGreaterThan(0);
@@ -381,15 +382,15 @@ describe("what goes on the wire", () => {
       );
       const before = emu.requestLog().length;
       await expect(
-        client.bundles.patch(created.bundle.id, { title: "t" }, { allowWithoutIdempotencyKey: true }),
+        client.bundles.patch(created.data.id, { title: "t" }, { allowWithoutIdempotencyKey: true }),
       ).rejects.toMatchObject({ status: 503, attempts: 1 });
       expect(emu.requestLog(before).filter((e) => e.operationId === "updateBundle")).toHaveLength(1);
       const ok = await client.bundles.patch(
-        created.bundle.id,
+        created.data.id,
         { title: "t" },
         { allowWithoutIdempotencyKey: true },
       );
-      expect(ok.title).toBe("t");
+      expect(ok.data.title).toBe("t");
     } finally {
       emu.setFaults({});
     }

@@ -26,7 +26,7 @@ describe("bundles.list over HTTP", () => {
             { bundle_type: "account_only", country: "USA", external_ref: ref },
             { idempotencyKey: `create-${ref}` },
           );
-          created.add(res.bundle.id);
+          created.add(res.data.id);
         }
       }),
     );

@@ -113,7 +113,7 @@ describe("error paths over HTTP", () => {
       ),
     );
     expect(error).toMatchObject({ status: 409, code: "DUPLICATE_ACCOUNT_BUNDLE", retryable: false });
-    expect(error.details.existing_bundle_id).toBe(first.bundle.id);
+    expect(error.details.existing_bundle_id).toBe(first.data.id);
   });
 
   it("400 from the server: a business rule the schema cannot express", async () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type HealthServer, startHealthServer } from "../../src/service/health.ts";
 import { createServiceLogger, scrubKey } from "../../src/service/logger.ts";
 import { SyncScheduler } from "../../src/service/scheduler.ts";
-import type { RunReport } from "../../src/sync/types.ts";
+import type { Plan, RunReport, RunReportOf } from "../../src/sync/types.ts";
 
 const KEY = `sk_${"0123456789abcdef".repeat(4)}`;
 
@@ -22,7 +22,7 @@ function capture() {
   return { lines, logger: createServiceLogger({ destination: stream, apiKey: KEY }) };
 }
 
-function report(): RunReport {
+function report(): RunReportOf<"apply"> {
   return {
     mode: "apply",
     source: "videos.csv",
@@ -30,8 +30,8 @@ function report(): RunReport {
     durationMs: 5,
     plan: {
       totals: { deferred: { bundles: [], cost: 0 } },
-    } as unknown as RunReport["plan"],
-    apply: null,
+    } as unknown as Plan,
+    apply: { rows: [], creditsCharged: 3, ops: {} },
     rows: [],
     counts: { synced: 1, pending: 0, locked: 0, error: 0, skipped: 0 },
     creditsCharged: 3,

@@ -15,7 +15,7 @@ import { formatSummary, MAX_LISTED_ROWS, redact } from "../../src/cli/output.ts"
 import { ConfigError } from "../../src/config/errors.ts";
 import { CsvSource, lockPathFor, SourceConfigError, SourceError } from "../../src/sources/index.ts";
 import { RunRefusedError } from "../../src/sync/run.ts";
-import type { RowResult, RunReport, SyncStatus } from "../../src/sync/types.ts";
+import type { RowResult, RunReportOf, SyncStatus } from "../../src/sync/types.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "tps-outcome-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +45,7 @@ function row(n: number, outcome: SyncStatus, message = ""): RowResult {
   };
 }
 
-function report(rows: RowResult[], deferred: string[] = []): RunReport {
+function report(rows: RowResult[], deferred: string[] = []): RunReportOf<"apply"> {
   const counts = { synced: 0, pending: 0, locked: 0, error: 0, skipped: 0 };
   for (const r of rows) counts[r.outcome] += 1;
   return {
@@ -71,7 +71,7 @@ function report(rows: RowResult[], deferred: string[] = []): RunReport {
         rows: counts,
       },
     },
-    apply: null,
+    apply: { rows, creditsCharged: 84, ops: {} },
     rows,
     counts,
     creditsCharged: 84,

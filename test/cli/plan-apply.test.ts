@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parsePlanFile } from "../../src/sync/plan-file.ts";
-import type { RunReport } from "../../src/sync/types.ts";
+import type { RunReportOf } from "../../src/sync/types.ts";
 import { editCsv } from "../support/campaign.ts";
 import { cliHarness, csvRows } from "./cli-harness.ts";
 
@@ -49,7 +49,7 @@ describe("tokportal-sync sync --plan", () => {
     const r = await cli.run(["sync", "--plan", "plan.json", "--json"]);
     cli.expectClean(r);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as RunReport;
+    const report = JSON.parse(r.stdout) as RunReportOf<"apply">;
     expect(report.plan.inputsFingerprint).toBe(plan.inputsFingerprint);
     expect(report.plan.createdAt).toBe(plan.createdAt);
     expect(report.creditsCharged).toBe(plan.totals.cost);

@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import lockfile from "proper-lockfile";
 import { describe, expect, it } from "vitest";
-import type { RunReport } from "../../src/sync/types.ts";
+import type { RunReportOf } from "../../src/sync/types.ts";
 import { cliHarness } from "./cli-harness.ts";
 
 const cli = cliHarness();
@@ -79,7 +79,7 @@ describe("tokportal-sync sync refuses", () => {
     const r = await cli.run(["sync", "--max-credits", "40", "--json"]);
     cli.expectClean(r);
     expect(r.code).toBe(4);
-    const report = JSON.parse(r.stdout) as RunReport;
+    const report = JSON.parse(r.stdout) as RunReportOf<"apply">;
     expect(report.creditsCharged).toBeLessThanOrEqual(40);
     expect(report.plan.totals.maxCredits).toBe(40);
     expect(report.plan.totals.deferred.bundles.length).toBeGreaterThan(0);

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunReport } from "../../src/sync/types.ts";
+import type { RunReportOf } from "../../src/sync/types.ts";
 import { cliHarness, csvRows } from "./cli-harness.ts";
 
 const cli = cliHarness();
@@ -17,7 +17,7 @@ describe("tokportal-sync sync", () => {
     cli.expectClean(r);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as RunReport;
+    const report = JSON.parse(r.stdout) as RunReportOf<"apply">;
     expect(report.mode).toBe("apply");
     expect(report.counts.error).toBe(0);
     expect(report.counts.locked).toBe(0);
@@ -72,7 +72,7 @@ describe("tokportal-sync sync", () => {
     const r = await cli.run(["sync", "--yes", "--json"]);
     cli.expectClean(r);
     expect(r.code).toBe(1);
-    const report = JSON.parse(r.stdout) as RunReport;
+    const report = JSON.parse(r.stdout) as RunReportOf<"apply">;
     const bad = report.rows.filter((row) => row.outcome === "error");
     expect(bad.map((row) => row.row.id)).toEqual(["v:spring-us-1/us-v2"]);
     expect(bad[0]!.message).toContain("target_publish_date");
@@ -88,12 +88,14 @@ describe("tokportal-sync sync", () => {
     const first = await cli.run(["sync", "--yes", "--json"], env);
     cli.expectClean(first);
     expect(first.code).toBe(0);
-    const report = JSON.parse(first.stdout) as RunReport;
+    const report = JSON.parse(first.stdout) as RunReportOf<"apply">;
     expect(report.calls.createBundle).toBe(4);
     expect(report.creditsCharged).toBeGreaterThan(0);
     expect(existsSync(path.join(cli.dir(), ".sandbox/emulator-state.json"))).toBe(true);
     // The next run starts a new emulator on the saved state: the bundles are there, none is created again.
-    const second = JSON.parse((await cli.run(["sync", "--yes", "--json"], env)).stdout) as RunReport;
+    const second = JSON.parse(
+      (await cli.run(["sync", "--yes", "--json"], env)).stdout,
+    ) as RunReportOf<"apply">;
     expect(second.calls.listBundles).toBe(1);
     expect(second.calls.createBundle).toBeUndefined();
     expect(second.creditsCharged).toBe(0);
@@ -111,8 +113,13 @@ describe("tokportal-sync sync", () => {
     const r = await cli.run(["sync", "--analytics-only", "--json"]);
     cli.expectClean(r);
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as RunReport;
+    const report = JSON.parse(r.stdout) as RunReportOf<"analytics">;
     expect(report.mode).toBe("analytics");
+    // Every field of the run report but the plan and the apply report: nothing was planned.
+    expect(Object.keys(report)).toEqual([
+      ...["mode", "source", "startedAt", "durationMs", "rows", "counts", "creditsCharged", "calls"],
+      ...["rateLimited", "write", "warnings", "analytics"],
+    ]);
     expect(report.analytics?.source).toBe("export");
     const calls = cli.log().slice(from);
     expect(calls.map((e) => e.operationId)).toEqual(["exportAnalyticsVideos"]);

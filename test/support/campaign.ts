@@ -18,7 +18,7 @@ import { TokPortalClient, type TokPortalClientOptions } from "../../src/api/clie
 import { createSource } from "../../src/sources/index.ts";
 import type { Source } from "../../src/sources/types.ts";
 import { type RunOptions, runSync } from "../../src/sync/run.ts";
-import type { RowDefaults, RunReport } from "../../src/sync/types.ts";
+import type { RowDefaults, RunMode, RunReportOf } from "../../src/sync/types.ts";
 
 export interface CampaignSpec {
   bundles: number;
@@ -214,7 +214,10 @@ export const E2E_DEFAULTS: RowDefaults = {
   publish: true,
 };
 
-export interface CsvRunOptions extends Partial<Omit<RunOptions, "source" | "client">> {
+export interface CsvRunOptions<M extends RunMode = RunMode>
+  extends Partial<Omit<RunOptions, "source" | "client" | "mode">> {
+  /** Default `apply`; the report's type follows it. */
+  mode?: M;
   /** Client options on top of the target's url and key (e.g. `retry: { maxRetries: 0 }`). */
   client?: Partial<TokPortalClientOptions>;
 }
@@ -223,11 +226,11 @@ export interface CsvRunOptions extends Partial<Omit<RunOptions, "source" | "clie
  * Runs `runSync` on the CSV files against a TokPortal (the test emulator), with a fresh source and client
  * as each CLI invocation has; the client is closed afterwards, whatever happened.
  */
-export function syncCsv(
+export function syncCsv<M extends RunMode = "apply">(
   target: { url: string; apiKey: string },
   files: { bundlesPath: string | null; videosPath: string },
-  o: CsvRunOptions = {},
-): Promise<RunReport> {
+  o: CsvRunOptions<M> = {},
+): Promise<RunReportOf<M>> {
   const dir = path.dirname(files.videosPath);
   const source = createSource(
     {
@@ -241,15 +244,15 @@ export function syncCsv(
 }
 
 /** Runs `runSync` on any source the way the CLI does (prefix "t-", E2E_DEFAULTS), with a client of its own. */
-export async function syncSource(
+export async function syncSource<M extends RunMode = "apply">(
   target: { url: string; apiKey: string },
   source: Source,
-  o: CsvRunOptions = {},
-): Promise<RunReport> {
+  o: CsvRunOptions<M> = {},
+): Promise<RunReportOf<M>> {
   const { client: clientOptions, ...run } = o;
   const client = new TokPortalClient({ baseUrl: target.url, apiKey: target.apiKey, ...clientOptions });
   try {
-    return await runSync({
+    return (await runSync({
       source,
       client,
       prefix: "t-",
@@ -259,7 +262,7 @@ export async function syncSource(
       mode: "apply",
       baseDir: process.cwd(),
       ...run,
-    });
+    })) as RunReportOf<M>;
   } finally {
     await client.close();
   }

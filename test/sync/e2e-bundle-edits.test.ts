@@ -10,7 +10,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { opAction } from "../../src/cli/plan-table.ts";
-import type { RunReport } from "../../src/sync/types.ts";
 import { addDays, editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import { emulatorWorld } from "./support/world.ts";
@@ -294,7 +293,7 @@ describe("the bundle fingerprint covers only what the bundles row sends", () => 
       const synced = bundleRow(files.bundlesPath);
       setBundleCells(files.bundlesPath, { sync_fingerprint: "v1-0123456789abcdef" });
       const before = emu.requestLog().length;
-      const r: RunReport = await syncCsv(emu, files);
+      const r = await syncCsv(emu, files);
       expect(calls(before)).toEqual(["getBundleAccount", ...READS]);
       expect(r.plan.ops).toEqual([]);
       expect(bundleRow(files.bundlesPath)).toMatchObject({

@@ -4,19 +4,29 @@
  * another. A rerun after a crash does not need the replay: it reads the count the lost answer set and plans
  * no second purchase.
  */
-import { AddSlotsSchema } from "../../api/parse.ts";
-import { bookCharge, bundleIdOf, readAnswer } from "./settle.ts";
+import type { AddSlotsResult } from "../../api/index.ts";
+import { bookCharge, bundleIdOf } from "./settle.ts";
 import type { KeyContext, OpOf, Step, StepContext, StepOutcome, StepRequest } from "./step.ts";
 
 type Op = OpOf<"addVideoSlots" | "addEditSlots">;
 
-function request(op: Op, ctx: KeyContext): StepRequest {
-  const id = bundleIdOf(ctx);
+/** The key: the body sent, the rows served and the reason. */
+function keyOf(op: Op, ctx: KeyContext): StepRequest["key"] {
   const body = { quantity: op.quantity };
+  return { ref: op.bundleRef, content: [bundleIdOf(ctx), body, op.rows, op.reason] };
+}
+
+function videoSlots(op: Op, ctx: KeyContext): StepRequest<AddSlotsResult> {
   return {
-    operationId: op.kind,
-    input: { path: { id }, body },
-    key: { ref: op.bundleRef, content: [id, body, op.rows, op.reason] },
+    write: (api, options) => api.bundles.addVideoSlots(bundleIdOf(ctx), op.quantity, options),
+    key: keyOf(op, ctx),
+  };
+}
+
+function editSlots(op: Op, ctx: KeyContext): StepRequest<Record<string, unknown>> {
+  return {
+    write: (api, options) => api.bundles.addEditSlots(bundleIdOf(ctx), op.quantity, options),
+    key: keyOf(op, ctx),
   };
 }
 
@@ -27,10 +37,10 @@ function bought(op: Op, ctx: StepContext, outcome: StepOutcome, message: string)
 
 export const addVideoSlots: Step<"addVideoSlots"> = {
   charged: true,
-  dryRun: (op, ctx) => [request(op, ctx)],
+  dryRun: (op, ctx) => [videoSlots(op, ctx)],
   async run(op, ctx) {
-    const res = await ctx.send(request(op, ctx));
-    const slots = readAnswer(res, AddSlotsSchema);
+    const res = await ctx.send(videoSlots(op, ctx));
+    const slots = res.data;
     return bought(
       op,
       ctx,
@@ -42,9 +52,9 @@ export const addVideoSlots: Step<"addVideoSlots"> = {
 
 export const addEditSlots: Step<"addEditSlots"> = {
   charged: true,
-  dryRun: (op, ctx) => [request(op, ctx)],
+  dryRun: (op, ctx) => [editSlots(op, ctx)],
   async run(op, ctx) {
-    const res = await ctx.send(request(op, ctx));
+    const res = await ctx.send(editSlots(op, ctx));
     return bought(op, ctx, bookCharge(ctx, op, res), `${op.quantity} edit slot(s) added`);
   },
 };

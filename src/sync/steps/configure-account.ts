@@ -2,8 +2,7 @@
  * configureAccount: the account profile (username, name, bio, picture, link). A picture that is a local
  * file is uploaded first; the key carries the body as sent and the state it changes from.
  */
-import type { ConfigureAccountBody } from "../../api/index.ts";
-import { readAccount } from "../../api/parse.ts";
+import type { BundleAccount, ConfigureAccountBody } from "../../api/index.ts";
 import { isAuthFailure } from "../apply-errors.ts";
 import { UploadError } from "../uploads.ts";
 import { bundleIdOf, fromState } from "./settle.ts";
@@ -11,11 +10,10 @@ import { HandledFailure, type KeyContext, type OpOf, type Step, type StepRequest
 
 type Op = OpOf<"configureAccount">;
 
-function request(op: Op, ctx: KeyContext, body: ConfigureAccountBody): StepRequest {
+function request(op: Op, ctx: KeyContext, body: ConfigureAccountBody): StepRequest<BundleAccount> {
   const id = bundleIdOf(ctx);
   return {
-    operationId: "configureBundleAccount",
-    input: { path: { id }, body },
+    write: (api, options) => api.account.configure(id, body, options),
     key: { ref: op.bundleRef, content: [id, body, fromState(ctx, op.rows)] },
   };
 }
@@ -43,11 +41,7 @@ export const configureAccount: Step<"configureAccount"> = {
       }
     }
     const res = await ctx.send(request(op, ctx, body));
-    const account = readAccount(res.data, {
-      operationId: res.operationId,
-      requestId: res.requestId,
-      status: res.status,
-    });
+    const account = res.data;
     for (const rowId of op.rows) ctx.book.merge(rowId, { account_status: account.status ?? undefined });
     return { charged: 0, remaining: null, replayed: res.replayed };
   },

@@ -5,12 +5,11 @@
  * each settling its own row; an answer without them (docs/tokportal-api.md §7) is settled by reading the
  * bundle's slots back. When every item fails, the bundle's later steps are skipped.
  */
-import type { BatchVideoItem, Video } from "../../api/index.ts";
-import { BatchResultSchema } from "../../api/parse.ts";
+import type { BatchResult, BatchVideoItem, Video } from "../../api/index.ts";
 import { describeCode, describeError, isAuthFailure, STEP_WORDS } from "../apply-errors.ts";
 import type { ConfigureVideoItem } from "../types.ts";
 import { UploadError } from "../uploads.ts";
-import { bookCharge, bundleIdOf, fromState, readAnswer } from "./settle.ts";
+import { bookCharge, bundleIdOf, fromState } from "./settle.ts";
 import {
   type Answer,
   HandledFailure,
@@ -39,7 +38,7 @@ export function hasLocalMedia(entry: ConfigureVideoItem): boolean {
 }
 
 /** The batch of the items that are ready; one item's key names its video, a larger batch the bundle. */
-function request(op: Op, ctx: KeyContext, ready: readonly Ready[]): StepRequest {
+function request(op: Op, ctx: KeyContext, ready: readonly Ready[]): StepRequest<BatchResult> {
   const id = bundleIdOf(ctx);
   const body = { videos: ready.map((r) => r.item) };
   const single = ready.length === 1 && ready[0] ? ready[0].entry : null;
@@ -49,8 +48,7 @@ function request(op: Op, ctx: KeyContext, ready: readonly Ready[]): StepRequest 
     ready.map((r) => r.entry.rowId),
   );
   return {
-    operationId: "batchConfigureBundleVideos",
-    input: { path: { id }, body },
+    write: (api, options) => api.videos.batch(id, body, options),
     key: { ref, content: [id, body, from] },
   };
 }
@@ -76,7 +74,7 @@ export const configureVideos: Step<"configureVideos"> = {
     for (const p of prepared) if (p.item) ready.push({ entry: p.entry, item: p.item });
     if (ready.length === 0)
       return { charged: 0, remaining: null, failedItems: true, message: "no item could be sent" };
-    let res: Answer;
+    let res: Answer<BatchResult>;
     try {
       res = await ctx.send(request(op, ctx, ready));
     } catch (error) {
@@ -113,8 +111,13 @@ export const configureVideos: Step<"configureVideos"> = {
  * Each item's result on its row; returns how many were configured. Items the answer does not mention (or
  * an answer without `results`) are settled from the bundle's slots as read back.
  */
-async function settleItems(op: Op, ctx: StepContext, ready: readonly Ready[], res: Answer): Promise<number> {
-  const result = readAnswer(res, BatchResultSchema);
+async function settleItems(
+  op: Op,
+  ctx: StepContext,
+  ready: readonly Ready[],
+  res: Answer<BatchResult>,
+): Promise<number> {
+  const result = res.data;
   const byPosition = new Map((result.results ?? []).map((r) => [r.position, r]));
   let ok = 0;
   const unsaid: Ready[] = [];

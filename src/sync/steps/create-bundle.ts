@@ -4,16 +4,15 @@
  * the same ref (409 DUPLICATE_ACCOUNT_BUNDLE) is adopted, not bought again.
  */
 import { sameCode, TokPortalError } from "../../api/errors.ts";
-import { BundleSchema } from "../../api/parse.ts";
-import { bookCharge, bundleRowOf, mergeBundle, readAnswer } from "./settle.ts";
+import type { Bundle } from "../../api/index.ts";
+import { bookCharge, bundleRowOf, mergeBundle } from "./settle.ts";
 import type { OpOf, Step, StepRequest } from "./step.ts";
 
 type Op = OpOf<"createBundle">;
 
-function request(op: Op): StepRequest {
+function request(op: Op): StepRequest<Bundle> {
   return {
-    operationId: "createBundle",
-    input: { body: op.body },
+    write: (api, options) => api.bundles.create(op.body, options),
     key: { ref: op.bundleRef, content: [null, op.body] },
   };
 }
@@ -25,7 +24,7 @@ export const createBundle: Step<"createBundle"> = {
     const bundleRow = bundleRowOf(ctx, op);
     try {
       const res = await ctx.send(request(op));
-      const created = readAnswer(res, BundleSchema);
+      const created = res.data;
       ctx.bundle.id = created.id;
       const outcome = bookCharge(ctx, op, res);
       mergeBundle(ctx.book, op, created);

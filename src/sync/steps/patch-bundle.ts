@@ -1,13 +1,12 @@
 /** patchBundle: the bundle's settings changed in place (free; the key carries the state it changes from). */
-import { BundleSchema } from "../../api/parse.ts";
-import { bundleIdOf, fromState, mergeBundle, readAnswer } from "./settle.ts";
+import type { Bundle } from "../../api/index.ts";
+import { bundleIdOf, fromState, mergeBundle } from "./settle.ts";
 import type { KeyContext, OpOf, Step, StepRequest } from "./step.ts";
 
-function request(op: OpOf<"patchBundle">, ctx: KeyContext): StepRequest {
+function request(op: OpOf<"patchBundle">, ctx: KeyContext): StepRequest<Bundle> {
   const id = bundleIdOf(ctx);
   return {
-    operationId: "updateBundle",
-    input: { path: { id }, body: op.body },
+    write: (api, options) => api.bundles.patch(id, op.body, options),
     key: { ref: op.bundleRef, content: [id, op.body, fromState(ctx, op.rows)] },
   };
 }
@@ -17,7 +16,7 @@ export const patchBundle: Step<"patchBundle"> = {
   dryRun: (op, ctx) => [request(op, ctx)],
   async run(op, ctx) {
     const res = await ctx.send(request(op, ctx));
-    mergeBundle(ctx.book, op, readAnswer(res, BundleSchema));
+    mergeBundle(ctx.book, op, res.data);
     return { charged: 0, remaining: null, replayed: res.replayed };
   },
 };

@@ -1,13 +1,12 @@
 /** patchVideo: a slot's ref or name changed in place (free; the key carries the state it changes from). */
-import { VideoSchema } from "../../api/parse.ts";
-import { bundleIdOf, fromState, readAnswer, videoRef } from "./settle.ts";
+import type { Video } from "../../api/index.ts";
+import { bundleIdOf, fromState, videoRef } from "./settle.ts";
 import type { KeyContext, OpOf, Step, StepRequest } from "./step.ts";
 
-function request(op: OpOf<"patchVideo">, ctx: KeyContext): StepRequest {
+function request(op: OpOf<"patchVideo">, ctx: KeyContext): StepRequest<Video> {
   const id = bundleIdOf(ctx);
   return {
-    operationId: "patchBundleVideo",
-    input: { path: { id, position: op.position }, body: op.body },
+    write: (api, options) => api.videos.patch(id, op.position, op.body, options),
     key: { ref: videoRef(op), content: [id, op.position, op.body, fromState(ctx, op.rows)] },
   };
 }
@@ -17,7 +16,7 @@ export const patchVideo: Step<"patchVideo"> = {
   dryRun: (op, ctx) => [request(op, ctx)],
   async run(op, ctx) {
     const res = await ctx.send(request(op, ctx));
-    const video = readAnswer(res, VideoSchema);
+    const video = res.data;
     for (const rowId of op.rows) {
       ctx.book.merge(rowId, {
         video_id: video.id ?? undefined,

@@ -3,8 +3,8 @@
  * ready) is stored under its key, so the key carries the rows' planned state and the positions released.
  */
 import { TokPortalError } from "../../api/errors.ts";
-import { PublishBundleSchema } from "../../api/parse.ts";
-import { bundleIdOf, noteAdjusted, readAnswer, rowState } from "./settle.ts";
+import type { PublishBundleResult } from "../../api/index.ts";
+import { bundleIdOf, noteAdjusted, rowState } from "./settle.ts";
 import {
   type Answer,
   HandledFailure,
@@ -16,12 +16,11 @@ import {
 
 type Op = OpOf<"publishBundle">;
 
-function request(op: Op, ctx: KeyContext): StepRequest {
+function request(op: Op, ctx: KeyContext): StepRequest<PublishBundleResult> {
   const id = bundleIdOf(ctx);
   const positions = [...ctx.bundle.configured].map((rowId) => ctx.book.value(rowId, "position") ?? null);
   return {
-    operationId: "publishBundle",
-    input: { path: { id } },
+    write: (api, options) => api.bundles.publish(id, options),
     key: { ref: op.bundleRef, content: [id, op.kind, positions, rowState(ctx, op)] },
   };
 }
@@ -41,7 +40,7 @@ export const publishBundle: Step<"publishBundle"> = {
       });
     }
     const released = [...ctx.bundle.configured];
-    let res: Answer;
+    let res: Answer<PublishBundleResult>;
     try {
       res = await ctx.send(request(op, ctx));
     } catch (error) {
@@ -53,7 +52,7 @@ export const publishBundle: Step<"publishBundle"> = {
         if (rowId.startsWith("b:")) ctx.book.merge(rowId, { bundle_status: status }, false);
       return { charged: 0, remaining: null, message: `already ${status}`, replayed: error.replayed };
     }
-    const published = readAnswer(res, PublishBundleSchema);
+    const published = res.data;
     const accountStatus = typeof published.account_status === "string" ? published.account_status : undefined;
     for (const rowId of op.rows) {
       if (rowId.startsWith("b:"))

@@ -3,29 +3,27 @@
  * position whose row failed in this run is held back: its slot still holds the old content. The keys carry
  * the rows' planned state, as a stored refusal must not answer a later, fixed release.
  */
-import { PublishAllSchema, PublishVideoSchema } from "../../api/parse.ts";
-import { bundleIdOf, movedDate, noteAdjusted, readAnswer, rowState, rowsAt } from "./settle.ts";
+import type { PublishAllResult, PublishVideoResult } from "../../api/index.ts";
+import { bundleIdOf, movedDate, noteAdjusted, rowState, rowsAt } from "./settle.ts";
 import type { KeyContext, OpOf, Step, StepContext, StepOutcome, StepRequest } from "./step.ts";
 
 type Op = OpOf<"publishVideos">;
 
-function allRequest(op: Op, ctx: KeyContext): StepRequest {
+function allRequest(op: Op, ctx: KeyContext): StepRequest<PublishAllResult> {
   const id = bundleIdOf(ctx);
   return {
-    operationId: "publishAllBundleVideos",
-    input: { path: { id } },
+    write: (api, options) => api.videos.publishAll(id, options),
     key: { ref: op.bundleRef, content: [id, op.kind, op.positions, rowState(ctx, op)] },
   };
 }
 
 /** One position's release; its key names the video when one row sits at that position. */
-function oneRequest(op: Op, ctx: KeyContext, position: number): StepRequest {
+function oneRequest(op: Op, ctx: KeyContext, position: number): StepRequest<PublishVideoResult> {
   const id = bundleIdOf(ctx);
   const rows = rowsAt(ctx.book, op, position);
   const ref = rows.length === 1 && rows[0] ? rows[0].slice(2) : op.bundleRef;
   return {
-    operationId: "publishBundleVideo",
-    input: { path: { id, position } },
+    write: (api, options) => api.videos.publish(id, position, options),
     key: { ref, content: [id, op.kind, [position], rowState(ctx, op)] },
   };
 }
@@ -45,7 +43,7 @@ export const publishVideos: Step<"publishVideos"> = {
     for (const position of positions) {
       const res = await ctx.send(oneRequest(op, ctx, position));
       replayed ||= res.replayed;
-      const one = readAnswer(res, PublishVideoSchema);
+      const one = res.data;
       for (const rowId of rowsAt(ctx.book, op, position)) {
         ctx.book.merge(rowId, {
           video_status: one.status ?? "published",
@@ -69,7 +67,7 @@ export const publishVideos: Step<"publishVideos"> = {
 
 async function publishAll(op: Op, ctx: StepContext): Promise<StepOutcome> {
   const res = await ctx.send(allRequest(op, ctx));
-  const all = readAnswer(res, PublishAllSchema);
+  const all = res.data;
   const ids = new Set(all.video_ids);
   for (const rowId of ctx.book.videoRowsOf(op.bundleRef)) {
     const videoId = ctx.book.value(rowId, "video_id");

@@ -2,9 +2,7 @@
  * What the steps share: the state that goes into a free step's key, and how an answer is booked on the
  * rows (ids, statuses, the money, dates TokPortal moved).
  */
-import type { z } from "zod";
 import type { Bundle } from "../../api/index.ts";
-import { read } from "../../api/parse.ts";
 import type { RowOutcomes } from "../apply-results.ts";
 import type { PlanOp } from "../types.ts";
 import type { Answer, KeyContext, StepOutcome } from "./step.ts";
@@ -12,12 +10,6 @@ import type { Answer, KeyContext, StepOutcome } from "./step.ts";
 /** The bundle's TokPortal id; the apply checks it exists before any step but a create runs. */
 export function bundleIdOf(ctx: KeyContext): string {
   return ctx.bundle.id as string;
-}
-
-/** The answer's `data`, read with the schema the step expects. */
-export function readAnswer<S extends z.ZodType>(res: Answer, schema: S): z.output<S> {
-  const ctx = { operationId: res.operationId, requestId: res.requestId, status: res.status };
-  return read(schema, res.data, ctx, "data");
 }
 
 /**

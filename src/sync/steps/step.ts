@@ -3,7 +3,8 @@
  * and how TokPortal's answers settle the rows it serves. One module per op kind says both; the apply loop
  * (src/sync/apply.ts) and the dry-run check (src/sync/server-check.ts) only run them.
  */
-import type { Answered, CallInput, OperationId, Video } from "../../api/index.ts";
+import type { TokPortalClient } from "../../api/client.ts";
+import type { Answered, Video, WriteOptions } from "../../api/index.ts";
 import type { Failure } from "../apply-errors.ts";
 import type { RowOutcomes } from "../apply-results.ts";
 import type { OpKind, Plan, PlanOp } from "../types.ts";
@@ -11,10 +12,12 @@ import type { MediaUploader } from "../uploads.ts";
 
 export type OpOf<K extends OpKind> = Extract<PlanOp, { kind: K }>;
 
-/** One call a step makes: the operation, its input, and what its Idempotency-Key is derived from. */
-export interface StepRequest {
-  operationId: OperationId;
-  input: CallInput;
+/**
+ * One call a step makes: the client's typed write it sends, and what its Idempotency-Key is derived from.
+ * The apply sends it under that key; the dry-run check sends the very same call with the dry-run header.
+ */
+export interface StepRequest<T = unknown> {
+  write(api: TokPortalClient, options: WriteOptions): Promise<Answered<T>>;
   key: {
     /** The ref in the key: the bundle's, or `bundle_ref/video_ref` when the call serves one videos row. */
     ref: string;
@@ -24,7 +27,7 @@ export interface StepRequest {
 }
 
 /** A write's answer as the apply sees it. */
-export interface Answer extends Answered {
+export interface Answer<T = unknown> extends Answered<T> {
   /**
    * The answer is this run's doing: not replayed, or replayed on a retry (the first attempt landed and its
    * answer was lost). A replay on the first attempt is an earlier run's.
@@ -56,7 +59,7 @@ export interface KeyContext {
 export interface StepContext extends KeyContext {
   readonly uploader: MediaUploader;
   /** Sends one request under its key (the apply adds the key and retries a stored passing refusal). */
-  send(request: StepRequest): Promise<Answer>;
+  send<T>(request: StepRequest<T>): Promise<Answer<T>>;
   /** The bundle's slots as TokPortal has them now (a read: for answers that do not say what they did). */
   readSlots(): Promise<Video[]>;
   /** Marks a row failed, in the words "Row N[, column c]: text". */

@@ -5,8 +5,7 @@ import type { KeyContext, OpOf, Step, StepRequest } from "./step.ts";
 function request(op: OpOf<"unscheduleVideo">, ctx: KeyContext): StepRequest {
   const id = bundleIdOf(ctx);
   return {
-    operationId: "unscheduleBundleVideo",
-    input: { path: { id, position: op.position } },
+    write: (api, options) => api.videos.unschedule(id, op.position, options),
     key: { ref: videoRef(op), content: [id, op.kind, [op.position], op.reason, fromState(ctx, op.rows)] },
   };
 }
