@@ -7,6 +7,7 @@
 import Papa from "papaparse";
 import type { z } from "zod";
 import { isObject, readTotalPages } from "../api/parse.ts";
+import { canonicalHeader } from "../sync/analytics-join.ts";
 import type { Finding } from "./checks.ts";
 
 export interface ObjectSpec {
@@ -139,13 +140,6 @@ export interface CsvHeader {
   columns: string[];
 }
 
-/** A header name as the sync matches it: case, spaces and dashes do not count. */
-function normalColumn(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, "_");
-}
 
 export function inspectCsvHeader(body: unknown, contentType: string, metrics: readonly string[]): CsvHeader {
   if (typeof body !== "string" || contentType.includes("json"))
@@ -153,7 +147,8 @@ export function inspectCsvHeader(body: unknown, contentType: string, metrics: re
   const first = body.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0] ?? "";
   const parsed = Papa.parse<string[]>(first, { header: false });
   const columns = (parsed.data[0] ?? []).map(String).filter((c) => c.trim() !== "");
-  const have = new Set(columns.map(normalColumn));
+  // Matched exactly as the sync's reader matches them (`View Count` is `views`).
+  const have = new Set(columns.map((c) => canonicalHeader(c)).filter((c) => c !== null));
   const findings: Finding[] = [];
   if (!have.has("video_id") && !have.has("platform_url"))
     findings.push({ code: "csv_no_join_key", subject: "video_id", severity: "unreadable" });

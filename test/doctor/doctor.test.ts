@@ -151,10 +151,10 @@ describe("doctor names each difference when TokPortal answers other shapes", () 
       if (req.path === "/credit-costs")
         return editJson(plain, (b) => {
           const data = b.data as { costs: Record<string, unknown> };
-          return { data: { ...data, costs: { ...data.costs, video_edit: "3" } } };
+          return { data: { ...data, costs: { ...data.costs, video_edit: "three" } } };
         });
       if (req.path === "/analytics/export/videos")
-        return { ...plain, body: "Video ID,View Count,likes,comments,shares,bookmarks,engagement_rate\n" };
+        return { ...plain, body: "Video ID,View Count,likes,comments,bookmarks,engagement_rate\n" };
       return plain;
     });
     expect(findingCodes(run, "headers.rate_limit")).toEqual(["no_header:X-RateLimit-Remaining"]);
@@ -166,7 +166,7 @@ describe("doctor names each difference when TokPortal answers other shapes", () 
     expect(result(run, "read.bundles").outcome).toBe("differs");
     expect(findingCodes(run, "read.credit_costs")).toEqual(["wrong_type:data.costs.video_edit"]);
     expect(findingCodes(run, "write.configure_videos")).toEqual(["no_results:data.results"]);
-    expect(findingCodes(run, "read.analytics_export")).toEqual(["csv_no_metric:views"]);
+    expect(findingCodes(run, "read.analytics_export")).toEqual(["csv_no_metric:shares"]);
     expect(run.keyRefused).toBe(false);
   });
 
