@@ -8,7 +8,7 @@ export {
   type EmulatorOptions,
   startEmulator,
 } from "./app.ts";
-export type { FaultConfig, FaultRule } from "./faults.ts";
+export type { FaultConfig, FaultResponse, FaultRewrite, FaultRule } from "./faults.ts";
 export type { RequestLogEntry } from "./request-log.ts";
 export { DEFAULT_RULES, type RulesPatch } from "./rules.ts";
 export { DEFAULT_API_KEY, DEFAULT_CREDITS } from "./state.ts";

@@ -7,7 +7,7 @@ import type { HttpBindings } from "@hono/node-server";
 import type { Context, MiddlewareHandler } from "hono";
 import type { loadSpec, OperationSpec } from "../../api/spec.ts";
 import type { UploadedFile } from "../context.ts";
-import { type Answer, apiError } from "../envelope.ts";
+import { type Answer, apiError, type HeaderEdits } from "../envelope.ts";
 import type { ApiKeyRecord, Workspace } from "../model.ts";
 import type { RequestLogEntry } from "../request-log.ts";
 import type { RouteMatch } from "../router.ts";
@@ -36,6 +36,8 @@ export interface Call {
   headers: Record<string, string>;
   /** The answer, once a stage has one. */
   answer?: Answer;
+  /** A fault rule's header edits, applied over every header the answer gets (rate and common included). */
+  headerEdits?: HeaderEdits;
   /** Destroy the socket instead of answering: before any work, or after the work is done. */
   drop?: "before" | "after";
   /** Set once routing succeeded. */

@@ -1,8 +1,9 @@
 /**
  * Injected faults (faults.ts decides, seeded): latency, a dropped connection before or after the work,
- * or an error status instead of any work. Never applied to /__emulator/*, which does not pass here.
+ * an error status or a chosen answer instead of any work, or the real answer rewritten after the work. Never applied to /__emulator/*, which does not pass here.
  */
 import { apiError, codeForStatus } from "../envelope.ts";
+import { chosenAnswer, headerEditsOf, rewrittenAnswer } from "../fault-answers.ts";
 import type { Emulator } from "../world.ts";
 import type { Stage } from "./call.ts";
 
@@ -37,7 +38,18 @@ export function faultStage(world: Emulator): Stage {
           : apiError(fault.status, codeForStatus(fault.status), "The service is temporarily unavailable.");
       return;
     }
+    if (fault.kind === "respond") {
+      call.entry.fault = fault.label;
+      call.answer = chosenAnswer(fault.response);
+      call.headerEdits = headerEditsOf(fault.response.headers, undefined);
+      return;
+    }
     await next();
+    if (fault.kind === "rewrite" && call.answer) {
+      call.entry.fault = fault.label;
+      call.answer = rewrittenAnswer(call.answer, fault.rewrite);
+      call.headerEdits = headerEditsOf(fault.rewrite.headers, fault.rewrite.removeHeaders);
+    }
     if (fault.kind === "drop_after") {
       call.entry.fault = fault.label;
       call.drop = "after";

@@ -56,7 +56,7 @@ export function requestStage(world: Emulator, router: Router): Stage {
     if (call.drop === "after") return dropConnection(c);
     // Expired idempotency records go now and then, so a long-running sandbox does not grow without bound.
     if (++handled % 1000 === 0) world.idempotency.prune(world.clock.now());
-    return toResponse(answer, { ...base, ...call.headers });
+    return toResponse(answer, { ...base, ...call.headers }, call.headerEdits);
   };
 }
 
