@@ -6,12 +6,20 @@
 import type { TakeResult } from "../bucket.ts";
 import { apiError } from "../envelope.ts";
 import { hashApiKey } from "../state.ts";
+import { matchUnlisted } from "../unlisted.ts";
 import type { Emulator } from "../world.ts";
 import { answerWith, type Stage, WRITE_METHODS } from "./call.ts";
 
-/** 404 and 405 for what the spec does not route. */
+/** 404 and 405 for what the spec does not route, unless TokPortal has it beyond the spec (→ 501 later). */
 export const routeStage: Stage = async (c, next) => {
-  const { match } = c.get("call");
+  const call = c.get("call");
+  const { match } = call;
+  if (match.kind !== "op") call.unlisted = matchUnlisted(c.req.method, call.path);
+  if (call.unlisted) {
+    call.entry.operationId = call.unlisted.operation;
+    await next();
+    return;
+  }
   if (match.kind === "not_found")
     return answerWith(c, apiError(404, "NOT_FOUND", `No endpoint ${c.req.method} ${c.req.path}`));
   if (match.kind === "method_not_allowed")
@@ -32,7 +40,7 @@ export function authStage(world: Emulator): Stage {
   return async (c, next) => {
     const call = c.get("call");
     const op = call.op;
-    if (op && !op.public) {
+    if ((op && !op.public) || call.unlisted) {
       const presented = c.req.header("x-api-key");
       if (!presented) {
         const inQuery = ["api_key", "apiKey", "x-api-key", "key"].some((k) => c.req.query(k) !== undefined);
@@ -68,7 +76,7 @@ export function authStage(world: Emulator): Stage {
           ),
         );
       }
-      const isWrite = WRITE_METHODS.has(op.method);
+      const isWrite = WRITE_METHODS.has(c.req.method);
       if ((key.scope === "read" && isWrite) || (key.scope === "write" && !isWrite)) {
         return answerWith(
           c,
@@ -80,6 +88,23 @@ export function authStage(world: Emulator): Stage {
       }
       call.key = key;
       call.workspace = workspace;
+    }
+    // Auth and the bucket apply first, as for the spec's own operations this sandbox does not implement.
+    if (call.unlisted) {
+      const { operation, method, path } = call.unlisted;
+      return answerWith(
+        c,
+        apiError(
+          501,
+          "NOT_IMPLEMENTED",
+          `The emulator does not implement ${operation} (${method} ${path}).`,
+          {
+            operation,
+            method,
+            path,
+          },
+        ),
+      );
     }
     world.manage();
     await next();

@@ -11,6 +11,7 @@ import { type Answer, apiError, type HeaderEdits } from "../envelope.ts";
 import type { ApiKeyRecord, Workspace } from "../model.ts";
 import type { RequestLogEntry } from "../request-log.ts";
 import type { RouteMatch } from "../router.ts";
+import type { UnlistedOperation } from "../unlisted.ts";
 
 export const API_BASE_PATH = "/api/ext";
 
@@ -43,6 +44,8 @@ export interface Call {
   /** Set once routing succeeded. */
   op?: OperationSpec;
   params: Record<string, string>;
+  /** An operation TokPortal has beyond the spec (answered 501 once the caller is authenticated). */
+  unlisted?: UnlistedOperation;
   key?: ApiKeyRecord;
   workspace?: Workspace;
   dryRun: boolean;
