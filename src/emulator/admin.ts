@@ -12,16 +12,15 @@
  *   GET    /__emulator/faults, POST /__emulator/faults {…}  read / replace the fault config ({} clears it)
  *   GET    /__emulator/rules,  POST /__emulator/rules {…}   read / patch the rules
  */
-import type { HttpBindings } from "@hono/node-server";
+
 import type { Context, Hono } from "hono";
 import { type Answer, apiError, jsonAnswer, requestIdOf, toResponse } from "./envelope.ts";
 import type { FaultConfig } from "./faults.ts";
 import type { ApiKeyRecord, PlanTier } from "./model.ts";
+import type { Env } from "./pipeline/call.ts";
 import type { RulesPatch } from "./rules.ts";
-import type { Emulator } from "./server.ts";
 import { hashApiKey } from "./state.ts";
-
-type Env = { Bindings: HttpBindings };
+import type { Emulator } from "./world.ts";
 
 const SCOPES: ApiKeyRecord["scope"][] = ["*", "read", "write"];
 const TIERS: PlanTier[] = ["starter", "creator", "marketer"];

@@ -1,5 +1,5 @@
 /**
- * The contract between the emulator's HTTP core (src/emulator/server.ts) and its operation handlers
+ * The contract between the emulator's HTTP core (src/emulator/app.ts and src/emulator/pipeline/) and its operation handlers
  * (src/emulator/ops/*.ts).
  *
  * The core owns everything that is the same for every operation: routing from the spec's paths, auth,
@@ -59,7 +59,7 @@ export interface EmulatorClock {
   iso(): string;
 }
 
-/** Tunables of the simulated service (all have defaults; see EmulatorOptions in server.ts). */
+/** Tunables of the simulated service (all have defaults; see EmulatorOptions in world.ts). */
 export interface EmulatorRules {
   /** Workspace rolling-window capacity for bundle creation / publication; null = unlimited. */
   createCapacity: { limit: number; windowSeconds: number } | null;

@@ -91,9 +91,14 @@ export function codeForStatus(status: number): string {
   }
 }
 
-export function toResponse(answer: Answer, extra: Record<string, string>): Response {
-  return new Response(answer.body, {
-    status: answer.status,
-    headers: { ...answer.headers, ...COMMON_HEADERS, ...extra },
-  });
+/** Last-word header edits of a fault rule: set over every other header, then removed. */
+export interface HeaderEdits {
+  set: Record<string, string>;
+  remove: string[];
+}
+
+export function toResponse(answer: Answer, extra: Record<string, string>, edits?: HeaderEdits): Response {
+  const headers = { ...answer.headers, ...COMMON_HEADERS, ...extra, ...(edits?.set ?? {}) };
+  for (const name of edits?.remove ?? []) delete headers[name];
+  return new Response(answer.body, { status: answer.status, headers });
 }

@@ -3,45 +3,24 @@
  * the same number of random values whatever the outcome, so the sequence of outcomes depends only on the
  * seed and the number of requests, never on which faults happened to fire.
  */
+import {
+  type FaultConfig,
+  type FaultResponse,
+  type FaultRewrite,
+  type FaultRule,
+  parseFaultConfig,
+} from "./fault-config.ts";
 import { prng } from "./random.ts";
 
-export type FaultAction = "drop" | "drop_after" | "status";
-
-/** A deterministic fault for tests: fires on the next `times` matching requests. */
-export interface FaultRule {
-  operationId?: string;
-  method?: string;
-  /** Exact path under /api/ext, e.g. `/bundles`. */
-  path?: string;
-  action: FaultAction;
-  /** For `status`: the HTTP status to answer (default 503). */
-  status?: number;
-  /** How many matching requests it applies to (default 1; 0 or absent with `always` = every one). */
-  times?: number;
-  always?: boolean;
-}
-
-export interface FaultConfig {
-  latencyMs?: number;
-  jitterMs?: number;
-  /** Fraction of requests answered 500/502/503 before any work. */
-  errorRate?: number;
-  /** Fraction of requests whose socket is destroyed before handling. */
-  dropRate?: number;
-  /** Fraction of requests handled fully, then their socket destroyed (the answer is lost). */
-  dropAfterRate?: number;
-  /** Fraction of requests answered 429 RATE_LIMIT_EXCEEDED. */
-  rate429?: number;
-  /** Every `everyRequests` requests, the last `length` of them are answered 429. */
-  storm?: { everyRequests: number; length: number };
-  rules?: FaultRule[];
-}
+export type { FaultConfig, FaultResponse, FaultRewrite, FaultRule } from "./fault-config.ts";
 
 export type FaultOutcome =
   | { kind: "none"; delayMs: number }
   | { kind: "drop"; delayMs: number; label: string }
   | { kind: "drop_after"; delayMs: number; label: string }
-  | { kind: "status"; delayMs: number; status: number; label: string };
+  | { kind: "status"; delayMs: number; status: number; label: string }
+  | { kind: "respond"; delayMs: number; response: FaultResponse; label: string }
+  | { kind: "rewrite"; delayMs: number; rewrite: FaultRewrite; label: string };
 
 export class FaultInjector {
   private config: FaultConfig = {};
@@ -59,8 +38,7 @@ export class FaultInjector {
 
   /** Replaces the configuration (an empty object clears it) and restarts the seeded sequence. */
   set(config: FaultConfig): void {
-    validateFaults(config);
-    this.config = structuredClone(config);
+    this.config = parseFaultConfig(config);
     this.random = prng(this.seed);
     this.counter = 0;
     this.ruleHits = (config.rules ?? []).map(() => 0);
@@ -94,7 +72,12 @@ export class FaultInjector {
         const status = rule.status ?? 503;
         return { kind: "status", delayMs, status, label: `rule:status:${status}` };
       }
-      return { kind: rule.action, delayMs, label: `rule:${rule.action}` };
+      if (rule.action === "respond" && rule.response)
+        return { kind: "respond", delayMs, response: rule.response, label: "rule:respond" };
+      if (rule.action === "rewrite" && rule.rewrite)
+        return { kind: "rewrite", delayMs, rewrite: rule.rewrite, label: "rule:rewrite" };
+      if (rule.action === "drop" || rule.action === "drop_after")
+        return { kind: rule.action, delayMs, label: `rule:${rule.action}` };
     }
 
     if (c.storm && c.storm.everyRequests > 0) {
@@ -116,36 +99,13 @@ export class FaultInjector {
 function ruleMatches(rule: FaultRule, req: { operationId: string | null; method: string; path: string }) {
   if (rule.operationId !== undefined && rule.operationId !== req.operationId) return false;
   if (rule.method !== undefined && rule.method.toUpperCase() !== req.method) return false;
-  if (rule.path !== undefined && rule.path !== req.path) return false;
+  if (rule.path !== undefined && !pathMatches(rule.path, req.path)) return false;
   return true;
 }
 
-const RATE_KEYS = ["errorRate", "dropRate", "dropAfterRate", "rate429"] as const;
-
-/** Throws a readable error for a configuration that cannot mean what the caller intended. */
-export function validateFaults(config: FaultConfig): void {
-  if (typeof config !== "object" || config === null || Array.isArray(config))
-    throw new Error("faults must be an object");
-  for (const k of RATE_KEYS) {
-    const v = config[k];
-    if (v !== undefined && !(typeof v === "number" && v >= 0 && v <= 1))
-      throw new Error(`faults.${k} must be a number between 0 and 1`);
-  }
-  for (const k of ["latencyMs", "jitterMs"] as const) {
-    const v = config[k];
-    if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new Error(`faults.${k} must be >= 0`);
-  }
-  if (config.storm !== undefined) {
-    const s = config.storm;
-    if (
-      !(s && Number.isInteger(s.everyRequests) && Number.isInteger(s.length) && s.length <= s.everyRequests)
-    )
-      throw new Error("faults.storm must be {everyRequests, length} integers with length <= everyRequests");
-  }
-  for (const r of config.rules ?? []) {
-    if (!r || !["drop", "drop_after", "status"].includes(r.action))
-      throw new Error('faults.rules[].action must be "drop", "drop_after" or "status"');
-    if (r.status !== undefined && !(Number.isInteger(r.status) && r.status >= 400 && r.status <= 599))
-      throw new Error("faults.rules[].status must be an HTTP error status");
-  }
+/** Exact, except that a `*` segment stands for any one segment. */
+function pathMatches(pattern: string, path: string): boolean {
+  const want = pattern.split("/");
+  const got = path.split("/");
+  return want.length === got.length && want.every((seg, i) => seg === "*" || seg === got[i]);
 }

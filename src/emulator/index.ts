@@ -1,7 +1,5 @@
-/** The TokPortal emulator: a local sandbox of the API (see server.ts), for users and for tests. */
-export type { FaultConfig, FaultRule } from "./faults.ts";
-export type { RequestLogEntry } from "./request-log.ts";
-export { DEFAULT_RULES, type RulesPatch } from "./rules.ts";
+/** The TokPortal emulator: a local sandbox of the API (see app.ts), for users and for tests. */
+
 export {
   API_BASE_PATH,
   API_VERSION,
@@ -9,5 +7,8 @@ export {
   type EmulatorHandle,
   type EmulatorOptions,
   startEmulator,
-} from "./server.ts";
+} from "./app.ts";
+export type { FaultConfig, FaultResponse, FaultRewrite, FaultRule } from "./faults.ts";
+export type { RequestLogEntry } from "./request-log.ts";
+export { DEFAULT_RULES, type RulesPatch } from "./rules.ts";
 export { DEFAULT_API_KEY, DEFAULT_CREDITS } from "./state.ts";

@@ -74,6 +74,9 @@ function assertContent(bundle: Bundle, slot: VideoSlot, input: VideoInput): void
   if (type === "story" && Boolean(input.video_url) === Boolean(input.story_image_url)) {
     throw invalid("video_url", "A story needs exactly one of video_url or story_image_url.", p);
   }
+  if (type === "story" && input.description !== undefined) {
+    throw invalid("description", "A story has no description.", p);
+  }
   if (type !== "story" && (type === "video" || type === "carousel") && !input.description) {
     throw invalid("description", `description is required when video_type is ${type}.`, p);
   }

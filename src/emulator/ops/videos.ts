@@ -21,7 +21,7 @@ import {
   isBundleActive,
   publishSlots,
 } from "./publishing.ts";
-import { addDays, setTargetDate, todayUtc } from "./schedule.ts";
+import { addDays, assertSchedulable, setTargetDate, todayUtc } from "./schedule.ts";
 import { configureSlot, rehostVideoUrl, type VideoInput } from "./video-config.ts";
 import { videoView } from "./views.ts";
 
@@ -74,11 +74,28 @@ function configureBundleVideo(req: OpRequest, ctx: OpContext) {
   };
 }
 
+/**
+ * Labels at any stage; description and date too (docs/tokportal-api.md §7), under the configure's rules:
+ * a story has no description, and a date must clear the lead time and the per-day cap. Everything is
+ * checked before anything is written.
+ */
 function patchBundleVideo(req: OpRequest, ctx: OpContext) {
   const { bundle, slot } = bundleAndSlot(req, ctx);
   const b = bodyOf(req.body);
+  const description = typeof b.description === "string" ? b.description : undefined;
+  const date = typeof b.target_publish_date === "string" ? b.target_publish_date : undefined;
+  if (description !== undefined && slot.video_type === "story") {
+    throw new ApiError(400, "VALIDATION_ERROR", "A story has no description.", {
+      field: "description",
+      position: slot.position,
+    });
+  }
+  if (date !== undefined && date !== slot.target_publish_date)
+    assertSchedulable(bundle, slot, date, ctx.clock);
   if ("external_ref" in b) slot.external_ref = typeof b.external_ref === "string" ? b.external_ref : null;
   if ("name" in b) slot.name = typeof b.name === "string" ? b.name : null;
+  if (description !== undefined) slot.description = description;
+  if (date !== undefined) setTargetDate(slot, date);
   touch(ctx, bundle, slot);
   return { body: { data: videoView(slot) } };
 }
