@@ -151,12 +151,16 @@ start), or use "base_url": "sandbox" in the config to run it inside each command
         "Press Ctrl+C to stop.",
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
+      // A second signal while the state is being saved must not kill the save: later signals are ignored.
+      let stopping = false;
       const stop = async () => {
+        if (stopping) return;
+        stopping = true;
         await emu.stop();
         process.exit(0);
       };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
     });
 }
 
