@@ -1,5 +1,5 @@
 /**
- * The per-key token bucket (API-NOTES §6): capacity 120, refilled continuously at 2 tokens/s, measured on
+ * The per-key token bucket (docs/tokportal-api.md §4): capacity 120, refilled continuously at 2 tokens/s, measured on
  * the real clock: a simulated clock running fast must not hand out free requests.
  */
 export interface BucketConfig {

@@ -1,5 +1,5 @@
 /**
- * Rolling workspace windows for bundle creation and publication (API-NOTES §6), on the simulated clock.
+ * Rolling workspace windows for bundle creation and publication (docs/tokportal-api.md §4), on the simulated clock.
  * Kept in memory only: a window is minutes long, and a restarted sandbox starting with room is harmless.
  */
 export interface CapacityLimit {

@@ -1,10 +1,10 @@
-/** TokPortal's answer shapes: the error envelope and the dry-run decoration (API-NOTES §1.2, §1.4). */
+/** TokPortal's answer shapes: the error envelope and the dry-run decoration (docs/tokportal-api.md §2, §3). */
 import { ApiError } from "./context.ts";
 import { randomHex } from "./random.ts";
 
 export const API_VERSION = "2026-05-25";
 
-/** Sent on every answer, errors, replays and injected faults included (API-NOTES §1.1). */
+/** Sent on every answer, errors, replays and injected faults included (docs/tokportal-api.md §1). */
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {
   "x-tokportal-api-version": API_VERSION,
   "x-tokportal-api-stability": "stable",

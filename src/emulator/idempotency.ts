@@ -1,5 +1,5 @@
 /**
- * Idempotency-Key (API-NOTES §6): a completed write replays its stored answer and runs nothing again.
+ * Idempotency-Key (docs/tokportal-api.md §4): a completed write replays its stored answer and runs nothing again.
  * Records live in the state (so they survive --state restarts); in-flight keys only in memory.
  */
 import { createHash } from "node:crypto";

@@ -2,7 +2,7 @@
  * The emulator's state: plain JSON-serializable records, so `--state FILE` can persist the whole world
  * and a dry run can work on a structured clone and throw it away.
  *
- * Shapes follow ../shared/tokportal/API-NOTES.md (§2–§4). Timestamps are ISO strings taken from the
+ * Shapes follow docs/tokportal-api.md (§5–§10). Timestamps are ISO strings taken from the
  * emulator clock, never from Date.now(), so tests that fix the clock are deterministic.
  */
 

@@ -1,4 +1,4 @@
-/** TokPortal's page-number pagination (API-NOTES §1.3): `page` 1-based, `per_page` default 25, max 100. */
+/** TokPortal's page-number pagination (docs/tokportal-api.md §2): `page` 1-based, `per_page` default 25, max 100. */
 export interface Page<T> {
   data: T[];
   pagination: { page: number; per_page: number; total: number; total_pages: number };

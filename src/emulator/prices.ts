@@ -1,5 +1,5 @@
 /**
- * TokPortal's current price table (API-NOTES §4), in credits. `GET /credit-costs` serves it and every
+ * TokPortal's current price table (docs/tokportal-api.md §5), in credits. `GET /credit-costs` serves it and every
  * charged operation prices itself from it, so the two can never disagree.
  */
 export { type CreditItem, STANDARD_CREDIT_COSTS as CREDIT_COSTS } from "../api/prices.ts";

@@ -1,5 +1,5 @@
 /**
- * Signed webhook delivery (API-NOTES §2.17). The core hands every state-change event to
+ * Signed webhook delivery (docs/tokportal-api.md §13). The core hands every state-change event to
  * `WebhookDispatcher.emit`; it builds TokPortal's envelope once per event and POSTs it, in the background,
  * to every enabled endpoint of the workspace subscribed to that type, recording each attempt as a
  * `WebhookDelivery`. Deliveries to one endpoint go out one at a time, in emission order, so a receiver

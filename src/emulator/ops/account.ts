@@ -1,4 +1,4 @@
-/** The account a bundle orders: profile configuration and the client's review actions (API-NOTES §2.8). */
+/** The account a bundle orders: profile configuration and the client's review actions (docs/tokportal-api.md §6). */
 import { ApiError, type OpContext, type OpRequest, type OpTable } from "../context.ts";
 import type { AccountConfig, AccountStatus, Bundle } from "../model.ts";
 import { bodyOf, emitAccountEvent, touch } from "./domain.ts";

@@ -1,5 +1,5 @@
 /**
- * Delivered ("saved") accounts (API-NOTES §2.18): what GET /accounts lists once a bundle's account reaches
+ * Delivered ("saved") accounts (docs/tokportal-api.md §14): what GET /accounts lists once a bundle's account reaches
  * in_review. `id` is the saved_account_id. Credentials are never part of these answers.
  */
 import { ApiError, type OpContext, type OpTable } from "../context.ts";

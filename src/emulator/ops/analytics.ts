@@ -1,5 +1,5 @@
 /**
- * Analytics (API-NOTES §2.16): per video, per delivered account, and the CSV export the sync reads back.
+ * Analytics (docs/tokportal-api.md §10): per video, per delivered account, and the CSV export the sync reads back.
  * Numbers come from ./metrics.ts; "unavailable" is null in JSON and an empty cell in CSV, never 0.
  */
 import { ApiError, type OpContext, type OpTable } from "../context.ts";
@@ -116,7 +116,7 @@ export const analyticsOps: OpTable = {
   },
 };
 
-/** Starter plans do not include account-level analytics or exports (API-NOTES §2.16). */
+/** Starter plans do not include account-level analytics or exports (docs/tokportal-api.md §10). */
 function requireAnalyticsPlan(ctx: OpContext): void {
   const tier = ctx.workspace.plan_tier ?? ctx.rules.defaultPlanTier;
   if (tier === "starter") {

@@ -1,6 +1,6 @@
 /**
  * Ordering bundles: the rules of POST /bundles and POST /bundles/bulk, pricing, and the one debit taken
- * at checkout (API-NOTES §2.5, §2.6, §4, §7). Every rule runs before anything is written or charged.
+ * at checkout (docs/tokportal-api.md §6, §5). Every rule runs before anything is written or charged.
  */
 import { ApiError, type OpContext, type OpRequest } from "../context.ts";
 import type { Bundle, BundleType, Platform } from "../model.ts";

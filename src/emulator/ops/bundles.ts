@@ -1,6 +1,6 @@
 /**
  * Bundles after ordering: listing, details, settings, publication and extra slots
- * (API-NOTES §2.7, §2.12, §2.13). Creation lives in bundle-create.ts.
+ * (docs/tokportal-api.md §6, §8, §7). Creation lives in bundle-create.ts.
  */
 import { ApiError, type OpContext, type OpRequest, type OpTable } from "../context.ts";
 import { all, first, paginate } from "../paginate.ts";

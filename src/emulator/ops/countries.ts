@@ -1,5 +1,5 @@
 /**
- * Countries the simulated service accepts (API-NOTES §2.3). `GET /countries` and the bundle handlers both
+ * Countries the simulated service accepts (docs/tokportal-api.md §6). `GET /countries` and the bundle handlers both
  * read this table, so what the sandbox advertises is exactly what it accepts.
  */
 export interface Country {

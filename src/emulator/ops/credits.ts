@@ -1,4 +1,4 @@
-/** The workspace wallet: balance and ledger (API-NOTES §2.4). */
+/** The workspace wallet: balance and ledger (docs/tokportal-api.md §5). */
 import type { OpTable } from "../context.ts";
 import { paginate } from "../paginate.ts";
 

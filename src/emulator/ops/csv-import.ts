@@ -1,5 +1,5 @@
 /**
- * CSV import of video configurations (API-NOTES §8): one row per position, the same rules as PUT, and
+ * CSV import of video configurations (docs/tokportal-api.md §15): one row per position, the same rules as PUT, and
  * per-row errors instead of one failure for the file. Rows are numbered from 1, the first data line after
  * the header; blank lines keep their number and are ignored.
  */

@@ -1,6 +1,6 @@
 /**
  * The simulated account managers: what TokPortal's people do with published work, driven by the emulator's
- * simulated clock (API-NOTES §3). The core calls `runManagers` before every request and on
+ * simulated clock (docs/tokportal-api.md §7). The core calls `runManagers` before every request and on
  * `POST /__emulator/advance`; each call applies, in time order, every transition whose time has come:
  *
  *   bundle published ──acceptAfterSeconds──► accepted

@@ -151,7 +151,7 @@ export interface AccountTotals {
   scraped_at: string;
 }
 
-/** Account-level totals over its scraped videos (API-NOTES §2.16 shape), or null when none is scraped yet. */
+/** Account-level totals over its scraped videos (docs/tokportal-api.md §10 shape), or null when none is scraped yet. */
 export function accountTotals(
   state: EmulatorState,
   account: SavedAccount,

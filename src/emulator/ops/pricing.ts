@@ -1,4 +1,4 @@
-/** What a bundle order costs (API-NOTES §4), priced from the one price table in prices.ts. */
+/** What a bundle order costs (docs/tokportal-api.md §5), priced from the one price table in prices.ts. */
 import { CREDIT_COSTS } from "../prices.ts";
 
 export interface BundleOrder {

@@ -8,7 +8,7 @@ import { emitAccountEvent, emitBundleEvent, emitVideoEvent, touch } from "./doma
 import { type Blocker, publishBlockers } from "./readiness.ts";
 import { ADJUSTED_VIDEOS_NOTE, type DateAdjustment, shiftStaleDates } from "./schedule.ts";
 
-/** Bundle statuses in which single videos can be released (API-NOTES §2.12). */
+/** Bundle statuses in which single videos can be released (docs/tokportal-api.md §8). */
 export const ACTIVE_BUNDLE_STATUSES: readonly BundleStatus[] = [
   "published",
   "published_priority",

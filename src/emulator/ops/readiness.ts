@@ -1,4 +1,4 @@
-/** Whether a bundle can be published (API-NOTES §2.12), as a list of blockers. Pure. */
+/** Whether a bundle can be published (docs/tokportal-api.md §8), as a list of blockers. Pure. */
 import type { Bundle } from "../model.ts";
 
 export interface Blocker {

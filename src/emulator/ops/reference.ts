@@ -39,7 +39,7 @@ export const PLATFORMS = [
       "advanced_warming",
     ],
   },
-  // Priced but refused by POST /bundles with YOUTUBE_DELAYED (API-NOTES §2.3).
+  // Priced but refused by POST /bundles with YOUTUBE_DELAYED (docs/tokportal-api.md §6).
   { id: "youtube", name: "YouTube", orderable: false, features: [] },
 ] as const;
 

@@ -1,5 +1,5 @@
 /**
- * Scheduling rules of video slots (API-NOTES §3.4): lead time, the per-day cap and moving stale dates
+ * Scheduling rules of video slots (docs/tokportal-api.md §7): lead time, the per-day cap and moving stale dates
  * forward at publish time. Dates are `YYYY-MM-DD` in UTC; "today" comes from the emulator clock.
  *
  * `minDaysAhead` is the single definition of "delivered account" for the whole emulator: the managers

@@ -1,5 +1,5 @@
 /**
- * Media uploads (API-NOTES §2.15): direct multipart uploads, the presigned PUT flow, and images from a URL.
+ * Media uploads (docs/tokportal-api.md §9): direct multipart uploads, the presigned PUT flow, and images from a URL.
  * Bytes are kept in state and served back by the core at `public_url` (see ../storage.ts).
  */
 import { randomBytes } from "node:crypto";

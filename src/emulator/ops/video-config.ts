@@ -1,5 +1,5 @@
 /**
- * Configuring one video slot (API-NOTES §2.10, §3.4): the rules PUT, batch and CSV import share.
+ * Configuring one video slot (docs/tokportal-api.md §7): the rules PUT, batch and CSV import share.
  * Every check runs before any credit is taken or any field is written, so a refused item changes nothing.
  */
 import { ApiError, type OpContext } from "../context.ts";

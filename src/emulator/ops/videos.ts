@@ -1,6 +1,6 @@
 /**
  * Video slots of a bundle: listing, configuration (single, batch, CSV), release to the managers and the
- * client's actions on posted work (API-NOTES §2.9–§2.14, §3.3, §3.4).
+ * client's actions on posted work (docs/tokportal-api.md §7, §15).
  */
 import { ApiError, type OpContext, type OpRequest, type OpTable } from "../context.ts";
 import type { Bundle, VideoSlot, VideoStatus } from "../model.ts";
@@ -298,7 +298,7 @@ function fixBundleVideoDownload(req: OpRequest, ctx: OpContext) {
   if (Array.isArray(b.carousel_images)) slot.carousel_images = b.carousel_images.map(String);
   slot.download_issue = false;
   slot.download_issue_comment = null;
-  // The service reschedules a fixed download for tomorrow (API-NOTES §2.13).
+  // The service reschedules a fixed download for tomorrow (docs/tokportal-api.md §7).
   setTargetDate(slot, addDays(todayUtc(ctx.clock), 1));
   touch(ctx, bundle, slot);
   return { body: { data: videoView(slot) } };

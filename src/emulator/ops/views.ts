@@ -1,5 +1,5 @@
 /**
- * The JSON shapes the emulator answers for a bundle, its account and its video slots (API-NOTES §2.7–§2.9).
+ * The JSON shapes the emulator answers for a bundle, its account and its video slots (docs/tokportal-api.md §6, §7).
  * Every handler that returns one of these objects builds it here, so the shapes cannot drift apart.
  */
 import type { AccountConfig, Bundle, BundleStatus, VideoSlot } from "../model.ts";

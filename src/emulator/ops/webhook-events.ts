@@ -1,5 +1,5 @@
 /**
- * The webhook event catalog: the 30 types of TokPortal's SDKs (API-NOTES §2.17). The vendored spec lists
+ * The webhook event catalog: the 30 types of TokPortal's SDKs (docs/tokportal-api.md §13). The vendored spec lists
  * only the first 13 (the ones this emulator emits, marked `emitted`); the others can be subscribed to
  * (`subscribable`) but nothing in the sandbox produces them.
  */

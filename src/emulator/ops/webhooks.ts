@@ -1,5 +1,5 @@
 /**
- * Webhook endpoints and their deliveries (API-NOTES §2.17). Background delivery of emitted events is the
+ * Webhook endpoints and their deliveries (docs/tokportal-api.md §13). Background delivery of emitted events is the
  * dispatcher's job (../webhook-dispatcher.ts); the test and retry operations here send one delivery
  * themselves and answer with its outcome.
  */
