@@ -1,9 +1,10 @@
 /**
  * The answers of `respond` and `rewrite` fault rules: a chosen answer instead of the handler's, or the
- * handler's answer edited (status, body fields by dotted path, whole body, headers).
+ * handler's answer edited (status, body fields by dotted path, whole body, CSV columns, headers).
  */
 import { type Answer, type HeaderEdits, jsonAnswer } from "./envelope.ts";
 import type { FaultResponse, FaultRewrite } from "./fault-config.ts";
+import { editCsv } from "./fault-csv.ts";
 
 export function chosenAnswer(r: FaultResponse): Answer {
   const headers = lowerKeys(r.headers ?? {});
@@ -24,7 +25,10 @@ export function rewrittenAnswer(answer: Answer, rw: FaultRewrite): Answer {
   if (rw.text !== undefined) {
     body = rw.text;
     headers["content-type"] = "text/plain; charset=utf-8";
-  } else if (rw.json !== undefined || rw.omit || rw.set) {
+  } else if (rw.csv) {
+    // Only a CSV answer has columns to edit; any other goes out as it was.
+    if (body !== null && (headers["content-type"] ?? "").startsWith("text/csv")) body = editCsv(body, rw.csv);
+  } else if (rw.json !== undefined || rw.omit || rw.set || rw.stringify) {
     let value: unknown = rw.json;
     if (value === undefined) value = parseJson(answer.body);
     // A body that is not JSON (CSV, an empty 204) has no fields to edit: it goes out as it was.
@@ -32,6 +36,7 @@ export function rewrittenAnswer(answer: Answer, rw: FaultRewrite): Answer {
       value = structuredClone(value);
       for (const path of rw.omit ?? []) value = omitPath(value, splitPath(path));
       for (const [path, v] of Object.entries(rw.set ?? {})) value = setPath(value, splitPath(path), v);
+      for (const path of rw.stringify ?? []) value = stringifyPath(value, splitPath(path));
       body = JSON.stringify(value);
       headers["content-type"] = "application/json; charset=utf-8";
       if (status === 204) status = 200;
@@ -66,10 +71,24 @@ function isContainer(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
-/** Deletes the field at `path` (an array element by its index); a missing path changes nothing. */
+/** The keys of a container (array indexes as strings), for a `*` segment. */
+function keysOf(v: Record<string, unknown>): string[] {
+  return Array.isArray(v) ? v.map((_, i) => String(i)) : Object.keys(v);
+}
+
+/**
+ * Deletes the field at `path` (an array element by its index); a `*` segment stands for every element or
+ * field there. A missing path changes nothing.
+ */
 export function omitPath(value: unknown, path: string[]): unknown {
   const [head, ...rest] = path;
   if (head === undefined || !isContainer(value)) return value;
+  if (head === "*") {
+    if (rest.length > 0) for (const k of keysOf(value)) value[k] = omitPath(value[k], rest);
+    else if (Array.isArray(value)) value.length = 0;
+    else for (const k of keysOf(value)) delete value[k];
+    return value;
+  }
   if (Array.isArray(value)) {
     const i = Number(head);
     if (!Number.isInteger(i) || i < 0 || i >= value.length) return value;
@@ -83,10 +102,18 @@ export function omitPath(value: unknown, path: string[]): unknown {
   return value;
 }
 
-/** Sets the field at `path`, creating the objects on the way; setting the empty path replaces all. */
+/**
+ * Sets the field at `path`, creating the objects on the way; setting the empty path replaces all. A `*`
+ * segment sets it in every element or field that is there (and creates none).
+ */
 export function setPath(value: unknown, path: string[], to: unknown): unknown {
   const [head, ...rest] = path;
   if (head === undefined) return to;
+  if (head === "*") {
+    if (isContainer(value)) for (const k of keysOf(value)) value[k] = setPath(value[k], rest, to);
+    return value;
+  }
+  if (rest[0] === "*" && !(isContainer(value) && head in value)) return value;
   const container: Record<string, unknown> = isContainer(value) ? value : {};
   if (Array.isArray(container) && Number.isInteger(Number(head))) {
     const i = Number(head);
@@ -95,6 +122,16 @@ export function setPath(value: unknown, path: string[], to: unknown): unknown {
   }
   container[head] = setPath(container[head], rest, to);
   return container;
+}
+
+/** Turns the number at `path` into its string (`36` → `"36"`); `*` as in omitPath. Anything else stays. */
+export function stringifyPath(value: unknown, path: string[]): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return typeof value === "number" ? String(value) : value;
+  if (!isContainer(value)) return value;
+  for (const k of head === "*" ? keysOf(value) : [head])
+    if (k in value) value[k] = stringifyPath(value[k], rest);
+  return value;
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {

@@ -25,13 +25,31 @@ const responseSchema = z
  * Changes to the real handler's answer after the work is done. They change what goes on the wire only:
  * an Idempotency-Key replay answers the real answer unless the rule matches the replay too.
  */
+const csvSchema = z
+  .object({
+    /** Header renames, old name to new (`{"views": "View Count"}`). */
+    rename: z.record(z.string().min(1), z.string().min(1)).optional(),
+    /** Columns to drop, by their name before any rename. */
+    omit: z.array(z.string().min(1)).optional(),
+    /** Columns to add at the end, with the value every row gets. */
+    add: z.record(z.string().min(1), z.string()).optional(),
+  })
+  .strict();
+
 const rewriteSchema = z
   .object({
     status: z.number().int().min(200).max(599).optional(),
-    /** Dotted paths to delete from the JSON body, e.g. `data.account_status`, `data.results`. */
+    /**
+     * Dotted paths to delete from the JSON body, e.g. `data.account_status`, `data.results`; a `*` segment
+     * stands for every element (`data.*.saved_account_id` in a list).
+     */
     omit: z.array(z.string().min(1)).optional(),
     /** Dotted paths set to these values, e.g. `{"data": "ok", "credits_charged": "38"}`. */
     set: z.record(z.string().min(1), z.unknown()).optional(),
+    /** Dotted paths whose number is sent as a string, e.g. `credits_charged`, `data.results.*.position`. */
+    stringify: z.array(z.string().min(1)).optional(),
+    /** Edits the columns of a CSV body (the analytics export). */
+    csv: csvSchema.optional(),
     /** Replaces the whole JSON body (before `omit` and `set`). */
     json: z.unknown().optional(),
     /** Replaces the whole body with text. */
@@ -41,9 +59,20 @@ const rewriteSchema = z
   })
   .strict()
   .refine((r) => !(r.json !== undefined && r.text !== undefined), "give json or text, not both")
-  .refine((r) => r.text === undefined || (r.omit === undefined && r.set === undefined), {
-    message: "omit and set edit a JSON body; they cannot follow a text body",
-  });
+  .refine(
+    (r) => r.text === undefined || (r.omit === undefined && r.set === undefined && r.stringify === undefined),
+    { message: "omit, set and stringify edit a JSON body; they cannot follow a text body" },
+  )
+  .refine(
+    (r) =>
+      r.csv === undefined ||
+      (r.json === undefined &&
+        r.text === undefined &&
+        r.omit === undefined &&
+        r.set === undefined &&
+        r.stringify === undefined),
+    { message: "csv edits a CSV body; it cannot go with json, text, omit, set or stringify" },
+  );
 
 const ruleSchema = z
   .object({
@@ -51,6 +80,8 @@ const ruleSchema = z
     method: z.string().min(1).optional(),
     /** A path under /api/ext, e.g. `/bundles`; `*` stands for one segment (`/bundles/*\/publish`). */
     path: z.string().startsWith("/").optional(),
+    /** Only requests that carry (true) or do not carry (false) `X-TokPortal-Dry-Run: true`. */
+    dryRun: z.boolean().optional(),
     action: z.enum(["drop", "drop_after", "status", "respond", "rewrite"]),
     /** For `status`: the HTTP error status to answer (default 503). */
     status: z.number().int().min(400).max(599).optional(),
@@ -99,6 +130,7 @@ export type FaultConfig = z.infer<typeof faultConfigSchema>;
 export type FaultRule = z.infer<typeof ruleSchema>;
 export type FaultResponse = z.infer<typeof responseSchema>;
 export type FaultRewrite = z.infer<typeof rewriteSchema>;
+export type FaultCsvEdit = z.infer<typeof csvSchema>;
 
 /** The configuration, or an error naming every offending field (`faults.rules.0.action: …`). */
 export function parseFaultConfig(input: unknown): FaultConfig {

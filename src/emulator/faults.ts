@@ -22,6 +22,16 @@ export type FaultOutcome =
   | { kind: "respond"; delayMs: number; response: FaultResponse; label: string }
   | { kind: "rewrite"; delayMs: number; rewrite: FaultRewrite; label: string };
 
+/** What a rule can match a request by. */
+export interface FaultRequest {
+  operationId: string | null;
+  method: string;
+  /** Under /api/ext, without the query. */
+  path: string;
+  /** A write carrying `X-TokPortal-Dry-Run: true`. */
+  dryRun: boolean;
+}
+
 export class FaultInjector {
   private config: FaultConfig = {};
   private random: () => number;
@@ -48,7 +58,7 @@ export class FaultInjector {
     return structuredClone(this.config);
   }
 
-  decide(req: { operationId: string | null; method: string; path: string }): FaultOutcome {
+  decide(req: FaultRequest): FaultOutcome {
     const c = this.config;
     const n = this.counter++;
     // Fixed draws per request (see the module comment).
@@ -96,10 +106,11 @@ export class FaultInjector {
   }
 }
 
-function ruleMatches(rule: FaultRule, req: { operationId: string | null; method: string; path: string }) {
+function ruleMatches(rule: FaultRule, req: FaultRequest) {
   if (rule.operationId !== undefined && rule.operationId !== req.operationId) return false;
   if (rule.method !== undefined && rule.method.toUpperCase() !== req.method) return false;
   if (rule.path !== undefined && !pathMatches(rule.path, req.path)) return false;
+  if (rule.dryRun !== undefined && rule.dryRun !== req.dryRun) return false;
   return true;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { omitPath, setPath } from "../../src/emulator/fault-answers.ts";
+import { omitPath, setPath, stringifyPath } from "../../src/emulator/fault-answers.ts";
 import { parseFaultConfig } from "../../src/emulator/fault-config.ts";
+import { editCsv } from "../../src/emulator/fault-csv.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 
 const ACCOUNT_AND_VIDEOS = { bundle_type: "account_and_videos", country: "USA", videos_quantity: 3 };
@@ -103,6 +104,43 @@ describe("emulator faults: rules that answer a chosen response or rewrite the re
     expect(Object.keys(emu.state().bundles)).toHaveLength(1);
   });
 
+  it("rewrite: every item of a list with `*`, numbers as strings, and only the dry runs with dryRun", async () => {
+    await emu.api("POST", "/bundles", { body: ACCOUNT_AND_VIDEOS });
+    await emu.api("POST", "/bundles", { body: ACCOUNT_AND_VIDEOS });
+    emu.setFaults({
+      rules: [
+        {
+          operationId: "listBundles",
+          action: "rewrite",
+          rewrite: { omit: ["pagination", "data.*.edits_quantity"], stringify: ["data.*.videos_quantity"] },
+        },
+        {
+          operationId: "createBundle",
+          dryRun: true,
+          action: "rewrite",
+          always: true,
+          rewrite: { stringify: ["credits_would_charge", "data.missing.*"] },
+        },
+      ],
+    });
+    const list = await emu.api("GET", "/bundles");
+    expect(list.body.pagination).toBeUndefined();
+    expect(list.body.data).toHaveLength(2);
+    for (const b of list.body.data) {
+      expect(b).not.toHaveProperty("edits_quantity");
+      expect(b.videos_quantity).toBe("3");
+    }
+    const real = await emu.api("POST", "/bundles", { body: ACCOUNT_AND_VIDEOS });
+    expect(real.body.credits_charged).toBe(38);
+    expect(emu.requestLog().at(-1)?.fault).toBeNull();
+    const dry = await emu.api("POST", "/bundles", {
+      body: ACCOUNT_AND_VIDEOS,
+      headers: { "x-tokportal-dry-run": "true" },
+    });
+    expect(dry.body.credits_would_charge).toBe("38");
+    expect(emu.requestLog().at(-1)?.fault).toBe("rule:rewrite");
+  });
+
   it("refuses a rule that cannot mean what its author intended, naming the field", async () => {
     const bad = [
       { rules: [{ action: "respond" }] },
@@ -110,6 +148,8 @@ describe("emulator faults: rules that answer a chosen response or rewrite the re
       { rules: [{ action: "respond", response: { status: 200, json: {}, text: "x" } }] },
       { rules: [{ action: "status", response: { status: 200 } }] },
       { rules: [{ action: "explode" }] },
+      { rules: [{ action: "rewrite", rewrite: { csv: { rename: { a: "b" } }, omit: ["data"] } }] },
+      { rules: [{ action: "rewrite", dryRun: "yes", rewrite: { status: 200 } }] },
       { errorrate: 0.1 },
     ];
     for (const config of bad) {
@@ -135,5 +175,49 @@ describe("dotted paths", () => {
     expect(setPath({ data: { a: 1 } }, ["data"], "ok")).toEqual({ data: "ok" });
     expect(setPath({}, ["data", "x", "y"], 2)).toEqual({ data: { x: { y: 2 } } });
     expect(setPath({ data: [{ a: 1 }] }, ["data", "0", "a"], 3)).toEqual({ data: [{ a: 3 }] });
+  });
+});
+
+describe("dotted paths with *, and numbers as strings", () => {
+  it("omit and set reach every element or field; set creates nothing under *", () => {
+    expect(omitPath({ data: [{ a: 1, b: 1 }, { a: 2 }] }, ["data", "*", "a"])).toEqual({
+      data: [{ b: 1 }, {}],
+    });
+    expect(omitPath({ data: [1, 2] }, ["data", "*"])).toEqual({ data: [] });
+    expect(omitPath({ data: { x: 1, y: 2 } }, ["data", "*"])).toEqual({ data: {} });
+    expect(setPath({ data: [{ a: 1 }, { a: 2 }] }, ["data", "*", "a"], null)).toEqual({
+      data: [{ a: null }, { a: null }],
+    });
+    expect(setPath({ data: [] }, ["data", "*", "a"], 1)).toEqual({ data: [] });
+    expect(setPath({}, ["data", "*"], 1)).toStrictEqual({});
+  });
+  it("stringify turns numbers only, where they are", () => {
+    const body = { n: 36, s: "x", z: null, data: { results: [{ position: 1 }, { position: 2 }] } };
+    let out = stringifyPath(structuredClone(body), ["n"]);
+    out = stringifyPath(out, ["s"]);
+    out = stringifyPath(out, ["z"]);
+    out = stringifyPath(out, ["absent"]);
+    out = stringifyPath(out, ["data", "results", "*", "position"]);
+    expect(out).toEqual({
+      n: "36",
+      s: "x",
+      z: null,
+      data: { results: [{ position: "1" }, { position: "2" }] },
+    });
+  });
+});
+
+describe("CSV columns", () => {
+  const csv = 'video_id,views,likes,comments\nv1,10,2,0\nv2,5,1,"3"\n';
+  it("renames, drops and adds columns, each row kept in step", () => {
+    const out = editCsv(csv, {
+      rename: { video_id: "Video ID", views: "View Count" },
+      omit: ["comments"],
+      add: { "Region Code": "US" },
+    });
+    expect(out).toBe("Video ID,View Count,likes,Region Code\nv1,10,2,US\nv2,5,1,US\n");
+  });
+  it("a header without rows stays a header", () => {
+    expect(editCsv("video_id,views\n", { rename: { views: "View Count" } })).toBe("video_id,View Count\n");
   });
 });

@@ -5,7 +5,7 @@
 import { apiError, codeForStatus } from "../envelope.ts";
 import { chosenAnswer, headerEditsOf, rewrittenAnswer } from "../fault-answers.ts";
 import type { Emulator } from "../world.ts";
-import type { Stage } from "./call.ts";
+import { type Stage, WRITE_METHODS } from "./call.ts";
 
 export function faultStage(world: Emulator): Stage {
   return async (c, next) => {
@@ -14,6 +14,9 @@ export function faultStage(world: Emulator): Stage {
       operationId: call.entry.operationId,
       method: c.req.method,
       path: call.path,
+      dryRun:
+        WRITE_METHODS.has(c.req.method) &&
+        (c.req.header("x-tokportal-dry-run") ?? "").toLowerCase() === "true",
     });
     if (fault.delayMs > 0) {
       call.entry.delay_ms = fault.delayMs;
