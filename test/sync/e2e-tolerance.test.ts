@@ -1,34 +1,34 @@
 /**
- * End to end, whole syncs against the sandbox answering shapes the sync inferred differently (a rewriting
- * proxy in front of it, test/support/rewrite-proxy.ts): each one ends with no double charge, no lost row
- * result and no stall, and a rerun has nothing left to do.
+ * End to end, whole syncs against the sandbox answering shapes the sync inferred differently (its own fault
+ * rules: `respond` answers instead of the handler, `rewrite` edits the real answer after the work is done):
+ * each one ends with no double charge, no lost row result and no stall, and a rerun has nothing left to do.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Papa from "papaparse";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FaultRule } from "../../src/emulator/faults.ts";
 import type { RequestLogEntry } from "../../src/emulator/request-log.ts";
 import { editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
-import { errorAnswer, json, type RewriteProxy, startRewriteProxy } from "../support/rewrite-proxy.ts";
 
 const emu = sharedEmulator();
-let proxy: RewriteProxy;
 let dir: string;
-const target = () => ({ url: proxy.url, apiKey: emu.apiKey });
+const target = () => ({ url: emu.url, apiKey: emu.apiKey });
 
-beforeAll(async () => {
-  proxy = await startRewriteProxy(emu.url);
-});
-afterAll(async () => {
-  await proxy.stop();
-});
+/** The sandbox answers the other shape for every matching request until the next call. */
+function answerWith(rules: FaultRule[]): void {
+  emu.setFaults({ rules: rules.map((r) => ({ always: true, ...r })) });
+}
+/** How many requests of `operationId` a fault rule answered or rewrote since log index `start`. */
+const ruled = (start: number, operationId: string): number =>
+  emu.requestLog(start).filter((e) => e.operationId === operationId && e.fault?.startsWith("rule:")).length;
+
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), "e2e-tolerance-"));
 });
 afterEach(() => {
-  proxy.rules = [];
+  emu.setFaults({});
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -52,13 +52,15 @@ describe("a batch-configure answer without per-item results", () => {
     const files = writeCampaign(dir, { bundles: 2, videosPerBundle: 2 });
     writeFileSync(path.join(dir, "clip.mp4"), Buffer.alloc(2048, 5));
     editCsv(files.videosPath, (rows) => rows.map((r) => ({ ...r, video_url: "clip.mp4" })));
-    proxy.rules = [{ method: "PUT", path: /\/videos\/batch$/, rewrite: json(() => ({ data: "ok" })) }];
+    answerWith([
+      { operationId: "batchConfigureBundleVideos", action: "rewrite", rewrite: { json: { data: "ok" } } },
+    ]);
     const before = balance();
     const start = logIndex();
 
     const report = await syncCsv(target(), files);
 
-    expect(proxy.hits(0)).toBe(2);
+    expect(ruled(start, "batchConfigureBundleVideos")).toBe(2);
     expect(report.counts).toEqual({ synced: 6, pending: 0, locked: 0, error: 0, skipped: 0 });
     const writes = writesSince(start);
     expect(count(writes, "uploadVideoDirect")).toBe(2);
@@ -80,17 +82,13 @@ describe("a batch-configure answer without per-item results", () => {
   it("a slot that does not hold the row's video fails its row, and the next run sends it again", async () => {
     const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 2, publish: false });
     // "ok", yet nothing reached the emulator: the slots read back are still pending.
-    proxy.rules = [
+    answerWith([
       {
-        method: "PUT",
-        path: /\/videos\/batch$/,
-        respond: () => ({
-          status: 200,
-          headers: { "content-type": "application/json" },
-          body: '{"data":"ok"}',
-        }),
+        operationId: "batchConfigureBundleVideos",
+        action: "respond",
+        response: { status: 200, json: { data: "ok" } },
       },
-    ];
+    ]);
     const before = balance();
     const report = await syncCsv(target(), files);
     const rows = report.rows.filter((r) => r.row.id.startsWith("v:"));
@@ -99,7 +97,7 @@ describe("a batch-configure answer without per-item results", () => {
     expect(report.creditsCharged).toBe(before - balance());
     expect(bundleOf("c01").videos.map((v) => v.status)).toEqual(["pending", "pending"]);
 
-    proxy.rules = [];
+    emu.setFaults({});
     const again = logIndex();
     const rerun = await syncCsv(target(), files);
     expect(writesSince(again)).toEqual(["batchConfigureBundleVideos"]);
@@ -111,15 +109,14 @@ describe("a batch-configure answer without per-item results", () => {
 describe("a publish answer without status, account_status or adjusted_videos", () => {
   it("publishes once; the next run reads the bundle and writes nothing to TokPortal", async () => {
     const files = writeCampaign(dir, { bundles: 2, videosPerBundle: 2 });
-    proxy.rules = [
-      { method: "POST", path: /\/bundles\/[^/]+\/publish$/, rewrite: json(() => ({ data: {} })) },
-    ];
+    answerWith([{ operationId: "publishBundle", action: "rewrite", rewrite: { json: { data: {} } } }]);
+    const start = logIndex();
     const report = await syncCsv(target(), files);
-    expect(proxy.hits(0)).toBe(2);
+    expect(ruled(start, "publishBundle")).toBe(2);
     expect(report.counts.synced).toBe(6);
     expect(bundleOf("c01").status).toBe("published");
 
-    proxy.rules = [];
+    emu.setFaults({});
     const again = logIndex();
     await syncCsv(target(), files);
     expect(writesSince(again)).toEqual([]);
@@ -130,13 +127,18 @@ describe("a publish answer without status, account_status or adjusted_videos", (
 describe("a not-ready publish answered with another 409 code", () => {
   it("leaves the rows pending with TokPortal's message, and the next run publishes", async () => {
     const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 2 });
-    proxy.rules = [
+    answerWith([
       {
-        method: "POST",
-        path: /\/bundles\/[^/]+\/publish$/,
-        respond: () => errorAnswer(409, "PUBLISH_QUEUE_FULL", "The publication queue is full, try later."),
+        operationId: "publishBundle",
+        action: "respond",
+        response: {
+          status: 409,
+          json: {
+            error: { code: "PUBLISH_QUEUE_FULL", message: "The publication queue is full, try later." },
+          },
+        },
       },
-    ];
+    ]);
     const report = await syncCsv(target(), files);
     const bundleRow = report.rows.find((r) => r.row.id === "b:c01")!;
     expect(bundleRow.outcome).toBe("pending");
@@ -144,7 +146,7 @@ describe("a not-ready publish answered with another 409 code", () => {
     expect(report.rows.some((r) => r.outcome === "error")).toBe(false);
     expect(bundleOf("c01").status).toBe("pending_setup");
 
-    proxy.rules = [];
+    emu.setFaults({});
     const again = logIndex();
     const rerun = await syncCsv(target(), files);
     expect(count(writesSince(again), "publishBundle")).toBe(1);
@@ -154,16 +156,10 @@ describe("a not-ready publish answered with another 409 code", () => {
 });
 
 describe("bundles listed without saved_account_id or edits_quantity", () => {
-  const strip = (b: Record<string, unknown>) => {
-    delete b.saved_account_id;
-    delete b.edits_quantity;
-  };
-  const stripList = {
-    method: "GET",
-    path: /\/bundles$/,
-    rewrite: json((body) => {
-      for (const b of body.data) strip(b);
-    }),
+  const stripList: FaultRule = {
+    operationId: "listBundles",
+    action: "rewrite",
+    rewrite: { omit: ["data.*.saved_account_id", "data.*.edits_quantity"] },
   };
 
   it("reads them from the bundle's view; without edits_quantity there too, a raised edit_slots buys nothing and says so", async () => {
@@ -173,10 +169,14 @@ describe("bundles listed without saved_account_id or edits_quantity", () => {
     expect(bundleOf("c01").edits_quantity).toBe(1);
 
     editCsv(files.bundlesPath, (rows) => rows.map((r) => ({ ...r, edit_slots: "2" })));
-    proxy.rules = [
+    answerWith([
       stripList,
-      { method: "GET", path: /\/bundles\/[^/]+$/, rewrite: json((body) => strip(body.data)) },
-    ];
+      {
+        operationId: "getBundle",
+        action: "rewrite",
+        rewrite: { omit: ["data.saved_account_id", "data.edits_quantity"] },
+      },
+    ]);
     const before = balance();
     const blind = logIndex();
     const report = await syncCsv(target(), files);
@@ -187,7 +187,7 @@ describe("bundles listed without saved_account_id or edits_quantity", () => {
     expect(row.message).toMatch(/column edit_slots: TokPortal's bundle does not say how many edit slots/);
 
     // The view has it: one look-up, the one missing slot bought once, and a rerun buys nothing more.
-    proxy.rules = [stripList];
+    answerWith([stripList]);
     const seeing = logIndex();
     const bought = await syncCsv(target(), files);
     const calls = emu.requestLog(seeing).map((e) => e.operationId);
@@ -205,28 +205,23 @@ describe("bundles listed without saved_account_id or edits_quantity", () => {
 describe("numbers written as strings", () => {
   it("credits_charged and positions as numeric strings are read as numbers: the right cells, the right money", async () => {
     const files = writeCampaign(dir, { bundles: 2, videosPerBundle: 2 });
-    const stringify = (o: Record<string, unknown>, keys: string[]) => {
-      for (const k of keys) if (typeof o[k] === "number") o[k] = String(o[k]);
-    };
-    proxy.rules = [
+    answerWith([
       {
-        method: "POST",
-        path: /\/bundles$/,
-        rewrite: json((body) => stringify(body, ["credits_charged", "credits_remaining"])),
+        operationId: "createBundle",
+        action: "rewrite",
+        rewrite: { stringify: ["credits_charged", "credits_remaining"] },
       },
       {
-        method: "PUT",
-        path: /\/videos\/batch$/,
-        rewrite: json((body) => {
-          stringify(body, ["credits_charged", "credits_remaining"]);
-          for (const r of body.data.results) stringify(r, ["position"]);
-        }),
+        operationId: "batchConfigureBundleVideos",
+        action: "rewrite",
+        rewrite: { stringify: ["credits_charged", "credits_remaining", "data.results.*.position"] },
       },
-    ];
+    ]);
     const before = balance();
+    const start = logIndex();
     const report = await syncCsv(target(), files);
-    expect(proxy.hits(0)).toBe(2);
-    expect(proxy.hits(1)).toBe(2);
+    expect(ruled(start, "createBundle")).toBe(2);
+    expect(ruled(start, "batchConfigureBundleVideos")).toBe(2);
     expect(report.counts).toMatchObject({ synced: 6, error: 0, pending: 0 });
     expect(report.creditsCharged).toBe(before - balance());
     expect(readCsvRows(files.bundlesPath).map((r) => r["credits_charged"])).toEqual(["36", "36"]);
@@ -242,37 +237,22 @@ describe("the analytics export with other header spellings", () => {
     const files = writeCampaign(dir, { bundles: 2, videosPerBundle: 2, startDate: "2026-09-10" });
     await syncCsv(target(), files);
     await emu.advance((Date.parse("2026-09-14T00:00:00.000Z") - emu.clock.now()) / 1000);
-    const RENAMED: Record<string, string> = {
-      video_id: "Video ID",
-      views: "View Count",
-      likes: " LIKES ",
-      shares: "Share-Count",
-    };
-    proxy.rules = [
+    answerWith([
       {
-        method: "GET",
-        path: /\/analytics\/export\/videos$/,
-        rewrite: (answer) => {
-          const parsed = Papa.parse<Record<string, string>>(answer.body, {
-            header: true,
-            skipEmptyLines: true,
-          });
-          const rows = parsed.data.map((r) => {
-            const out: Record<string, string> = {};
-            for (const [k, v] of Object.entries(r)) {
-              if (k === "comments" || k === "platform_url") continue;
-              out[RENAMED[k] ?? k] = v;
-            }
-            out["Mystery Col"] = "7";
-            out["Region Code"] = "US";
-            return out;
-          });
-          return { ...answer, body: Papa.unparse(rows) };
+        operationId: "exportAnalyticsVideos",
+        action: "rewrite",
+        rewrite: {
+          csv: {
+            rename: { video_id: "Video ID", views: "View Count", likes: " LIKES ", shares: "Share-Count" },
+            omit: ["comments", "platform_url"],
+            add: { "Mystery Col": "7", "Region Code": "US" },
+          },
         },
       },
-    ];
+    ]);
+    const start = logIndex();
     const report = await syncCsv(target(), files);
-    expect(proxy.hits(0)).toBe(1);
+    expect(ruled(start, "exportAnalyticsVideos")).toBe(1);
     const notes = report.warnings.filter((w) => w.includes("Mystery Col"));
     expect(notes).toHaveLength(1);
     expect(notes[0]).toContain("Region Code");
