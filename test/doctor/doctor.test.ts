@@ -1,21 +1,18 @@
 /**
  * The doctor against the sandbox over HTTP: it passes on the sandbox, changes nothing there (every write a
- * dry run), and names each difference when a small server of the test's own, in front of the sandbox,
- * answers other shapes.
+ * dry run), and names each difference when the sandbox's fault rules make it answer other shapes.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
 import { doctorCalls } from "../../src/doctor/calls.ts";
 import type { CheckCode, CheckResult } from "../../src/doctor/checks.ts";
 import { type DoctorRun, runDoctor } from "../../src/doctor/run.ts";
+import type { FaultRule } from "../../src/emulator/faults.ts";
 import { sharedEmulator, type TestEmulator } from "../support/emulator.ts";
-import { editJson, type Rewrite, type ShapeProxy, startShapeProxy } from "./shape-proxy.ts";
 
 const emu = sharedEmulator();
-let proxy: ShapeProxy | null = null;
-afterEach(async () => {
-  await proxy?.stop();
-  proxy = null;
+afterEach(() => {
+  emu.setFaults({});
 });
 
 /** A workspace with one bundle in setup (account configured), like a user's after a first sync. */
@@ -130,33 +127,46 @@ describe("doctor on the sandbox", () => {
 });
 
 describe("doctor names each difference when TokPortal answers other shapes", () => {
-  async function through(rewrite: Rewrite): Promise<DoctorRun> {
+  /** The doctor on a user-like workspace, the sandbox answering every matching request as `rules` say. */
+  async function through(rules: FaultRule[]): Promise<DoctorRun> {
     const { key } = await world(emu);
-    proxy = await startShapeProxy(emu.origin, rewrite);
-    return doctor(proxy.url, key);
+    emu.setFaults({ rules: rules.map((r) => ({ always: true, ...r })) });
+    return doctor(emu.url, key);
   }
 
   it("fields, headers, the batch answer, pagination and the export header", async () => {
-    const run = await through((req, a) => {
-      const headers = { ...a.headers };
-      delete headers["x-ratelimit-remaining"];
-      const plain = { ...a, headers };
-      if (req.method === "GET" && req.path === "/bundles")
-        return editJson(plain, (b) => ({
-          data: (b.data as Array<Record<string, unknown>>).map(
-            ({ edits_quantity, saved_account_id, ...rest }) => rest,
-          ),
-        }));
-      if (req.path.endsWith("/videos/batch")) return editJson(plain, (b) => ({ ...b, data: "ok" }));
-      if (req.path === "/credit-costs")
-        return editJson(plain, (b) => {
-          const data = b.data as { costs: Record<string, unknown> };
-          return { data: { ...data, costs: { ...data.costs, video_edit: "three" } } };
-        });
-      if (req.path === "/analytics/export/videos")
-        return { ...plain, body: "Video ID,View Count,likes,comments,bookmarks,engagement_rate\n" };
-      return plain;
-    });
+    // One rule answers a request, so each carries the header removal that every answer gets.
+    const noRemaining = ["x-ratelimit-remaining"];
+    const run = await through([
+      {
+        operationId: "listBundles",
+        action: "rewrite",
+        rewrite: {
+          omit: ["pagination", "data.*.edits_quantity", "data.*.saved_account_id"],
+          removeHeaders: noRemaining,
+        },
+      },
+      {
+        operationId: "batchConfigureBundleVideos",
+        action: "rewrite",
+        rewrite: { set: { data: "ok" }, removeHeaders: noRemaining },
+      },
+      {
+        operationId: "getCreditCosts",
+        action: "rewrite",
+        rewrite: { set: { "data.costs.video_edit": "three" }, removeHeaders: noRemaining },
+      },
+      {
+        operationId: "exportAnalyticsVideos",
+        action: "rewrite",
+        rewrite: {
+          text: "Video ID,View Count,likes,comments,bookmarks,engagement_rate\n",
+          headers: { "content-type": "text/csv; charset=utf-8" },
+          removeHeaders: noRemaining,
+        },
+      },
+      { action: "rewrite", rewrite: { removeHeaders: noRemaining } },
+    ]);
     expect(findingCodes(run, "headers.rate_limit")).toEqual(["no_header:X-RateLimit-Remaining"]);
     expect(findingCodes(run, "read.bundles")).toEqual([
       "missing:data[].edits_quantity",
@@ -171,33 +181,36 @@ describe("doctor names each difference when TokPortal answers other shapes", () 
   });
 
   it("an answer a required field is missing from is unreadable, naming the field", async () => {
-    const run = await through((req, a) =>
-      req.method === "GET" && req.path === "/credits/balance"
-        ? editJson(a, () => ({ data: { balance_is_elsewhere: 1 } }))
-        : undefined,
-    );
+    const run = await through([
+      {
+        operationId: "getCreditBalance",
+        action: "rewrite",
+        rewrite: { json: { data: { balance_is_elsewhere: 1 } } },
+      },
+    ]);
     expect(result(run, "read.balance").outcome).toBe("unreadable");
     expect(findingCodes(run, "read.balance")).toEqual(["missing:data.total_credits"]);
   });
 
   it("a refusal without TokPortal's error envelope is a difference; a 5xx is no answer", async () => {
-    const run = await through((req, a) => {
-      if (req.path.endsWith("/publish") && req.dryRun)
-        return { status: 409, headers: { "content-type": "text/html" }, body: "<h1>Conflict</h1>" };
-      if (req.path === "/countries") return { ...a, status: 502, body: "bad gateway" };
-      return undefined;
-    });
+    const run = await through([
+      {
+        path: "/bundles/*/publish",
+        dryRun: true,
+        action: "rewrite",
+        rewrite: { status: 409, text: "<h1>Conflict</h1>", headers: { "content-type": "text/html" } },
+      },
+      { operationId: "listCountries", action: "rewrite", rewrite: { status: 502, text: "bad gateway" } },
+    ]);
     expect(findingCodes(run, "write.publish_bundle")).toEqual(["error_not_enveloped"]);
     expect(result(run, "read.countries").outcome).toBe("failed");
   });
 
   it("an answer to a dry run that does not say so: no further write is sent", async () => {
     const start = (emu.requestLog().at(-1)?.index ?? -1) + 1;
-    const run = await through((req, a) =>
-      req.dryRun && req.method === "PATCH"
-        ? editJson(a, ({ dry_run, dry_run_notice, ...rest }) => rest)
-        : undefined,
-    );
+    const run = await through([
+      { method: "PATCH", dryRun: true, action: "rewrite", rewrite: { omit: ["dry_run", "dry_run_notice"] } },
+    ]);
     expect(findingCodes(run, "write.patch_bundle")).toEqual(["no_dry_run_marker:dry_run"]);
     expect(findingCodes(run, "write.create_bundle")).toEqual(["writes_stopped"]);
     expect(findingCodes(run, "write.upload_image")).toEqual(["writes_stopped"]);
@@ -206,11 +219,14 @@ describe("doctor names each difference when TokPortal answers other shapes", () 
   });
 
   it("an account answered flat, without the profile fields", async () => {
-    const run = await through((req, a) =>
-      req.method === "GET" && req.path.endsWith("/account")
-        ? editJson(a, () => ({ data: { status: "configured" } }))
-        : undefined,
-    );
+    const run = await through([
+      {
+        method: "GET",
+        path: "/bundles/*/account",
+        action: "rewrite",
+        rewrite: { json: { data: { status: "configured" } } },
+      },
+    ]);
     expect(findingCodes(run, "read.account")).toEqual([
       "missing:data.username",
       "missing:data.visible_name",
