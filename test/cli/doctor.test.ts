@@ -1,21 +1,28 @@
 /**
  * `tokportal-sync doctor` as a user runs it (a child process) against a test sandbox over HTTP: the table
- * and the exit codes, `--json` with stable codes, `--save` without the key or any account data, and
- * `--sandbox` with a config.
+ * and the exit codes, `--json` with stable codes, `--save` without the key or any account data,
+ * `--sandbox` with a config, and a sandbox told by its fault rules to answer other shapes, as a user would
+ * set one up by hand with `tokportal-sync emulator` and its admin API.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DoctorReport } from "../../src/cli/doctor-render.ts";
 import { CHECKS } from "../../src/doctor/checks.ts";
-import { editJson, type ShapeProxy, startShapeProxy } from "../doctor/shape-proxy.ts";
+import { cliEntry } from "../support/cli-entry.ts";
 import { cliHarness } from "./cli-harness.ts";
 
 const cli = cliHarness();
-let proxy: ShapeProxy | null = null;
+const children: ChildProcess[] = [];
 afterEach(async () => {
-  await proxy?.stop();
-  proxy = null;
+  cli.emu.setFaults({});
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null) continue;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    await exited;
+  }
 });
 
 /** What a real account holds that must never reach a report: set up on a key of its own. */
@@ -103,28 +110,92 @@ describe("tokportal-sync doctor", () => {
 
   it("exit 1 when the sync would do less, naming what and what it does instead", async () => {
     const { key } = await account();
-    proxy = await startShapeProxy(cli.emu.origin, (req, a) =>
-      req.method === "GET" && req.path === "/bundles"
-        ? editJson(a, (b) => ({
-            ...b,
-            data: (b.data as Array<Record<string, unknown>>).map(({ edits_quantity, ...rest }) => rest),
-          }))
-        : undefined,
-    );
-    const r = await cli.run(["doctor"], { TOKPORTAL_API_KEY: key, TOKPORTAL_BASE_URL: proxy.url });
+    cli.emu.setFaults({
+      rules: [
+        {
+          operationId: "listBundles",
+          action: "rewrite",
+          always: true,
+          rewrite: { omit: ["data.*.edits_quantity"] },
+        },
+      ],
+    });
+    const r = await cli.run(["doctor"], { TOKPORTAL_API_KEY: key });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ {2}! bundle list +edits_quantity missing +cannot compare edit_slots/m);
     expect(r.stdout).toMatch(/^The sync will do less than usual: bundle list/m);
-    const json = await cli.run(["doctor", "--json"], {
-      TOKPORTAL_API_KEY: key,
-      TOKPORTAL_BASE_URL: proxy.url,
-    });
+    const json = await cli.run(["doctor", "--json"], { TOKPORTAL_API_KEY: key });
     const report = JSON.parse(json.stdout) as DoctorReport;
     const bundles = report.checks.find((c) => c.code === "read.bundles");
     expect(bundles?.outcome).toBe("differs");
     expect(bundles?.findings).toEqual([
       { code: "missing", subject: "data[].edits_quantity", severity: "differs" },
     ]);
+  });
+
+  it("by hand: `emulator` told through its admin API to answer the batch without results; doctor exits 1 naming it", async () => {
+    // The sandbox as a user starts it, in a terminal of its own.
+    const emulator = spawn(
+      process.execPath,
+      [cliEntry(), "emulator", "--port", "0", "--seed", "7", "--quiet"],
+      {
+        cwd: cli.dir(),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    children.push(emulator);
+    const banner = await readUntil(emulator.stdout!, /Ctrl\+C/);
+    const url = /export TOKPORTAL_BASE_URL=(\S+)/.exec(banner)?.[1] ?? "";
+    const key = /export TOKPORTAL_API_KEY=(\S+)/.exec(banner)?.[1] ?? "";
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/ext$/);
+    const admin = `${new URL(url).origin}/__emulator`;
+    // A bundle to configure videos on, as after a first sync.
+    const created = await fetch(`${url}/bundles`, {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify({ bundle_type: "account_and_videos", country: "USA", videos_quantity: 2 }),
+    });
+    expect(created.status).toBe(201);
+    // The rule docs/emulator.md gives for it, sent as a user would with curl.
+    const set = await fetch(`${admin}/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        rules: [
+          {
+            operationId: "batchConfigureBundleVideos",
+            action: "rewrite",
+            always: true,
+            rewrite: { omit: ["data.results"] },
+          },
+        ],
+      }),
+    });
+    expect(set.status).toBe(200);
+
+    const r = await cli.run(["doctor"], { TOKPORTAL_BASE_URL: url, TOKPORTAL_API_KEY: key });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^ {2}! batch-configure videos +no per-video results +reads the bundle's slots back to learn each video's outcome/m,
+    );
+    expect(r.stdout).toMatch(/^The sync will do less than usual: batch-configure videos/m);
+    const json = await cli.run(["doctor", "--json"], { TOKPORTAL_BASE_URL: url, TOKPORTAL_API_KEY: key });
+    const report = JSON.parse(json.stdout) as DoctorReport;
+    expect(report.exit_code).toBe(1);
+    const differing = report.checks.filter(
+      (c) => c.outcome !== "ok" && c.findings.some((f) => f.severity === "differs"),
+    );
+    expect(differing.map((c) => [c.code, c.findings])).toEqual([
+      ["write.configure_videos", [{ code: "no_results", subject: "data.results", severity: "differs" }]],
+    ]);
+    // The batch was only ever a dry run: the sandbox's bundle still has no configured video.
+    const log = (await (await fetch(`${admin}/requests?since=0`)).json()) as {
+      data: Array<{ operationId: string | null; dry_run: boolean; fault: string | null }>;
+    };
+    const batches = log.data.filter((e) => e.operationId === "batchConfigureBundleVideos");
+    expect(batches.length).toBeGreaterThan(0);
+    expect(batches.every((e) => e.dry_run && e.fault === "rule:rewrite")).toBe(true);
   });
 
   it("exit 3 when TokPortal refuses the key", async () => {
@@ -153,3 +224,17 @@ describe("tokportal-sync doctor", () => {
     expect(cli.log()).toEqual([]);
   });
 });
+
+function readUntil(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} in output: ${text}`)), 20_000);
+    stream.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (pattern.test(text)) {
+        clearTimeout(timer);
+        resolve(text);
+      }
+    });
+  });
+}
