@@ -1,11 +1,9 @@
 /**
  * A wait TokPortal asks for that is longer than the run's ceiling is not waited out: the call fails at once
  * with what TokPortal asked, the shared rate gate does not hold the other calls for the hour either, and an
- * upper-case `CAPACITY_COOLDOWN` is read as the cooldown it is. Against a real HTTP server that answers
- * `Retry-After: 3600`, on the real clock: "at once" means well under a second, not an hour.
+ * upper-case `CAPACITY_COOLDOWN` is read as the cooldown it is. Against the sandbox, whose fault rule
+ * answers `Retry-After: 3600`, on the real clock: "at once" means well under a second, not an hour.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
 import {
@@ -15,37 +13,43 @@ import {
   WAIT_EXCEEDS_CEILING,
 } from "../../src/api/errors.ts";
 import { RateGate } from "../../src/api/rate-gate.ts";
+import { sharedEmulator } from "../support/emulator.ts";
 import { FakeClock, flush } from "./client-support.ts";
 
-const apiKey = `sk_${"cd".repeat(32)}`;
+const emu = sharedEmulator();
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
+  emu.setFaults({});
 });
 
-/** Answers `/credits/balance` with `refusal` (429, Retry-After 3600) and everything else with a balance. */
-async function refusingServer(code: string, refusedPaths: RegExp = /credits\/balance/) {
-  const hits: string[] = [];
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? "");
-    if (refusedPaths.test(req.url ?? "")) {
-      res.writeHead(429, { "content-type": "application/json", "retry-after": "3600" });
-      res.end(JSON.stringify({ error: { code, message: "Come back in an hour" } }));
-      return;
-    }
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ data: { total_credits: 10, available_credits: 10 } }));
+/**
+ * The sandbox answers `/credits/balance` with a 429 of `code` asking for an hour (`Retry-After: 3600`), and
+ * everything else as usual; `hits()` is every request it has seen since.
+ */
+function refusingSandbox(code: string) {
+  emu.setFaults({
+    rules: [
+      {
+        operationId: "getCreditBalance",
+        action: "respond",
+        always: true,
+        response: {
+          status: 429,
+          headers: { "retry-after": "3600" },
+          json: { error: { code, message: "Come back in an hour" } },
+        },
+      },
+    ],
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ext`;
-  closers.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { url, hits };
+  const start = (emu.requestLog().at(-1)?.index ?? -1) + 1;
+  return { url: emu.url, hits: () => emu.requestLog(start) };
 }
 
 function clientOf(url: string, maxWaitMs?: number): TokPortalClient {
   const c = new TokPortalClient({
     baseUrl: url,
-    apiKey,
+    apiKey: emu.apiKey,
     ...(maxWaitMs === undefined ? {} : { retry: { maxWaitMs } }),
   });
   closers.push(() => c.close());
@@ -64,7 +68,7 @@ async function failure(fn: () => Promise<unknown>): Promise<TokPortalError> {
 
 describe("a Retry-After past the ceiling", () => {
   it("fails a bucket 429 at once with what TokPortal asked, under the default ceiling", async () => {
-    const server = await refusingServer("RATE_LIMIT_EXCEEDED");
+    const server = refusingSandbox("RATE_LIMIT_EXCEEDED");
     const c = clientOf(server.url);
     const started = Date.now();
     const error = await failure(() => c.credits.balance());
@@ -81,11 +85,11 @@ describe("a Retry-After past the ceiling", () => {
     expect(e.ceilingSeconds).toBe(300);
     expect(e.retryAt).toBeGreaterThanOrEqual(started + 3600_000);
     expect(e.retryAt).toBeLessThan(Date.now() + 3601_000);
-    expect(server.hits).toHaveLength(1);
+    expect(server.hits()).toHaveLength(1);
   });
 
   it("does not hold the other calls on the shared gate for the hour: they are refused at once too", async () => {
-    const server = await refusingServer("RATE_LIMIT_EXCEEDED");
+    const server = refusingSandbox("RATE_LIMIT_EXCEEDED");
     const c = clientOf(server.url, 60_000);
     await failure(() => c.credits.balance());
     const started = Date.now();
@@ -98,11 +102,11 @@ describe("a Retry-After past the ceiling", () => {
       message: "Come back in an hour",
     });
     expect(other.operationId).toBe("getCreditCosts");
-    expect(server.hits).toHaveLength(1);
+    expect(server.hits()).toHaveLength(1);
   });
 
   it("reads an upper-case CAPACITY_COOLDOWN as the cooldown, not as an hour of rate-limit waits", async () => {
-    const server = await refusingServer("CAPACITY_COOLDOWN");
+    const server = refusingSandbox("CAPACITY_COOLDOWN");
     const c = clientOf(server.url);
     const started = Date.now();
     const error = await failure(() => c.credits.balance());
@@ -111,7 +115,7 @@ describe("a Retry-After past the ceiling", () => {
     expect(error.isCapacityCooldown).toBe(true);
     expect(error.isRateLimit).toBe(false);
     expect(error.retryAfterSeconds).toBe(3600);
-    expect(server.hits).toHaveLength(1);
+    expect(server.hits()).toHaveLength(1);
     // A cooldown is the workspace's create/publish window, not the bucket: other calls go on.
     await expect(c.credits.costs()).resolves.toBeDefined();
   });
