@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { Bundle } from "../../api/index.ts";
 import { read } from "../../api/parse.ts";
+import { type Finding, finding } from "../../findings/index.ts";
 import type { RowOutcomes } from "../apply-results.ts";
 import type { PlanOp } from "../types.ts";
 import type { Answer, KeyContext, StepOutcome } from "./step.ts";
@@ -143,6 +144,6 @@ export function noteAdjusted(book: RowOutcomes, bundleRef: string, adjusted: Adj
   }
 }
 
-export function movedDate(from: string, to: string): string {
-  return `TokPortal moved the date from ${from} to ${to}: it had become too soon.`;
+export function movedDate(from: string, to: string): Finding {
+  return finding("date_moved_by_tokportal", undefined, { from, to });
 }
