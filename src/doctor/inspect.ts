@@ -140,7 +140,6 @@ export interface CsvHeader {
   columns: string[];
 }
 
-
 export function inspectCsvHeader(body: unknown, contentType: string, metrics: readonly string[]): CsvHeader {
   if (typeof body !== "string" || contentType.includes("json"))
     return { findings: [{ code: "not_csv", severity: "unreadable" }], columns: [] };

@@ -7,6 +7,7 @@ import {
   renderFindings,
   rowList,
   where,
+  withoutStep,
 } from "../../src/findings/index.ts";
 
 describe("findings in words", () => {
@@ -49,5 +50,61 @@ describe("findings in words", () => {
       expect(e.meaning.length, code).toBeGreaterThan(10);
       expect(e.fix.length, code).toBeGreaterThan(5);
     }
+  });
+});
+
+describe("apply findings in words", () => {
+  it("a refusal names the step that failed, TokPortal's words and code, and the fix", () => {
+    const soon = finding("date_too_soon_server", "target_publish_date", {
+      step: "configureVideos",
+      date: "2026-09-02",
+      days: 3,
+      earliest: "2026-09-04",
+    });
+    expect(renderFinding([7], soon)).toBe(
+      "Row 7, column target_publish_date: configuring the videos failed: 2026-09-02 is too soon; TokPortal needs 3 day(s) of lead time, so the earliest it accepts is 2026-09-04. Pick 2026-09-04 or later.",
+    );
+    const refused = finding("tokportal_refused", undefined, {
+      tpCode: "SAVED_ACCOUNT_NOT_FOUND",
+      message: "Account not found.",
+      gone: true,
+    });
+    expect(findingText(refused)).toBe(
+      "TokPortal says: Account not found (code SAVED_ACCOUNT_NOT_FOUND). It no longer exists on TokPortal.",
+    );
+    expect(withoutStep(soon).params).not.toHaveProperty("step");
+  });
+
+  it("a wait past the ceiling says what TokPortal asked and when to expect progress", () => {
+    const wait = finding("wait_exceeds_ceiling", undefined, {
+      step: "createBundle",
+      askedCode: "CREATION_CAPACITY_COOLDOWN",
+      message: "Creation capacity is cooling down.",
+      retryAfterSeconds: 3600,
+      ceilingSeconds: 300,
+      retryAt: "2026-09-01T13:00:00.000Z",
+    });
+    expect(renderFinding([2], wait)).toBe(
+      "Row 2: creating the bundle failed: TokPortal asked to wait 60 min (CREATION_CAPACITY_COOLDOWN: Creation capacity is cooling down), longer than this run waits (5 min); expect progress from 2026-09-01 13:00 UTC, when a run retries.",
+    );
+  });
+
+  it("a bundle's later steps say why they were not run", () => {
+    const block = finding("earlier_step_failed", undefined, {
+      step: "createBundle",
+      bundleRef: "b1",
+      causeCode: "capacity_cooldown",
+      cause: "TokPortal's creation capacity is cooling down; the next run retries.",
+      waiting: true,
+    });
+    expect(renderFinding([3, 4], block)).toBe(
+      "Rows 3, 4: waiting: creating the bundle for bundle b1 failed first (TokPortal's creation capacity is cooling down; the next run retries.)",
+    );
+    expect(findingText(finding("stopped_key_refused", undefined, {}))).toBe(
+      "not applied: TokPortal refused the API key, so the run stopped.",
+    );
+    expect(findingText(finding("needs_upload", undefined, { what: "item" }))).toMatch(
+      /carousel image URL\) is uploaded only by sync$/,
+    );
   });
 });

@@ -159,7 +159,7 @@ describe("a cold bundle: create → account → batch → publish", () => {
     expect(b.outcome).toBe("synced");
     expect(b.values.bundle_id).toBe(existingId);
     expect(b.creditsCharged).toBe(0);
-    expect(b.message).toContain("adopted");
+    expect(b.code).toBe("bundle_adopted");
     expect(b.message).toContain(existingId);
     expect(report.ops["alpha:createBundle"]).toMatchObject({ status: "done" });
     expect(row(report, "v:alpha/v2").values.video_status).toBe("published");
@@ -177,7 +177,8 @@ describe("failures stay on their rows", () => {
 
     const bad = row(report, "v:alpha/v4");
     expect(bad.outcome).toBe("error");
-    expect(bad.message).toMatch(/^Row 5, column target_publish_date: .*2026-09-06.*pick another day/);
+    expect(bad).toMatchObject({ code: "day_full_server", column: "target_publish_date" });
+    expect(bad.message).toMatch(/^Row 5, column target_publish_date: .*2026-09-06/);
     expect(bad.values.video_id).toBeUndefined();
     expect(bad.values.sync_fingerprint).toBeUndefined();
     for (const ref of ["v1", "v2", "v3"]) {
@@ -205,11 +206,12 @@ describe("failures stay on their rows", () => {
     expect(ops).toHaveLength(5);
     const b = row(report, "b:broken");
     expect(b.outcome).toBe("error");
-    expect(b.message).toMatch(/^Row 2: creating the bundle failed: TokPortal says: .*\(code [A-Z_]+\)/);
+    expect(b.code).toBe("tokportal_refused");
+    expect(b.message).toMatch(/^Row 2: .*\(code [A-Z_]+\)/);
     expect(b.values.bundle_id).toBeUndefined();
     const v = row(report, "v:broken/v1");
     expect(v.outcome).toBe("error");
-    expect(v.message).toMatch(/^Row 2: creating the bundle failed: TokPortal says/);
+    expect(v.code).toBe("tokportal_refused");
     expect(v.values.bundle_id).toBeUndefined();
     expect(report.ops["broken:createBundle"]?.status).toBe("failed");
     expect(report.ops["broken:configureAccount"]?.status).toBe("skipped");
@@ -227,9 +229,8 @@ describe("failures stay on their rows", () => {
 
     const b = row(report, "b:alpha");
     expect(b.outcome).toBe("pending");
-    expect(b.message).toMatch(
-      /^Row 2: publishing the bundle failed: not published yet: the account profile lacks username/,
-    );
+    expect(b.code).toBe("not_published_yet");
+    expect(b.message).toMatch(/^Row 2: .*username/);
     expect(b.values.bundle_id).toBe(bundleByRef("alpha")[0]?.id);
     expect(b.values.sync_fingerprint).toBeUndefined();
     expect(b.values.credits_charged).toBe(38);
@@ -250,12 +251,12 @@ describe("budget", () => {
     expect(row(report, "b:alpha").outcome).toBe("synced");
     const b = row(report, "b:beta");
     expect(b.outcome).toBe("pending");
-    expect(b.message).toBe(
-      "Row 3: waiting for credits: creating the bundle (38 credits) needs 26 more credits (max_credits 50); raise max_credits and the next run continues.",
-    );
+    expect(b.code).toBe("credits_short");
+    expect(b.message).toMatch(/^Row 3: .*needs 26 more credits \(max_credits 50\)/);
     for (const v of ["v1", "v2", "v3"]) {
       const r = row(report, `v:beta/${v}`);
       expect(r.outcome).toBe("pending");
+      expect(r.code).toBe("credits_short");
       expect(r.message).toContain("needs 26 more credits (max_credits 50)");
     }
     expect(report.ops["beta:createBundle"]).toMatchObject({ status: "skipped" });

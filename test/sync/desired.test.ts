@@ -702,11 +702,11 @@ describe("TokPortal's field names become sheet columns", () => {
       expect(refused).toBeInstanceOf(TokPortalError);
       expect((refused as TokPortalError).details.field).toBe("videos_quantity");
       const failure = describeError(refused, "createBundle");
-      expect(failure.column).toBe("video_slots");
-      expect(failure.text).toContain(
-        "(code VALIDATION_ERROR; TokPortal's videos_quantity is column video_slots)",
-      );
-      expect(failure.text).toMatch(/; fix the cell\.$/);
+      expect(failure.finding).toMatchObject({
+        code: "field_refused",
+        column: "video_slots",
+        params: { tpCode: "VALIDATION_ERROR", field: "videos_quantity", unknown: false },
+      });
     } finally {
       await client.close();
       await emu.stop();
@@ -721,7 +721,7 @@ describe("TokPortal's field names become sheet columns", () => {
       null,
       "configureVideos",
     );
-    expect(ref.column).toBe("video_ref");
+    expect(ref.finding.column).toBe("video_ref");
     const nested = describeCode(
       "VALIDATION_ERROR",
       "bad position",
@@ -729,7 +729,7 @@ describe("TokPortal's field names become sheet columns", () => {
       400,
       "configureVideos",
     );
-    expect(nested.column).toBe("position");
+    expect(nested.finding.column).toBe("position");
     const edits = describeCode(
       "VALIDATION_ERROR",
       "too many",
@@ -737,7 +737,7 @@ describe("TokPortal's field names become sheet columns", () => {
       400,
       "addEditSlots",
     );
-    expect(edits.column).toBe("edit_slots");
+    expect(edits.finding.column).toBe("edit_slots");
   });
 });
 

@@ -729,6 +729,8 @@ describe("rows", () => {
         row,
         outcome: "error",
         message: "Row 9: skipped; Row 9, column description: missing; Row 9: waits",
+        // The code of what the message starts with (the first issue); the column only when it names one.
+        code: "value_refused",
         fingerprint: null,
         remote: {},
         ops: [],
