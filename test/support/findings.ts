@@ -68,3 +68,10 @@ export function expectNote<C extends FindingCode>(
   expect({ code: r.code, column: r.column }, r.row.id).toEqual({ code, column });
   expect(r.message, r.row.id).toBe(findingText(finding(code, column, params)));
 }
+
+/** The result of row `id` in a run report (or an apply report), which must have one. */
+export function resultOf<R extends { row: { id: string } }>(report: { rows: readonly R[] }, id: string): R {
+  const r = report.rows.find((x) => x.row.id === id);
+  if (!r) throw new Error(`no result for row ${id}`);
+  return r;
+}
