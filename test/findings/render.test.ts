@@ -3,6 +3,9 @@ import {
   CATALOGUE,
   finding,
   findingText,
+  REASONS,
+  reasoned,
+  reasonText,
   renderFinding,
   renderFindings,
   rowList,
@@ -41,6 +44,33 @@ describe("findings in words", () => {
     );
     expect(findingText(finding("edit_slots_lowered", "edit_slots", { have: 1 }))).toBe(
       "TokPortal has 1 edit slot on this bundle and bought slots cannot be removed; set edit_slots back to 1",
+    );
+  });
+
+  it("a bundle with nothing to order offers account_only only to a type that can take it", () => {
+    const base = { bundleRef: "b1", videoSlots: null, namedBy: [], singleTable: false } as const;
+    const none = finding("bundle_without_videos", "video_slots", {
+      ...base,
+      bundleType: "account_and_videos",
+    });
+    expect(renderFinding([2], none)).toBe(
+      "Row 2, column video_slots: bundle b1 is account_and_videos but has no videos rows (none names bundle_ref b1) and video_slots is empty, so TokPortal would refuse to create it (it needs at least 1 video slot); add videos rows with bundle_ref b1, set video_slots to the number of videos to order, or set bundle_type to account_only",
+    );
+    const invalid = finding("bundle_without_videos", "video_slots", {
+      ...base,
+      bundleType: "account_and_videos",
+      videoSlots: 0,
+      namedBy: [2, 3],
+    });
+    expect(findingText(invalid)).toBe(
+      "bundle b1 is account_and_videos but has no valid videos row (videos rows 2, 3 have errors: see their messages) and video_slots is 0, so TokPortal would refuse to create it (it needs at least 1 video slot); fix those rows, set video_slots to the number of videos to order, or set bundle_type to account_only",
+    );
+    const videosOnly = findingText(
+      finding("bundle_without_videos", "video_slots", { ...base, bundleType: "videos_only" }),
+    );
+    expect(videosOnly).toMatch(/^bundle b1 is videos_only but has no videos rows/);
+    expect(videosOnly).toMatch(
+      /; add videos rows with bundle_ref b1, set video_slots to the number of videos to order$/,
     );
   });
 
@@ -106,5 +136,19 @@ describe("apply findings in words", () => {
     expect(findingText(finding("needs_upload", undefined, { what: "item" }))).toMatch(
       /carousel image URL\) is uploaded only by sync$/,
     );
+  });
+});
+
+describe("plan-op reasons in words", () => {
+  it("an op's reason carries its code and parameters beside the words made from them", () => {
+    expect(reasoned("edit_slots", { quantity: 1, want: 2, have: 1 })).toEqual({
+      reason: "1 more edit slot (edit_slots asks for 2, TokPortal has 1)",
+      reasonCode: "edit_slots",
+      reasonParams: { quantity: 1, want: 2, have: 1 },
+    });
+    expect(reasonText("publish_videos", { rows: [7], all: false, positions: [2] })).toBe(
+      "publish=yes on row 7: release slot 2 to the account manager",
+    );
+    for (const [code, e] of Object.entries(REASONS)) expect(e.meaning.length, code).toBeGreaterThan(10);
   });
 });
