@@ -47,6 +47,13 @@ describe("findings in words", () => {
     );
   });
 
+  it("a media cell that is neither a URL nor a file says where the file was looked for", () => {
+    const bad = finding("media_unusable", "carousel_images", { value: "a.jpg", looked: "/camp", image: 2 });
+    expect(renderFinding([4], bad)).toBe(
+      'Row 4, column carousel_images: image 2: "a.jpg" is neither a URL nor a file that exists (looked in /camp); write an https:// URL or the path of a local file',
+    );
+  });
+
   it("a bundle with nothing to order offers account_only only to a type that can take it", () => {
     const base = { bundleRef: "b1", videoSlots: null, namedBy: [], singleTable: false } as const;
     const none = finding("bundle_without_videos", "video_slots", {
