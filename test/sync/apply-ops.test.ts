@@ -374,9 +374,9 @@ describe("waiting is pending, not an error", () => {
     expect(row(report, "b:alpha").outcome).toBe("synced");
     const b = row(report, "b:beta");
     expect(b.outcome).toBe("pending");
-    expect(b.message).toBe(
-      "Row 3: publishing the bundle failed: TokPortal's publish capacity is cooling down; the next run retries.",
-    );
+    expect(b.code).toBe("capacity_cooldown");
+    // TokPortal's Retry-After becomes a time to expect progress.
+    expect(b.message).toMatch(/expect progress from \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(b.values.bundle_id).toBe(bundleOf("beta").id);
     expect(report.ops["beta:publishBundle"]?.status).toBe("failed");
   });
