@@ -187,11 +187,24 @@ export const APPLY_CODES = {
       return `${lead(p.step)}TokPortal asked ${wait} (${p.askedCode}${said}), longer than this run waits (${duration(p.ceilingSeconds)}); ${when}.`;
     },
   }),
-  capacity_cooldown: code<{ step?: string; what: "creation" | "publish" }>({
+  capacity_cooldown: code<{
+    step?: string;
+    what: "creation" | "publish";
+    /** TokPortal's own sentence (may be empty). */
+    message?: string;
+    /** When TokPortal said it takes the call again (ISO), or null when it did not say. */
+    retryAt?: string | null;
+  }>({
     status: "pending",
     meaning: "TokPortal's creation or publish capacity is cooling down.",
-    fix: "Nothing: the next run retries.",
-    text: (p) => `${lead(p.step)}TokPortal's ${p.what} capacity is cooling down; the next run retries.`,
+    fix: "Nothing: a run after the time TokPortal gave continues.",
+    text: (p) => {
+      const said = p.message ? ` (TokPortal: ${p.message.replace(/\.$/, "")})` : "";
+      const when = p.retryAt
+        ? `expect progress from ${p.retryAt.slice(0, 16).replace("T", " ")} UTC, when a run retries`
+        : "the next run retries";
+      return `${lead(p.step)}TokPortal's ${p.what} capacity is cooling down${said}; ${when}.`;
+    },
   }),
   tokportal_unanswered: code<{ step?: string; why: string; attempts: number }>({
     status: "error",

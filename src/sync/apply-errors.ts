@@ -3,7 +3,7 @@
  * code), the column when the error names one, and whether fixing the row or simply waiting for the next
  * run is what helps. Pure functions of the error; the words are src/findings/codes-apply.ts's.
  */
-import { sameCode, TokPortalError, TokPortalWaitTooLongError } from "../api/errors.ts";
+import { CapacityCooldownError, sameCode, TokPortalError, TokPortalWaitTooLongError } from "../api/errors.ts";
 import { type Finding, finding } from "../findings/index.ts";
 import { columnOfField } from "./field-columns.ts";
 import type { OpKind, SyncStatus } from "./types.ts";
@@ -189,7 +189,14 @@ export function describeError(error: unknown, kind: OpKind): Failure {
   if (error instanceof TokPortalWaitTooLongError) return describeWaitTooLong(error, kind);
   if (error.isCapacityCooldown) {
     const what = kind === "createBundle" ? "creation" : "publish";
-    return { outcome: "pending", finding: finding("capacity_cooldown", undefined, { step: kind, what }) };
+    const known = error instanceof CapacityCooldownError;
+    const params = {
+      step: kind,
+      what,
+      message: known ? error.said : serverMessage(error),
+      retryAt: known && error.retryAt !== null ? new Date(error.retryAt).toISOString() : null,
+    } as const;
+    return { outcome: "pending", finding: finding("capacity_cooldown", undefined, params) };
   }
   if (sameCode(error.code, "REQUEST_VALIDATION")) {
     return {

@@ -126,6 +126,18 @@ describe("apply findings in words", () => {
     );
   });
 
+  it("a capacity cooldown says what TokPortal said and when to expect progress", () => {
+    const cooling = finding("capacity_cooldown", undefined, {
+      step: "publishBundle",
+      what: "publish",
+      message: "Publication capacity is cooling down.",
+      retryAt: "2026-09-01T13:00:00.000Z",
+    });
+    expect(renderFinding([3], cooling)).toBe(
+      "Row 3: publishing the bundle failed: TokPortal's publish capacity is cooling down (TokPortal: Publication capacity is cooling down); expect progress from 2026-09-01 13:00 UTC, when a run retries.",
+    );
+  });
+
   it("a bundle's later steps say why they were not run", () => {
     const block = finding("earlier_step_failed", undefined, {
       step: "createBundle",

@@ -383,7 +383,16 @@ describe("waiting is pending, not an error", () => {
     expect(row(report, "b:alpha").outcome).toBe("synced");
     const b = row(report, "b:beta");
     expect(b.outcome).toBe("pending");
-    expectFinding(b, "capacity_cooldown", undefined, { step: "publishBundle", what: "publish" });
+    expect(b.code).toBe("capacity_cooldown");
+    // TokPortal's own words are carried, and its Retry-After becomes a time to expect progress (wall clock).
+    const retryAt = /expect progress from (\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC/.exec(b.message);
+    expect(retryAt).not.toBeNull();
+    expectFinding(b, "capacity_cooldown", undefined, {
+      step: "publishBundle",
+      what: "publish",
+      message: "Workspace bundle publication capacity is used up; try again later",
+      retryAt: `${retryAt![1]}T${retryAt![2]}:00.000Z`,
+    });
     expect(b.values.bundle_id).toBe(bundleOf("beta").id);
     expect(report.ops["beta:publishBundle"]?.status).toBe("failed");
   });
