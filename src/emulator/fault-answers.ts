@@ -66,10 +66,14 @@ function isContainer(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
-/** Deletes the field at `path` (an array element by its index); a missing path changes nothing. */
+/**
+ * Deletes the field at `path` (an array element by its index; `*` stands for every element or field, as in
+ * `data.*.saved_account_id`); a missing path changes nothing.
+ */
 export function omitPath(value: unknown, path: string[]): unknown {
   const [head, ...rest] = path;
   if (head === undefined || !isContainer(value)) return value;
+  if (head === "*") return eachChild(value, rest, (child) => omitPath(child, rest));
   if (Array.isArray(value)) {
     const i = Number(head);
     if (!Number.isInteger(i) || i < 0 || i >= value.length) return value;
@@ -83,10 +87,15 @@ export function omitPath(value: unknown, path: string[]): unknown {
   return value;
 }
 
-/** Sets the field at `path`, creating the objects on the way; setting the empty path replaces all. */
+/**
+ * Sets the field at `path`, creating the objects on the way (`*` sets it in every element or field that
+ * exists); setting the empty path replaces all.
+ */
 export function setPath(value: unknown, path: string[], to: unknown): unknown {
   const [head, ...rest] = path;
   if (head === undefined) return to;
+  if (head === "*")
+    return isContainer(value) ? eachChild(value, rest, (child) => setPath(child, rest, to)) : value;
   const container: Record<string, unknown> = isContainer(value) ? value : {};
   if (Array.isArray(container) && Number.isInteger(Number(head))) {
     const i = Number(head);
@@ -95,6 +104,17 @@ export function setPath(value: unknown, path: string[], to: unknown): unknown {
   }
   container[head] = setPath(container[head], rest, to);
   return container;
+}
+
+/** `*` in a path: `edit` applied to every child of an array or object (deleting a whole child is not one). */
+function eachChild(
+  value: Record<string, unknown>,
+  rest: string[],
+  edit: (child: unknown) => unknown,
+): unknown {
+  if (rest.length === 0) return value;
+  for (const key of Object.keys(value)) value[key] = edit(value[key]);
+  return value;
 }
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {

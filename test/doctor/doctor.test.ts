@@ -1,7 +1,7 @@
 /**
  * The doctor against the sandbox over HTTP: it passes on the sandbox, changes nothing there (every write a
- * dry run), and names each difference when a small server of the test's own, in front of the sandbox,
- * answers other shapes.
+ * dry run), and names each difference when the sandbox's own fault rules make it answer other shapes (and,
+ * for shapes those rules do not reach, a small server of the test's own in front of it).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
@@ -126,6 +126,46 @@ describe("doctor on the sandbox", () => {
     expect(run.keyRefused).toBe(true);
     expect(result(run, "read.credit_costs").outcome).toBe("ok");
     expect(result(run, "write.create_bundle").outcome).toBe("key_refused");
+  });
+});
+
+describe("doctor against the sandbox told, by its fault rules, to answer other shapes", () => {
+  afterEach(() => emu.setFaults({}));
+
+  it("names each difference the rules make, and what the sync does about it", async () => {
+    const { key } = await world(emu);
+    emu.setFaults({
+      rules: [
+        {
+          operationId: "listBundles",
+          action: "rewrite",
+          always: true,
+          rewrite: { omit: ["data.*.saved_account_id", "data.*.edits_quantity"] },
+        },
+        {
+          operationId: "batchConfigureBundleVideos",
+          action: "rewrite",
+          always: true,
+          rewrite: { set: { data: "ok" } },
+        },
+        {
+          operationId: "exportAnalyticsVideos",
+          action: "rewrite",
+          always: true,
+          rewrite: { text: "Video ID,View Count,likes,comments,bookmarks,engagement_rate\n" },
+        },
+      ],
+    });
+    const run = await doctor(emu.url, key);
+    expect(findingCodes(run, "read.bundles")).toEqual([
+      "missing:data[].edits_quantity",
+      "missing:data[].saved_account_id",
+    ]);
+    expect(findingCodes(run, "write.configure_videos")).toEqual(["no_results:data.results"]);
+    // `View Count` is read as views, as the sync reads it; shares is what the export lacks.
+    expect(findingCodes(run, "read.analytics_export")).toEqual(["csv_no_metric:shares"]);
+    expect(result(run, "write.configure_videos").outcome).toBe("differs");
+    expect(run.keyRefused).toBe(false);
   });
 });
 
