@@ -1,5 +1,5 @@
 /**
- * The sync engine's data, from rows to results (DESIGN.md §2):
+ * The sync engine's data, from rows to results (docs/architecture.md):
  *
  *   TypedCampaign ─► desired (DesiredState) ─┐
  *                                            ├─► planSync ─► Plan ─► applyPlan ─► RowResult[] ─► write-back
