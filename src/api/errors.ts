@@ -180,7 +180,12 @@ export const CAPACITY_COOLDOWN = "capacity_cooldown";
  * sense of "try again in a later run": the sync reports such rows as pending, not as errors.
  */
 export class CapacityCooldownError extends TokPortalError {
-  constructor(last: TokPortalError, waits: number) {
+  /** TokPortal's own sentence about the cooldown. */
+  readonly said: string;
+  /** When TokPortal said it would take the call again (ms since the epoch), or null if it did not say. */
+  readonly retryAt: number | null;
+
+  constructor(last: TokPortalError, waits: number, now: number = Date.now()) {
     super({
       kind: "http",
       status: 429,
@@ -195,6 +200,8 @@ export class CapacityCooldownError extends TokPortalError {
       attempts: last.attempts,
     });
     this.name = "CapacityCooldownError";
+    this.said = serverSentence(last);
+    this.retryAt = last.retryAfterSeconds === null ? null : now + last.retryAfterSeconds * 1000;
   }
 }
 

@@ -49,7 +49,8 @@ export function read<S extends z.ZodType>(
   throw unreadable(ctx, `${path} ${why}`.trim());
 }
 
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at a parse issue's path (undefined where the path leaves the document). */
+export function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   let v = value;
   for (const key of path) {
     if (typeof v !== "object" || v === null) return undefined;

@@ -5,7 +5,6 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import { PRODUCTION_BASE_URL, TokPortalClient } from "../api/client.ts";
 import { CLIENT_VERSION } from "../api/request.ts";
 import { ConfigError } from "../config/errors.ts";
@@ -15,8 +14,8 @@ import { runDoctor } from "../doctor/run.ts";
 import { errorText } from "./command.ts";
 import { buildReport, formatHeader, formatTable, formatVerdict, type Target } from "./doctor-render.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
-import { type CommandIO, write } from "./io.ts";
-import { exitCodeForError, UsageError } from "./outcome.ts";
+import { type CommandIO, saveFile, write } from "./io.ts";
+import { exitCodeForError } from "./outcome.ts";
 import { redact } from "./output.ts";
 import { openRuntime } from "./runtime.ts";
 
@@ -93,21 +92,6 @@ function whereText(target: Target, client: TokPortalClient): string {
   return client.baseUrl;
 }
 
-async function saveReport(file: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path.resolve(file), text);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why =
-      e.code === "ENOENT"
-        ? "its folder does not exist"
-        : e.code === "EACCES"
-          ? "permission denied"
-          : e.message;
-    throw new UsageError(`cannot save the report to ${file}: ${why}.`);
-  }
-}
-
 /** Runs the command and returns its exit code; prints everything itself, throws nothing. */
 export async function runDoctorCommand(flags: DoctorFlags, io: CommandIO): Promise<ExitCode> {
   let opened: Opened | null = null;
@@ -129,7 +113,7 @@ export async function runDoctorCommand(flags: DoctorFlags, io: CommandIO): Promi
       exitCode: code,
     });
     const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (flags.save !== undefined) await saveReport(flags.save, redact(json, apiKey));
+    if (flags.save !== undefined) await saveFile(flags.save, redact(json, apiKey), "the report");
     if (flags.json) {
       await write(io.stdout, redact(json, apiKey));
     } else {

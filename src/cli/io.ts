@@ -2,7 +2,10 @@
  * Where a command reads and writes: the process's streams unless a caller (a test, the quick start)
  * swaps them, and what those streams take (colours, a progress bar).
  */
+import path from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import { colorEnabled } from "./color.ts";
+import { UsageError } from "./outcome.ts";
 
 export interface CommandIO {
   stdout: NodeJS.WritableStream;
@@ -32,4 +35,20 @@ export function processIO(): CommandIO {
 /** Resolves once the text is handed to the stream (so an exit right after loses nothing). */
 export function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
+/** Writes a file a command was asked to save (`--out`, `--save`), atomically; a failure is one line of why. */
+export async function saveFile(file: string, text: string, what: string): Promise<void> {
+  try {
+    await writeFileAtomic(path.resolve(file), text);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === "ENOENT"
+        ? "its folder does not exist"
+        : e.code === "EACCES"
+          ? "permission denied"
+          : e.message;
+    throw new UsageError(`cannot save ${what} to ${file}: ${why}.`);
+  }
 }

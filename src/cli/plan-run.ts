@@ -1,17 +1,10 @@
-/**
- * What `tokportal-sync plan` does: load the config, read the sheet and TokPortal (reads only), plan, and
- * print the plan as a table (or JSON); optionally save it for `sync --plan` and have TokPortal check each
- * write with a dry run. Nothing is written to TokPortal or to the sheet, so no run lock is taken.
- */
-import path from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import { loadConfig } from "../config/load.ts";
 import type { ServerCheck } from "../sync/server-check.ts";
 import { palette } from "./color.ts";
 import { errorText, runOptionsOf } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
-import { type CommandIO, write } from "./io.ts";
-import { exitCodeForError, exitCodeForReport, UsageError } from "./outcome.ts";
+import { type CommandIO, saveFile, write } from "./io.ts";
+import { exitCodeForError, exitCodeForReport } from "./outcome.ts";
 import { redact } from "./output.ts";
 import { formatPlan, formatServerCheck } from "./plan-table.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
@@ -34,21 +27,6 @@ export function planDocument(serialized: string, check: ServerCheck | null): str
   const doc = JSON.parse(serialized) as Record<string, unknown>;
   doc.serverCheck = check;
   return `${JSON.stringify(doc, null, 2)}\n`;
-}
-
-async function savePlan(file: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path.resolve(file), text);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why =
-      e.code === "ENOENT"
-        ? "its folder does not exist"
-        : e.code === "EACCES"
-          ? "permission denied"
-          : e.message;
-    throw new UsageError(`cannot save the plan to ${file}: ${why}.`);
-  }
 }
 
 /** Runs the command and returns its exit code; prints everything itself, throws nothing. */
@@ -78,7 +56,7 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
         concurrency: loaded.config.tokportal.concurrency ?? 4,
       });
     }
-    if (flags.out !== undefined) await savePlan(flags.out, serialized);
+    if (flags.out !== undefined) await saveFile(flags.out, serialized, "the plan");
 
     let out: string;
     if (flags.json) {

@@ -6,7 +6,7 @@
  */
 import Papa from "papaparse";
 import type { z } from "zod";
-import { isObject, readTotalPages } from "../api/parse.ts";
+import { isObject, readTotalPages, valueAt } from "../api/parse.ts";
 import { canonicalHeader } from "../sync/analytics-join.ts";
 import type { Finding } from "./checks.ts";
 
@@ -33,15 +33,6 @@ function schemaFinding(error: z.ZodError, value: unknown, prefix: string): Findi
     .replace(/\.\[\]/g, "[]");
   const found = valueAt(value, issue?.path ?? []);
   return { code: found === undefined ? "missing" : "wrong_type", subject, severity: "unreadable" };
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const key of path) {
-    if (typeof v !== "object" || v === null) return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
 }
 
 function get(value: unknown, dotted: string): { present: boolean; value: unknown } {
@@ -139,7 +130,6 @@ export interface CsvHeader {
   /** The header's column names as sent. */
   columns: string[];
 }
-
 
 export function inspectCsvHeader(body: unknown, contentType: string, metrics: readonly string[]): CsvHeader {
   if (typeof body !== "string" || contentType.includes("json"))

@@ -3,11 +3,12 @@
  * parameters); the words are made from it here only, so the sheet's `sync_message`, the terminal and
  * `--json` all say the same, and docs/sheet-format.md lists the codes from this table.
  */
+import { APPLY_CODES } from "./codes-apply.ts";
 import { CELL_CODES } from "./codes-cells.ts";
 import { PLAN_CODES } from "./codes-plan.ts";
 import type { CodeEntry, FindingStatus, ParamValue } from "./entry.ts";
 
-export const CATALOGUE = { ...CELL_CODES, ...PLAN_CODES };
+export const CATALOGUE = { ...CELL_CODES, ...PLAN_CODES, ...APPLY_CODES };
 
 export type FindingCode = keyof typeof CATALOGUE;
 export type ParamsOf<C extends FindingCode> = Parameters<(typeof CATALOGUE)[C]["text"]>[0];

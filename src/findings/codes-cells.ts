@@ -103,12 +103,15 @@ export const CELL_CODES = {
     text: (p) =>
       `"${p.value}" disagrees with row ${p.otherRow} ("${p.other}") for bundle ${p.bundleRef}; every row of a bundle must state the same ${p.column}: write "${p.other}" here (as row ${p.otherRow} does) or leave it blank; if "${p.value}" is the right one, write it on row ${p.otherRow} instead.`,
   }),
-  media_unusable: code<{ detail: string; image: number | null }>({
+  media_unusable: code<{ value: string; looked: string; image: number | null }>({
     status: "error",
     meaning:
       "A media cell (video, image, profile picture) is neither a usable URL nor a readable local file.",
     fix: "Write an https:// URL or the path of an existing local file of the right kind.",
-    text: (p) => (p.image === null ? p.detail : `image ${p.image}: ${p.detail}`),
+    text: (p) => {
+      const what = `"${p.value}" is neither a URL nor a file that exists (looked in ${p.looked}); write an https:// URL or the path of a local file`;
+      return p.image === null ? what : `image ${p.image}: ${what}`;
+    },
   }),
 
   // ——— TokPortal's own limits on a value ———

@@ -82,6 +82,14 @@ export function reasonText<C extends ReasonCode>(code: C, params: ReasonParams<C
   return (REASONS[code].text as (p: ReasonParams<C>) => string)(params);
 }
 
+/** An op's reason: its words (`reason`), and the code and parameters they are made from. */
+export function reasoned<C extends ReasonCode>(
+  code: C,
+  params: ReasonParams<C>,
+): { reason: string; reasonCode: C; reasonParams: ReasonParams<C> } {
+  return { reason: reasonText(code, params), reasonCode: code, reasonParams: params };
+}
+
 /** Why a videos row is configured: one part of a configure op's reason. */
 export const CONFIGURE_REASONS = {
   new_video: (_: Record<string, never>) => "new video",

@@ -10,6 +10,16 @@ export function findingText(f: Finding): string {
   return entryOf(f.code).text(f.params);
 }
 
+/**
+ * The finding without the step it names (`step`, when the failed step's rows are told), for where the
+ * step is already said: the op's own status line, a later step's block, a dry-run check.
+ */
+export function withoutStep(f: Finding): Finding {
+  if (!("step" in f.params)) return f;
+  const { step: _step, ...params } = f.params as Record<string, unknown>;
+  return { ...f, params } as Finding;
+}
+
 /** The full message for rows `rowNumbers`: where, then the finding's words. */
 export function renderFinding(rowNumbers: readonly number[], f: Finding): string {
   const e = entryOf(f.code);

@@ -1,43 +1,17 @@
 /**
- * TokPortal's failures in words a sheet user can act on: which step, what TokPortal said (message and
+ * TokPortal's failures as findings a sheet user can act on: which step, what TokPortal said (message and
  * code), the column when the error names one, and whether fixing the row or simply waiting for the next
- * run is what helps. Pure functions of the error.
+ * run is what helps. Pure functions of the error; the words are src/findings/codes-apply.ts's.
  */
-import { sameCode, TokPortalError, TokPortalWaitTooLongError } from "../api/errors.ts";
+import { CapacityCooldownError, sameCode, TokPortalError, TokPortalWaitTooLongError } from "../api/errors.ts";
+import { type Finding, finding } from "../findings/index.ts";
 import { columnOfField } from "./field-columns.ts";
-import type { OpKind, RowRef, SyncStatus } from "./types.ts";
+import type { OpKind, SyncStatus } from "./types.ts";
 
-/** What a failure does to a row: its outcome, the column at fault (if known) and the words after "Row N…:". */
+/** What a failure does to a row: its outcome, and the finding its message is made from. */
 export interface Failure {
   outcome: SyncStatus;
-  column?: string;
-  text: string;
-}
-
-/** What each step does, as a sheet user would say it. */
-export const STEP_WORDS: Record<OpKind, string> = {
-  createBundle: "creating the bundle",
-  addVideoSlots: "adding video slots",
-  addEditSlots: "adding edit slots",
-  patchBundle: "updating the bundle settings",
-  configureAccount: "configuring the account profile",
-  configureVideos: "configuring the videos",
-  patchVideo: "updating the video's ref or name",
-  publishBundle: "publishing the bundle",
-  publishVideos: "releasing the videos to the manager",
-  unscheduleVideo: "unscheduling the video",
-};
-
-/** "Row 7", "Rows 7, 8, 9", or "Row 7, column description". */
-export function rowWhere(row: RowRef, column?: string): string {
-  const numbers = row.rowNumbers;
-  const head =
-    numbers.length === 0
-      ? "Row ?"
-      : numbers.length === 1
-        ? `Row ${numbers[0]}`
-        : `Rows ${numbers.join(", ")}`;
-  return column ? `${head}, column ${column}` : head;
+  finding: Finding;
 }
 
 /** 401s and auth-coded 403s: the key itself is refused, so no later call can succeed either. */
@@ -56,6 +30,13 @@ export function serverMessage(error: TokPortalError): string {
   return text.replace(/\s*\[[^\]]*\]\s*$/, "").trim();
 }
 
+/** Why a file could not be uploaded: the upload error's words after "could not upload <file>: ". */
+export function uploadReason(error: Error & { file: string }): string {
+  const prefix = `could not upload ${error.file}: `;
+  const text = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return text.replace(/\.$/, "");
+}
+
 function num(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
@@ -64,16 +45,16 @@ function str(v: unknown): string | null {
   return typeof v === "string" && v !== "" ? v : null;
 }
 
-/** "TokPortal says: <message> (code X)", the part every refusal shares. */
-function says(message: string, code: string): string {
-  const m = message.replace(/\.$/, "");
-  return `TokPortal says: ${m} (code ${code})`;
+/** `step` is said when the failure is told on the failed step's own rows (not for one batch item). */
+function withStep<P extends object>(step: OpKind | undefined, params: P): P & { step?: string } {
+  return step === undefined ? params : { step, ...params };
 }
 
 /**
- * The words for an error code and its details, shared by whole-call errors and per-item batch errors.
+ * The finding for an error code and its details, shared by whole-call errors and per-item batch errors.
  * `status` is null for a batch item (the HTTP status belongs to the whole call); `kind` is the step, which
- * tells what a field TokPortal names is called in the sheet.
+ * tells what a field TokPortal names is called in the sheet; `step` is set when the row is told which
+ * step failed.
  */
 export function describeCode(
   code: string,
@@ -81,84 +62,84 @@ export function describeCode(
   details: Record<string, unknown>,
   status: number | null,
   kind: OpKind,
+  step?: OpKind,
 ): Failure {
+  const said = withStep(step, { tpCode: code, message });
   // Codes are compared without regard to case (see `sameCode`): the cases below are upper case.
   switch (code.toUpperCase()) {
     case "INVALID_DATE": {
       const earliest = str(details.earliest_allowed);
-      const days = num(details.min_days_ahead);
-      const date = str(details.target_publish_date);
-      if (earliest) {
-        return {
-          outcome: "error",
-          column: "target_publish_date",
-          text: `${date ?? "the date"} is too soon; TokPortal needs ${days ?? "more"} day(s) of lead time, so the earliest it accepts is ${earliest}. Pick ${earliest} or later.`,
-        };
-      }
+      const params = withStep(step, {
+        date: str(details.target_publish_date),
+        days: num(details.min_days_ahead),
+      });
       return {
         outcome: "error",
-        column: "target_publish_date",
-        text: `${says(message, code)}. Fix the date.`,
+        finding: earliest
+          ? finding("date_too_soon_server", "target_publish_date", { ...params, earliest })
+          : finding("date_refused", "target_publish_date", said),
       };
     }
-    case "VIDEOS_PER_DAY_EXCEEDED": {
-      const date = str(details.date) ?? "that day";
-      const count = num(details.current_count);
+    case "VIDEOS_PER_DAY_EXCEEDED":
       return {
         outcome: "error",
-        column: "target_publish_date",
-        text: `TokPortal already has ${count ?? "the maximum of"} videos of this bundle on ${date} (at most 3 per day); pick another day.`,
+        finding: finding(
+          "day_full_server",
+          "target_publish_date",
+          withStep(step, { date: str(details.date), count: num(details.current_count) }),
+        ),
       };
-    }
-    case "VIDEO_INVALID_STATUS": {
-      const current = str(details.current_status);
+    case "VIDEO_INVALID_STATUS":
       return {
         outcome: "locked",
-        text: `the video is ${current ? `"${current}"` : "past the editable stage"} on TokPortal and can no longer be changed; revert the row or leave it as it is.`,
+        finding: finding(
+          "video_status_closed",
+          undefined,
+          withStep(step, { current: str(details.current_status) }),
+        ),
       };
-    }
     case "VALIDATION_ERROR":
     case "UNKNOWN_FIELD": {
       const field = str(details.field);
       const column = field ? columnOfField(field, kind) : undefined;
-      const fix = sameCode(code, "UNKNOWN_FIELD") ? "remove it" : "fix the cell";
-      // TokPortal's sentence names its own field: say which column that is when the names differ.
-      const named = field && column && column !== field ? `; TokPortal's ${field} is column ${column}` : "";
-      return {
-        outcome: "error",
-        ...(column ? { column } : {}),
-        text: `${says(message, `${code}${named}`)}; ${fix}.`,
+      const params = {
+        ...said,
+        field,
+        fieldColumn: column ?? null,
+        unknown: sameCode(code, "UNKNOWN_FIELD"),
       };
+      return { outcome: "error", finding: finding("field_refused", column, params) };
     }
-    case "INSUFFICIENT_CREDITS": {
-      const missing = num(details.missing);
-      const required = num(details.required);
-      const available = num(details.available);
-      const parts = [
-        required !== null ? `required ${required}` : null,
-        available !== null ? `available ${available}` : null,
-      ].filter(Boolean);
+    case "INSUFFICIENT_CREDITS":
       return {
         outcome: "pending",
-        text: `TokPortal has too few credits: needs ${missing ?? "more"} more credit(s)${parts.length ? ` (${parts.join(", ")})` : ""}; top up and the next run continues.`,
+        finding: finding(
+          "insufficient_credits",
+          undefined,
+          withStep(step, {
+            missing: num(details.missing),
+            required: num(details.required),
+            available: num(details.available),
+          }),
+        ),
       };
-    }
     case "DUPLICATE_EXTERNAL_REF":
+      return { outcome: "error", finding: finding("duplicate_external_ref", undefined, said) };
+    default:
       return {
         outcome: "error",
-        text: `${says(message, code)}; another TokPortal bundle already uses this ref, so rename the ref.`,
+        finding: finding("tokportal_refused", undefined, { ...said, gone: status === 404 }),
       };
-    default: {
-      const statusWords = status === null ? "" : status === 404 ? " It no longer exists on TokPortal." : "";
-      return { outcome: "error", text: `${says(message, code)}.${statusWords}` };
-    }
   }
 }
 
-/** Blockers of a 409 publish, as a list a sheet user can work through. */
-export function describeBlockers(details: Record<string, unknown>, fallback: string): string {
+/** A 409 publish's blockers, as the parameters of `not_published_yet`. */
+export function notPublishedYet(details: Record<string, unknown>, fallback: string, step?: OpKind): Finding {
   const blockers = Array.isArray(details.blockers) ? details.blockers : [];
-  const parts: string[] = [];
+  let missingColumns: string[] | null = null;
+  let noVideos = false;
+  const codes: string[] = [];
+  const messages: string[] = [];
   for (const b of blockers) {
     if (typeof b !== "object" || b === null) continue;
     const item = b as { code?: unknown; message?: unknown; details?: unknown };
@@ -169,19 +150,19 @@ export function describeBlockers(details: Record<string, unknown>, fallback: str
     >;
     if (sameCode(code, "ACCOUNT_MISSING_FIELDS")) {
       const fields = Array.isArray(inner.fields) ? inner.fields.filter((f) => typeof f === "string") : [];
-      const columns = fields.map((f) => columnOfField(f, "configureAccount") ?? f);
-      parts.push(
-        columns.length
-          ? `the account profile lacks ${columns.join(", ")} (fill those columns)`
-          : "the account profile is incomplete (fill username, visible_name, biography, profile_picture)",
-      );
+      missingColumns = fields.map((f) => columnOfField(f, "configureAccount") ?? f);
     } else if (sameCode(code, "NO_VIDEOS_CONFIGURED")) {
-      parts.push("no video is configured yet (add at least one valid videos row)");
+      noVideos = true;
     } else if (code) {
-      parts.push(`${str(item.message) ?? code} (code ${code})`);
+      codes.push(code);
+      messages.push(str(item.message) ?? "");
     }
   }
-  return parts.length > 0 ? parts.join("; ") : fallback;
+  return finding(
+    "not_published_yet",
+    undefined,
+    withStep(step, { missingColumns, noVideos, codes, messages, said: fallback }),
+  );
 }
 
 /**
@@ -197,26 +178,30 @@ const STATUS_REFUSALS = new Set([
 ]);
 
 /**
- * A whole call's failure (after the client's retries) as a row failure. Auth failures are not described
- * here: the caller stops the run on them.
+ * A whole call's failure (after the client's retries) as a row failure, said on the rows of the step that
+ * failed (`kind`). Auth failures are not described here: the caller stops the run on them.
  */
 export function describeError(error: unknown, kind: OpKind): Failure {
   if (!(error instanceof TokPortalError)) {
     const message = error instanceof Error ? error.message : String(error);
-    return { outcome: "error", text: `${STEP_WORDS[kind]} failed unexpectedly: ${message}` };
+    return { outcome: "error", finding: finding("step_crashed", undefined, { kind, message }) };
   }
-  if (error instanceof TokPortalWaitTooLongError) return describeWaitTooLong(error);
+  if (error instanceof TokPortalWaitTooLongError) return describeWaitTooLong(error, kind);
   if (error.isCapacityCooldown) {
     const what = kind === "createBundle" ? "creation" : "publish";
-    return {
-      outcome: "pending",
-      text: `TokPortal's ${what} capacity is cooling down; the next run retries.`,
-    };
+    const known = error instanceof CapacityCooldownError;
+    const params = {
+      step: kind,
+      what,
+      message: known ? error.said : serverMessage(error),
+      retryAt: known && error.retryAt !== null ? new Date(error.retryAt).toISOString() : null,
+    } as const;
+    return { outcome: "pending", finding: finding("capacity_cooldown", undefined, params) };
   }
   if (sameCode(error.code, "REQUEST_VALIDATION")) {
     return {
       outcome: "error",
-      text: `${STEP_WORDS[kind]} was not sent: the request did not fit TokPortal's contract (${error.message}); check the row's values.`,
+      finding: finding("request_invalid", undefined, { kind, message: error.message }),
     };
   }
   if (error.retryable || error.kind === "network" || error.kind === "timeout") {
@@ -226,48 +211,42 @@ export function describeError(error: unknown, kind: OpKind): Failure {
         : error.code === "TIMEOUT"
           ? "timed out"
           : "network error";
-    const tries = error.attempts > 1 ? ` after ${error.attempts} attempts` : "";
-    return { outcome: "error", text: `TokPortal did not answer (${why}${tries}); the next run retries.` };
+    return {
+      outcome: "error",
+      finding: finding("tokportal_unanswered", undefined, { step: kind, why, attempts: error.attempts }),
+    };
   }
   if (error.kind === "response") {
     return {
       outcome: "error",
-      text: `TokPortal's answer could not be read (${serverMessage(error)}); the next run checks again.`,
+      finding: finding("answer_unreadable", undefined, { step: kind, message: serverMessage(error) }),
     };
   }
   if ((kind === "publishBundle" || kind === "publishVideos") && error.status === 409) {
-    const code = error.code.toUpperCase();
     // A status or date refusal is described as such below; any other 409 is "not ready yet", whatever
     // code TokPortal chose (docs/tokportal-api.md §8), in TokPortal's own words: a later run passes it.
-    if (!STATUS_REFUSALS.has(code)) {
-      const blockers = describeBlockers(error.details, serverMessage(error) || error.code);
-      return { outcome: "pending", text: `not published yet: ${blockers}.` };
+    if (!STATUS_REFUSALS.has(error.code.toUpperCase())) {
+      return {
+        outcome: "pending",
+        finding: notPublishedYet(error.details, serverMessage(error) || error.code, kind),
+      };
     }
   }
-  return describeCode(error.code, serverMessage(error), error.details, error.status, kind);
-}
-
-/** "45 s", "20 min", "2 h". */
-function duration(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${Math.round(seconds / 360) / 10} h`;
+  return describeCode(error.code, serverMessage(error), error.details, error.status, kind, kind);
 }
 
 /**
  * TokPortal asked for a wait longer than the run's ceiling: nothing is wrong with the row, it waits for a
- * later run. The words say what TokPortal asked and from when progress can be expected.
+ * later run. The finding carries what TokPortal asked and from when progress can be expected.
  */
-export function describeWaitTooLong(error: TokPortalWaitTooLongError): Failure {
+export function describeWaitTooLong(error: TokPortalWaitTooLongError, step?: OpKind): Failure {
   const { asked } = error;
-  const wait = asked.retryAfterSeconds === null ? "to wait" : `to wait ${duration(asked.retryAfterSeconds)}`;
-  const said = asked.message ? `: ${asked.message.replace(/\.$/, "")}` : "";
-  const when =
-    error.retryAt === null
-      ? "the next run retries"
-      : `expect progress from ${new Date(error.retryAt).toISOString().slice(0, 16).replace("T", " ")} UTC, when a run retries`;
-  return {
-    outcome: "pending",
-    text: `TokPortal asked ${wait} (${asked.code}${said}), longer than this run waits (${duration(error.ceilingSeconds)}); ${when}.`,
-  };
+  const params = withStep(step, {
+    askedCode: asked.code,
+    message: asked.message ?? "",
+    retryAfterSeconds: asked.retryAfterSeconds,
+    ceilingSeconds: error.ceilingSeconds,
+    retryAt: error.retryAt === null ? null : new Date(error.retryAt).toISOString(),
+  });
+  return { outcome: "pending", finding: finding("wait_exceeds_ceiling", undefined, params) };
 }

@@ -4,6 +4,7 @@
  * row's outcome. Values are only ever added or replaced, never dropped, so a row keeps the ids it got
  * even when a later step of its bundle fails.
  */
+import { type Finding, findingText, renderFinding } from "../findings/index.ts";
 import type { Plan, PlannedRow, RowResult, SyncStatus } from "./types.ts";
 
 type Value = string | number | null;
@@ -13,8 +14,8 @@ interface RowState {
   values: Record<string, Value>;
   changed: boolean;
   creditsCharged: number;
-  failure: { outcome: SyncStatus; message: string } | null;
-  notes: string[];
+  failure: { outcome: SyncStatus; finding: Finding } | null;
+  notes: Finding[];
 }
 
 /** What each row of the plan ends up showing after apply (not the planner's plan-rows book). */
@@ -61,10 +62,10 @@ export class RowOutcomes {
   }
 
   /** The first failure of a row decides its outcome; later ones (skips after it) add nothing. */
-  fail(rowId: string, outcome: SyncStatus, message: string): void {
+  fail(rowId: string, outcome: SyncStatus, finding: Finding): void {
     const state = this.rows.get(rowId);
     if (!state || state.failure) return;
-    state.failure = { outcome, message };
+    state.failure = { outcome, finding };
   }
 
   failed(rowId: string): boolean {
@@ -72,8 +73,8 @@ export class RowOutcomes {
   }
 
   /** Something the user should know even though the row synced (an adoption, a moved date). */
-  note(rowId: string, text: string): void {
-    this.rows.get(rowId)?.notes.push(text);
+  note(rowId: string, finding: Finding): void {
+    this.rows.get(rowId)?.notes.push(finding);
   }
 
   /**
@@ -93,9 +94,11 @@ export class RowOutcomes {
   results(): RowResult[] {
     return [...this.rows.values()].map((s) => {
       const outcome = s.failure ? s.failure.outcome : s.planned.outcome;
+      // Notes read on from the row's message (which already says which row).
+      const notes = s.notes.map(findingText);
       const message = s.failure
-        ? [s.failure.message, ...s.notes].join(" ")
-        : [s.planned.message, ...s.notes].filter((m) => m !== "").join(" ");
+        ? [renderFinding(s.planned.row.rowNumbers, s.failure.finding), ...notes].join(" ")
+        : [s.planned.message, ...notes].filter((m) => m !== "").join(" ");
       const values = { ...s.values };
       if (outcome === "synced" && s.planned.fingerprint !== null)
         values.sync_fingerprint = s.planned.fingerprint;
@@ -103,10 +106,24 @@ export class RowOutcomes {
         row: s.planned.row,
         outcome,
         message,
+        ...leadingCode(s),
         values,
         changed: s.changed,
         creditsCharged: s.creditsCharged,
       };
     });
   }
+}
+
+/** The code (and column) of what the row's message starts with: its failure, its plan, or its first note. */
+function leadingCode(s: RowState): Pick<RowResult, "code" | "column"> {
+  const f = s.failure?.finding;
+  if (f) return f.column === undefined ? { code: f.code } : { code: f.code, column: f.column };
+  if (s.planned.code !== undefined) {
+    const column = s.planned.column;
+    return column === undefined ? { code: s.planned.code } : { code: s.planned.code, column };
+  }
+  const note = s.notes[0];
+  if (!note) return {};
+  return note.column === undefined ? { code: note.code } : { code: note.code, column: note.column };
 }

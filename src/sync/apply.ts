@@ -18,16 +18,10 @@ import type { TokPortalClient } from "../api/client.ts";
 import { codeIn, TokPortalError } from "../api/errors.ts";
 import { idempotencyKey } from "../api/idempotency.ts";
 import type { Answered, WriteOptions } from "../api/index.ts";
-import {
-  describeError,
-  type Failure,
-  isAuthFailure,
-  rowWhere,
-  STEP_WORDS,
-  serverMessage,
-} from "./apply-errors.ts";
+import { type Finding, finding, findingText, withoutStep } from "../findings/index.ts";
+import { describeError, type Failure, isAuthFailure, serverMessage } from "./apply-errors.ts";
 import { RowOutcomes } from "./apply-results.ts";
-import { CreditBudget, describeShortfall, type Reservation } from "./budget.ts";
+import { CreditBudget, describeShortfall, type Reservation, type Shortfall } from "./budget.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 import {
   type Answer,
@@ -70,7 +64,7 @@ type OpStatus = ApplyReport["ops"][string];
 /** Why the rest of a bundle's steps are not run. */
 interface Block {
   outcome: "pending" | "skipped";
-  message: string;
+  finding: Finding;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -149,17 +143,11 @@ class ApplyRun {
     for (const op of group) {
       if (op.bundleId) bundle.id = op.bundleId;
       if (this.fatal) {
-        this.skip(op, {
-          outcome: "skipped",
-          message: "not applied: TokPortal refused the API key, so the run stopped.",
-        });
+        this.skip(op, { outcome: "skipped", finding: finding("stopped_key_refused", undefined, {}) });
         continue;
       }
       if (this.options.signal?.aborted) {
-        this.skip(op, {
-          outcome: "pending",
-          message: "not applied: the run was stopped first; the next run does it.",
-        });
+        this.skip(op, { outcome: "pending", finding: finding("stopped_by_user", undefined, {}) });
         continue;
       }
       if (block) {
@@ -180,7 +168,7 @@ class ApplyRun {
       uploader: this.uploader,
       send: (request) => this.send(op, request),
       readSlots: () => this.client.videos.list(bundle.id as string),
-      failRow: (rowId, outcome, text, column) => this.failRow(rowId, outcome, text, column),
+      failRow: (rowId, outcome, f) => this.failRow(rowId, outcome, f),
     };
   }
 
@@ -190,14 +178,17 @@ class ApplyRun {
     if (op.cost > 0) {
       const reserved = this.budget.reserve(op.cost);
       if (!reserved.ok) {
-        const need = describeShortfall(reserved.shortfall);
-        const fix = reserved.shortfall.limit === "max_credits" ? "raise max_credits" : "top up the balance";
-        const text = `waiting for credits: ${STEP_WORDS[op.kind]} (${op.cost} credits) ${need}; ${fix} and the next run continues.`;
-        for (const rowId of op.rows) this.failRow(rowId, "pending", text);
-        this.done(op, { status: "skipped", message: need });
+        const short = shortOf(reserved.shortfall);
+        const own = finding("credits_short", undefined, { step: op.kind, cost: op.cost, ...short });
+        for (const rowId of op.rows) this.failRow(rowId, "pending", own);
+        this.done(op, { status: "skipped", message: describeShortfall(reserved.shortfall) });
         return {
           outcome: "pending",
-          message: `waiting for credits: ${STEP_WORDS[op.kind]} for bundle ${bundle.ref} ${need}.`,
+          finding: finding("earlier_step_short", undefined, {
+            step: op.kind,
+            bundleRef: bundle.ref,
+            ...short,
+          }),
         };
       }
       reservation = reserved.reservation;
@@ -216,7 +207,7 @@ class ApplyRun {
       if (outcome.failedItems) {
         return {
           outcome: "skipped",
-          message: `not applied: ${STEP_WORDS[op.kind]} for bundle ${bundle.ref} failed for every row.`,
+          finding: finding("batch_item_failed", undefined, { step: op.kind, bundleRef: bundle.ref }),
         };
       }
       return null;
@@ -224,28 +215,26 @@ class ApplyRun {
       if (reservation) this.budget.release(reservation);
       if (isAuthFailure(error)) {
         this.fatal ??= error;
-        const text = `TokPortal refused the API key (${error.code}); fix TOKPORTAL_API_KEY and run again.`;
-        for (const rowId of op.rows) this.failRow(rowId, "error", text);
+        const refused = finding("api_key_refused", undefined, { tpCode: error.code });
+        for (const rowId of op.rows) this.failRow(rowId, "error", refused);
         this.done(op, { status: "failed", message: serverMessage(error) });
-        return {
-          outcome: "skipped",
-          message: "not applied: TokPortal refused the API key, so the run stopped.",
-        };
+        return { outcome: "skipped", finding: finding("stopped_key_refused", undefined, {}) };
       }
       const failure = error instanceof HandledFailure ? error.failure : describeError(error, op.kind);
-      for (const rowId of op.rows)
-        this.failRow(
-          rowId,
-          failure.outcome,
-          `${STEP_WORDS[op.kind]} failed: ${failure.text}`,
-          failure.column,
-        );
-      this.done(op, { status: "failed", message: failure.text });
-      const outcome = failure.outcome === "pending" ? "pending" : "skipped";
-      const lead = outcome === "pending" ? "waiting" : "not applied";
+      for (const rowId of op.rows) this.failRow(rowId, failure.outcome, failure.finding);
+      // The op's message and a later step's block say what failed without naming the step again.
+      const cause = findingText(withoutStep(failure.finding));
+      this.done(op, { status: "failed", message: cause });
+      const waiting = failure.outcome === "pending";
       return {
-        outcome,
-        message: `${lead}: ${STEP_WORDS[op.kind]} for bundle ${bundle.ref} failed first (${failure.text})`,
+        outcome: waiting ? "pending" : "skipped",
+        finding: finding("earlier_step_failed", undefined, {
+          step: op.kind,
+          bundleRef: bundle.ref,
+          causeCode: failure.finding.code,
+          cause,
+          waiting,
+        }),
       };
     }
   }
@@ -285,15 +274,13 @@ class ApplyRun {
     return { idempotencyKey: key };
   }
 
-  private failRow(rowId: string, outcome: Failure["outcome"], text: string, column?: string): void {
-    const planned = this.book.planned(rowId);
-    if (!planned) return;
-    this.book.fail(rowId, outcome, `${rowWhere(planned.row, column)}: ${text}`);
+  private failRow(rowId: string, outcome: Failure["outcome"], f: Finding): void {
+    this.book.fail(rowId, outcome, f);
   }
 
   private skip(op: PlanOp, block: Block): void {
-    for (const rowId of op.rows) this.failRow(rowId, block.outcome, block.message);
-    this.done(op, { status: "skipped", message: block.message });
+    for (const rowId of op.rows) this.failRow(rowId, block.outcome, block.finding);
+    this.done(op, { status: "skipped", message: findingText(block.finding) });
   }
 
   private done(op: PlanOp, status: OpStatus): void {
@@ -314,4 +301,9 @@ const PASSING_REFUSALS = new Set(["INSUFFICIENT_CREDITS", "BUNDLE_PRICING_CHANGE
 /** A replay on the first attempt is an earlier call's answer; on a later attempt, this call's own. */
 function answerOf<T>(res: Answered<T>): Answer<T> {
   return { ...res, thisRun: !res.replayed || res.attempt > 1 };
+}
+
+/** A shortfall as the parameters of `credits_short` and `earlier_step_short`. */
+function shortOf(s: Shortfall): { missing: number; limit: Shortfall["limit"]; of: number } {
+  return { missing: s.missing, limit: s.limit, of: s.limit === "max_credits" ? s.maxCredits : s.balance };
 }

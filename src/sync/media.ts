@@ -10,7 +10,8 @@ import type { MediaValue } from "./types.ts";
 
 export type MediaKind = "video" | "image";
 
-export type MediaResult = { ok: true; value: MediaValue } | { ok: false; message: string };
+/** A cell that is neither: the text as written, and the folder a local file was looked for in. */
+export type MediaResult = { ok: true; value: MediaValue } | { ok: false; value: string; looked: string };
 
 const HTTP_URL = /^https?:\/\//i;
 const FILE_URL = /^file:\/\//i;
@@ -85,10 +86,7 @@ export function classifyMedia(cell: string, baseDir: string, kind: MediaKind): M
     return { ok: true, value: { kind: "storage", value: text } };
   }
   const dir = absolute === null ? path.resolve(baseDir) : path.dirname(absolute);
-  return {
-    ok: false,
-    message: `"${text}" is neither a URL nor a file that exists (looked in ${dir}); write an https:// URL or the path of a local file`,
-  };
+  return { ok: false, value: text, looked: dir };
 }
 
 /** What says a local file was replaced without reading it: its size and modification time. */

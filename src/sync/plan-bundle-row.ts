@@ -5,7 +5,7 @@
  */
 import { sameCountry } from "../api/countries.ts";
 import type { BundleAccount, ConfigureAccountBody, PatchBundleBody } from "../api/index.ts";
-import { finding, reasonText } from "../findings/index.ts";
+import { finding, reasoned } from "../findings/index.ts";
 import { type Decided, issue, type RowNote } from "./plan-rows.ts";
 import {
   accountStatus,
@@ -66,7 +66,7 @@ export function createOp(view: BundleView, videosQuantity: number): PlanOp {
     bundleRef: b.bundleRef,
     bundleId: null,
     rows: [],
-    reason: reasonText("new_bundle", { bundleType: body.bundle_type, slots: videosQuantity, edits }),
+    ...reasoned("new_bundle", { bundleType: body.bundle_type, slots: videosQuantity, edits }),
     cost,
     body,
   };
@@ -86,10 +86,9 @@ export function addSlotsOp(
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: onNew.map((r) => r.id),
-    reason:
-      onNew.length > 0
-        ? reasonText("slots_for_rows", { quantity, rows: onNew.flatMap((r) => r.rowNumbers) })
-        : reasonText("slots_for_minimum", { quantity, minSlots: b.minSlots, have: existing }),
+    ...(onNew.length > 0
+      ? reasoned("slots_for_rows", { quantity, rows: onNew.flatMap((r) => r.rowNumbers) })
+      : reasoned("slots_for_minimum", { quantity, minSlots: b.minSlots, have: existing })),
     cost: price(view.options.costs, "video_upload") * quantity,
     quantity,
   };
@@ -131,7 +130,7 @@ export function patchBundleOp(view: BundleView): Decided {
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason: reasonText("settings_differ", { columns: fields }),
+    ...reasoned("settings_differ", { columns: fields }),
     cost: 0,
     body,
   };
@@ -175,7 +174,7 @@ export function addEditSlotsOp(view: BundleView, slotsAfter: number): Decided {
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason: reasonText("edit_slots", { quantity, want, have }),
+    ...reasoned("edit_slots", { quantity, want, have }),
     cost: price(view.options.costs, "video_edit") * quantity,
     quantity,
   };
@@ -204,7 +203,7 @@ export function accountOp(view: BundleView): Decided {
   const { b } = view;
   const none: Decided = { op: null, notes: [] };
   if (!b.row || !b.account || view.type === "videos_only") return none;
-  let reason = reasonText("new_profile", {});
+  let reason: ReturnType<typeof reasoned> = reasoned("new_profile", {});
   if (!view.isNew) {
     const stored = b.outputs["sync_fingerprint"] ?? "";
     // The account is read for every changed row of a bundle that has one (remote.ts): null means there is
@@ -226,7 +225,7 @@ export function accountOp(view: BundleView): Decided {
       });
       return { op: null, notes: [issue(b.row, "locked", closed)] };
     }
-    reason = reasonText("profile_changed", { columns: diffs.map((d) => d.column) });
+    reason = reasoned("profile_changed", { columns: diffs.map((d) => d.column) });
   }
   const body: ConfigureAccountBody = { ...b.account };
   const op: PlanOp = {
@@ -235,7 +234,7 @@ export function accountOp(view: BundleView): Decided {
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: [b.row.id],
-    reason,
+    ...reason,
     cost: 0,
     body,
     ...(b.profilePicture ? { profilePicture: b.profilePicture } : {}),

@@ -9,7 +9,7 @@
  * unschedule.
  */
 
-import { finding, reasonText } from "../findings/index.ts";
+import { finding, reasoned } from "../findings/index.ts";
 import {
   accountOp,
   addEditSlotsOp,
@@ -344,7 +344,7 @@ function orphanOps(
       bundleRef: b.bundleRef,
       bundleId: view.bundleId,
       rows: [],
-      reason: reasonText("prune", { videoRef: ref, position: s.position, status: s.status }),
+      ...reasoned("prune", { videoRef: ref, position: s.position, status: s.status }),
       cost: 0,
       position: s.position,
     });

@@ -169,6 +169,9 @@ const opBase = {
   bundleId: z.string().nullable(),
   rows: z.array(z.string()),
   reason: z.string(),
+  // Absent from plan files saved before ops carried their reason's code.
+  reasonCode: z.string().optional(),
+  reasonParams: body.optional(),
   cost: z.number().nonnegative(),
 };
 const position = z.number().int().positive();
@@ -213,6 +216,8 @@ const planSchema = z.looseObject({
       row: rowRef,
       outcome: STATUS,
       message: z.string(),
+      code: z.string().optional(),
+      column: z.string().optional(),
       fingerprint: z.string().nullable(),
       remote: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
       ops: z.array(z.string()),

@@ -4,7 +4,7 @@
  * configured slot should go, else one by one. What still blocks a publish is a `pending` message in sheet
  * words.
  */
-import { finding, reasonText } from "../findings/index.ts";
+import { finding, reasoned } from "../findings/index.ts";
 import type { Decided, RowNote } from "./plan-rows.ts";
 import { ACTIVE_BUNDLE, type BundleView, type Candidate, slotCarrying } from "./plan-view.ts";
 import type { PlanOp, RowRef } from "./types.ts";
@@ -58,7 +58,7 @@ export function publishBundleOp(view: BundleView, released: readonly Candidate[]
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows,
-    reason: reasonText("publish_bundle", {}),
+    ...reasoned("publish_bundle", {}),
     cost: 0,
   };
 }
@@ -114,7 +114,7 @@ export function publishVideosOp(
     bundleRef: b.bundleRef,
     bundleId: view.bundleId,
     rows: wanted.map((w) => w.row.id),
-    reason: reasonText("publish_videos", { rows: wanted.flatMap((w) => w.row.rowNumbers), all, positions }),
+    ...reasoned("publish_videos", { rows: wanted.flatMap((w) => w.row.rowNumbers), all, positions }),
     cost: 0,
     positions,
     all,

@@ -177,7 +177,14 @@ function build(drafts: Draft[]): GatheredRows {
       fingerprint = null;
     }
     findings.set(d.row.id, said);
-    return { row: d.row, outcome, message, fingerprint, remote: d.remote, ops: d.ops };
+    // The code (and column) of what the message starts with, so `--json` carries it beside the words.
+    const lead = said[0];
+    const coded = !lead
+      ? {}
+      : lead.column === undefined
+        ? { code: lead.code }
+        : { code: lead.code, column: lead.column };
+    return { row: d.row, outcome, message, ...coded, fingerprint, remote: d.remote, ops: d.ops };
   });
   return { rows, findings };
 }

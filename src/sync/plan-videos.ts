@@ -3,7 +3,7 @@
  * locked), the schedule rules checked before any configure, and the batch ops (≤ 500 items each).
  */
 import type { Video } from "../api/index.ts";
-import { CONFIGURE_REASONS, finding, reasonText, rowList } from "../findings/index.ts";
+import { CONFIGURE_REASONS, finding, reasoned, rowList } from "../findings/index.ts";
 import { videoFingerprint } from "./desired.ts";
 import { canonicalJson } from "./fingerprint.ts";
 import { issue, type RowNote } from "./plan-rows.ts";
@@ -114,7 +114,7 @@ function claimSlot(view: BundleView, v: DesiredVideo, video: Video, position: nu
     bundleRef: view.b.bundleRef,
     bundleId: view.bundleId,
     rows: [v.row.id],
-    reason: reasonText("claim_slot", { position, status: video.status, videoRef: v.videoRef }),
+    ...reasoned("claim_slot", { position, status: video.status, videoRef: v.videoRef }),
     cost: 0,
     position,
     body,
@@ -198,7 +198,7 @@ export function configureOps(
       bundleRef: view.b.bundleRef,
       bundleId: view.bundleId,
       rows: chunk.map((c) => c.v.row.id),
-      reason: summarize(chunk),
+      ...summarize(chunk),
       cost: price(view.options.costs, "sound_volume") * volumes,
       items,
     });
@@ -311,11 +311,11 @@ function namesLocalFile(v: DesiredVideo): boolean {
 }
 
 /** "new video (rows 2, 3); row changed: description (row 5)". */
-function summarize(chunk: readonly Candidate[]): string {
+function summarize(chunk: readonly Candidate[]): ReturnType<typeof reasoned<"configure_videos">> {
   const byReason = new Map<string, RowRef[]>();
   for (const c of chunk) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.v.row]);
   const parts = [...byReason].map(
     ([reason, rows]) => `${reason} (${rowList(rows.flatMap((r) => r.rowNumbers))})`,
   );
-  return reasonText("configure_videos", { parts });
+  return reasoned("configure_videos", { parts });
 }

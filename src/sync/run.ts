@@ -118,6 +118,8 @@ export function plannedResult(p: PlannedRow): RowResult {
     row: p.row,
     outcome: p.outcome,
     message: p.message,
+    ...(p.code === undefined ? {} : { code: p.code }),
+    ...(p.column === undefined ? {} : { column: p.column }),
     values: settled ? { ...p.remote, sync_fingerprint: p.fingerprint } : { ...p.remote },
     changed: false,
     creditsCharged: 0,

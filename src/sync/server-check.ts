@@ -7,12 +7,14 @@
  * - the steps of a bundle that exists already, as the bundle is now: a dry run keeps no state, so a step
  *   that relies on an earlier step of the same plan (publish after configure) may be refused here and
  *   still succeed in `sync`; such answers are marked.
- * Steps of a bundle this plan creates have no bundle to be checked against, and media that are local files
- * are uploaded only by `sync`: those are checked locally only (the planner's own rules).
+ * Steps of a bundle this plan creates have no bundle to be checked against, and media that must be uploaded
+ * first (local files, carousel image URLs stored as storage paths) are uploaded only by `sync`: those are
+ * checked locally only (the planner's own rules).
  */
 import pLimit from "p-limit";
 import type { TokPortalClient } from "../api/client.ts";
 import type { Answered } from "../api/types.ts";
+import { type Finding, type FindingCode, finding, findingText, withoutStep } from "../findings/index.ts";
 import { describeError, isAuthFailure } from "./apply-errors.ts";
 import { RowOutcomes } from "./apply-results.ts";
 import {
@@ -37,6 +39,8 @@ export interface ItemCheck {
   position: number;
   status: CheckStatus;
   message: string;
+  /** The finding code of a local-only item (`needs_upload`). */
+  code?: FindingCode;
 }
 
 /** What TokPortal said about one op of the plan. */
@@ -47,6 +51,8 @@ export interface OpCheck {
   status: CheckStatus;
   /** TokPortal's answer in words (its error message when refused), or why it was checked locally only. */
   message: string;
+  /** The finding code of a refusal or of why it was checked locally only. */
+  code?: FindingCode;
   /** `credits_would_charge` of the dry-run answer, when it had one. */
   wouldCharge?: number;
   /** The plan makes earlier writes to this bundle, which a dry run does not see. */
@@ -65,6 +71,12 @@ const DRY = { dryRun: true } as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A finding as a check's words and code; `local` says the op was checked locally only. */
+function said(f: Finding, local = false): { message: string; code: FindingCode } {
+  const text = findingText(withoutStep(f));
+  return { message: local ? `checked locally only: ${text}` : text, code: f.code };
 }
 
 /** A dry-run answer that does not say it was one: the server ignored the header, and may have acted. */
@@ -88,7 +100,7 @@ async function checkBatch(
         row: entry.rowId,
         position: entry.position,
         status: "local",
-        message: "a media cell is a local file, uploaded only by sync",
+        ...said(finding("needs_upload", undefined, { what: "item" })),
       });
     }
   }
@@ -96,7 +108,7 @@ async function checkBatch(
     return {
       ...base,
       status: "local",
-      message: "every video has a local media file, uploaded only by sync",
+      ...said(finding("needs_upload", undefined, { what: "every_item" })),
       items,
     };
   }
@@ -136,7 +148,7 @@ async function checkBatch(
     };
   } catch (error) {
     if (isAuthFailure(error)) throw error;
-    return { ...base, status: "refused", message: describeError(error, op.kind).text, items };
+    return { ...base, status: "refused", ...said(describeError(error, op.kind).finding), items };
   }
 }
 
@@ -148,17 +160,12 @@ async function checkOp(
 ): Promise<OpCheck> {
   const base = { op: op.id, kind: op.kind, bundleRef: op.bundleRef, afterEarlierSteps: earlier };
   if (op.kind !== "createBundle" && !op.bundleId) {
-    return {
-      ...base,
-      status: "local",
-      message: "checked locally only: the bundle does not exist yet (this plan creates it)",
-    };
+    return { ...base, status: "local", ...said(finding("bundle_not_created_yet", undefined, {}), true) };
   }
   const requests = stepOf(op).dryRun(op as never, ctx);
   if (op.kind === "configureVideos")
-    return checkBatch(client, op, typeof requests === "string" ? undefined : requests[0], base);
-  if (typeof requests === "string")
-    return { ...base, status: "local", message: `checked locally only: ${requests}` };
+    return checkBatch(client, op, Array.isArray(requests) ? requests[0] : undefined, base);
+  if (!Array.isArray(requests)) return { ...base, status: "local", ...said(requests, true) };
   let charge: number | undefined;
   let last: Answered | undefined;
   try {
@@ -171,7 +178,7 @@ async function checkOp(
   } catch (error) {
     // A refused key is the run's failure (exit 3), not one op's.
     if (isAuthFailure(error)) throw error;
-    return { ...base, status: "refused", message: describeError(error, op.kind).text };
+    return { ...base, status: "refused", ...said(describeError(error, op.kind).finding) };
   }
   return {
     ...base,

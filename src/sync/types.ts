@@ -1,5 +1,5 @@
 /**
- * The sync engine's data, from rows to results (DESIGN.md §2):
+ * The sync engine's data, from rows to results (docs/architecture.md):
  *
  *   TypedCampaign ─► desired (DesiredState) ─┐
  *                                            ├─► planSync ─► Plan ─► applyPlan ─► RowResult[] ─► write-back
@@ -19,7 +19,8 @@ import type {
   PatchVideoBody,
   Video,
 } from "../api/index.ts";
-import type { Finding, FindingCode } from "../findings/index.ts";
+import type { ParamValue } from "../findings/entry.ts";
+import type { Finding, FindingCode, ReasonCode } from "../findings/index.ts";
 import type { RowKey, TableName } from "../sources/types.ts";
 
 export type SyncStatus = "synced" | "pending" | "locked" | "error" | "skipped";
@@ -177,6 +178,9 @@ interface OpBase {
   rows: string[];
   /** Why, in words: "new bundle", "row changed: description", "2 more slots for rows 7, 9". */
   reason: string;
+  /** The code `reason` is made from (src/findings/reasons.ts), and its parameters; absent in older plan files. */
+  reasonCode?: ReasonCode;
+  reasonParams?: Readonly<Record<string, ParamValue>>;
   /** Credits this op charges (0 for most). */
   cost: number;
 }
@@ -211,6 +215,10 @@ export interface PlannedRow {
   outcome: SyncStatus;
   /** Empty when synced with nothing to say. */
   message: string;
+  /** The finding code the message starts with (src/findings/); absent when there is no message. */
+  code?: FindingCode;
+  /** The column that finding names, when it names one. */
+  column?: string;
   /** Written to `sync_fingerprint` once synced; null for rows that are not synced. */
   fingerprint: string | null;
   /** Known remote values (output column → value), e.g. bundle_id, bundle_status, video_id, position. */
@@ -270,6 +278,10 @@ export interface RowResult {
   row: RowRef;
   outcome: SyncStatus;
   message: string;
+  /** The finding code the message starts with (src/findings/); absent when there is no message. */
+  code?: FindingCode;
+  /** The column that finding names, when it names one. */
+  column?: string;
   /** Output column → value to show (remote ids, statuses, position, credits_charged, sync_fingerprint). */
   values: Record<string, string | number | null>;
   /** A write of this run changed the row's remote state (so `synced_at` moves). */

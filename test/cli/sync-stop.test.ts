@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { finding, findingText } from "../../src/findings/index.ts";
 import { cliEntry } from "../support/cli-entry.ts";
 import { cliHarness, csvRows } from "./cli-harness.ts";
 
@@ -70,7 +71,8 @@ describe("tokportal-sync sync stopped by SIGINT", () => {
       const videos = csvRows(path.join(cli.dir(), "campaign/videos.csv"));
       const waiting = [...bundles, ...videos].filter((r) => r["sync_status"] === "pending");
       expect(waiting.length).toBeGreaterThan(0);
-      expect(waiting.some((r) => /the run was stopped first/.test(r["sync_message"] ?? ""))).toBe(true);
+      const stopped = findingText(finding("stopped_by_user", undefined, {}));
+      expect(waiting.some((r) => (r["sync_message"] ?? "").endsWith(stopped))).toBe(true);
     } finally {
       await cli.emu.admin("POST", "/faults", {});
     }

@@ -75,11 +75,12 @@ describe("tokportal-sync sync", () => {
     const report = JSON.parse(r.stdout) as RunReportOf<"apply">;
     const bad = report.rows.filter((row) => row.outcome === "error");
     expect(bad.map((row) => row.row.id)).toEqual(["v:spring-us-1/us-v2"]);
-    expect(bad[0]!.message).toContain("target_publish_date");
+    // --json carries the finding's code and column beside its words.
+    expect(bad[0]).toMatchObject({ code: "date_too_soon", column: "target_publish_date" });
     expect(report.counts.synced).toBeGreaterThan(0);
     const row = csvRows(videos).find((v) => v.video_ref === "us-v2")!;
     expect(row.sync_status).toBe("error");
-    expect(row.sync_message).toContain("target_publish_date");
+    expect(row.sync_message).toBe(bad[0]!.message);
   });
 
   it('base_url "sandbox": the emulator runs in-process, its state kept in .sandbox/ next to the config', async () => {

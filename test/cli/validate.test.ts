@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ValidationResult } from "../../src/cli/validate-run.ts";
+import { finding, renderFinding } from "../../src/findings/index.ts";
 import { editCsv } from "../support/campaign.ts";
 import { cliHarness } from "./cli-harness.ts";
 
@@ -82,7 +83,7 @@ describe("tokportal-sync validate", () => {
         status: "error",
         code: "description_missing",
         params: { videoType: "video" },
-        message: expect.stringMatching(/^Row 3, column description: is empty/),
+        message: renderFinding([3], finding("description_missing", "description", { videoType: "video" })),
       },
     ]);
   });

@@ -221,3 +221,19 @@ describe("CSV columns", () => {
     expect(editCsv("video_id,views\n", { rename: { views: "View Count" } })).toBe("video_id,View Count\n");
   });
 });
+
+describe("rewrite paths with *", () => {
+  it("edit every element of a list (or field of an object), and leave a list without them as it is", () => {
+    const list = { data: [{ id: "a", saved_account_id: "s1" }, { id: "b" }] };
+    expect(omitPath(structuredClone(list), ["data", "*", "saved_account_id"])).toEqual({
+      data: [{ id: "a" }, { id: "b" }],
+    });
+    expect(setPath(structuredClone(list), ["data", "*", "position"], "2")).toEqual({
+      data: [
+        { id: "a", saved_account_id: "s1", position: "2" },
+        { id: "b", position: "2" },
+      ],
+    });
+    expect(omitPath({ data: [] }, ["data", "*", "x"])).toEqual({ data: [] });
+  });
+});

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { TokPortalClient } from "../../src/api/index.ts";
 import type { ApplyReport, PlannedRow, PlanOp, RowResult } from "../../src/sync/types.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding, expectNote } from "../support/findings.ts";
 import {
   applyReport,
   bundleRowRef,
@@ -256,9 +257,10 @@ describe("steps on an existing bundle", () => {
     const v1 = row(report, "v:alpha/v1");
     expect(v1.values.video_status).toBe("published");
     expect(v1.outcome).toBe("synced");
-    expect(v1.message).toMatch(
-      /^TokPortal moved the date from 2026-09-04 to 2026-09-\d\d: it had become too soon\.$/,
-    );
+    // The slot now holds the date TokPortal moved it to; the note names both dates.
+    const to = bundleOf("alpha").videos.find((v) => v.position === 1)!.target_publish_date!;
+    expect(to > "2026-09-04").toBe(true);
+    expectNote(v1, "date_moved_by_tokportal", undefined, { from: "2026-09-04", to });
   });
 
   it("a bundle already published on TokPortal counts as done for its publish step", async () => {
@@ -313,7 +315,13 @@ describe("paid video options", () => {
 
     expect(writesSince(start)).toEqual(["createBundle:201", "configureBundleAccount:200"]);
     expect(row(report, "v:alpha/v1")).toMatchObject({ outcome: "pending" });
-    expect(row(report, "v:alpha/v1").message).toContain("needs 1 more credit (max_credits 34)");
+    expectFinding(row(report, "v:alpha/v1"), "credits_short", undefined, {
+      step: "configureVideos",
+      cost: 1,
+      missing: 1,
+      limit: "max_credits",
+      of: 34,
+    });
     expect(row(report, "b:alpha").outcome).toBe("pending");
     expect(report.ops["alpha:publishBundle"]?.status).toBe("skipped");
   });
@@ -375,9 +383,16 @@ describe("waiting is pending, not an error", () => {
     expect(row(report, "b:alpha").outcome).toBe("synced");
     const b = row(report, "b:beta");
     expect(b.outcome).toBe("pending");
-    expect(b.message).toBe(
-      "Row 3: publishing the bundle failed: TokPortal's publish capacity is cooling down; the next run retries.",
-    );
+    expect(b.code).toBe("capacity_cooldown");
+    // TokPortal's own words are carried, and its Retry-After becomes a time to expect progress (wall clock).
+    const retryAt = /expect progress from (\d{4}-\d\d-\d\d) (\d\d:\d\d) UTC/.exec(b.message);
+    expect(retryAt).not.toBeNull();
+    expectFinding(b, "capacity_cooldown", undefined, {
+      step: "publishBundle",
+      what: "publish",
+      message: "Workspace bundle publication capacity is used up; try again later",
+      retryAt: `${retryAt![1]}T${retryAt![2]}:00.000Z`,
+    });
     expect(b.values.bundle_id).toBe(bundleOf("beta").id);
     expect(report.ops["beta:publishBundle"]?.status).toBe("failed");
   });
@@ -390,9 +405,12 @@ describe("waiting is pending, not an error", () => {
     expect(writesSince(start)).toEqual(["createBundle:402"]);
     const b = row(report, "b:alpha");
     expect(b.outcome).toBe("pending");
-    expect(b.message).toBe(
-      "Row 2: creating the bundle failed: TokPortal has too few credits: needs 18 more credit(s) (required 38, available 20); top up and the next run continues.",
-    );
+    expectFinding(b, "insufficient_credits", undefined, {
+      step: "createBundle",
+      missing: 18,
+      required: 38,
+      available: 20,
+    });
     expect(row(report, "v:alpha/v1").outcome).toBe("pending");
     expect(report.creditsCharged).toBe(0);
   });
@@ -412,9 +430,11 @@ describe("waiting is pending, not an error", () => {
     ]);
     const b = row(report, "b:alpha");
     expect(b.outcome).toBe("error");
-    expect(b.message).toMatch(
-      /^Row 2: configuring the account profile failed: TokPortal did not answer \(HTTP 503.*after 3 attempts\); the next run retries\.$/,
-    );
+    expectFinding(b, "tokportal_unanswered", undefined, {
+      step: "configureAccount",
+      why: "HTTP 503 SERVICE_UNAVAILABLE",
+      attempts: 3,
+    });
     // The id from the create is kept although a later step failed.
     expect(b.values.bundle_id).toBe(bundleOf("alpha").id);
     expect(b.values.credits_charged).toBe(38);
@@ -434,6 +454,6 @@ describe("waiting is pending, not an error", () => {
     expect(report.ops["alpha:createBundle"]?.status).toBe("done");
     expect(report.ops["alpha:configureAccount"]?.status).toBe("skipped");
     expect(row(report, "b:alpha").outcome).toBe("pending");
-    expect(row(report, "b:alpha").message).toContain("the run was stopped first");
+    expectFinding(row(report, "b:alpha"), "stopped_by_user", undefined, {});
   });
 });

@@ -7,6 +7,7 @@ import type { TokPortalClient } from "../../src/api/index.ts";
 import { applyPlan } from "../../src/sync/apply.ts";
 import type { ApplyReport, RowResult } from "../../src/sync/types.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding, expectNote } from "../support/findings.ts";
 import { applyReport, clientFor, coldBundle, PREFIX, planOf, WRITES } from "./apply-fixtures.ts";
 
 const emu = sharedEmulator();
@@ -159,13 +160,13 @@ describe("a cold bundle: create → account → batch → publish", () => {
     expect(b.outcome).toBe("synced");
     expect(b.values.bundle_id).toBe(existingId);
     expect(b.creditsCharged).toBe(0);
-    expect(b.message).toContain("adopted");
-    expect(b.message).toContain(existingId);
+    expectNote(b, "bundle_adopted", undefined, { externalRef: `${PREFIX}alpha`, bundleId: existingId });
     expect(report.ops["alpha:createBundle"]).toMatchObject({ status: "done" });
     expect(row(report, "v:alpha/v2").values.video_status).toBe("published");
     // Only the bundles row takes bundle columns; a videos row served by the create gets none.
     expect(row(report, "v:alpha/v2").values.bundle_id).toBeUndefined();
     expect(row(report, "v:alpha/v2").message).toBe("");
+    expect(row(report, "v:alpha/v2").code).toBeUndefined();
   });
 });
 
@@ -177,7 +178,10 @@ describe("failures stay on their rows", () => {
 
     const bad = row(report, "v:alpha/v4");
     expect(bad.outcome).toBe("error");
-    expect(bad.message).toMatch(/^Row 5, column target_publish_date: .*2026-09-06.*pick another day/);
+    expectFinding(bad, "day_full_server", "target_publish_date", {
+      date: day,
+      count: 3,
+    });
     expect(bad.values.video_id).toBeUndefined();
     expect(bad.values.sync_fingerprint).toBeUndefined();
     for (const ref of ["v1", "v2", "v3"]) {
@@ -205,11 +209,17 @@ describe("failures stay on their rows", () => {
     expect(ops).toHaveLength(5);
     const b = row(report, "b:broken");
     expect(b.outcome).toBe("error");
-    expect(b.message).toMatch(/^Row 2: creating the bundle failed: TokPortal says: .*\(code [A-Z_]+\)/);
+    const refused = {
+      step: "createBundle",
+      tpCode: "COUNTRY_NOT_ENABLED",
+      message: 'Country "ZZZ" is not open for new accounts',
+      gone: false,
+    };
+    expectFinding(b, "tokportal_refused", undefined, refused);
     expect(b.values.bundle_id).toBeUndefined();
     const v = row(report, "v:broken/v1");
     expect(v.outcome).toBe("error");
-    expect(v.message).toMatch(/^Row 2: creating the bundle failed: TokPortal says/);
+    expectFinding(v, "tokportal_refused", undefined, refused);
     expect(v.values.bundle_id).toBeUndefined();
     expect(report.ops["broken:createBundle"]?.status).toBe("failed");
     expect(report.ops["broken:configureAccount"]?.status).toBe("skipped");
@@ -227,9 +237,14 @@ describe("failures stay on their rows", () => {
 
     const b = row(report, "b:alpha");
     expect(b.outcome).toBe("pending");
-    expect(b.message).toMatch(
-      /^Row 2: publishing the bundle failed: not published yet: the account profile lacks username/,
-    );
+    expectFinding(b, "not_published_yet", undefined, {
+      step: "publishBundle",
+      missingColumns: ["username", "visible_name", "biography", "profile_picture"],
+      noVideos: false,
+      codes: [],
+      messages: [],
+      said: "",
+    });
     expect(b.values.bundle_id).toBe(bundleByRef("alpha")[0]?.id);
     expect(b.values.sync_fingerprint).toBeUndefined();
     expect(b.values.credits_charged).toBe(38);
@@ -250,13 +265,13 @@ describe("budget", () => {
     expect(row(report, "b:alpha").outcome).toBe("synced");
     const b = row(report, "b:beta");
     expect(b.outcome).toBe("pending");
-    expect(b.message).toBe(
-      "Row 3: waiting for credits: creating the bundle (38 credits) needs 26 more credits (max_credits 50); raise max_credits and the next run continues.",
-    );
+    expect(b.code).toBe("credits_short");
+    const short = { step: "createBundle", cost: 38, missing: 26, limit: "max_credits", of: 50 } as const;
+    expectFinding(b, "credits_short", undefined, short);
     for (const v of ["v1", "v2", "v3"]) {
       const r = row(report, `v:beta/${v}`);
       expect(r.outcome).toBe("pending");
-      expect(r.message).toContain("needs 26 more credits (max_credits 50)");
+      expectFinding(r, "credits_short", undefined, short);
     }
     expect(report.ops["beta:createBundle"]).toMatchObject({ status: "skipped" });
     expect(writesSince(start).filter((w) => w.path.includes("beta"))).toHaveLength(0);
@@ -270,7 +285,13 @@ describe("budget", () => {
     expect(credits()).toBe(2);
     expect(report.creditsCharged).toBe(38);
     expect(row(report, "b:beta").outcome).toBe("pending");
-    expect(row(report, "b:beta").message).toContain("needs 36 more credits (balance 2); top up the balance");
+    expectFinding(row(report, "b:beta"), "credits_short", undefined, {
+      step: "createBundle",
+      cost: 38,
+      missing: 36,
+      limit: "balance",
+      of: 2,
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
 import { TokPortalError } from "../../src/api/errors.ts";
-import { findingText } from "../../src/findings/index.ts";
+import { renderFinding } from "../../src/findings/index.ts";
 import { CsvSource, coerceCampaign } from "../../src/sources/index.ts";
 import type { SheetRow, TableName } from "../../src/sources/types.ts";
 import { describeCode, describeError } from "../../src/sync/apply-errors.ts";
@@ -14,6 +14,7 @@ import { planSync } from "../../src/sync/plan.ts";
 import { bundleRowRef, rowRefOf, videoRowRef } from "../../src/sync/rows.ts";
 import type { DesiredOptions, DesiredState, RowDefaults, RowIssue } from "../../src/sync/types.ts";
 import { startTestEmulator } from "../support/emulator.ts";
+import { expectFinding } from "../support/findings.ts";
 import { actualState, planOptions, remoteBundle } from "./support/builders.ts";
 
 type Cells = Record<string, string>;
@@ -149,10 +150,10 @@ describe("buildDesired: bundles", () => {
     const b = s.bundles.get("b1")!;
     expect(b.create?.videos_quantity).toBe(0);
     expect(b.videos).toEqual([]);
-    const i = issueOn(s, "v:b1/v1", "bundle_ref");
-    expect(i.message).toBe(
-      "Row 2, column bundle_ref: bundle b1 is account_only and takes no videos; name another bundle, or set bundle_type of b1 to account_and_videos",
-    );
+    expectFinding(issueOn(s, "v:b1/v1", "bundle_ref"), "no_videos_on_account_only", "bundle_ref", {
+      bundleRef: "b1",
+      known: "sheet",
+    });
     const slots = desired([B({ bundle_type: "account_only", video_slots: "2" })], []);
     expect(issueOn(slots, "b:b1", "video_slots").code).toBe("slots_on_account_only");
   });
@@ -581,10 +582,10 @@ describe("buildDesired: rows and bundles together", () => {
     const s = desired(null, [V(1, { country: "USA" }), V(2, { country: "FR" }), V(3)]);
     expect(s.bundles.size).toBe(0);
     expect(issueOn(s, "v:b1/v2", "country").code).toBe("bundle_value_disagrees");
-    const blocked = issueOn(s, "v:b1/v3", "country");
-    expect(blocked.message).toBe(
-      "Row 4, column country: bundle b1 cannot be synced while row 3 holds a bad or disagreeing value in its bundle columns (see its message); fix that row first",
-    );
+    expectFinding(issueOn(s, "v:b1/v3", "country"), "bundle_rows_disagree", "country", {
+      bundleRef: "b1",
+      rows: [3],
+    });
     expect(issueOn(s, "v:b1/v1").code).toBe("bundle_rows_disagree");
     expect(issueOn(s, "b:b1").row.rowNumbers).toEqual([2, 3, 4]);
   });
@@ -615,22 +616,29 @@ describe("buildDesired: rows and bundles together", () => {
 });
 
 describe("buildDesired: a bundle with no video to order", () => {
-  const NO_ROWS =
-    "bundle b1 is account_and_videos but has no videos rows (none names bundle_ref b1) and video_slots is empty, so TokPortal would refuse to create it (it needs at least 1 video slot); add videos rows with bundle_ref b1, set video_slots to the number of videos to order, or set bundle_type to account_only";
-
   it("is refused before any call when it is new: on video_slots, with the fix", () => {
     const s = desired([B(), B({ bundle_ref: "b2" })], [V(1, { bundle_ref: "b2" })]);
     // Not an issue of the sheet alone: TokPortal may have the bundle already.
     expect(s.issues).toEqual([]);
     const refused = s.bundles.get("b1")!.createRefused!;
-    expect(refused).toMatchObject({ code: "bundle_without_videos", column: "video_slots" });
-    expect(findingText(refused)).toBe(NO_ROWS);
+    expect(refused).toEqual({
+      code: "bundle_without_videos",
+      column: "video_slots",
+      params: {
+        bundleRef: "b1",
+        bundleType: "account_and_videos",
+        videoSlots: null,
+        namedBy: [],
+        singleTable: false,
+      },
+    });
     expect(s.bundles.get("b2")!.createRefused).toBeUndefined();
 
     const plan = planSync(s, actualState([]), planOptions());
     const row = plan.rows.find((r) => r.row.id === "b:b1")!;
     expect(row.outcome).toBe("error");
-    expect(row.message).toBe(`Row 2, column video_slots: ${NO_ROWS}`);
+    expect(row).toMatchObject({ code: "bundle_without_videos", column: "video_slots" });
+    expect(row.message).toBe(renderFinding([2], refused));
     expect(plan.ops.filter((o) => o.bundleRef === "b1")).toEqual([]);
     expect(plan.ops.filter((o) => o.kind === "createBundle").map((o) => o.bundleRef)).toEqual(["b2"]);
   });
@@ -644,7 +652,8 @@ describe("buildDesired: a bundle with no video to order", () => {
     );
     const row = plan.rows.find((r) => r.row.id === "b:b1")!;
     expect(row.outcome).not.toBe("error");
-    expect(row.message).not.toContain("video_slots");
+    expect(row.code).not.toBe("bundle_without_videos");
+    expect(row.column).not.toBe("video_slots");
     expect(plan.ops.map((o) => o.kind)).not.toContain("createBundle");
   });
 
@@ -660,9 +669,6 @@ describe("buildDesired: a bundle with no video to order", () => {
       namedBy: [2, 3],
       singleTable: false,
     });
-    expect(findingText(s.bundles.get("b1")!.createRefused!)).toBe(
-      "bundle b1 is account_and_videos but has no valid videos row (videos rows 2, 3 have errors: see their messages) and video_slots is 0, so TokPortal would refuse to create it (it needs at least 1 video slot); fix those rows, set video_slots to the number of videos to order, or set bundle_type to account_only",
-    );
   });
 
   it("does not offer account_only to a videos_only bundle, and leaves bundles with slots alone", () => {
@@ -675,11 +681,14 @@ describe("buildDesired: a bundle with no video to order", () => {
       [],
     );
     expect(s.issues).toEqual([]);
-    const detail = findingText(s.bundles.get("b1")!.createRefused!);
-    expect(detail).toContain("bundle b1 is videos_only but has no videos rows");
-    expect(detail).toMatch(
-      /; add videos rows with bundle_ref b1, set video_slots to the number of videos to order$/,
-    );
+    // Its words offer no account_only (test/findings/render.test.ts): the type says so.
+    expect(s.bundles.get("b1")!.createRefused?.params).toEqual({
+      bundleRef: "b1",
+      bundleType: "videos_only",
+      videoSlots: null,
+      namedBy: [],
+      singleTable: false,
+    });
     expect(s.bundles.get("b2")!.createRefused).toBeUndefined();
     expect(s.bundles.get("b3")!.createRefused).toBeUndefined();
   });
@@ -702,11 +711,11 @@ describe("TokPortal's field names become sheet columns", () => {
       expect(refused).toBeInstanceOf(TokPortalError);
       expect((refused as TokPortalError).details.field).toBe("videos_quantity");
       const failure = describeError(refused, "createBundle");
-      expect(failure.column).toBe("video_slots");
-      expect(failure.text).toContain(
-        "(code VALIDATION_ERROR; TokPortal's videos_quantity is column video_slots)",
-      );
-      expect(failure.text).toMatch(/; fix the cell\.$/);
+      expect(failure.finding).toMatchObject({
+        code: "field_refused",
+        column: "video_slots",
+        params: { tpCode: "VALIDATION_ERROR", field: "videos_quantity", unknown: false },
+      });
     } finally {
       await client.close();
       await emu.stop();
@@ -721,7 +730,7 @@ describe("TokPortal's field names become sheet columns", () => {
       null,
       "configureVideos",
     );
-    expect(ref.column).toBe("video_ref");
+    expect(ref.finding.column).toBe("video_ref");
     const nested = describeCode(
       "VALIDATION_ERROR",
       "bad position",
@@ -729,7 +738,7 @@ describe("TokPortal's field names become sheet columns", () => {
       400,
       "configureVideos",
     );
-    expect(nested.column).toBe("position");
+    expect(nested.finding.column).toBe("position");
     const edits = describeCode(
       "VALIDATION_ERROR",
       "too many",
@@ -737,7 +746,7 @@ describe("TokPortal's field names become sheet columns", () => {
       400,
       "addEditSlots",
     );
-    expect(edits.column).toBe("edit_slots");
+    expect(edits.finding.column).toBe("edit_slots");
   });
 });
 
@@ -750,26 +759,29 @@ describe("every row message names the row, the column and the fix", () => {
         V(2, { video_type: "carousel", video_url: "", tiktok_sound_url: "https://www.tiktok.com/music/x-1" }),
       ],
     );
-    expect(issueOn(s, "v:b1/v1", "description").message).toBe(
-      "Row 2, column description: is empty; a video needs a description (its caption): write the text to post with it",
-    );
-    expect(issueOn(s, "v:b1/v2", "carousel_images").message).toBe(
-      "Row 3, column carousel_images: is empty; a carousel needs 1 to 20 images: write their URLs or file paths, separated by ; (or set video_type to video for a single video)",
-    );
+    expectFinding(issueOn(s, "v:b1/v1", "description"), "description_missing", "description", {
+      videoType: "video",
+    });
+    expectFinding(issueOn(s, "v:b1/v2", "carousel_images"), "carousel_images_missing", "carousel_images", {});
   });
 
   it("more than 20 carousel images", () => {
     const images = Array.from({ length: 22 }, (_, i) => `https://example.com/${i}.jpg`).join(";");
     const s = desired([B()], [V(1, { video_type: "carousel", video_url: "", carousel_images: images })]);
-    expect(issueOn(s, "v:b1/v1", "carousel_images").message).toBe(
-      "Row 2, column carousel_images: has 22 items; at most 20 are allowed: remove 2 of them (items are separated by ;)",
-    );
+    expectFinding(issueOn(s, "v:b1/v1", "carousel_images"), "too_many_items", "carousel_images", {
+      count: 22,
+      max: 20,
+    });
   });
 
   it("a single-table bundle whose rows disagree", () => {
     const s = desired(null, [V(1, { country: "USA" }), V(2, { country: "FR" })]);
-    expect(issueOn(s, "v:b1/v2", "country").message).toBe(
-      'Row 3, column country: "FR" disagrees with row 2 ("USA") for bundle b1; every row of a bundle must state the same country: write "USA" here (as row 2 does) or leave it blank; if "FR" is the right one, write it on row 2 instead.',
-    );
+    expectFinding(issueOn(s, "v:b1/v2", "country"), "bundle_value_disagrees", "country", {
+      value: "FR",
+      other: "USA",
+      otherRow: 2,
+      bundleRef: "b1",
+      column: "country",
+    });
   });
 });

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { opAction } from "../../src/cli/plan-table.ts";
 import { addDays, editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding, resultOf } from "../support/findings.ts";
 import { emulatorWorld } from "./support/world.ts";
 
 const emu = sharedEmulator();
@@ -63,9 +64,14 @@ describe("a profile change a delivered account no longer takes", () => {
       expect(r.counts.locked).toBe(1);
       const row = bundleRow(files.bundlesPath);
       expect(row.sync_status).toBe("locked");
-      expect(row.sync_message).toBe(
-        `Row 2: the account is already published; TokPortal no longer accepts profile changes (username differs: TokPortal has "${oldName}"; biography differs: TokPortal has "Fresh looks every morning, account c01"). Set those cells back to what TokPortal has`,
-      );
+      const res = resultOf(r, "b:c01");
+      expectFinding(res, "profile_closed", undefined, {
+        state: "account",
+        status: "published",
+        columns: ["username", "biography"],
+        have: [`"${oldName}"`, '"Fresh looks every morning, account c01"'],
+      });
+      expect(row.sync_message).toBe(res.message);
       // The next run must still see the edit.
       expect(row.sync_fingerprint).toBe(synced.sync_fingerprint);
     }
@@ -84,12 +90,17 @@ describe("a profile change a delivered account no longer takes", () => {
     const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 1, publish: true });
     await syncCsv(emu, files);
     setBundleCells(files.bundlesPath, { profile_picture: "https://example.com/p/other.jpg" });
-    await syncCsv(emu, files);
+    const r = await syncCsv(emu, files);
     const row = bundleRow(files.bundlesPath);
     expect(row.sync_status).toBe("locked");
-    expect(row.sync_message).toBe(
-      'Row 2, column profile_picture: the account is already published; TokPortal no longer accepts profile changes (profile_picture differs: TokPortal has "https://example.com/p/c01.jpg"). Set that cell back to what TokPortal has',
-    );
+    const res = resultOf(r, "b:c01");
+    expectFinding(res, "profile_closed", "profile_picture", {
+      state: "account",
+      status: "published",
+      columns: ["profile_picture"],
+      have: ['"https://example.com/p/c01.jpg"'],
+    });
+    expect(row.sync_message).toBe(res.message);
   });
 });
 
@@ -108,18 +119,24 @@ describe("settings of a closed bundle", () => {
     expect(r.plan.ops).toEqual([]);
     const row = bundleRow(files.bundlesPath);
     expect(row.sync_status).toBe("locked");
-    expect(row.sync_message).toBe(
-      'Row 2: the bundle is already completed; TokPortal no longer accepts changes to its settings (title differs: TokPortal has "Campaign account c01"; auto_finalize_videos differs: TokPortal has no). Set those cells back to what TokPortal has',
-    );
+    const res = resultOf(r, "b:c01");
+    expectFinding(res, "settings_closed", undefined, {
+      status: "completed",
+      columns: ["title", "auto_finalize_videos"],
+      have: ['"Campaign account c01"', "no"],
+    });
+    expect(row.sync_message).toBe(res.message);
     expect(row.sync_fingerprint).toBe(synced.sync_fingerprint);
     expect(onlyBundle().title).toBe("Campaign account c01");
 
     setBundleCells(files.bundlesPath, { auto_finalize_videos: "no" });
-    await syncCsv(emu, files);
+    const title = await syncCsv(emu, files);
     expect(bundleRow(files.bundlesPath)).toMatchObject({ sync_status: "locked" });
-    expect(bundleRow(files.bundlesPath).sync_message).toMatch(
-      /^Row 2, column title: .*TokPortal has "Campaign/,
-    );
+    expectFinding(resultOf(title, "b:c01"), "settings_closed", "title", {
+      status: "completed",
+      columns: ["title"],
+      have: ['"Campaign account c01"'],
+    });
   });
 });
 
@@ -141,7 +158,8 @@ describe("edit_slots", () => {
       quantity: 1,
       cost: 3,
       rows: ["b:c01"],
-      reason: "1 more edit slot (edit_slots asks for 2, TokPortal has 1)",
+      reasonCode: "edit_slots",
+      reasonParams: { quantity: 1, want: 2, have: 1 },
     });
     expect(op && opAction(op)).toBe("add 1 edit slot");
     expect(planned.plan.totals.cost).toBe(3);
@@ -179,7 +197,12 @@ describe("edit_slots", () => {
     expect(onlyBundle().edits_quantity).toBe(0);
     const row = bundleRow(files.bundlesPath);
     expect(row.sync_status).toBe("pending");
-    expect(row.sync_message).toContain("waiting for credits: this bundle costs 6");
+    expectFinding(resultOf(r, "b:c01"), "over_max_credits", undefined, {
+      charge: 6,
+      left: 5,
+      maxCredits: 5,
+      total: 6,
+    });
     expect(row.sync_fingerprint).toBe(synced.sync_fingerprint);
   });
 
@@ -190,13 +213,13 @@ describe("edit_slots", () => {
     const synced = bundleRow(files.bundlesPath);
     setBundleCells(files.bundlesPath, { edit_slots: "1" });
     const before = emu.requestLog().length;
-    await syncCsv(emu, files);
+    const r = await syncCsv(emu, files);
     expect(calls(before)).toEqual(["getBundleAccount", ...READS]);
     const row = bundleRow(files.bundlesPath);
     expect(row.sync_status).toBe("locked");
-    expect(row.sync_message).toBe(
-      "Row 2, column edit_slots: TokPortal has 2 edit slots on this bundle and bought slots cannot be removed; set edit_slots back to 2",
-    );
+    const res = resultOf(r, "b:c01");
+    expectFinding(res, "edit_slots_lowered", "edit_slots", { have: 2 });
+    expect(row.sync_message).toBe(res.message);
     expect(row.sync_fingerprint).toBe(synced.sync_fingerprint);
     expect(onlyBundle().edits_quantity).toBe(2);
     // Its videos are not held back by it.
@@ -209,13 +232,10 @@ describe("edit_slots", () => {
     onlyBundle().status = "completed";
     setBundleCells(files.bundlesPath, { edit_slots: "1" });
     const before = emu.requestLog().length;
-    await syncCsv(emu, files);
+    const r = await syncCsv(emu, files);
     expect(calls(before)).not.toContain("addEditSlots");
-    expect(bundleRow(files.bundlesPath)).toMatchObject({
-      sync_status: "locked",
-      sync_message:
-        "Row 2, column edit_slots: the bundle is completed on TokPortal, which sells it no more edit slots (it has 0); set edit_slots back to 0",
-    });
+    expect(bundleRow(files.bundlesPath).sync_status).toBe("locked");
+    expectFinding(resultOf(r, "b:c01"), "edit_slots_closed", "edit_slots", { status: "completed", have: 0 });
   });
 });
 
@@ -227,13 +247,12 @@ describe("video_slots below what TokPortal has", () => {
     expect(onlyBundle().videos_quantity).toBe(3);
     setBundleCells(files.bundlesPath, { video_slots: "2" });
     const before = emu.requestLog().length;
-    await syncCsv(emu, files);
+    const r = await syncCsv(emu, files);
     expect(calls(before)).toEqual(["getBundleAccount", ...READS]);
-    expect(bundleRow(files.bundlesPath)).toMatchObject({
-      sync_status: "synced",
-      sync_message:
-        "Row 2, column video_slots: TokPortal has 3 video slots on this bundle and bought slots cannot be removed, so it keeps 3; video_slots 2 is a minimum and is met",
-    });
+    expect(bundleRow(files.bundlesPath).sync_status).toBe("synced");
+    const res = resultOf(r, "b:c01");
+    expectFinding(res, "video_slots_floor_met", "video_slots", { have: 3, minSlots: 2 });
+    expect(bundleRow(files.bundlesPath).sync_message).toBe(res.message);
     expect(onlyBundle().videos_quantity).toBe(3);
   });
 });
@@ -352,12 +371,14 @@ describe("edit_slots beyond the sheet's own count of video slots", () => {
     expect(calls(before)).not.toContain("createBundle");
     const outcome = (id: string) => refused.rows.find((x) => x.row.id === id);
     expect(outcome("b:n01")).toMatchObject({ outcome: "error" });
-    expect(outcome("b:n01")?.message).toContain(
-      "column edit_slots: 5 is more than the bundle's 2 video slots",
-    );
+    expectFinding(outcome("b:n01")!, "edit_slots_over_video_slots", "edit_slots", {
+      editSlots: 5,
+      videoSlots: 2,
+      known: "sheet",
+    });
     for (const v of ["v:n01/n01-v1", "v:n01/n01-v2"]) {
       expect(outcome(v)?.outcome).toBe("error");
-      expect(outcome(v)?.message).toContain("fix that row first");
+      expectFinding(outcome(v)!, "bundle_row_blocked", undefined, { rows: [2], rowStatus: "error" });
     }
   });
 });

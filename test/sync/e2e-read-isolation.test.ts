@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding } from "../support/findings.ts";
 
 const emu = sharedEmulator();
 let dir: string;
@@ -40,7 +41,10 @@ describe("a bundle whose slots cannot be read", () => {
     const failed = second.rows.filter((r) => r.outcome === "error").map((r) => r.row.id);
     expect(failed.sort()).toEqual(["b:c01", "v:c01/c01-v1", "v:c01/c01-v2"]);
     for (const r of second.rows.filter((r) => failed.includes(r.row.id))) {
-      expect(r.message).toContain(`TokPortal did not answer the read of bundle ${c01["bundle_id"]}`);
+      expectFinding(r, "bundle_read_failed", undefined, {
+        bundleId: c01["bundle_id"]!,
+        error: "The service is temporarily unavailable. (SERVICE_UNAVAILABLE after 2 attempts)",
+      });
     }
     const c02Videos = Object.values(emu.state().bundles).find((b) => b.external_ref === "t-c02")!.videos;
     expect(c02Videos.map((v) => v.description)).toEqual(

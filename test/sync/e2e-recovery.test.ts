@@ -48,7 +48,9 @@ describe("a crash after a create was accepted", () => {
     expect(first.rows.filter((r) => !lost.includes(r)).every((r) => r.outcome === "synced")).toBe(true);
     const c01Row = readCsvRows(files.bundlesPath).find((r) => r["bundle_ref"] === "c01")!;
     expect(c01Row["sync_status"]).toBe("error");
-    expect(c01Row["sync_message"]).not.toBe("");
+    const c01Result = first.rows.find((r) => r.row.id === "b:c01")!;
+    expect(c01Result.code).toBe("tokportal_unanswered");
+    expect(c01Row["sync_message"]).toBe(c01Result.message);
     expect(c01Row["sync_fingerprint"]).toBe("");
     expect(c01Row["bundle_id"]).toBe("");
 

@@ -16,6 +16,7 @@ import {
   writeSingleTableCampaign,
 } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding, resultOf } from "../support/findings.ts";
 import { applyReport } from "./apply-fixtures.ts";
 import { emulatorWorld } from "./support/world.ts";
 
@@ -177,7 +178,9 @@ describe("#3 a row whose update failed is never released", () => {
     expect(onlyBundle().videos[1]).toMatchObject({ status: "configured", description: "other edit" });
     const bundleRow = readCsvRows(files.bundlesPath)[0];
     expect(bundleRow?.sync_status).toBe("pending");
-    expect(bundleRow?.sync_message).toMatch(/videos row\(s\) 2 failed/);
+    const res = resultOf(r, "b:c01");
+    expectFinding(res, "stale_rows_unpublished", undefined, { step: "publishBundle", rows: [2] });
+    expect(bundleRow?.sync_message).toBe(res.message);
   });
 });
 

@@ -6,8 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type FindingCode, where } from "../../src/findings/index.ts";
+import type { RunReport } from "../../src/sync/types.ts";
 import { editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding, resultOf } from "../support/findings.ts";
 
 const emu = sharedEmulator();
 let dir: string;
@@ -32,18 +35,18 @@ function video(ref: string, bundle: string, date: string, extra: Record<string, 
   };
 }
 
-/** Expected problem rows: video_ref → [status, what the message must name]. */
-const PROBLEMS: Record<string, [string, RegExp]> = {
+/** Expected problem rows: video_ref → [status, the finding's code, the column it names]. */
+const PROBLEMS: Record<string, [string, FindingCode, string]> = {
   // A bad cell.
-  "c02-bad": ["error", /column publish: "maybe" is not yes or no/],
+  "c02-bad": ["error", "not_boolean", "publish"],
   // A duplicate ref: both rows.
-  "c02-dup": ["error", /column video_ref: .*c02-dup.*unique/],
+  "c02-dup": ["error", "ref_duplicate", "video_ref"],
   // A bundle_ref that is neither a bundles row nor a bundle on TokPortal.
-  "ghost-v1": ["error", /column bundle_ref: .*ghost/],
+  "ghost-v1": ["error", "bundle_ref_unknown", "bundle_ref"],
   // Too soon: the emulator's today is 2026-09-01 and a new account needs 3 days.
-  "c03-soon": ["error", /column target_publish_date: .*2026-09-02.*too soon/],
+  "c03-soon": ["error", "date_too_soon", "target_publish_date"],
   // The fourth video of bundle c03 on 2026-09-20.
-  "c03-d4": ["error", /column target_publish_date: .*2026-09-20/],
+  "c03-d4": ["error", "day_full", "target_publish_date"],
 };
 
 describe("a campaign with bad rows", () => {
@@ -64,20 +67,30 @@ describe("a campaign with bad rows", () => {
 
     const first = await syncCsv(emu, files);
 
-    const check = (lockedRef?: string) => {
+    const check = (report: RunReport, lockedRef?: string) => {
       const rows = readCsvRows(files.videosPath);
       expect(rows).toHaveLength(9 + 9);
       for (const r of rows) {
         const ref = r["video_ref"]!;
         const expected = PROBLEMS[ref];
         const rowNumber = rows.indexOf(r) + 2;
+        // The row's result in the run report: the same row, and the message the sheet shows.
+        const res = resultOf(report, `v:${r["bundle_ref"]}/${ref}`);
+        if (ref !== lockedRef && !expected) expect(res.code, ref).toBeUndefined();
+        else {
+          // Said on this row (the duplicate ref's two rows share one result that names both).
+          expect(res.message, ref).toMatch(new RegExp(`${where([rowNumber], res.column)}\\b`));
+          expect(r["sync_message"], ref).toBe(res.message);
+        }
         if (ref === lockedRef) {
           expect(r["sync_status"], ref).toBe("locked");
-          expect(r["sync_message"]).toMatch(new RegExp(`[Rr]ow ${rowNumber}\\b.*published`));
+          expect(res, ref).toMatchObject({ outcome: "locked", code: "video_changed_too_late" });
         } else if (expected) {
           expect(r["sync_status"], ref).toBe(expected[0]);
-          expect(r["sync_message"], ref).toMatch(new RegExp(`Row ${rowNumber}\\b`));
-          expect(r["sync_message"], ref).toMatch(expected[1]);
+          expect({ code: res.code, column: res.column }, ref).toEqual({
+            code: expected[1],
+            column: expected[2],
+          });
           expect(r["video_id"], ref).toBe("");
         } else {
           expect(r["sync_status"], ref).toBe("synced");
@@ -89,7 +102,20 @@ describe("a campaign with bad rows", () => {
         expect(b["sync_status"], b["bundle_ref"]).toBe("synced");
       }
     };
-    check();
+    check(first);
+    // The dates at fault, as the findings carry them.
+    expectFinding(resultOf(first, "v:c03/c03-soon"), "date_too_soon", "target_publish_date", {
+      date: "2026-09-02",
+      days: 3,
+      creating: true,
+      earliest: "2026-09-04",
+    });
+    expectFinding(resultOf(first, "v:c03/c03-d4"), "day_full", "target_publish_date", {
+      bundleRef: "c03",
+      perDay: 3,
+      date: "2026-09-20",
+      taken: ["row 16", "row 17", "row 18"],
+    });
     // The two rows of the duplicate ref share one row id (`v:c02/c02-dup`), so they are one result.
     expect(first.counts).toEqual({ synced: 3 + 12, pending: 0, locked: 0, error: 5, skipped: 0 });
 
@@ -113,7 +139,7 @@ describe("a campaign with bad rows", () => {
     });
     const start = (emu.requestLog().at(-1)?.index ?? -1) + 1;
     const second = await syncCsv(emu, files);
-    check("c01-v2");
+    check(second, "c01-v2");
     expect(second.counts).toEqual({ synced: 3 + 11, pending: 0, locked: 1, error: 5, skipped: 0 });
     expect(emu.requestLog(start).filter((e) => e.method !== "GET")).toEqual([]);
     const slot = remote

@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { editCsv, readCsvRows, syncCsv, writeSingleTableCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { resultOf } from "../support/findings.ts";
 
 const emu = sharedEmulator();
 let dir: string;
@@ -75,7 +76,12 @@ describe("single-table campaign", () => {
         expect(r["bundle_id"]).not.toBe("");
       } else {
         expect(r["sync_status"]).toBe("error");
-        expect(r["sync_message"]).toMatch(/country/);
+        const res = resultOf(report, `v:c02/${r["video_ref"]}`);
+        expect(res.column).toBe("country");
+        // The row that disagrees says so; the bundle's other rows say which row to fix.
+        const disagrees = r["video_ref"] === "c02-v2";
+        expect(res.code).toBe(disagrees ? "bundle_value_disagrees" : "bundle_rows_disagree");
+        expect(r["sync_message"]).toContain(res.message);
         expect(r["bundle_id"]).toBe("");
       }
     }

@@ -93,7 +93,8 @@ describe("a batch-configure answer without per-item results", () => {
     const report = await syncCsv(target(), files);
     const rows = report.rows.filter((r) => r.row.id.startsWith("v:"));
     expect(rows.map((r) => r.outcome)).toEqual(["error", "error"]);
-    expect(rows[1]?.message).toMatch(/did not say whether position 2 was configured.*it is pending/);
+    expect(rows[1]).toMatchObject({ code: "unsettled_not_held" });
+    expect(rows[1]?.message).toMatch(/position 2.*pending/);
     expect(report.creditsCharged).toBe(before - balance());
     expect(bundleOf("c01").videos.map((v) => v.status)).toEqual(["pending", "pending"]);
 
@@ -142,6 +143,7 @@ describe("a not-ready publish answered with another 409 code", () => {
     const report = await syncCsv(target(), files);
     const bundleRow = report.rows.find((r) => r.row.id === "b:c01")!;
     expect(bundleRow.outcome).toBe("pending");
+    expect(bundleRow.code).toBe("not_published_yet");
     expect(bundleRow.message).toContain("The publication queue is full, try later");
     expect(report.rows.some((r) => r.outcome === "error")).toBe(false);
     expect(bundleOf("c01").status).toBe("pending_setup");

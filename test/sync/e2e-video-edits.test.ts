@@ -13,6 +13,7 @@ import { fingerprintOf } from "../../src/sync/fingerprint.ts";
 import type { RunReport } from "../../src/sync/types.ts";
 import { editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding } from "../support/findings.ts";
 import { emulatorWorld } from "./support/world.ts";
 
 const emu = sharedEmulator();
@@ -119,9 +120,14 @@ describe("a local media file replaced at the same path", () => {
     expect(outcome(rerun, "c01-v1").outcome).toBe("locked");
     const row = rowOf(files.videosPath, "c01-v1");
     expect(row["sync_status"]).toBe("locked");
-    expect(row["sync_message"]).toBe(
-      "Row 2 changed, but video c01-v1 is already published; TokPortal no longer accepts edits. Revert the row or use a new video_ref; if its local file was only copied or touched, not replaced, clear its sync_fingerprint cell to accept it",
-    );
+    const res = outcome(rerun, "c01-v1");
+    expectFinding(res, "video_changed_too_late", undefined, {
+      videoRef: "c01-v1",
+      status: "published",
+      columns: [],
+      localFile: true,
+    });
+    expect(row["sync_message"]).toBe(res.message);
     expect(await served(slotAt(1).video_url)).toBe("first cut");
   });
 });
@@ -221,13 +227,15 @@ describe("a row with no stored fingerprint on a slot that carries its ref", () =
       volume_original_sound: "60",
     });
     const since = mark();
-    await syncCsv(emu, files);
+    const rerun = await syncCsv(emu, files);
     expect(writes(since)).toEqual([]);
     const row = rowOf(files.videosPath, "c01-v1");
     expect(row["sync_status"]).toBe("locked");
-    expect(row["sync_message"]).toBe(
-      "Row 2 differs from TokPortal in editing_instructions, volume_original_sound, but video c01-v1 is already published; TokPortal no longer accepts edits. Revert those cells or use a new video_ref",
-    );
+    expectFinding(outcome(rerun, "c01-v1"), "video_differs_too_late", undefined, {
+      videoRef: "c01-v1",
+      status: "published",
+      columns: ["editing_instructions", "volume_original_sound"],
+    });
     expect(slotAt(1).editing_instructions).toBe("Cut on the beat");
   });
 });
@@ -256,9 +264,13 @@ describe("an explicit position", () => {
     expect(rerun.plan.orphans.videos).toEqual(["c01/c01-v2"]);
     const row = rowOf(files.videosPath, "c01-new");
     expect(row["sync_status"]).toBe("error");
-    expect(row["sync_message"]).toBe(
-      "Row 3, column position: slot 2 of bundle c01 holds video c01-v2, which no row of the sheet has, and is not overwritten; choose another position or leave it blank, or free the slot first (clear its external_ref on TokPortal, or unschedule it with sync --prune)",
-    );
+    const res = outcome(rerun, "c01-new");
+    expectFinding(res, "position_holds_orphan", "position", {
+      position: 2,
+      bundleRef: "c01",
+      videoRef: "c01-v2",
+    });
+    expect(row["sync_message"]).toBe(res.message);
     expect(slotAt(2)).toMatchObject({
       external_ref: "c01-v2",
       description: expect.stringContaining("Look 2"),
@@ -309,13 +321,16 @@ describe("an explicit position", () => {
       },
     ]);
     let since = mark();
-    await syncCsv(emu, files);
+    const refused = await syncCsv(emu, files);
     expect(writes(since)).toEqual([]);
     const row = rowOf(files.videosPath, "c01-hand");
     expect(row["sync_status"]).toBe("error");
-    expect(row["sync_message"]).toBe(
-      "Row 3, column position: slot 2 of bundle c01 is already published and holds another video (its description differs from this row); TokPortal no longer accepts edits to it, so choose another position or leave it blank",
-    );
+    expectFinding(outcome(refused, "c01-hand"), "position_holds_other_video", "position", {
+      position: 2,
+      bundleRef: "c01",
+      status: "published",
+      columns: ["description"],
+    });
     expect(slotAt(2).external_ref).toBeNull();
 
     // The row that does describe that video claims it: only its ref can be set now.

@@ -54,6 +54,7 @@ describe("a Retry-After longer than the ceiling", () => {
     // The one bundle created is recorded; its later steps, and the other bundles, wait.
     expect(first.rows.map((r) => r.outcome)).toEqual(first.rows.map(() => "pending"));
     for (const r of first.rows) {
+      expect(r.code).toMatch(/^(wait_exceeds_ceiling|earlier_step_failed)$/);
       expect(r.message).toMatch(
         /TokPortal asked to wait [\d.]+ (min|h) \((RATE_LIMIT_EXCEEDED|RATE_LIMIT): .+\), longer than this run waits \(5 min\); expect progress from \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
       );

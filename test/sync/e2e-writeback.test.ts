@@ -12,9 +12,12 @@ import { TokPortalError } from "../../src/api/errors.ts";
 import { EXIT } from "../../src/cli/exit-codes.ts";
 import { exitCodeForError } from "../../src/cli/outcome.ts";
 import type { RequestLogEntry } from "../../src/emulator/request-log.ts";
+import { finding, renderFinding } from "../../src/findings/index.ts";
 import { parseAnalyticsCsv } from "../../src/sync/analytics.ts";
+import { keptMessage } from "../../src/sync/writeback.ts";
 import { editCsv, readCsvRows, syncCsv, writeCampaign } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding, resultOf } from "../support/findings.ts";
 
 const emu = sharedEmulator();
 let dir: string;
@@ -155,9 +158,14 @@ describe("a transient failure after an earlier success", () => {
 
     const after = readCsvRows(files.videosPath).find((r) => r["video_ref"] === "c01-v2")!;
     expect(after["sync_status"]).toBe("error");
-    expect(after["sync_message"]).toMatch(
-      /TokPortal did not answer \(HTTP 503[^)]*\); the earlier result is kept; the next run retries\.$/,
-    );
+    const res = resultOf(failed, "v:c01/c01-v2");
+    expectFinding(res, "tokportal_unanswered", undefined, {
+      step: "configureVideos",
+      why: "HTTP 503 SERVICE_UNAVAILABLE",
+      attempts: 1,
+    });
+    // The sheet says the finding, and that the row's earlier result stays.
+    expect(after["sync_message"]).toBe(keptMessage(res.message));
     for (const column of ["video_id", "position", "video_status", "sync_fingerprint", "synced_at"])
       expect(after[column]).toBe(before[column]);
     const bundle = readCsvRows(files.bundlesPath).find((r) => r["bundle_ref"] === "c01")!;
@@ -200,7 +208,9 @@ describe("a run stopped mid-apply", () => {
       sync_status: "synced",
     });
     expect(bundleRows.get("c02")).toMatchObject({ bundle_id: "", sync_status: "error" });
-    expect(bundleRows.get("c02")!["sync_message"]).toMatch(/refused the API key \(AUTH_REVOKED_KEY\)/);
+    expect(bundleRows.get("c02")!["sync_message"]).toBe(
+      renderFinding([3], finding("api_key_refused", undefined, { tpCode: "AUTH_REVOKED_KEY" })),
+    );
     expect(bundleRows.get("c03")).toMatchObject({ bundle_id: "", sync_status: "skipped" });
     const videoRows = readCsvRows(files.videosPath);
     for (const r of videoRows.filter((v) => v["bundle_ref"] === "c01")) {
@@ -228,7 +238,9 @@ describe("a run stopped mid-apply", () => {
     expect(bundleRows.get("c01")).toMatchObject({ sync_status: "synced", bundle_status: "published" });
     for (const ref of ["c02", "c03"]) {
       expect(bundleRows.get(ref)).toMatchObject({ sync_status: "pending", bundle_id: "" });
-      expect(bundleRows.get(ref)!["sync_message"]).toMatch(/the run was stopped first; the next run does it/);
+      const res = resultOf(report, `b:${ref}`);
+      expectFinding(res, "stopped_by_user", undefined, {});
+      expect(bundleRows.get(ref)!["sync_message"]).toBe(res.message);
     }
 
     // The next run finishes the job.

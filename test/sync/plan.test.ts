@@ -3,6 +3,7 @@ import type { FindingCode, RowFinding } from "../../src/findings/index.ts";
 import { planWithFindings } from "../../src/sync/plan.ts";
 import { addDays } from "../../src/sync/plan-videos.ts";
 import type { Plan, PlannedRow, PlanOp } from "../../src/sync/types.ts";
+import { expectFinding } from "../support/findings.ts";
 import {
   account,
   actualState,
@@ -234,8 +235,12 @@ describe("locked", () => {
       outcome: "locked",
       fingerprint: null,
       ops: [],
-      message:
-        "Row 2 changed, but video v1 is already published; TokPortal no longer accepts edits. Revert the row or use a new video_ref",
+    });
+    expectFinding(rowOf(plan, "v:a/v1"), "video_changed_too_late", undefined, {
+      videoRef: "v1",
+      status: "published",
+      columns: [],
+      localFile: false,
     });
     expect(rowOf(plan, "v:a/v2").outcome).toBe("locked");
     // v3 changed too, but its slot is still configured: configured again, then released (publish=yes).
@@ -258,9 +263,11 @@ describe("locked", () => {
     );
     const row = rowOf(plan, "b:a");
     expect(row.outcome).toBe("locked");
-    expect(row.message).toBe(
-      "Row 2, column platform: TokPortal has this bundle as tiktok, not instagram, and a bundle's platform cannot change; set platform back to tiktok, or use a new bundle_ref for a new bundle",
-    );
+    expectFinding(row, "fixed_at_creation", "platform", {
+      column: "platform",
+      want: "instagram",
+      have: "tiktok",
+    });
     // No call for the locked row (no title patch, no account, no publish); the video is configured.
     expect(kinds(plan)).toEqual(["configureVideos"]);
   });
@@ -332,9 +339,13 @@ describe("schedule rules", () => {
     const plan = planSync(desiredState([b]), actualState([]), planOptions());
     expect(rowOf(plan, "v:a/soon")).toMatchObject({
       outcome: "error",
-      message:
-        "Row 2, column target_publish_date: 2026-09-03 is too soon: TokPortal needs 3 days' notice while the account is being created (earliest 2026-09-04); move the date",
       ops: [],
+    });
+    expectFinding(rowOf(plan, "v:a/soon"), "date_too_soon", "target_publish_date", {
+      date: "2026-09-03",
+      days: 3,
+      creating: true,
+      earliest: "2026-09-04",
     });
     expect(opOf(plan, "configureVideos").items.map((i) => i.videoRef)).toEqual(["ok"]);
     expect(rowOf(plan, "v:a/ok").outcome).toBe("synced");
@@ -378,8 +389,12 @@ describe("schedule rules", () => {
     expect(opOf(plan, "configureVideos").items.map((i) => i.videoRef)).toEqual(["a1", "a2", "a4"]);
     expect(rowOf(plan, "v:a/a3")).toMatchObject({
       outcome: "error",
-      message:
-        "Row 4, column target_publish_date: bundle a already has 3 videos on 2026-09-10 (slot 1 (kept), row 2, row 3); TokPortal allows 3 per day per bundle, so move this video to another date",
+    });
+    expectFinding(rowOf(plan, "v:a/a3"), "day_full", "target_publish_date", {
+      bundleRef: "a",
+      perDay: 3,
+      date: "2026-09-10",
+      taken: ["slot 1 (kept)", "row 2", "row 3"],
     });
   });
 });
@@ -393,8 +408,13 @@ describe("lookup", () => {
     expect(plan.ops).toEqual([]);
     expect(rowOf(plan, "b:a")).toMatchObject({
       outcome: "error",
-      message:
-        "Row 2, column bundle_ref: bundle_ref a matches 2 bundles on TokPortal (ids id-1, id-2); ask support to clear the duplicate external_ref, or rename this row",
+    });
+    expectFinding(rowOf(plan, "b:a"), "bundle_ref_ambiguous", "bundle_ref", {
+      bundleRef: "a",
+      count: 2,
+      ids: ["id-1", "id-2"],
+      more: 0,
+      seen: "bundle_row",
     });
     expect(rowOf(plan, "v:a/v1").outcome).toBe("error");
     expect(codesOf(plan, "v:a/v1")).toEqual(["bundle_ref_ambiguous"]);
@@ -407,9 +427,8 @@ describe("lookup", () => {
     expect(plan.rows).toHaveLength(1);
     expect(rowOf(plan, "v:ghost/v1")).toMatchObject({
       outcome: "error",
-      message:
-        "Row 4, column bundle_ref: no bundles row and no bundle on TokPortal with external_ref t-ghost; add a bundles row or fix bundle_ref",
     });
+    expectFinding(rowOf(plan, "v:ghost/v1"), "bundle_ref_unknown", "bundle_ref", { externalRef: "t-ghost" });
   });
 
   it("videos of a bundle that only exists on TokPortal sync into it, never creating or publishing it", () => {
@@ -489,8 +508,10 @@ describe("slots", () => {
     expect(plan.ops).toEqual([]);
     expect(rowOf(plan, "v:a/v1")).toMatchObject({
       outcome: "locked",
-      message:
-        "Row 2: bundle a is already completed and TokPortal no longer accepts videos in it; move this video to another bundle",
+    });
+    expectFinding(rowOf(plan, "v:a/v1"), "bundle_closed_for_videos", undefined, {
+      bundleRef: "a",
+      status: "completed",
     });
   });
 
@@ -542,7 +563,10 @@ describe("publishing", () => {
     expect(kinds(plan)).toEqual(["createBundle", "configureAccount", "configureVideos"]);
     expect(rowOf(plan, "b:a")).toMatchObject({
       outcome: "pending",
-      message: "Row 2: publish waits for: biography, profile_picture; fill them in",
+    });
+    expectFinding(rowOf(plan, "b:a"), "publish_waits", undefined, {
+      fields: ["biography", "profile_picture"],
+      needsVideo: false,
     });
     expect(rowOf(plan, "b:a").fingerprint).toBeNull();
     // The video row's own ops make it synced; its release waits for the bundle.
@@ -671,8 +695,12 @@ describe("budget", () => {
       outcome: "pending",
       fingerprint: null,
       ops: [],
-      message:
-        "Row 4: waiting for credits: this bundle costs 38; 4 left under max_credits 80 (raise max_credits to 114 to include it)",
+    });
+    expectFinding(rowOf(plan, "b:c"), "over_max_credits", undefined, {
+      charge: 38,
+      left: 4,
+      maxCredits: 80,
+      total: 114,
     });
     expect(rowOf(plan, "v:c/v1").outcome).toBe("pending");
     expect(rowOf(plan, "v:c/v1").remote["position"]).toBeUndefined();
@@ -729,6 +757,8 @@ describe("rows", () => {
         row,
         outcome: "error",
         message: "Row 9: skipped; Row 9, column description: missing; Row 9: waits",
+        // The code of what the message starts with (the first issue); the column only when it names one.
+        code: "value_refused",
         fingerprint: null,
         remote: {},
         ops: [],
@@ -888,9 +918,12 @@ describe("position of a placed video", () => {
     expect(plan.ops).toEqual([]);
     expect(rowOf(plan, "v:a/v1")).toMatchObject({
       outcome: "synced",
-      message:
-        "Row 2, column position: video v1 is on slot 2 on TokPortal and keeps it; position 1 was not applied",
       remote: { position: 2 },
+    });
+    expectFinding(rowOf(plan, "v:a/v1"), "position_kept", "position", {
+      videoRef: "v1",
+      slot: 2,
+      position: 1,
     });
   });
 });

@@ -11,6 +11,7 @@ import type { TokPortalClient } from "../../src/api/index.ts";
 import type { MediaValue } from "../../src/sync/types.ts";
 import { contentTypeOf, MediaUploader } from "../../src/sync/uploads.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectFinding } from "../support/findings.ts";
 import { applyReport, clientFor, coldBundle, PREFIX, planOf, WRITES } from "./apply-fixtures.ts";
 
 const emu = sharedEmulator();
@@ -46,6 +47,9 @@ const opsSince = (start: number) =>
     .map((e) => e.operationId);
 const bundleOf = (ref: string) =>
   Object.values(emu.state().bundles).find((b) => b.external_ref === `${PREFIX}${ref}`);
+
+/** Why a missing file was not uploaded (upload_failed's `reason`, made in src/sync/uploads.ts). */
+const MISSING = "the file does not exist; fix the path (relative paths start at the sheet's folder)";
 
 describe("local files in a plan", () => {
   it("a file used by two rows is uploaded once; the slot gets its public_url, the profile its storage_path", async () => {
@@ -145,9 +149,7 @@ describe("local files in a plan", () => {
 
     const bad = report.rows.find((r) => r.row.id === "v:alpha/v2")!;
     expect(bad.outcome).toBe("error");
-    expect(bad.message).toMatch(
-      /^Row 3, column video_url: could not upload gone\.mp4: the file does not exist/,
-    );
+    expectFinding(bad, "upload_failed", "video_url", { file: "gone.mp4", reason: MISSING });
     expect(report.rows.find((r) => r.row.id === "v:alpha/v1")?.outcome).toBe("synced");
     expect(report.rows.find((r) => r.row.id === "b:alpha")?.outcome).toBe("synced");
     expect(bundleOf("alpha")?.videos.map((v) => v.status)).toEqual(["published", "pending"]);
@@ -184,9 +186,10 @@ describe("TokPortal refusing an upload", () => {
 
     const bad = report.rows.find((r) => r.row.id === "v:alpha/v1")!;
     expect(bad.outcome).toBe("error");
-    expect(bad.message).toBe(
-      "Row 2, column video_url: could not upload clip.mp4: TokPortal did not answer (HTTP 503); the next run retries.",
-    );
+    expectFinding(bad, "upload_failed", "video_url", {
+      file: "clip.mp4",
+      reason: "TokPortal did not answer (HTTP 503); the next run retries",
+    });
     expect(report.rows.find((r) => r.row.id === "v:alpha/v2")?.outcome).toBe("synced");
     expect(bundleOf("alpha")?.videos.map((v) => v.status)).toEqual(["pending", "published"]);
   });
@@ -205,9 +208,11 @@ describe("a profile picture that cannot be uploaded", () => {
     expect(opsSince(start)).toEqual(["createBundle"]);
     const b = report.rows.find((r) => r.row.id === "b:alpha")!;
     expect(b.outcome).toBe("error");
-    expect(b.message).toMatch(
-      /^Row 2, column profile_picture: configuring the account profile failed: could not upload face\.png: the file does not exist/,
-    );
+    expectFinding(b, "upload_failed", "profile_picture", {
+      step: "configureAccount",
+      file: "face.png",
+      reason: MISSING,
+    });
     expect(b.values.bundle_id).toBe(bundleOf("alpha")?.id);
     expect(report.ops["alpha:configureVideos"]?.status).toBe("skipped");
   });

@@ -162,7 +162,14 @@ function checkBundleCells(
   if (input.profile_picture !== undefined) {
     const media = classifyMedia(input.profile_picture, options.baseDir, "image");
     if (media.ok) profilePicture = media.value;
-    else issues.push(finding("media_unusable", "profile_picture", { detail: media.message, image: null }));
+    else
+      issues.push(
+        finding("media_unusable", "profile_picture", {
+          value: media.value,
+          looked: media.looked,
+          image: null,
+        }),
+      );
   }
   if (username === undefined || input.visible_name === undefined) {
     return { issues, type, platform, account: null };

@@ -135,14 +135,18 @@ function checkVideo(
   if (input.video_url !== undefined) {
     const m = classifyMedia(input.video_url, baseDir, "video");
     if (m.ok) media.video_url = m.value;
-    else issues.push(finding("media_unusable", "video_url", { detail: m.message, image: null }));
+    else
+      issues.push(finding("media_unusable", "video_url", { value: m.value, looked: m.looked, image: null }));
   }
   if (input.carousel_images !== undefined) {
     const images: MediaValue[] = [];
     input.carousel_images.forEach((cell, i) => {
       const m = classifyMedia(cell, baseDir, "image");
       if (m.ok) images.push(m.value);
-      else issues.push(finding("media_unusable", "carousel_images", { detail: m.message, image: i + 1 }));
+      else
+        issues.push(
+          finding("media_unusable", "carousel_images", { value: m.value, looked: m.looked, image: i + 1 }),
+        );
     });
     if (images.length === input.carousel_images.length) media.carousel_images = images;
   }

@@ -3,7 +3,8 @@
  * file is uploaded first; the key carries the body as sent and the state it changes from.
  */
 import type { BundleAccount, ConfigureAccountBody } from "../../api/index.ts";
-import { isAuthFailure } from "../apply-errors.ts";
+import { finding } from "../../findings/index.ts";
+import { isAuthFailure, uploadReason } from "../apply-errors.ts";
 import { UploadError } from "../uploads.ts";
 import { bundleIdOf, fromState } from "./settle.ts";
 import { HandledFailure, type KeyContext, type OpOf, type Step, type StepRequest } from "./step.ts";
@@ -22,7 +23,7 @@ export const configureAccount: Step<"configureAccount"> = {
   charged: false,
   dryRun(op, ctx) {
     const picture = op.profilePicture;
-    if (picture?.kind === "file") return "the profile picture is a local file, uploaded only by sync";
+    if (picture?.kind === "file") return finding("needs_upload", "profile_picture", { what: "picture" });
     const body = picture ? { ...op.body, profile_picture_url: picture.value } : op.body;
     return [request(op, ctx, body)];
   },
@@ -52,7 +53,10 @@ function uploadFailure(error: unknown): unknown {
   if (isAuthFailure(error.cause)) return error.cause;
   return new HandledFailure(error, {
     outcome: "error",
-    column: "profile_picture",
-    text: `${error.message}.`,
+    finding: finding("upload_failed", "profile_picture", {
+      step: "configureAccount",
+      file: error.file,
+      reason: uploadReason(error),
+    }),
   });
 }

@@ -6,7 +6,8 @@
  * bundle's slots back. When every item fails, the bundle's later steps are skipped.
  */
 import type { BatchResult, BatchVideoItem, Video } from "../../api/index.ts";
-import { describeCode, describeError, isAuthFailure, STEP_WORDS } from "../apply-errors.ts";
+import { finding } from "../../findings/index.ts";
+import { describeCode, describeError, isAuthFailure, uploadReason } from "../apply-errors.ts";
 import type { ConfigureVideoItem } from "../types.ts";
 import { UploadError } from "../uploads.ts";
 import { bookCharge, bundleIdOf, fromState } from "./settle.ts";
@@ -57,7 +58,7 @@ export const configureVideos: Step<"configureVideos"> = {
   charged: true,
   dryRun(op, ctx) {
     const sent = op.items.filter((entry) => !hasLocalMedia(entry));
-    if (sent.length === 0) return "every video has a local media file, uploaded only by sync";
+    if (sent.length === 0) return finding("needs_upload", undefined, { what: "every_item" });
     return [
       request(
         op,
@@ -81,13 +82,7 @@ export const configureVideos: Step<"configureVideos"> = {
       if (isAuthFailure(error)) throw error;
       // The whole call failed: every item's row says so (rows whose media already failed keep that).
       const failure = describeError(error, op.kind);
-      for (const r of ready)
-        ctx.failRow(
-          r.entry.rowId,
-          failure.outcome,
-          `${STEP_WORDS[op.kind]} failed: ${failure.text}`,
-          failure.column,
-        );
+      for (const r of ready) ctx.failRow(r.entry.rowId, failure.outcome, failure.finding);
       throw new HandledFailure(error, failure);
     }
     const ok = await settleItems(op, ctx, ready, res);
@@ -145,7 +140,7 @@ async function settleItems(
       null,
       op.kind,
     );
-    ctx.failRow(entry.rowId, failure.outcome, failure.text, failure.column);
+    ctx.failRow(entry.rowId, failure.outcome, failure.finding);
   }
   if (unsaid.length > 0) ok += await settleFromSlots(ctx, unsaid);
   return ok;
@@ -190,7 +185,7 @@ async function settleFromSlots(ctx: StepContext, items: readonly Ready[]): Promi
       ctx.failRow(
         entry.rowId,
         "error",
-        `TokPortal's answer did not say whether position ${entry.position} was configured, and its slots could not be read back (${why}); the next run checks it again.`,
+        finding("unsettled_unreadable", undefined, { position: entry.position, error: why }),
       );
     return 0;
   }
@@ -206,7 +201,7 @@ async function settleFromSlots(ctx: StepContext, items: readonly Ready[]): Promi
     ctx.failRow(
       entry.rowId,
       "error",
-      `TokPortal's answer did not say whether position ${entry.position} was configured, and the slot read back does not hold this row's video (it is ${slot?.status ?? "missing"}); the next run sends it again.`,
+      finding("unsettled_not_held", undefined, { position: entry.position, status: slot?.status ?? null }),
     );
   }
   return ok;
@@ -235,9 +230,16 @@ function prepareItem(
       if (isAuthFailure(error instanceof UploadError ? error.cause : error)) {
         throw error instanceof UploadError ? error.cause : error;
       }
-      const column = error instanceof UploadError ? mediaColumn(entry, error.file) : undefined;
-      const text = error instanceof Error ? error.message : String(error);
-      ctx.failRow(entry.rowId, "error", `${text}.`, column);
+      const failed =
+        error instanceof UploadError
+          ? finding("upload_failed", mediaColumn(entry, error.file), {
+              file: error.file,
+              reason: uploadReason(error),
+            })
+          : finding("item_not_prepared", undefined, {
+              message: error instanceof Error ? error.message : String(error),
+            });
+      ctx.failRow(entry.rowId, "error", failed);
       return { entry, item: null };
     },
   );

@@ -5,6 +5,7 @@
  */
 import { sameCode, TokPortalError } from "../../api/errors.ts";
 import type { Bundle } from "../../api/index.ts";
+import { finding } from "../../findings/index.ts";
 import { bookCharge, bundleRowOf, mergeBundle } from "./settle.ts";
 import type { OpOf, Step, StepRequest } from "./step.ts";
 
@@ -41,9 +42,10 @@ export const createBundle: Step<"createBundle"> = {
         ctx.book.merge(rowId, { bundle_id: existing.id, bundle_status: existing.status ?? undefined }, false);
       }
       if (bundleRow) {
+        const externalRef = op.body.external_ref ?? op.bundleRef;
         ctx.book.note(
           bundleRow,
-          `TokPortal already had a bundle with ref ${op.body.external_ref ?? op.bundleRef} (${existing.id}); it was adopted instead of creating another, and no credits were charged.`,
+          finding("bundle_adopted", undefined, { externalRef, bundleId: existing.id }),
         );
       }
       return { charged: 0, remaining: null, message: `adopted existing bundle ${existing.id}` };

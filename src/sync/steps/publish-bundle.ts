@@ -4,6 +4,7 @@
  */
 import { TokPortalError } from "../../api/errors.ts";
 import type { PublishBundleResult } from "../../api/index.ts";
+import { finding } from "../../findings/index.ts";
 import { bundleIdOf, noteAdjusted, rowState } from "./settle.ts";
 import {
   type Answer,
@@ -36,7 +37,7 @@ export const publishBundle: Step<"publishBundle"> = {
       const rows = stale.flatMap((rowId) => ctx.book.planned(rowId)?.row.rowNumbers ?? []);
       throw new HandledFailure(null, {
         outcome: "pending",
-        text: `not published: the update of videos row(s) ${rows.join(", ")} failed in this run, and publishing now would release their old content; fix those rows and the next run publishes.`,
+        finding: finding("stale_rows_unpublished", undefined, { step: op.kind, rows }),
       });
     }
     const released = [...ctx.bundle.configured];

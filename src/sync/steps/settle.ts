@@ -3,6 +3,7 @@
  * rows (ids, statuses, the money, dates TokPortal moved).
  */
 import type { Bundle } from "../../api/index.ts";
+import { type Finding, finding } from "../../findings/index.ts";
 import type { RowOutcomes } from "../apply-results.ts";
 import type { PlanOp } from "../types.ts";
 import type { Answer, KeyContext, StepOutcome } from "./step.ts";
@@ -135,6 +136,6 @@ export function noteAdjusted(book: RowOutcomes, bundleRef: string, adjusted: Adj
   }
 }
 
-export function movedDate(from: string, to: string): string {
-  return `TokPortal moved the date from ${from} to ${to}: it had become too soon.`;
+export function movedDate(from: string, to: string): Finding {
+  return finding("date_moved_by_tokportal", undefined, { from, to });
 }

@@ -5,6 +5,7 @@
  */
 import type { TokPortalClient } from "../../api/client.ts";
 import type { Answered, Video, WriteOptions } from "../../api/index.ts";
+import { type Finding, findingText } from "../../findings/index.ts";
 import type { Failure } from "../apply-errors.ts";
 import type { RowOutcomes } from "../apply-results.ts";
 import type { OpKind, Plan, PlanOp } from "../types.ts";
@@ -62,8 +63,8 @@ export interface StepContext extends KeyContext {
   send<T>(request: StepRequest<T>): Promise<Answer<T>>;
   /** The bundle's slots as TokPortal has them now (a read: for answers that do not say what they did). */
   readSlots(): Promise<Video[]>;
-  /** Marks a row failed, in the words "Row N[, column c]: text". */
-  failRow(rowId: string, outcome: Failure["outcome"], text: string, column?: string): void;
+  /** Marks a row failed with a finding (its first failure decides its outcome). */
+  failRow(rowId: string, outcome: Failure["outcome"], finding: Finding): void;
 }
 
 /** What one step did, beyond the rows it updated itself. */
@@ -82,10 +83,10 @@ export interface Step<K extends OpKind> {
   /** Spends credits: its price is reserved first, and a stored refusal whose cause can pass is asked again. */
   readonly charged: boolean;
   /**
-   * The requests the apply would send for this op against the bundle as it is now, for a dry run; a string
-   * says why it can be checked locally only (a local file, uploaded only by sync).
+   * The requests the apply would send for this op against the bundle as it is now, for a dry run; a
+   * finding says why it can be checked locally only (media uploaded only by sync).
    */
-  dryRun(op: OpOf<K>, ctx: KeyContext): StepRequest[] | string;
+  dryRun(op: OpOf<K>, ctx: KeyContext): StepRequest[] | Finding;
   /** Sends the op's requests and settles its rows. */
   run(op: OpOf<K>, ctx: StepContext): Promise<StepOutcome>;
 }
@@ -102,7 +103,7 @@ export class HandledFailure extends Error {
     readonly original: unknown,
     readonly failure: Failure,
   ) {
-    super(failure.text);
+    super(findingText(failure.finding));
     this.name = "HandledFailure";
   }
 }
