@@ -126,46 +126,6 @@ describe("doctor on the sandbox", () => {
   });
 });
 
-describe("doctor against the sandbox told, by its fault rules, to answer other shapes", () => {
-  afterEach(() => emu.setFaults({}));
-
-  it("names each difference the rules make, and what the sync does about it", async () => {
-    const { key } = await world(emu);
-    emu.setFaults({
-      rules: [
-        {
-          operationId: "listBundles",
-          action: "rewrite",
-          always: true,
-          rewrite: { omit: ["data.*.saved_account_id", "data.*.edits_quantity"] },
-        },
-        {
-          operationId: "batchConfigureBundleVideos",
-          action: "rewrite",
-          always: true,
-          rewrite: { set: { data: "ok" } },
-        },
-        {
-          operationId: "exportAnalyticsVideos",
-          action: "rewrite",
-          always: true,
-          rewrite: { text: "Video ID,View Count,likes,comments,bookmarks,engagement_rate\n" },
-        },
-      ],
-    });
-    const run = await doctor(emu.url, key);
-    expect(findingCodes(run, "read.bundles")).toEqual([
-      "missing:data[].edits_quantity",
-      "missing:data[].saved_account_id",
-    ]);
-    expect(findingCodes(run, "write.configure_videos")).toEqual(["no_results:data.results"]);
-    // `View Count` is read as views, as the sync reads it; shares is what the export lacks.
-    expect(findingCodes(run, "read.analytics_export")).toEqual(["csv_no_metric:shares"]);
-    expect(result(run, "write.configure_videos").outcome).toBe("differs");
-    expect(run.keyRefused).toBe(false);
-  });
-});
-
 describe("doctor names each difference when TokPortal answers other shapes", () => {
   /** The doctor on a user-like workspace, the sandbox answering every matching request as `rules` say. */
   async function through(rules: FaultRule[]): Promise<DoctorRun> {
