@@ -79,6 +79,29 @@ describe("a batch-configure answer without per-item results", () => {
     expect(rerun.counts.error + rerun.counts.pending).toBe(0);
   });
 
+  it("when the slots cannot be read back either, the run still books what the call may have charged", async () => {
+    const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 2, publish: false });
+    // A sound volume makes the configure itself charged (1 credit a video, the first time).
+    editCsv(files.videosPath, (rows) => rows.map((r) => ({ ...r, volume_original_sound: "80" })));
+    answerWith([
+      { operationId: "batchConfigureBundleVideos", action: "rewrite", rewrite: { json: { data: "ok" } } },
+      {
+        operationId: "listBundleVideos",
+        action: "respond",
+        always: true,
+        response: { status: 404, json: { error: { code: "BUNDLE_NOT_FOUND", message: "Not here." } } },
+      },
+    ]);
+    const before = balance();
+    const report = await syncCsv(target(), files);
+    const videoRows = report.rows.filter((r) => r.row.id.startsWith("v:"));
+    expect(videoRows.map((r) => r.code)).toEqual(["unsettled_unreadable", "unsettled_unreadable"]);
+    expect(report.plan.ops.find((o) => o.kind === "configureVideos")?.cost).toBe(2);
+    // TokPortal did configure (and charge) both items: the run's count must not say it spent less.
+    expect(before - balance()).toBe(report.plan.totals.cost);
+    expect(report.creditsCharged).toBe(report.plan.totals.cost);
+  });
+
   it("a slot that does not hold the row's video fails its row, and the next run sends it again", async () => {
     const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 2, publish: false });
     // "ok", yet nothing reached the emulator: the slots read back are still pending.

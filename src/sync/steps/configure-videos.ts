@@ -85,10 +85,12 @@ export const configureVideos: Step<"configureVideos"> = {
       for (const r of ready) ctx.failRow(r.entry.rowId, failure.outcome, failure.finding);
       throw new HandledFailure(error, failure);
     }
-    const ok = await settleItems(op, ctx, ready, res);
+    const { ok, unread } = await settleItems(op, ctx, ready, res);
     const failed = op.items.length - ok;
-    // An answer that names no charge and configured nothing took nothing: the plan's price is not booked.
-    const unpriced = ok === 0 && res.charge.credits_charged == null;
+    // An answer that names no charge and is known to have configured nothing took nothing: the plan's price
+    // is not booked. When the outcome could not be read back, the price is booked: the budget must not
+    // assume TokPortal charged nothing when it may have configured (and charged) every item.
+    const unpriced = ok === 0 && unread === 0 && res.charge.credits_charged == null;
     const outcome = bookCharge(
       ctx,
       op,
@@ -111,7 +113,7 @@ async function settleItems(
   ctx: StepContext,
   ready: readonly Ready[],
   res: Answer<BatchResult>,
-): Promise<number> {
+): Promise<{ ok: number; unread: number }> {
   const result = res.data;
   const byPosition = new Map((result.results ?? []).map((r) => [r.position, r]));
   let ok = 0;
@@ -142,8 +144,9 @@ async function settleItems(
     );
     ctx.failRow(entry.rowId, failure.outcome, failure.finding);
   }
-  if (unsaid.length > 0) ok += await settleFromSlots(ctx, unsaid);
-  return ok;
+  if (unsaid.length === 0) return { ok, unread: 0 };
+  const fromSlots = await settleFromSlots(ctx, unsaid);
+  return fromSlots === null ? { ok, unread: unsaid.length } : { ok: ok + fromSlots, unread: 0 };
 }
 
 function configured(
@@ -172,9 +175,10 @@ const PAST_CONFIGURE = new Set([
 /**
  * The items TokPortal's answer did not settle, read off the bundle's slots: a slot past `pending` that holds
  * what was sent (type, description, date, ref) was configured by this call; any other did not take it, and
- * its row says so (the next run plans it again from what TokPortal then has).
+ * its row says so (the next run plans it again from what TokPortal then has). Null when the slots could not
+ * be read: then nobody knows what the call did.
  */
-async function settleFromSlots(ctx: StepContext, items: readonly Ready[]): Promise<number> {
+async function settleFromSlots(ctx: StepContext, items: readonly Ready[]): Promise<number | null> {
   let slots: Video[];
   try {
     slots = await ctx.readSlots();
@@ -187,7 +191,7 @@ async function settleFromSlots(ctx: StepContext, items: readonly Ready[]): Promi
         "error",
         finding("unsettled_unreadable", undefined, { position: entry.position, error: why }),
       );
-    return 0;
+    return null;
   }
   const byPosition = new Map(slots.map((s) => [s.position, s]));
   let ok = 0;
