@@ -106,6 +106,7 @@ class ApplyRun {
     this.budget = new CreditBudget({ maxCredits: options.maxCredits, balance: options.balance });
     this.uploader = new MediaUploader(client, {
       prefix: plan.prefix,
+      runSalt: plan.createdAt,
       ...(options.directUploadMaxBytes !== undefined ? { directMaxBytes: options.directUploadMaxBytes } : {}),
     });
   }

@@ -65,6 +65,12 @@ export interface MediaUploaderOptions {
   /** Files larger than this take the presigned flow (default 8 MiB). */
   directMaxBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Set once per run (the plan's timestamp): part of the key of an image stored from a URL. What is behind a
+   * URL can change, and TokPortal keeps a refused answer under its key, so a key made of the URL alone
+   * would replay an old storage path or an old refusal on every run; retries within a run still share it.
+   */
+  runSalt?: string;
 }
 
 export interface UploadStats {
@@ -144,7 +150,7 @@ export class MediaUploader {
         prefix: this.options.prefix,
         ref: bundleRef,
         operation: "uploadImageFromUrl:carousel",
-        fingerprint: fingerprintOf([bundleId, url, "carousel"]),
+        fingerprint: fingerprintOf([bundleId, url, "carousel", this.options.runSalt ?? ""]),
       }),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     };
