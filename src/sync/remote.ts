@@ -7,8 +7,9 @@
  * does not mention are never fetched either.
  *
  * A list item without `saved_account_id` or `edits_quantity` (both inferred to be there, docs/tokportal-api.md
- * §6) is completed from the bundle's own view (`GET /bundles/{id}`); a field the view lacks too stays
- * unknown, and the planner says so on the row rather than guess.
+ * §6) is completed from the bundle's own view (`GET /bundles/{id}`), only when a row of that bundle changed
+ * (an unchanged bundle plans nothing that reads them, so a rerun stays one listing plus the video lists);
+ * a field the view lacks too stays unknown, and the planner says so on the row rather than guess.
  */
 import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
 import { isAuthFailure, serverMessage } from "./apply-errors.ts";
@@ -45,7 +46,7 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
       if (isAuthFailure(error)) throw error;
       only.readError ??= readFailure(error);
     };
-    if (lacksListedFields(only.bundle)) {
+    if (lacksListedFields(only.bundle) && sheetChanged(want)) {
       fetches.push(
         client.bundles
           .get(only.bundle.id)
@@ -115,6 +116,13 @@ function isUnderPrefix(ref: string, prefix: string): boolean {
  * Also once the bundle left `pending_setup`: a profile change TokPortal no longer takes locks the row, and
  * its message says what TokPortal has.
  */
+/** Whether the bundles row or any of its videos rows differs from what the last sync stored. */
+function sheetChanged(want: DesiredBundle): boolean {
+  const changed = (row: { fingerprint: string; outputs: Record<string, string> }) =>
+    row.fingerprint !== (row.outputs["sync_fingerprint"] ?? "");
+  return changed(want) || want.videos.some(changed);
+}
+
 function accountMayChange(bundle: Bundle, want: DesiredBundle): boolean {
   return (
     bundle.bundle_type !== "videos_only" &&
