@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DoctorReport } from "../../src/cli/doctor-render.ts";
 import { CHECKS } from "../../src/doctor/checks.ts";
 import { cliEntry } from "../support/cli-entry.ts";
+import { readUntil } from "../support/streams.ts";
 import { cliHarness } from "./cli-harness.ts";
 
 const cli = cliHarness();
@@ -224,17 +225,3 @@ describe("tokportal-sync doctor", () => {
     expect(cli.log()).toEqual([]);
   });
 });
-
-function readUntil(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in output: ${text}`)), 20_000);
-    stream.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolve(text);
-      }
-    });
-  });
-}

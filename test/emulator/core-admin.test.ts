@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.ts";
 import { startTestEmulator, TEST_NOW } from "../support/emulator.ts";
+import { readUntil } from "../support/streams.ts";
 
 const ACCOUNT = { bundle_type: "account_only", country: "USA" };
 
@@ -204,17 +205,3 @@ describe("emulator core: state file, admin endpoints, CLI", () => {
     }
   });
 });
-
-function readUntil(stream: NodeJS.ReadableStream, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} in output: ${text}`)), 20_000);
-    stream.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolve(text);
-      }
-    });
-  });
-}
