@@ -247,6 +247,35 @@ export const CELL_CODES = {
     fix: "Clear the cell.",
     text: (p) => `is for Instagram, and bundle ${p.bundleRef} is on TikTok; clear it`,
   }),
+  // Stories and the options of a video (docs/tokportal-api.md §7).
+  story_has_description: code<None>({
+    status: "error",
+    meaning: "A story row has a description: a story has no caption, and TokPortal refuses one.",
+    fix: "Clear description (the story is posted without text), or set video_type to video.",
+    text: () =>
+      "a story has no caption and TokPortal refuses a description on one: clear it, or set video_type to video",
+  }),
+  story_media_missing: code<None>({
+    status: "error",
+    meaning: "A story row has neither its video nor its image.",
+    fix: "Write video_url for a video story, or story_image_url for an image story.",
+    text: () =>
+      "is empty, and so is story_image_url; a story needs one: write video_url for a video story or story_image_url for an image story",
+  }),
+  story_media_both: code<None>({
+    status: "error",
+    meaning: "A story row has both a video and an image; TokPortal takes exactly one.",
+    fix: "Clear story_image_url (a video story) or video_url (an image story).",
+    text: () =>
+      "and video_url are both filled; a story takes exactly one: clear this cell for a video story, or video_url for an image story",
+  }),
+  column_not_for_type: code<{ videoType: string; forTypes: readonly string[] }>({
+    status: "error",
+    meaning: "A column that only applies to other video types is filled on this row.",
+    fix: "Clear the cell, or change video_type.",
+    text: (p) =>
+      `is for ${p.forTypes.join(" or ")} rows only, and this row is a ${p.videoType}; clear it or change video_type`,
+  }),
   position_clash: code<{ position: number; bundleRef: string; rows: readonly number[] }>({
     status: "error",
     meaning: "Several rows of one bundle ask for the same slot position.",

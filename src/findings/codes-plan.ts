@@ -15,6 +15,10 @@ function differences(columns: readonly string[], have: readonly string[]): strin
   return columns.map((c, i) => `${c} differs: TokPortal has ${have[i]}`).join("; ");
 }
 
+/** What TokPortal still takes once a video is released to its manager, and what it does not. */
+const AFTER_RELEASE =
+  "TokPortal takes no new media, type or options once a video is released (only description, target_publish_date and name can still change)";
+
 export const PLAN_CODES = {
   // ——— The bundle on TokPortal ———
   bundle_row_blocked: code<{ rows: readonly number[]; rowStatus: string }>({
@@ -136,31 +140,53 @@ export const PLAN_CODES = {
     status: "locked",
     joined: true,
     meaning:
-      "A row without sync_fingerprint differs from its video, which is past the stage where TokPortal accepts edits.",
+      "A row without sync_fingerprint differs from its video in a column TokPortal no longer lets change: the video is released to its manager.",
     fix: "Revert the cells named, or use a new video_ref.",
     text: (p) =>
-      `differs from TokPortal in ${p.columns.join(", ")}, but video ${p.videoRef} is already ${p.status}; TokPortal no longer accepts edits. Revert those cells or use a new video_ref`,
+      `differs from TokPortal in ${p.columns.join(", ")}, but video ${p.videoRef} is already ${p.status}; ${AFTER_RELEASE}. Revert those cells or use a new video_ref`,
   }),
   video_changed_too_late: code<{
     videoRef: string;
     status: string;
     columns: readonly string[];
     localFile: boolean;
+    /** Columns the PATCH could set that differ too, when what else changed is not shown back. */
+    alsoSeen?: readonly string[];
   }>({
     status: "locked",
     joined: true,
     meaning:
-      "The row changed since its last sync, but its video is past the stage where TokPortal accepts edits.",
-    fix: "Revert the row, or use a new video_ref (a local file only copied or touched: clear sync_fingerprint).",
+      "The row changed since its last sync in a column TokPortal no longer lets change: the video is released to its manager.",
+    fix: "Revert the row, or use a new video_ref (a local file only copied or touched, or a run cut short after its edit: clear sync_fingerprint).",
     text: (p) => {
-      const which =
-        p.columns.length > 0 ? ` (${p.columns.join(", ")} ${differ(p.columns)} from TokPortal)` : "";
-      const touched =
-        p.columns.length === 0 && p.localFile
-          ? "; if its local file was only copied or touched, not replaced, clear its sync_fingerprint cell to accept it"
-          : "";
-      return `changed${which}, but video ${p.videoRef} is already ${p.status}; TokPortal no longer accepts edits. Revert the row or use a new video_ref${touched}`;
+      if (p.columns.length > 0) {
+        return `changed (${p.columns.join(", ")} ${differ(p.columns)} from TokPortal), but video ${p.videoRef} is already ${p.status}; ${AFTER_RELEASE}. Revert the row or use a new video_ref`;
+      }
+      const touched = p.localFile ? ", or its local file was only copied or touched, not replaced" : "";
+      const seen = p.alsoSeen ?? [];
+      if (seen.length > 0) {
+        return `changed: ${seen.join(", ")} ${differ(seen)} from TokPortal and could still be set, but something TokPortal does not show back changed too (its media, or an option), and video ${p.videoRef} is already ${p.status}; ${AFTER_RELEASE}. Revert that change, or use a new video_ref`;
+      }
+      return `changed, but video ${p.videoRef} is already ${p.status} and nothing TokPortal shows back differs: what changed (its media, or an option TokPortal does not show) cannot change after release. Revert the row or use a new video_ref; if TokPortal already has this row (a run cut short after its edit${touched}), clear its sync_fingerprint cell to accept it`;
     },
+  }),
+  // Edits after release (docs/tokportal-api.md §7).
+  video_already_posted: code<{ videoRef: string; status: string; columns: readonly string[] }>({
+    status: "locked",
+    joined: true,
+    meaning:
+      "The row changed a column TokPortal can still store, but the video is already posted: the live post would not change.",
+    fix: "Revert the cells named (the post stays as it is), or ask the manager for corrections while it is in review.",
+    text: (p) =>
+      `changed (${p.columns.join(", ")}), but video ${p.videoRef} is already posted (${p.status}): the live post would not change. Revert those cells, or ask for corrections while it is in review`,
+  }),
+  edit_slot_missing: code<{ bundleRef: string; editSlots: number; used: number }>({
+    status: "error",
+    meaning:
+      "Editing instructions need one of the bundle's edit slots, and every edit slot is used by another video with instructions.",
+    fix: "Raise edit_slots on the bundle's row (each edit slot is bought), or clear editing_instructions.",
+    text: (p) =>
+      `needs an edit slot, and bundle ${p.bundleRef} has ${plural(p.editSlots, "edit slot")}, ${p.used === p.editSlots ? "all" : p.used} used by other videos with instructions; raise edit_slots on its bundles row (each is bought) or clear this cell`,
   }),
   position_holds_other_video: code<{
     position: number;

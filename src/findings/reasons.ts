@@ -51,6 +51,11 @@ export const REASONS = {
     meaning: "Videos rows are configured on their slots; each part says why, for which rows.",
     text: (p) => p.parts.join("; "),
   }),
+  edit_released: reasonCode<{ status: string; columns: readonly string[] }>({
+    meaning:
+      "A released video's description, date or name changed in the row: TokPortal still takes these, without a new configure.",
+    text: (p) => `video is ${p.status}: set ${p.columns.join(", ")} in place`,
+  }),
   claim_slot: reasonCode<{ position: number; status: string; videoRef: string }>({
     meaning: "A slot past configuring already holds the row's video: only its ref (and name) are set.",
     text: (p) => `slot ${p.position} is ${p.status}: set its external_ref to ${p.videoRef}`,
@@ -101,4 +106,5 @@ export const CONFIGURE_REASONS = {
   local_file: (_: Record<string, never>) => "no sync_fingerprint, and a local file cannot be compared",
   differs_from_tokportal: (p: { columns: readonly string[] }) =>
     `differs from TokPortal: ${p.columns.join(", ")}`,
+  paid_option: (p: { item: string }) => `pays ${p.item} (first time on the video)`,
 };

@@ -272,6 +272,11 @@ export interface VideoInput {
   instagram_collaborators?: string[];
   instagram_audio_name?: string;
   instagram_add_to_story?: boolean;
+  story_image_url?: string;
+  story_repost_url?: string;
+  ai_content_disclaimer?: boolean;
+  disclose_as_ads?: boolean;
+  instant_repost_as_story?: boolean;
   publish?: boolean;
 }
 

@@ -89,14 +89,21 @@ export const VIDEO_INPUT_DOCS: Record<string, InputDoc> = {
     blank: "any free slot",
   },
   video_type: VIDEO_FIELD("video_type"),
-  description: VIDEO_FIELD("description"),
+  description: {
+    meaning:
+      "`ConfigureVideoRequest.description`. A `story` has none: a description on a story row is an error.",
+    blank: "an error for `video` and `carousel`; a `story` sends none",
+  },
   target_publish_date: VIDEO_FIELD("target_publish_date", " (see Dates)"),
   video_url: VIDEO_FIELD("video_url", ": a URL, or a local file path that is uploaded first"),
   carousel_images: VIDEO_FIELD("carousel_images", ": URLs or local file paths (see Lists)"),
   carousel_title: VIDEO_FIELD("carousel_title"),
   tiktok_sound_url: VIDEO_FIELD("tiktok_sound_url"),
   name: VIDEO_FIELD("name"),
-  editing_instructions: VIDEO_FIELD("editing_instructions"),
+  editing_instructions: VIDEO_FIELD(
+    "editing_instructions",
+    ": each video with instructions uses one of the bundle's edit slots (`edit_slots`); a row beyond them is an error",
+  ),
   volume_original_sound: VIDEO_FIELD("volume_original_sound", " (percent)"),
   volume_added_sound: VIDEO_FIELD("volume_added_sound", " (percent)"),
   instagram_content_type: VIDEO_FIELD("instagram_content_type"),
@@ -104,6 +111,20 @@ export const VIDEO_INPUT_DOCS: Record<string, InputDoc> = {
   instagram_collaborators: VIDEO_FIELD("instagram_collaborators", " (usernames; see Lists)"),
   instagram_audio_name: VIDEO_FIELD("instagram_audio_name"),
   instagram_add_to_story: VIDEO_FIELD("instagram_add_to_story"),
+  story_image_url: VIDEO_FIELD(
+    "story_image_url",
+    ": `story` only, the image of an image story (a URL or a local file path, stored as an upload first); a story has exactly one of this and `video_url`",
+  ),
+  story_repost_url: VIDEO_FIELD(
+    "story_repost_url",
+    ": `story` only, the post the story reposts; 1 credit the first time it is set on a video",
+  ),
+  ai_content_disclaimer: VIDEO_FIELD("ai_content_disclaimer", ": label the post as AI-generated (free)"),
+  disclose_as_ads: VIDEO_FIELD("disclose_as_ads", ": disclose the post as an ad (free)"),
+  instant_repost_as_story: VIDEO_FIELD(
+    "instant_repost_as_story",
+    ": repost the post as a story once it is up; 1 credit the first time it is set on a video (not on a `story`)",
+  ),
   publish: {
     meaning: "Release the video to the manager once it is configured.",
     blank: "the config's default",

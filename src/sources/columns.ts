@@ -31,7 +31,7 @@ const oneOf = (...values: string[]): ColumnType => ({ kind: "enum", values });
 
 export const BUNDLE_TYPES = ["account_and_videos", "account_only", "videos_only"] as const;
 export const PLATFORMS = ["tiktok", "instagram"] as const;
-export const VIDEO_TYPES = ["video", "carousel"] as const;
+export const VIDEO_TYPES = ["video", "carousel", "story"] as const;
 export const INSTAGRAM_CONTENT_TYPES = ["reel", "post"] as const;
 export const SYNC_STATUSES = ["synced", "pending", "locked", "error", "skipped"] as const;
 
@@ -89,6 +89,12 @@ export const VIDEO_INPUT_COLUMNS: readonly ColumnSpec[] = [
   { name: "instagram_collaborators", type: { kind: "list", maxItems: 5 } },
   { name: "instagram_audio_name", type: text(200) },
   { name: "instagram_add_to_story", type: bool },
+  // Stories, disclosures and paid options (docs/tokportal-api.md §7).
+  { name: "story_image_url", type: text() },
+  { name: "story_repost_url", type: text() },
+  { name: "ai_content_disclaimer", type: bool },
+  { name: "disclose_as_ads", type: bool },
+  { name: "instant_repost_as_story", type: bool },
   { name: "publish", type: bool },
 ];
 

@@ -5,23 +5,26 @@
 import type { Video } from "../api/index.ts";
 import { CONFIGURE_REASONS, finding, reasoned, rowList } from "../findings/index.ts";
 import { videoFingerprint } from "./desired.ts";
-import { canonicalJson } from "./fingerprint.ts";
+import { checkEditSlots } from "./plan-edit-slots.ts";
+import { editReleased } from "./plan-release.ts";
 import { issue, type RowNote } from "./plan-rows.ts";
 import { type Assignment, EDITABLE_SLOT } from "./plan-slots.ts";
 import {
-  accountStatus,
-  type BundleView,
-  type Candidate,
-  CLOSED_BUNDLE,
-  DELIVERED_ACCOUNT,
-  price,
-} from "./plan-view.ts";
+  addDays,
+  dated,
+  echoedDiffs,
+  leadTime,
+  namesLocalFile,
+  paidOptions,
+  VIDEOS_PER_DAY,
+} from "./plan-video-fields.ts";
+import { type BundleView, type Candidate, CLOSED_BUNDLE, price } from "./plan-view.ts";
 import type { ConfigureVideoItem, DesiredVideo, PlanOp, RowRef } from "./types.ts";
+
+export { addDays, VIDEOS_PER_DAY };
 
 /** A batch call takes at most 500 items (docs/tokportal-api.md). */
 export const BATCH_LIMIT = 500;
-/** TokPortal refuses a 4th video on one target day in one bundle (docs/tokportal-api.md). */
-export const VIDEOS_PER_DAY = 3;
 
 /** What a placed row needs: a configure (a candidate), a patchVideo op, or nothing; and what the row says. */
 export interface VideoDecision {
@@ -67,20 +70,11 @@ export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment)
     const diffs = echoedDiffs(v, video);
     return diffs.length > 0 ? configure(why.differs_from_tokportal({ columns: diffs })) : nothing;
   }
-  // Past the stage where TokPortal accepts edits.
+  // Past configuring: released to the manager. A PATCH still sets some columns (plan-release.ts).
   if (!slot.byRef) return claimSlot(view, v, video, slot.position);
   const diffs = echoedDiffs(v, video);
   if (stored === "" ? diffs.length === 0 : !changed) return nothing;
-  const tooLate =
-    stored === ""
-      ? finding("video_differs_too_late", undefined, { videoRef: v.videoRef, status, columns: diffs })
-      : finding("video_changed_too_late", undefined, {
-          videoRef: v.videoRef,
-          status,
-          columns: diffs,
-          localFile: namesLocalFile(v),
-        });
-  return { notes: [issue(v.row, "locked", tooLate)] };
+  return editReleased(view, v, video, slot.position, diffs, stored);
 }
 
 /**
@@ -123,18 +117,17 @@ function claimSlot(view: BundleView, v: DesiredVideo, video: Video, position: nu
 }
 
 /**
- * Lead time and the per-day cap (docs/tokportal-api.md), checked before any configure: a row that breaks them
- * is a row error, and the other rows still sync. Returns the candidates that pass, in sheet order.
+ * The bundle's edit slots (plan-edit-slots.ts), then the lead time and the per-day cap
+ * (docs/tokportal-api.md §7), checked before any configure: a row that breaks them is a row error, and
+ * the other rows still sync. Returns the candidates that pass, in sheet order.
  */
 export function checkSchedule(
   view: BundleView,
-  candidates: readonly Candidate[],
+  all: readonly Candidate[],
 ): { accepted: Candidate[]; notes: RowNote[] } {
-  const delivered =
-    view.type === "videos_only" ||
-    Boolean(view.remote?.saved_account_id) ||
-    DELIVERED_ACCOUNT.has(accountStatus(view) ?? "");
-  const days = delivered ? 1 : 3;
+  const edits = checkEditSlots(view, all);
+  const candidates = edits.accepted;
+  const { days, delivered } = leadTime(view);
   const earliest = addDays(view.today, days);
   const moving = new Set(candidates.map((c) => c.slot.position));
   const perDay = new Map<string, string[]>();
@@ -145,7 +138,7 @@ export function checkSchedule(
     count(s.target_publish_date!, `slot ${s.position}${s.external_ref ? ` (${s.external_ref})` : ""}`);
   }
   const accepted: Candidate[] = [];
-  const notes: RowNote[] = [];
+  const notes: RowNote[] = [...edits.notes];
   for (const c of candidates) {
     const date = c.v.body.target_publish_date;
     // A refused row's slot keeps the date it has.
@@ -190,16 +183,17 @@ export function configureOps(
       item: { ...c.v.body, external_ref: c.v.videoRef, position: c.slot.position },
       media: c.v.media,
     }));
-    // sound_volume is charged the first time a slot gets a volume.
-    const volumes = chunk.filter((c) => c.v.soundVolumeUnits > 0 && !hadVolume(c.slot.video)).length;
+    // Paid options are charged the first time a slot gets them (plan-video-fields.ts).
+    const paid = chunk.map((c) => paidOptions(c.v, c.slot.video));
+    const cost = paid.flat().reduce((sum, item) => sum + price(view.options.costs, item), 0);
     ops.push({
       kind: "configureVideos",
       id: `${view.b.bundleRef}:configureVideos${n === 1 ? "" : `:${n}`}`,
       bundleRef: view.b.bundleRef,
       bundleId: view.bundleId,
       rows: chunk.map((c) => c.v.row.id),
-      ...summarize(chunk),
-      cost: price(view.options.costs, "sound_volume") * volumes,
+      ...summarize(chunk, paid),
+      cost,
       items,
     });
     n++;
@@ -236,23 +230,6 @@ function capSafeOrder(view: BundleView, list: readonly Candidate[]): Candidate[]
   return out;
 }
 
-/** `YYYY-MM-DD` + n days, in UTC. */
-export function addDays(date: string, n: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-function dated(s: Video): boolean {
-  return s.status !== "pending" && s.status !== "cancelled" && Boolean(s.target_publish_date);
-}
-
-function hadVolume(video: Video | null): boolean {
-  if (!video) return false;
-  const v = video as Record<string, unknown>;
-  return v["volume_original_sound"] != null || v["volume_added_sound"] != null;
-}
-
 /** Drift on a synced row: the fields TokPortal itself may change (a date moved, a caption edited there). */
 function driftDiffs(v: DesiredVideo, slot: Video): string[] {
   const diffs: string[] = [];
@@ -262,58 +239,19 @@ function driftDiffs(v: DesiredVideo, slot: Video): string[] {
   return diffs;
 }
 
-/**
- * Configure fields TokPortal returns as sent (docs/tokportal-api.md), named as their sheet columns. Not the media:
- * TokPortal re-hosts `video_url`, and images become storage paths.
- */
-const ECHOED_FIELDS = [
-  "video_type",
-  "description",
-  "target_publish_date",
-  "name",
-  "carousel_title",
-  "tiktok_sound_url",
-  "editing_instructions",
-  "volume_original_sound",
-  "volume_added_sound",
-  "instagram_content_type",
-  "instagram_location",
-  "instagram_collaborators",
-  "instagram_audio_name",
-  "instagram_add_to_story",
-] as const satisfies ReadonlyArray<keyof DesiredVideo["body"]>;
-
-/**
- * The columns whose value differs from the slot's. A field the slot does not show is not compared (nothing
- * to compare with); an unset cell equals TokPortal's empty value (null, "", [] or false), since a configure
- * without the field clears it. `name` only when the row sets it: a configure without it keeps the slot's.
- */
-function echoedDiffs(v: DesiredVideo, slot: Video): string[] {
-  const remote = slot as Record<string, unknown>;
-  const diffs: string[] = [];
-  for (const field of ECHOED_FIELDS) {
-    const mine = v.body[field];
-    if (remote[field] === undefined || (field === "name" && mine === undefined)) continue;
-    if (canonicalJson(emptyAsNull(mine)) !== canonicalJson(emptyAsNull(remote[field]))) diffs.push(field);
-  }
-  return diffs;
-}
-
-function emptyAsNull(value: unknown): unknown {
-  if (value === undefined || value === "" || value === false) return null;
-  if (Array.isArray(value) && value.length === 0) return null;
-  return value;
-}
-
-/** The row names a local file (video or carousel image), whose content TokPortal's copy cannot be compared with. */
-function namesLocalFile(v: DesiredVideo): boolean {
-  return v.media.video_url?.kind === "file" || (v.media.carousel_images ?? []).some((m) => m.kind === "file");
-}
-
 /** "new video (rows 2, 3); row changed: description (row 5)". */
-function summarize(chunk: readonly Candidate[]): ReturnType<typeof reasoned<"configure_videos">> {
+function summarize(
+  chunk: readonly Candidate[],
+  paid: readonly string[][],
+): ReturnType<typeof reasoned<"configure_videos">> {
   const byReason = new Map<string, RowRef[]>();
-  for (const c of chunk) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.v.row]);
+  const add = (reason: string, row: RowRef): void => {
+    byReason.set(reason, [...(byReason.get(reason) ?? []), row]);
+  };
+  for (const c of chunk) add(c.reason, c.v.row);
+  chunk.forEach((c, i) => {
+    for (const item of paid[i] ?? []) add(CONFIGURE_REASONS.paid_option({ item }), c.v.row);
+  });
   const parts = [...byReason].map(
     ([reason, rows]) => `${reason} (${rowList(rows.flatMap((r) => r.rowNumbers))})`,
   );

@@ -80,7 +80,7 @@ export interface DesiredVideo {
    */
   body: Omit<BatchVideoItem, "position">;
   /** Media fields that need an upload first: field → value (carousel: one per image, in order). */
-  media: { video_url?: MediaValue; carousel_images?: MediaValue[] };
+  media: { video_url?: MediaValue; carousel_images?: MediaValue[]; story_image_url?: MediaValue };
   /** Release to the manager once configured (row `publish`, else config default). */
   publish: boolean;
   /** 1 when a volume field is set (TokPortal charges `sound_volume` the first time a slot gets one), else 0. */

@@ -119,15 +119,24 @@ export interface ConfigureOutcome {
   credits_charged: number;
 }
 
-/** Checks everything, charges the paid options, then writes the configuration (status → configured). */
 /**
- * `carousel_images` take the storage paths of image uploads (docs/tokportal-api.md §9), as the real service
- * does: a URL, or a path this workspace never uploaded (or whose bytes never arrived), is refused by name.
+ * `carousel_images` take the storage paths of image uploads (docs/tokportal-api.md §9), and `story_image_url`
+ * one of those or a URL: a path this workspace never uploaded (or whose bytes never arrived) is refused by name.
  */
 function assertCarouselUploads(ctx: OpContext, bundle: Bundle, slot: VideoSlot, input: VideoInput): void {
+  const story = input.story_image_url;
+  // A URL is taken as TokPortal takes video_url (inferred: the field's name says URL); anything else must be
+  // an uploaded image's storage path, like a carousel image.
+  if (story !== undefined && !/^https?:\/\//i.test(story) && !isUploadedImage(ctx, bundle, story)) {
+    throw new ApiError(
+      400,
+      "VALIDATION_ERROR",
+      `story_image_url "${story.slice(0, 200)}" is neither a URL nor the storage_path of an image uploaded to this workspace; upload it first (POST /upload/image/from-url, or an image upload) and send its storage_path.`,
+      { field: "story_image_url", position: slot.position, value: story.slice(0, 200) },
+    );
+  }
   for (const [i, item] of (input.carousel_images ?? []).entries()) {
-    const record = findByStoragePath(ctx.state, item);
-    if (record?.kind === "image" && record.complete && record.workspaceId === bundle.workspaceId) continue;
+    if (isUploadedImage(ctx, bundle, item)) continue;
     throw new ApiError(
       400,
       "VALIDATION_ERROR",
@@ -137,6 +146,12 @@ function assertCarouselUploads(ctx: OpContext, bundle: Bundle, slot: VideoSlot, 
   }
 }
 
+function isUploadedImage(ctx: OpContext, bundle: Bundle, storagePath: string): boolean {
+  const record = findByStoragePath(ctx.state, storagePath);
+  return record?.kind === "image" && record.complete && record.workspaceId === bundle.workspaceId;
+}
+
+/** Checks everything, charges the paid options, then writes the configuration (status → configured). */
 export function configureSlot(
   ctx: OpContext,
   bundle: Bundle,

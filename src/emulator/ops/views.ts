@@ -137,6 +137,11 @@ export function videoView(slot: VideoSlot): Record<string, unknown> {
     target_publish_start_date: slot.target_publish_start_date,
     target_publish_end_date: slot.target_publish_end_date,
     platform_url: slot.platform_url,
+    // A story disappears from the platform: TokPortal keeps a screenshot of it once posted (docs/tokportal-api.md §7).
+    evidence_screenshot:
+      slot.video_type === "story" && slot.platform_url
+        ? `https://storage.tokportal.invalid/evidence/${slot.bundle_id}/${slot.position}.png`
+        : null,
     posted_at: slot.posted_at ?? null,
     download_issue: slot.download_issue,
     download_issue_comment: slot.download_issue_comment,

@@ -19,6 +19,18 @@ const INSTAGRAM_COLUMNS = [
   "instagram_audio_name",
   "instagram_add_to_story",
 ] as const;
+/** Columns only a story takes. */
+const STORY_ONLY_COLUMNS = ["story_image_url", "story_repost_url"] as const;
+/** Columns a story does not take: a carousel's, and reposting itself as a story. */
+const NOT_ON_STORY = ["carousel_images", "carousel_title", "instant_repost_as_story"] as const;
+/** Disclosures and paid options, sent as written (priced by the planner: plan-videos.ts). */
+const OPTION_FIELDS = [
+  "story_image_url",
+  "story_repost_url",
+  "ai_content_disclaimer",
+  "disclose_as_ads",
+  "instant_repost_as_story",
+] as const;
 /** Stands in for a local file during spec validation: the file's URL is only known after its upload. */
 const UPLOAD_PLACEHOLDER_URL = "https://upload.invalid/local-file";
 
@@ -107,8 +119,15 @@ function checkVideo(
   const media: DesiredVideo["media"] = {};
   const type = input.video_type ?? "video";
 
-  if (input.description === undefined) {
-    issues.push(finding("description_missing", "description", { videoType: type }));
+  if (type === "story") issues.push(...storyFindings(input));
+  else {
+    if (input.description === undefined) {
+      issues.push(finding("description_missing", "description", { videoType: type }));
+    }
+    for (const column of STORY_ONLY_COLUMNS) {
+      if (input[column] !== undefined)
+        issues.push(finding("column_not_for_type", column, { videoType: type, forTypes: ["story"] }));
+    }
   }
   if (input.target_publish_date === undefined)
     issues.push(finding("date_missing", "target_publish_date", {}));
@@ -123,7 +142,7 @@ function checkVideo(
       issues.push(finding("tiktok_sound_missing", "tiktok_sound_url", {}));
     }
   }
-  if (platform === "instagram" && input.instagram_content_type === undefined) {
+  if (platform === "instagram" && type !== "story" && input.instagram_content_type === undefined) {
     issues.push(finding("instagram_content_type_missing", "instagram_content_type", {}));
   }
   if (platform === "tiktok") {
@@ -150,14 +169,24 @@ function checkVideo(
     });
     if (images.length === input.carousel_images.length) media.carousel_images = images;
   }
-  if (input.description === undefined || input.target_publish_date === undefined) return { issues, media };
+  if (input.story_image_url !== undefined) {
+    const m = classifyMedia(input.story_image_url, baseDir, "image");
+    if (m.ok) media.story_image_url = m.value;
+    else
+      issues.push(
+        finding("media_unusable", "story_image_url", { value: m.value, looked: m.looked, image: null }),
+      );
+  }
+  const described = type === "story" || input.description !== undefined;
+  if (!described || input.target_publish_date === undefined) return { issues, media };
 
   const body: DesiredVideo["body"] = {
     video_type: type,
-    description: input.description,
     target_publish_date: input.target_publish_date,
     external_ref: input.video_ref,
   };
+  // A story has none (refused above when the row has one).
+  if (type !== "story" && input.description !== undefined) body.description = input.description;
   if (input.video_url !== undefined) body.video_url = input.video_url;
   if (input.carousel_images !== undefined) body.carousel_images = [...input.carousel_images];
   if (input.carousel_title !== undefined) body.carousel_title = input.carousel_title;
@@ -173,10 +202,15 @@ function checkVideo(
   }
   if (input.instagram_audio_name !== undefined) body.instagram_audio_name = input.instagram_audio_name;
   if (input.instagram_add_to_story !== undefined) body.instagram_add_to_story = input.instagram_add_to_story;
+  for (const field of OPTION_FIELDS) {
+    const value = input[field];
+    if (value !== undefined) Object.assign(body, { [field]: value });
+  }
 
   // A local path is not a URI; what will be sent in its place (the upload's URL) is, so validate that.
   const probe = { ...body };
   if (media.video_url?.kind === "file") probe.video_url = UPLOAD_PLACEHOLDER_URL;
+  if (media.story_image_url?.kind === "file") probe.story_image_url = UPLOAD_PLACEHOLDER_URL;
   addSpecFindings(
     issues,
     specFindings(theSpec().validateSchema("ConfigureVideoRequest", probe).issues, VIDEO_FIELD_COLUMNS),
@@ -190,7 +224,30 @@ function checkVideo(
  * `media` given as `{}`) hashes its body alone, as every version before file identities did.
  */
 export function videoFingerprint(body: DesiredVideo["body"], media: DesiredVideo["media"]): string {
-  return fingerprintOf({ body, files: fileIdentities([media.video_url, ...(media.carousel_images ?? [])]) });
+  const files = fileIdentities([media.video_url, ...(media.carousel_images ?? []), media.story_image_url]);
+  return fingerprintOf({ body, files });
+}
+
+/**
+ * A story's own rules (docs/tokportal-api.md §7): no description (TokPortal refuses one: an error rather
+ * than a caption silently dropped), exactly one of a video or an image, none of a carousel's columns, and no
+ * instant repost of itself as a story.
+ */
+function storyFindings(input: VideoInput): Finding[] {
+  const out: Finding[] = [];
+  if (input.description !== undefined) out.push(finding("story_has_description", "description", {}));
+  if (input.video_url === undefined && input.story_image_url === undefined) {
+    out.push(finding("story_media_missing", "video_url", {}));
+  }
+  if (input.video_url !== undefined && input.story_image_url !== undefined) {
+    out.push(finding("story_media_both", "story_image_url", {}));
+  }
+  for (const column of NOT_ON_STORY) {
+    if (input[column] === undefined) continue;
+    const forTypes = column === "instant_repost_as_story" ? ["video", "carousel"] : ["carousel"];
+    out.push(finding("column_not_for_type", column, { videoType: "story", forTypes }));
+  }
+  return out;
 }
 
 /** Two rows of one bundle asking for the same slot: neither can be placed without guessing. */

@@ -1,6 +1,6 @@
 /**
  * configureVideos: a batch of slots configured in one call (charged per video). Local media files, and
- * carousel images given as URLs (`carousel_images` take storage paths), are uploaded first: an item whose
+ * carousel and story images given as URLs (they take storage paths), are uploaded first: an item whose
  * upload fails fails alone and the others still go. Per-item outcomes come back in the answer's `results`,
  * each settling its own row; an answer without them (docs/tokportal-api.md §7) is settled by reading the
  * bundle's slots back. When every item fails, the bundle's later steps are skipped.
@@ -34,7 +34,8 @@ interface Ready {
 export function hasLocalMedia(entry: ConfigureVideoItem): boolean {
   return (
     entry.media.video_url?.kind === "file" ||
-    (entry.media.carousel_images ?? []).some((m) => m.kind !== "storage")
+    (entry.media.carousel_images ?? []).some((m) => m.kind !== "storage") ||
+    (entry.media.story_image_url !== undefined && entry.media.story_image_url.kind !== "storage")
   );
 }
 
@@ -265,6 +266,10 @@ async function resolveItem(
       media.carousel_images.map((m) => ctx.uploader.resolve(m, "carousel", bundleId, bundleRef)),
     );
   }
+  // A story's image is stored like a carousel image, and sent as its storage path (docs/tokportal-api.md §9).
+  if (media.story_image_url !== undefined && media.story_image_url.kind !== "storage") {
+    item.story_image_url = await ctx.uploader.resolve(media.story_image_url, "carousel", bundleId, bundleRef);
+  }
   return item;
 }
 
@@ -273,5 +278,8 @@ function mediaColumn(entry: ConfigureVideoItem, file: string): string | undefine
   if (m.video_url?.kind === "file" && m.video_url.path.endsWith(file)) return "video_url";
   if (m.carousel_images?.some((x) => (x.kind === "file" ? x.path.endsWith(file) : x.value === file)))
     return "carousel_images";
+  const story = m.story_image_url;
+  if (story && (story.kind === "file" ? story.path.endsWith(file) : story.value === file))
+    return "story_image_url";
   return undefined;
 }
