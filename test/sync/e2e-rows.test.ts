@@ -132,9 +132,10 @@ describe("a campaign with bad rows", () => {
     );
     expect(remote.every((b) => b.status === "published")).toBe(true);
 
-    // A published video's row changes: locked, no call; everything else as before.
+    // A published video's media changes: locked (only description, date and name can still change), no
+    // call; everything else as before.
     editCsv(files.videosPath, (rows) => {
-      rows.find((r) => r["video_ref"] === "c01-v2")!["description"] = "Too late to change this";
+      rows.find((r) => r["video_ref"] === "c01-v2")!["video_url"] = "https://example.com/v/too-late.mp4";
       return rows;
     });
     const start = (emu.requestLog().at(-1)?.index ?? -1) + 1;

@@ -167,8 +167,13 @@ describe("a row with no stored fingerprint on a slot that carries its ref", () =
     volume_original_sound: "40",
   };
 
+  /** The rows' editing instructions each use one of the bundle's edit slots. */
+  const withEditSlots = (file: string, n: number) =>
+    editCsv(file, (rows) => rows.map((r) => ({ ...r, edit_slots: String(n) })));
+
   it("is adopted when every field TokPortal shows back is equal, and configured when one differs", async () => {
     const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 2, publish: false });
+    withEditSlots(files.bundlesPath, 2);
     setRow(files.videosPath, "c01-v1", rich);
     setRow(files.videosPath, "c01-v2", { ...rich, name: "Second look" });
     await syncCsv(emu, files);
@@ -218,6 +223,7 @@ describe("a row with no stored fingerprint on a slot that carries its ref", () =
 
   it("is locked, naming the columns, when its video is already with the account manager", async () => {
     const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 1, publish: true });
+    withEditSlots(files.bundlesPath, 1);
     setRow(files.videosPath, "c01-v1", rich);
     await syncCsv(emu, files);
     expect(slotAt(1).status).toBe("published");
