@@ -138,7 +138,10 @@ describe("disclosures and paid options", () => {
       [B()],
       [
         V(1, { instant_repost_as_story: "yes", ai_content_disclaimer: "yes" }),
-        STORY(2, { story_image_url: "https://example.com/s.jpg", story_repost_url: "https://example.com/p/1" }),
+        STORY(2, {
+          story_image_url: "https://example.com/s.jpg",
+          story_repost_url: "https://example.com/p/1",
+        }),
         V(3, { disclose_as_ads: "yes" }),
       ],
     );
@@ -157,7 +160,10 @@ describe("disclosures and paid options", () => {
     const slots = [
       slot(1, { status: "configured", external_ref: "v1", video_type: "video", description: "old words" }),
     ];
-    Object.assign(slots[0]!, { target_publish_date: v1.body.target_publish_date, instant_repost_as_story: true });
+    Object.assign(slots[0]!, {
+      target_publish_date: v1.body.target_publish_date,
+      instant_repost_as_story: true,
+    });
     const again = plan(desired([B()], [V(1, { instant_repost_as_story: "yes" })]), slots);
     expect(opOf(again, "configureVideos").cost).toBe(0);
   });
