@@ -169,6 +169,51 @@ describe("disclosures and paid options", () => {
   });
 });
 
+describe("the Instagram extras and carousel_title", () => {
+  const extras: Cells = {
+    instagram_content_type: "post",
+    instagram_location: "Paris, France",
+    instagram_collaborators: "brand.paris; studio.nine",
+    instagram_audio_name: "Spring theme",
+    carousel_title: "Three ways",
+  };
+  const echo = (fields: Record<string, unknown>) =>
+    slot(1, {
+      status: "configured",
+      external_ref: "v1",
+      video_type: "video",
+      description: "video 1",
+      target_publish_date: "2026-09-11",
+      instagram_content_type: "post",
+      instagram_location: "Paris, France",
+      instagram_collaborators: ["brand.paris", "studio.nine"],
+      instagram_audio_name: "Spring theme",
+      carousel_title: "Three ways",
+      ...fields,
+    });
+
+  it("are sent, and each is compared with what TokPortal shows back", () => {
+    const s = desired([B({ platform: "instagram" })], [V(1, extras)]);
+    expect(s.bundles.get("b1")!.videos[0]!.body).toMatchObject({
+      instagram_location: "Paris, France",
+      instagram_collaborators: ["brand.paris", "studio.nine"],
+      instagram_audio_name: "Spring theme",
+      carousel_title: "Three ways",
+    });
+    const platform = { platform: "instagram" };
+    expect(plan(s, [echo({})], platform).ops).toEqual([]);
+    for (const [column, value] of [
+      ["instagram_location", "Lyon"],
+      ["instagram_collaborators", ["brand.paris"]],
+      ["instagram_audio_name", null],
+      ["carousel_title", "Two ways"],
+    ] as const) {
+      const p = plan(s, [echo({ [column]: value })], platform);
+      expect(opOf(p, "configureVideos").reason, column).toBe(`differs from TokPortal: ${column} (row 2)`);
+    }
+  });
+});
+
 describe("editing instructions and edit slots", () => {
   it("a row beyond the bundle's edit slots is an error on editing_instructions; the others go", () => {
     const s = desired(
