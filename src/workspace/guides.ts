@@ -10,6 +10,7 @@
  * the sync, which reports them with their row code.
  */
 import type { sheets_v4 } from "@googleapis/sheets";
+import { countryKey, tokportalCountry } from "../api/countries.ts";
 import { BUNDLE_INPUT_DOCS, OUTPUT_DOCS, VIDEO_INPUT_DOCS } from "../sources/column-docs.ts";
 import { type ColumnSpec, describeType, SYNC_STATUSES, type TableMode } from "../sources/columns.ts";
 
@@ -108,3 +109,19 @@ export const OUTPUT_SHADE: sheets_v4.Schema$Color = { red: 0.91, green: 0.94, bl
 export const PROTECTION_DESCRIPTION = "written by tokportal-sync: edits are overwritten";
 
 export { SYNC_STATUSES };
+
+/**
+ * The codes of a `/countries` answer (`{data: [{code, name}]}`), one per country as TokPortal stores it
+ * (its aliases `US`/`GB` fold into `USA`/`UK`), sorted; null when the answer holds none.
+ */
+export function countriesFromAnswer(body: unknown): string[] | null {
+  const data = (body as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) return null;
+  const codes = new Set<string>();
+  for (const item of data) {
+    const code = (item as { code?: unknown } | null)?.code;
+    if (typeof code !== "string" || code.trim() === "") continue;
+    codes.add(countryKey(code) === null ? code.trim().toUpperCase() : tokportalCountry(code));
+  }
+  return codes.size > 0 ? [...codes].sort() : null;
+}

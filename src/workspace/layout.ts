@@ -14,6 +14,7 @@
 import type { sheets_v4 } from "@googleapis/sheets";
 import { columnLetters } from "../sources/a1.ts";
 import { inputColumns, knownColumns, outputColumns, type TableMode } from "../sources/columns.ts";
+import { SourceError } from "../sources/errors.ts";
 import { normalizeHeader, resolveHeader } from "../sources/table.ts";
 import type { TableName } from "../sources/types.ts";
 import {
@@ -79,7 +80,7 @@ export interface LayoutPlan {
 }
 
 /** A tab whose header cannot be laid out without changing a person's columns. */
-export class LayoutError extends Error {}
+export class LayoutError extends SourceError {}
 
 /** Hands out sheet ids for new tabs: stable per title, never one in use. */
 export class SheetIds {
