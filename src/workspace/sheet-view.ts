@@ -61,7 +61,9 @@ function cellView(c: sheets_v4.Schema$CellData | undefined): CellView {
 
 function tabView(sheet: sheets_v4.Schema$Sheet): TabView | null {
   const p = sheet.properties;
-  if (p?.sheetId == null || !p.title) return null;
+  if (!p?.title) return null;
+  // A zero is a default JSON may leave out: the first tab's id is 0.
+  const sheetId = p.sheetId ?? 0;
   const cells: CellView[][] = [];
   for (const data of sheet.data ?? []) {
     const row0 = data.startRow ?? 0;
@@ -84,7 +86,7 @@ function tabView(sheet: sheets_v4.Schema$Sheet): TabView | null {
     if (v) formulas.add(v);
   }
   return {
-    sheetId: p.sheetId,
+    sheetId,
     title: p.title,
     rowCount: p.gridProperties?.rowCount ?? 1000,
     columnCount: p.gridProperties?.columnCount ?? 26,
