@@ -4,7 +4,9 @@
  * For a Google Sheet, the `country` dropdown lists TokPortal's `/countries` when a key is at hand, else the
  * catalogue's countries.
  */
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import { TokPortalClient } from "../api/client.ts";
 import { tokportalCountryCodes } from "../api/countries.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
@@ -172,6 +174,11 @@ async function init(flags: InitFlags, io: CommandIO, deps: InitDeps): Promise<In
     throw new UsageError("give --spreadsheet or --csv, not both.");
   }
   const explicit = flags.spreadsheet !== undefined || flags.csv !== undefined;
+  if (!explicit && !existsSync(flags.config)) {
+    throw new UsageError(
+      `no config file ${flags.config} to lay out: pass --spreadsheet ID or --csv DIR (init then writes ${flags.config}), or -c FILE.`,
+    );
+  }
   const loaded = explicit ? null : loadConfig(flags.config, io.env, { requireApiKey: false });
   const target = targetOf(flags, loaded);
   const choices = { schema: schemaPath(flags.config), refPrefix: flags.refPrefix };
@@ -221,8 +228,6 @@ async function init(flags: InitFlags, io: CommandIO, deps: InitDeps): Promise<In
     }
   } else if (!dryRun) {
     // The config's own files: each one written only when it does not exist yet.
-    const { existsSync, mkdirSync } = await import("node:fs");
-    const { default: writeFileAtomic } = await import("write-file-atomic");
     for (const f of target.files) {
       if (existsSync(f.file)) {
         files.kept.push(f.file);

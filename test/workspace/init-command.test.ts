@@ -166,6 +166,28 @@ describe("tokportal-sync init", () => {
     expect(again.out.stdout).toMatch(/Kept .*bundles\.csv as it is\.\nKept .*videos\.csv as it is\.\n$/);
   });
 
+  it("a sync writes back around the commented example rows, leaving them as they were", async () => {
+    const today = new Date(emu.clock.now());
+    await runInitCommand(flags({ csv: path.join(dir, "c") }), capture().io, { today });
+    const files = ["bundles.csv", "videos.csv"].map((n) => path.join(dir, "c", n));
+    const comments = files.map((f) => readFileSync(f, "utf8").split("\n")[1] as string);
+    // The person copies the example below it, without the #, and syncs.
+    files.forEach((f, i) => {
+      writeFileSync(f, `${readFileSync(f, "utf8")}${comments[i]?.slice(1)}\n`);
+    });
+    const source = createSource({ type: "csv", bundles: files[0] as string, videos: files[1] as string });
+    const report = await syncSource(emu, source);
+    expect(report.rows.map((r) => [r.row.table, r.row.rowNumbers, r.outcome])).toEqual([
+      ["bundles", [3], "synced"],
+      ["videos", [3], "synced"],
+    ]);
+    files.forEach((f, i) => {
+      const lines = readFileSync(f, "utf8").split("\n");
+      expect(lines[1]).toBe(comments[i]);
+      expect(lines[2]).toMatch(/,synced,/);
+    });
+  });
+
   it("a comment row is left out of a CSV table only: a sheet's row whose ref starts with # is still a row", () => {
     const grid = [
       ["bundle_ref", "platform"],
@@ -187,6 +209,6 @@ describe("tokportal-sync init", () => {
     expect(bad.out.stderr).toContain("between /d/ and /edit");
     const none = capture();
     expect(await runInitCommand(flags({}), none.io)).toBe(2);
-    expect(none.out.stderr).toContain("no such config file");
+    expect(none.out.stderr).toContain("--spreadsheet ID or --csv DIR");
   });
 });
