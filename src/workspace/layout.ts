@@ -82,16 +82,27 @@ export interface LayoutPlan {
 /** A tab whose header cannot be laid out without changing a person's columns. */
 export class LayoutError extends SourceError {}
 
-/** Hands out sheet ids for new tabs: stable per title, never one in use. */
+/**
+ * Sheet ids by tab title: an existing tab's own, else one handed out for a tab added in this batch (stable
+ * per title, never one in use), so a later request of the same batch (a chart reading that tab) can name it.
+ */
 export class SheetIds {
-  constructor(private readonly used: Set<number>) {}
+  private readonly used: Set<number>;
+  private readonly given = new Map<string, number>();
+
+  constructor(private readonly view: SpreadsheetView) {
+    this.used = new Set(view.sheetIds);
+  }
 
   forTitle(title: string): number {
+    const known = this.view.tabs.get(title)?.sheetId ?? this.given.get(title);
+    if (known !== undefined) return known;
     let h = 0;
     for (const ch of title) h = (h * 31 + (ch.codePointAt(0) ?? 0)) % 900_000_000;
     let id = 100_000_000 + h;
     while (this.used.has(id)) id++;
     this.used.add(id);
+    this.given.set(title, id);
     return id;
   }
 }
@@ -316,7 +327,7 @@ function layoutTab(
 }
 
 export function planLayout(input: LayoutInput): LayoutPlan {
-  const ids = new SheetIds(new Set(input.view.sheetIds));
+  const ids = new SheetIds(input.view);
   const requests: SheetsRequest[] = [];
   const tabs = input.tables.map((t) =>
     layoutTab(t, input.view.tabs.get(t.title), input.guides, ids, requests),

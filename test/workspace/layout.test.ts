@@ -6,7 +6,13 @@ import type { sheets_v4 } from "@googleapis/sheets";
 import { describe, expect, it } from "vitest";
 import { knownColumns } from "../../src/sources/columns.ts";
 import { validationRule } from "../../src/workspace/guides.ts";
-import { LayoutError, type LayoutTable, planLayout, tabsToRead } from "../../src/workspace/layout.ts";
+import {
+  LayoutError,
+  type LayoutTable,
+  planLayout,
+  SheetIds,
+  tabsToRead,
+} from "../../src/workspace/layout.ts";
 import { spreadsheetView } from "../../src/workspace/sheet-view.ts";
 
 type CellIn = sheets_v4.Schema$CellData;
@@ -125,6 +131,10 @@ describe("the layout plan", () => {
     const added = plan.requests.filter((r) => r.addSheet).map((r) => r.addSheet?.properties);
     expect(added.map((p) => p?.title)).toEqual(["bundles", "dashboard"]);
     expect(new Set(added.map((p) => p?.sheetId)).size).toBe(2);
+    // A later builder (a chart on that tab) gets the same id for the same title.
+    const ids = new SheetIds({ tabs: new Map(), sheetIds: new Set([0]) });
+    expect(ids.forTitle("dashboard")).toBe(ids.forTitle("dashboard"));
+    expect(ids.forTitle("history")).not.toBe(ids.forTitle("dashboard"));
   });
 
   it("derives every rule from the catalogue's types: closed lists refuse, yes/no and dates warn", () => {
