@@ -3,7 +3,7 @@
  * server with the config it writes, TokPortal's countries in the dropdown when a key is at hand, CSV
  * templates whose example row the reader leaves out until its `#` is removed, and usage errors.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -107,6 +107,17 @@ describe("tokportal-sync init", () => {
       googleRequests: { reads: 1, writes: 0 },
     });
     expect(fake.requests("spreadsheets.batchUpdate")).toEqual([]);
+  });
+
+  it("--dry-run reads and says what it would add, sending no write and writing no config", async () => {
+    fake.createSpreadsheet({ id: "sheet-dry-1234", tabs: [] });
+    const run = capture();
+    expect(
+      await runInitCommand(flags({ spreadsheet: "sheet-dry-1234", dryRun: true }), run.io, sheetsDeps()),
+    ).toBe(0);
+    expect(run.out.stdout).toMatch(/^Would add, in one batchUpdate of 35 requests \(2 reads, 0 writes\):/);
+    expect(fake.requests("spreadsheets.batchUpdate")).toEqual([]);
+    expect(existsSync(path.join(dir, "tokportal-sync.json"))).toBe(false);
   });
 
   it("offers TokPortal's countries when a key is at hand", async () => {
