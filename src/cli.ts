@@ -7,6 +7,7 @@ import { Command, type CommanderError, InvalidArgumentError } from "commander";
 import { cronCommand } from "./cli/cron.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
+import { initCommand } from "./cli/init.ts";
 import { planCommand } from "./cli/plan.ts";
 import { quickstartCommand } from "./cli/quickstart.ts";
 import { syncCommand } from "./cli/sync.ts";
@@ -19,6 +20,7 @@ const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url),
 
 const PROGRAM_EXAMPLES = `Examples:
   $ cp config.example.json tokportal-sync.json   # a campaign on the local sandbox, to try it
+  $ tokportal-sync init --spreadsheet ID         # lay out a Google Sheet (or --csv DIR) and write a config
   $ tokportal-sync doctor                        # check, for free, that TokPortal answers as the sync expects
   $ tokportal-sync validate                      # check the config and every row (reads only)
   $ tokportal-sync plan                          # what a sync would do, as a table (writes nothing)
@@ -32,6 +34,7 @@ export function buildProgram(): Command {
     .description("Keep TokPortal in step with a campaign spreadsheet (Google Sheets or CSV).")
     .version(pkg.version, "-V, --version")
     .addHelpText("after", `\n${PROGRAM_EXAMPLES}\n\n${EXIT_CODES_HELP}`);
+  program.addCommand(initCommand());
   program.addCommand(planCommand());
   program.addCommand(syncCommand());
   program.addCommand(validateCommand());

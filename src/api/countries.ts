@@ -70,3 +70,8 @@ export function tokportalCountry(code: string): string {
   if (key === null) return code.trim().toUpperCase();
   return KEY_TO_TOKPORTAL[key] ?? key;
 }
+
+/** Every country as TokPortal writes it (its own code, else ISO alpha-2), sorted: the list a sheet can offer. */
+export function tokportalCountryCodes(): string[] {
+  return [...ALPHA2].map((key) => KEY_TO_TOKPORTAL[key] ?? key).sort();
+}

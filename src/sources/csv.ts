@@ -67,6 +67,7 @@ export class CsvSource implements Source {
       aliases: this.options.aliases?.[table] ?? {},
       dateFormat: this.options.dateFormat ?? "YYYY-MM-DD",
       extraCells: "ragged",
+      commentRows: true,
     };
   }
 

@@ -24,7 +24,15 @@ export interface TableOptions extends TableMode {
    * default): a column without a header; its data is reported once and ignored.
    */
   extraCells?: "ragged" | "unnamed-column";
+  /**
+   * A data row whose first cell starts with `#` is a comment, left out like a blank row (CSV: the example
+   * row `init --csv` writes, and notes a person keeps in the file).
+   */
+  commentRows?: boolean;
 }
+
+/** A comment row (see `TableOptions.commentRows`). */
+export const isCommentRow = (row: readonly string[]): boolean => (row[0] ?? "").trimStart().startsWith("#");
 
 /** `Bundle Ref`, `bundle-ref`, ` BUNDLE_REF ` → `bundle_ref`. */
 export function normalizeHeader(name: string): string {
@@ -183,7 +191,7 @@ export function gridToRows(
 
   for (let i = layout.headerIndex + 1; i < grid.length; i++) {
     const raw = grid[i] ?? [];
-    if (isBlank(raw)) continue;
+    if (isBlank(raw) || (opts.commentRows && isCommentRow(raw))) continue;
     const rowNumber = i + 1;
     if (opts.extraCells === "ragged" && raw.length > header.length) {
       const extra = raw.slice(header.length).some((c) => c.trim() !== "");

@@ -4,7 +4,9 @@
  *
  *   GET  /v4/spreadsheets/{id}                      spreadsheets.get (fields, ranges, includeGridData)
  *   POST /v4/spreadsheets/{id}:batchUpdate          addSheet, appendDimension, insertDimension,
- *                                                   deleteDimension, sortRange, deleteSheet (atomic)
+ *                                                   deleteDimension, sortRange, deleteSheet, and the
+ *                                                   layout requests of layout.ts (atomic); a field name
+ *                                                   the API does not know is a 400 (schema.ts)
  *   GET  /v4/spreadsheets/{id}/values/{range}       values.get
  *   PUT  /v4/spreadsheets/{id}/values/{range}       values.update
  *   GET  /v4/spreadsheets/{id}/values:batchGet      values.batchGet
@@ -27,7 +29,9 @@ import {
   type ValueRenderOption,
 } from "./cells.ts";
 import { selectFields } from "./field-mask.ts";
+import { sheetLayoutFields } from "./layout.ts";
 import { DEFAULT_LIMITS, type QuotaBucket, type QuotaLimits, QuotaTracker } from "./quota.ts";
+import { checkFieldNames } from "./schema.ts";
 import {
   badRequest,
   type MajorDimension,
@@ -544,6 +548,7 @@ export class FakeSheets {
         return selectFields({ spreadsheetId: book.spreadsheetId, ...result }, fields);
       }
       case "values.batchUpdate": {
+        checkFieldNames(body, "BatchUpdateValuesRequest");
         const input = requiredInput((b.valueInputOption as string | undefined) ?? null);
         const data = (b.data ?? []) as { range?: string; majorDimension?: string; values?: unknown }[];
         const results = atomically(book, () =>
@@ -574,6 +579,7 @@ export class FakeSheets {
         return { spreadsheetId: book.spreadsheetId, clearedRanges: ranges };
       }
       case "spreadsheets.batchUpdate": {
+        checkFieldNames(body, "BatchUpdateSpreadsheetRequest");
         const requests = b.requests;
         if (!Array.isArray(requests) || requests.length === 0) {
           throw badRequest("Must specify at least one request.");
@@ -595,7 +601,10 @@ export class FakeSheets {
       spreadsheetId: book.spreadsheetId,
       properties: { title: book.title, locale: "en_US", autoRecalc: "ON_CHANGE", timeZone: "Etc/GMT" },
       sheets: tabs.map((tab) => {
-        const sheet: Record<string, unknown> = { properties: book.sheetProperties(tab) };
+        const sheet: Record<string, unknown> = {
+          properties: book.sheetProperties(tab),
+          ...sheetLayoutFields(tab),
+        };
         if (withData) {
           const rects =
             ranges.length > 0 ? resolved.filter((x) => x.tab === tab) : [book.rectOf(quoted(tab.title))];

@@ -12,32 +12,16 @@ import {
   type ValueInputOption,
   type ValueRenderOption,
 } from "./cells.ts";
+import { badRequest } from "./errors.ts";
+import {
+  applyNewSheetProperties,
+  cellLayoutFields,
+  frozenCounts,
+  layoutRequest,
+  type TabLayout,
+} from "./layout.ts";
 
-export class SheetsError extends Error {
-  constructor(
-    readonly code: number,
-    readonly status: string,
-    message: string,
-    readonly details?: unknown[],
-  ) {
-    super(message);
-  }
-
-  toJSON(): unknown {
-    return {
-      error: {
-        code: this.code,
-        message: this.message,
-        status: this.status,
-        ...(this.details ? { details: this.details } : {}),
-      },
-    };
-  }
-}
-
-export function badRequest(message: string): SheetsError {
-  return new SheetsError(400, "INVALID_ARGUMENT", message);
-}
+export { badRequest, SheetsError } from "./errors.ts";
 
 export interface Tab {
   sheetId: number;
@@ -46,6 +30,8 @@ export interface Tab {
   columnCount: number;
   /** rows[r][c]; holes are empty cells. */
   rows: (Cell | undefined)[][];
+  /** Notes, validation, formats, protections, conditional formats, charts, frozen panes (layout.ts). */
+  layout?: TabLayout;
 }
 
 /** A resolved, closed rectangle on one tab. */
@@ -94,7 +80,9 @@ interface DimensionRangeIn {
 }
 
 function cloneTab(tab: Tab): Tab {
-  return { ...tab, rows: tab.rows.map((row) => (row ? [...row] : row)) };
+  const copy: Tab = { ...tab, rows: tab.rows.map((row) => (row ? [...row] : row)) };
+  if (tab.layout) copy.layout = structuredClone(tab.layout);
+  return copy;
 }
 
 function sortKey(cell: Cell | undefined): [number, number | string | boolean] {
@@ -302,7 +290,12 @@ export class Workbook {
         const props = (body.properties ?? {}) as {
           title?: string;
           sheetId?: number;
-          gridProperties?: { rowCount?: number; columnCount?: number };
+          gridProperties?: {
+            rowCount?: number;
+            columnCount?: number;
+            frozenRowCount?: number;
+            frozenColumnCount?: number;
+          };
         };
         const title = props.title ?? `Sheet${this.tabs.length + 1}`;
         const tab = this.addTab(
@@ -311,6 +304,7 @@ export class Workbook {
           props.gridProperties?.columnCount ?? 26,
           props.sheetId,
         );
+        applyNewSheetProperties(tab, props.gridProperties);
         return { addSheet: { properties: this.sheetProperties(tab) } };
       }
       case "appendDimension": {
@@ -355,8 +349,11 @@ export class Workbook {
         this.tabs = this.tabs.filter((t) => t !== tab);
         return {};
       }
-      default:
+      default: {
+        const reply = layoutRequest(this, kind, body, i);
+        if (reply !== undefined) return reply;
         throw badRequest(`Invalid requests[${i}]: the fake Sheets server does not implement ${kind}`);
+      }
     }
   }
 
@@ -364,10 +361,12 @@ export class Workbook {
     if (dimension === "ROWS") {
       tab.rowCount += count;
       if (start < tab.rows.length) tab.rows.splice(start, 0, ...Array.from({ length: count }, () => []));
+      const meta = tab.layout?.meta;
+      if (meta && start < meta.length) meta.splice(start, 0, ...Array.from({ length: count }, () => []));
     } else {
       tab.columnCount += count;
-      for (const row of tab.rows) {
-        if (row && start < row.length) row.splice(start, 0, ...new Array<Cell | undefined>(count));
+      for (const row of [...tab.rows, ...(tab.layout?.meta ?? [])]) {
+        if (row && start < row.length) row.splice(start, 0, ...new Array(count));
       }
     }
   }
@@ -376,9 +375,10 @@ export class Workbook {
     if (dimension === "ROWS") {
       tab.rowCount -= count;
       tab.rows.splice(start, count);
+      tab.layout?.meta.splice(start, count);
     } else {
       tab.columnCount -= count;
-      for (const row of tab.rows) row?.splice(start, count);
+      for (const row of [...tab.rows, ...(tab.layout?.meta ?? [])]) row?.splice(start, count);
     }
   }
 
@@ -417,7 +417,7 @@ export class Workbook {
       title: tab.title,
       index: this.tabs.indexOf(tab),
       sheetType: "GRID",
-      gridProperties: { rowCount: tab.rowCount, columnCount: tab.columnCount },
+      gridProperties: { rowCount: tab.rowCount, columnCount: tab.columnCount, ...frozenCounts(tab) },
     };
   }
 
@@ -428,8 +428,9 @@ export class Workbook {
       const values = [];
       for (let c = rect.startCol; c < rect.endCol; c++) {
         const cell = rect.tab.rows[r]?.[c];
+        const layout = cellLayoutFields(rect.tab, r, c);
         if (cell === undefined) {
-          values.push({});
+          values.push(layout);
           continue;
         }
         const user =
@@ -443,6 +444,7 @@ export class Workbook {
         values.push({
           userEnteredValue: user,
           formattedValue: renderCell(cell, "FORMATTED_VALUE", "SERIAL_NUMBER"),
+          ...layout,
         });
       }
       rowData.push({ values });
