@@ -115,9 +115,18 @@ describe("tokportal-sync init", () => {
     expect(
       await runInitCommand(flags({ spreadsheet: "sheet-dry-1234", dryRun: true }), run.io, sheetsDeps()),
     ).toBe(0);
-    expect(run.out.stdout).toMatch(/^Would add, in one batchUpdate of 35 requests \(2 reads, 0 writes\):/);
+    const said = /^Would add, in one batchUpdate of (\d+) requests \(2 reads, 0 writes\):/.exec(
+      run.out.stdout,
+    );
+    expect(said).not.toBeNull();
     expect(fake.requests("spreadsheets.batchUpdate")).toEqual([]);
     expect(existsSync(path.join(dir, "tokportal-sync.json"))).toBe(false);
+    // What it said it would add is what the real run then sends.
+    expect(await runInitCommand(flags({ spreadsheet: "sheet-dry-1234" }), capture().io, sheetsDeps())).toBe(
+      0,
+    );
+    const [sent] = fake.requests("spreadsheets.batchUpdate");
+    expect(sent?.requests).toHaveLength(Number(said?.[1]));
   });
 
   it("offers TokPortal's countries when a key is at hand", async () => {
