@@ -182,13 +182,15 @@ function tokenClient(token: string, origin: CredentialOrigin): ResolvedSheetsAut
   return { auth: client, principal: null, origin: describeCredentials(info), info };
 }
 
-/** Where gcloud writes application-default credentials: for messages only (the library finds it itself). */
+/**
+ * Where the library looks for gcloud's application-default credentials (it ignores CLOUDSDK_CONFIG), for
+ * messages only: the library finds the file itself.
+ */
 export function gcloudAdcFile(env: NodeJS.ProcessEnv): string {
   const dir =
-    env.CLOUDSDK_CONFIG?.trim() ||
-    (process.platform === "win32"
+    process.platform === "win32"
       ? path.join(env.APPDATA ?? "", "gcloud")
-      : path.join(env.HOME?.trim() || homedir(), ".config", "gcloud"));
+      : path.join(env.HOME?.trim() || homedir(), ".config", "gcloud");
   return path.join(dir, "application_default_credentials.json");
 }
 
