@@ -247,3 +247,69 @@ describe("the ways without a service-account key", () => {
     expect(hosts()).toEqual(["sheets.googleapis.com"]);
   });
 });
+
+describe("what each refusal says, and that nothing half-written is left", () => {
+  it("a sign-in revoked mid-run stops the write-back before it writes; the next run writes everything", async () => {
+    storedLogin(ME);
+    h.campaignSheet([ME]);
+    h.writeConfig();
+    // Tokens live a minute: the library renews one before every request; the second renewal is refused.
+    h.google().accessTokenTtl = 60;
+    h.google().refreshLimit = 1;
+    const r = await h.run(["sync", "--yes", "--json", "-c", "tokportal-sync.json"]);
+    expectNoSecrets(r);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("invalid_grant");
+    expect(r.stderr).toContain("run `tokportal-sync login` again");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(h.sheets().requests("values.batchUpdate")).toEqual([]);
+    expect(h.column("bundles", "bundle_id")).toEqual([""]);
+
+    h.google().refreshLimit = null;
+    expectNoSecrets(await syncOk());
+  });
+
+  it("a sheet not shared with the identity names the e-mail to share it with", async () => {
+    gcloudAdc(ME);
+    h.google().grantTokenCreator(ME, SA);
+    h.campaignSheet([ME]);
+    h.writeConfig({ impersonate: SA });
+    const r = await h.run(["sync", "--yes", "-c", "tokportal-sync.json"]);
+    expectNoSecrets(r);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`403 PERMISSION_DENIED`);
+    expect(r.stderr).toContain(`share the spreadsheet with the service account ${SA} as an Editor`);
+    expect(r.stderr).toContain(`impersonating ${SA}`);
+  });
+
+  it("impersonation without the Token Creator role names the role and the service account", async () => {
+    gcloudAdc(ME);
+    h.campaignSheet([SA]);
+    h.writeConfig({ impersonate: SA });
+    const r = await h.run(["sync", "--yes", "-c", "tokportal-sync.json"]);
+    expectNoSecrets(r);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("iam.serviceAccounts.getAccessToken");
+    expect(r.stderr).toContain(`Service Account Token Creator role (roles/iam.serviceAccountTokenCreator) on ${SA}`);
+  });
+
+  it("no credentials anywhere: every place looked at, and the way out", async () => {
+    h.campaignSheet([ME]);
+    h.writeConfig();
+    const r = await h.run(["sync", "--yes", "-c", "tokportal-sync.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("No Google credentials found");
+    expect(r.stderr).toContain("run `tokportal-sync login`");
+    expect(h.sheets().requests()).toEqual([]);
+  });
+
+  it("an OAuth client file given as credentials says to use it with login", async () => {
+    h.campaignSheet([ME]);
+    h.file("client.json", { installed: { client_id: CLIENT_ID, client_secret: CLIENT_SECRET } });
+    h.writeConfig({ credentials: "client.json" });
+    const r = await h.run(["sync", "--yes", "-c", "tokportal-sync.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("give it to `tokportal-sync login --client FILE`");
+    expect(r.stderr).not.toContain(CLIENT_SECRET);
+  });
+});
