@@ -290,7 +290,9 @@ describe("what each refusal says, and that nothing half-written is left", () => 
     expectNoSecrets(r);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("iam.serviceAccounts.getAccessToken");
-    expect(r.stderr).toContain(`Service Account Token Creator role (roles/iam.serviceAccountTokenCreator) on ${SA}`);
+    expect(r.stderr).toContain(
+      `Service Account Token Creator role (roles/iam.serviceAccountTokenCreator) on ${SA}`,
+    );
   });
 
   it("no credentials anywhere: every place looked at, and the way out", async () => {
