@@ -8,6 +8,7 @@ import { cronCommand } from "./cli/cron.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
 import { initCommand } from "./cli/init.ts";
+import { loginCommand, logoutCommand } from "./cli/login.ts";
 import { planCommand } from "./cli/plan.ts";
 import { quickstartCommand } from "./cli/quickstart.ts";
 import { syncCommand } from "./cli/sync.ts";
@@ -40,6 +41,8 @@ export function buildProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(cronCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(loginCommand());
+  program.addCommand(logoutCommand());
   program.addCommand(emulatorCommand());
   program.addCommand(quickstartCommand());
   for (const cmd of [program, ...program.commands]) cmd.exitOverride(exitWith);

@@ -69,6 +69,8 @@ interface SheetsTarget {
   spreadsheetId: string;
   tabs: { bundles: string | null; videos: string };
   credentials?: string;
+  /** The service account the credentials act as (config `impersonate`). */
+  impersonate?: string;
   aliases: Partial<Record<TableName, Record<string, string>>>;
 }
 
@@ -117,6 +119,7 @@ function targetOf(flags: InitFlags, loaded: LoadedConfig | null): SheetsTarget |
       spreadsheetId: s.spreadsheet_id,
       tabs: { bundles: s.bundles_tab ?? null, videos: s.videos_tab },
       ...(s.credentials ? { credentials: path.resolve(loaded.baseDir, s.credentials) } : {}),
+      ...(s.impersonate ? { impersonate: s.impersonate } : {}),
       aliases: aliasesPerTable(s.columns, !s.bundles_tab),
     };
   }
@@ -196,7 +199,11 @@ async function init(flags: InitFlags, io: CommandIO, deps: InitDeps): Promise<In
       tables: sheetsTables(target),
       guides: { countries: countries ?? tokportalCountryCodes() },
       extra: EXTRA_LAYOUT,
-      auth: { ...(target.credentials ? { credentials: target.credentials } : {}), env: io.env },
+      auth: {
+        ...(target.credentials ? { credentials: target.credentials } : {}),
+        ...(target.impersonate ? { impersonate: target.impersonate } : {}),
+        env: io.env,
+      },
       dryRun,
       ...deps.sheets,
     });

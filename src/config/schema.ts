@@ -155,11 +155,19 @@ export const googleSheetsSourceSchema = z
       .min(1, { error: expected("a tab name (string)") })
       .describe("The tab holding videos."),
     credentials: filePath(
-      "Service-account JSON key file, relative to this config file (default: GOOGLE_APPLICATION_CREDENTIALS). Share the sheet with the service account's e-mail.",
+      "A Google credentials file of any type (service-account key, `gcloud auth application-default login` file, workload identity federation config, impersonated service account), relative to this config file. Default: GOOGLE_APPLICATION_CREDENTIALS, then `tokportal-sync login`, then gcloud's application-default credentials, then the metadata server (docs/google-sheets.md). Share the sheet with the e-mail the messages name.",
     ).optional(),
+    impersonate: z
+      .email({ error: expected("a service account e-mail, like sync@my-project.iam.gserviceaccount.com") })
+      .optional()
+      .describe(
+        "A service account e-mail: the credentials found mint short-lived tokens for it, so no key is needed (they need the Service Account Token Creator role on it). Share the sheet with this e-mail.",
+      ),
     date_format: dateFormat.optional(),
   })
-  .describe("Campaign in a Google Sheets spreadsheet, read and written through a service account.");
+  .describe(
+    "Campaign in a Google Sheets spreadsheet, read and written with Google credentials (docs/google-sheets.md).",
+  );
 
 const SOURCE_TYPES = ["csv", "google_sheets"] as const;
 

@@ -12,6 +12,8 @@ import { inspect } from "node:util";
 import { sheets, type sheets_v4 } from "@googleapis/sheets";
 import type { DateFormat } from "./coerce.ts";
 import type { TableMode } from "./columns.ts";
+import { tokenFailure } from "./google-auth-failure.ts";
+import { type CredentialsInfo, credentialsWords } from "./google-credentials.ts";
 import { resolveSheetsAuth, type SheetsAuthOptions } from "./sheets-auth.ts";
 import { type RetryOptions, SheetsCalls, type SheetsCounters, SheetsSourceError } from "./sheets-calls.ts";
 import { processSheetsLimiter, type SheetsClock, type SheetsRateLimiter } from "./sheets-limiter.ts";
@@ -28,7 +30,7 @@ export interface GoogleSheetsSourceOptions {
   /** Per table: a header as the user wrote it → canonical column name (the config's `columns`). */
   aliases?: Partial<Record<TableName, Record<string, string>>>;
   dateFormat?: DateFormat;
-  /** Credentials (service-account file, access token, API key; see sheets-auth.ts). */
+  /** Credentials (a credentials file of any type, a login, impersonation, a token, an API key; see sheets-auth.ts). */
   auth?: SheetsAuthOptions;
   /** A ready client (tests, or callers with their own auth). Its own retries are disabled per call. */
   client?: sheets_v4.Sheets;
@@ -47,6 +49,7 @@ export interface GoogleSheetsSourceOptions {
 export class GoogleSheetsSource implements Source {
   private client: sheets_v4.Sheets | null;
   private calls: SheetsCalls | null = null;
+  private info: CredentialsInfo | null = null;
 
   constructor(private readonly options: GoogleSheetsSourceOptions) {
     this.client = options.client ?? null;
@@ -82,12 +85,18 @@ export class GoogleSheetsSource implements Source {
     return this.calls ? { ...this.calls.counters } : { reads: 0, writes: 0, retries: 0, rateLimited: 0 };
   }
 
+  /** Which Google credentials were found and used (null before the first request, or with a given client). */
+  get credentials(): CredentialsInfo | null {
+    return this.info;
+  }
+
   private async ready(): Promise<SheetsContext> {
     if (!this.client || !this.calls) {
       let principal: string | null = null;
       if (!this.client) {
         const resolved = await resolveSheetsAuth(this.options.auth);
         principal = resolved.principal;
+        this.info = resolved.info;
         this.client = sheets({
           version: "v4",
           auth: resolved.auth,
@@ -100,11 +109,20 @@ export class GoogleSheetsSource implements Source {
         limiter: this.options.limiter ?? processSheetsLimiter(),
         spreadsheetId: this.options.spreadsheetId,
         principal,
+        ...(this.info ? this.wordsFor(this.info) : {}),
         ...(this.options.clock ? { clock: this.options.clock } : {}),
         ...(this.options.retry ? { retry: this.options.retry } : {}),
       });
     }
     return { api: this.client, calls: this.calls, spreadsheetId: this.options.spreadsheetId };
+  }
+
+  private wordsFor(info: CredentialsInfo) {
+    const words = credentialsWords(info);
+    return {
+      credentials: words,
+      tokenFailure: (err: unknown, what: string) => tokenFailure(err, what, words),
+    };
   }
 
   private tableOptions(table: TableName): TableOptions {

@@ -52,6 +52,8 @@ export interface GoogleSheetsSourceConfig {
   videos_tab: string;
   /** Path to a service-account JSON key file (else `GOOGLE_APPLICATION_CREDENTIALS`). */
   credentials?: string;
+  /** A service account e-mail: the credentials found mint short-lived tokens for it. */
+  impersonate?: string;
   date_format?: DateFormat;
   columns?: ColumnAliases;
 }
@@ -144,8 +146,9 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions 
       ...(dateFormat ? { dateFormat } : {}),
     };
     if (config.credentials) {
-      sheetsOptions.auth = { ...options.sheets?.auth, credentials: resolve(config.credentials) };
+      sheetsOptions.auth = { ...sheetsOptions.auth, credentials: resolve(config.credentials) };
     }
+    if (config.impersonate) sheetsOptions.auth = { ...sheetsOptions.auth, impersonate: config.impersonate };
     return new GoogleSheetsSource(sheetsOptions);
   }
   throw new SourceConfigError(

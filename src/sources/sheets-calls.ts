@@ -107,6 +107,13 @@ export interface SheetsCallsOptions {
   /** Spreadsheet and principal for error messages. */
   spreadsheetId: string;
   principal?: string | null;
+  /** What the credentials are called and the fixes that fit them (google-credentials.ts). */
+  credentials?: { used: string; share: string; renew: string; scope: string };
+  /**
+   * Turns a failure to get an access token (the token endpoint, STS, IAM Credentials or the metadata
+   * server refused) into the error to throw, not retried; null for any other failure.
+   */
+  tokenFailure?: (err: unknown, what: string) => Error | null;
 }
 
 export class SheetsCalls {
@@ -138,6 +145,8 @@ export class SheetsCalls {
       try {
         return await send();
       } catch (err) {
+        const refused = this.options.tokenFailure?.(err, what);
+        if (refused) throw refused;
         const failure = parseFailure(err);
         if (failure.status === 429) this.counters.rateLimited++;
         if (!isRetryable(failure)) throw this.explain(failure, what);
@@ -155,6 +164,10 @@ export class SheetsCalls {
     let fix: string;
     if (attempts !== undefined) {
       fix = `gave up after ${attempts} attempts; the sheet was left as it was, run again later`;
+    } else if (f.status === 403 && /SCOPE_INSUFFICIENT/.test(f.reason ?? "") && this.options.credentials) {
+      fix = `${this.options.credentials.used} lacks the spreadsheets scope: ${this.options.credentials.scope}`;
+    } else if (f.status === 403 && this.options.credentials) {
+      fix = `share the spreadsheet with ${this.options.credentials.share} as an Editor (credentials used: ${this.options.credentials.used})`;
     } else if (f.status === 403) {
       const who = this.options.principal
         ? `the service account ${this.options.principal}`
@@ -162,6 +175,8 @@ export class SheetsCalls {
       fix = `share the spreadsheet with ${who} as an Editor`;
     } else if (f.status === 404) {
       fix = "check spreadsheet_id in the config (the long id in the sheet's URL)";
+    } else if ((f.status === 401 || f.reason === "API_KEY_INVALID") && this.options.credentials) {
+      fix = `Google refused ${this.options.credentials.used}: ${this.options.credentials.renew}`;
     } else if (f.status === 401 || f.reason === "API_KEY_INVALID") {
       fix =
         "check the credentials (GOOGLE_APPLICATION_CREDENTIALS or credentials: in the config; an access token from GOOGLE_OAUTH_ACCESS_TOKEN expires after an hour)";

@@ -3,7 +3,7 @@
  * or variable and the fix; access tokens and API keys reach the fake server and never appear in errors.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -45,34 +45,53 @@ async function authError(p: Promise<unknown>): Promise<string> {
 }
 
 describe("resolveSheetsAuth", () => {
-  it("without any credential, names the variables and the sharing step", async () => {
-    const message = await authError(resolveSheetsAuth({ env: {} }));
-    expect(message).toBe(
-      "No Google credentials: set GOOGLE_APPLICATION_CREDENTIALS (or credentials: in the config) to a service-account JSON key file and share the spreadsheet with the service account's client_email as an Editor (or set GOOGLE_OAUTH_ACCESS_TOKEN).",
-    );
-  });
+  async function code(p: Promise<unknown>): Promise<[string, string]> {
+    const message = await authError(p);
+    const err = await p.catch((e: unknown) => e);
+    return [(err as SheetsAuthError).code, message];
+  }
 
   it("names a missing file and where its path came from", async () => {
     const missing = join(dir, "nope.json");
-    expect(await authError(resolveSheetsAuth({ env: { GOOGLE_APPLICATION_CREDENTIALS: missing } }))).toBe(
-      `Google credentials file ${missing} (from GOOGLE_APPLICATION_CREDENTIALS) does not exist: point GOOGLE_APPLICATION_CREDENTIALS at a service-account JSON key file and share the spreadsheet with the service account's client_email as an Editor.`,
-    );
-    const fromConfig = await authError(resolveSheetsAuth({ credentials: missing, env: {} }));
+    const [c, message] = await code(resolveSheetsAuth({ env: { GOOGLE_APPLICATION_CREDENTIALS: missing } }));
+    expect(c).toBe("file_missing");
+    expect(message).toContain(`${missing} (from GOOGLE_APPLICATION_CREDENTIALS) does not exist`);
+    const [, fromConfig] = await code(resolveSheetsAuth({ credentials: missing, env: {} }));
     expect(fromConfig).toContain(`${missing} (from credentials: in the config) does not exist`);
   });
 
-  it("rejects a file that is not JSON, or not a service-account key", async () => {
+  it("rejects a file that is not JSON, of a type Google does not issue, or an OAuth client file", async () => {
     const broken = await file("broken.json", "{ not json");
-    expect(await authError(resolveSheetsAuth({ credentials: broken, env: {} }))).toContain(
-      `Google credentials file ${broken} (from credentials: in the config) is not valid JSON`,
+    expect((await code(resolveSheetsAuth({ credentials: broken, env: {} })))[0]).toBe("file_not_json");
+    const odd = await file("odd.json", JSON.stringify({ type: "api_key" }));
+    expect(await code(resolveSheetsAuth({ credentials: odd, env: {} }))).toEqual([
+      "file_unknown_type",
+      expect.stringContaining('is of type "api_key", which Google\'s libraries do not load'),
+    ]);
+    const client = await file("client.json", JSON.stringify({ installed: { client_id: "x" } }));
+    const [c, message] = await code(resolveSheetsAuth({ credentials: client, env: {} }));
+    expect(c).toBe("file_unknown_type");
+    expect(message).toContain("tokportal-sync login --client FILE");
+  });
+
+  it("loads an authorized_user file as Google's libraries do, no longer refusing it", async () => {
+    const user = await file(
+      "user.json",
+      JSON.stringify({ type: "authorized_user", client_id: "x", client_secret: "y", refresh_token: "z" }),
     );
-    const user = await file("user.json", JSON.stringify({ type: "authorized_user", client_id: "x" }));
-    expect(await authError(resolveSheetsAuth({ credentials: user, env: {} }))).toContain(
-      'is of type "authorized_user", not a service-account key: it needs "type": "service_account"',
+    const resolved = await resolveSheetsAuth({ credentials: user, env: {} });
+    expect(resolved.info).toMatchObject({
+      kind: "authorized_user",
+      origin: "config",
+      file: user,
+      account: null,
+    });
+    expect(resolved.origin).toBe(
+      `a user sign-in (authorized_user) ${user} (from credentials: in the config)`,
     );
   });
 
-  it("builds a GoogleAuth client from a service-account key and keeps its e-mail for messages", async () => {
+  it("looks in order: config file, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, the stored login", async () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
     const key = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const sa = await file(
@@ -84,15 +103,39 @@ describe("resolveSheetsAuth", () => {
         private_key: key,
       }),
     );
-    const resolved = await resolveSheetsAuth({ env: { GOOGLE_APPLICATION_CREDENTIALS: sa } });
-    expect(resolved.principal).toBe("sync@demo.iam.gserviceaccount.com");
-    expect(resolved.origin).toBe("service account sync@demo.iam.gserviceaccount.com");
-    expect(typeof resolved.auth).toBe("object");
-    // An access token in the environment wins over the key file.
+    const loginDir = join(dir, "login");
+    await mkdir(loginDir, { recursive: true });
+    await writeFile(
+      join(loginDir, "google-login.json"),
+      JSON.stringify({
+        type: "authorized_user",
+        client_id: "c",
+        client_secret: "s",
+        refresh_token: "r",
+        account: "me@x.example",
+      }),
+    );
+    const env = { TOKPORTAL_SYNC_CONFIG_DIR: loginDir };
+    const login = await resolveSheetsAuth({ env });
+    expect(login.info).toMatchObject({ kind: "login", origin: "login", account: "me@x.example" });
+    expect(login.principal).toBe("me@x.example");
+    const adc = await resolveSheetsAuth({ env: { ...env, GOOGLE_APPLICATION_CREDENTIALS: sa } });
+    expect(adc.principal).toBe("sync@demo.iam.gserviceaccount.com");
+    expect(adc.origin).toBe(
+      `a service-account key ${sa} (from GOOGLE_APPLICATION_CREDENTIALS), sync@demo.iam.gserviceaccount.com`,
+    );
     const token = await resolveSheetsAuth({
-      env: { GOOGLE_APPLICATION_CREDENTIALS: sa, GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.env" },
+      env: { ...env, GOOGLE_APPLICATION_CREDENTIALS: sa, GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.env" },
     });
-    expect(token.origin).toBe("access token from GOOGLE_OAUTH_ACCESS_TOKEN");
+    expect(token.info.kind).toBe("access_token");
+    const config = await resolveSheetsAuth({
+      credentials: sa,
+      impersonate: "robot@demo.iam.gserviceaccount.com",
+      env: { ...env, GOOGLE_OAUTH_ACCESS_TOKEN: "ya29.env" },
+    });
+    expect(config.info).toMatchObject({ kind: "service_account", origin: "config" });
+    expect(config.principal).toBe("robot@demo.iam.gserviceaccount.com");
+    expect(config.origin).toContain("impersonating robot@demo.iam.gserviceaccount.com");
   });
 
   it("asks to share the sheet with the service account by name on a 403", () => {
@@ -164,16 +207,20 @@ describe("the source with credentials against the fake server", () => {
 
   it("turns a rejected token, key or a sheet not shared into one line without the secret", async () => {
     const cases: [string, ConstructorParameters<typeof GoogleSheetsSource>[0]["auth"], RegExp][] = [
-      ["shared", { accessToken: "ya29.expired" }, /\(401 UNAUTHENTICATED: .*\); check the credentials/],
+      [
+        "shared",
+        { accessToken: "ya29.expired" },
+        /\(401 UNAUTHENTICATED: .*\); Google refused an access token .*expires after an hour/,
+      ],
       [
         "shared",
         { apiKey: "bad-key" },
-        /\(400 INVALID_ARGUMENT: API key not valid.*\); check the credentials/,
+        /\(400 INVALID_ARGUMENT: API key not valid.*\); Google refused an API key .*check the API key/,
       ],
       [
         "private",
         { apiKey: "good-key" },
-        /\(403 PERMISSION_DENIED: The caller does not have permission\); share the spreadsheet with the account whose credentials are used/,
+        /\(403 PERMISSION_DENIED: The caller does not have permission\); share the spreadsheet with anyone with the link \(an API key only reads/,
       ],
     ];
     for (const [id, auth, pattern] of cases) {
@@ -196,6 +243,7 @@ describe("the source with credentials against the fake server", () => {
   it("fails before any request when the credentials file is missing", async () => {
     const err = await authError(make("shared", { credentials: join(dir, "missing.json"), env: {} }).read());
     expect(err).toContain("missing.json (from credentials: in the config) does not exist");
+    expect(err).not.toContain("\n");
     expect(fake.log).toEqual([]);
   });
 });
