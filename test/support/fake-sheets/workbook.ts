@@ -355,6 +355,15 @@ export class Workbook {
         this.tabs = this.tabs.filter((t) => t !== tab);
         return {};
       }
+      case "updateCells":
+      case "addChart": {
+        // Only checked to name an existing tab; what they draw is not stored.
+        const b = body as { start?: { sheetId?: number }; chart?: { position?: unknown } };
+        const anchor = (b.chart?.position as { overlayPosition?: { anchorCell?: { sheetId?: number } } })
+          ?.overlayPosition?.anchorCell;
+        this.tabById(kind === "updateCells" ? b.start?.sheetId : anchor?.sheetId);
+        return kind === "addChart" ? { addChart: { chart: { chartId: i + 1 } } } : {};
+      }
       default:
         throw badRequest(`Invalid requests[${i}]: the fake Sheets server does not implement ${kind}`);
     }
