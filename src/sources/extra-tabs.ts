@@ -5,7 +5,15 @@
  * their whole new content, and the source writes only the cells that differ from what it read (in the
  * same write request as the campaign write-back; see docs/google-sheets.md). Pure: no I/O here.
  */
-import type { CellWrite } from "./write-plan.ts";
+
+/** One cell to write (the shape of write-plan.ts's `CellWrite`, kept here so types.ts has no import circle). */
+export interface ExtraCell {
+  /** 1-based row. */
+  row: number;
+  /** 0-based column. */
+  col: number;
+  value: string | number;
+}
 
 export type ExtraTabName = "sync_runs" | "analytics_history";
 
@@ -45,9 +53,9 @@ const text = (v: string | number | undefined): string => (v === undefined ? "" :
  * The cells to write so that `read` becomes `want`: changed cells, and cleared cells where `read` had more
  * rows or longer rows. Rows are 1-based, as `CellWrite` has them.
  */
-export function extraCellWrites(read: ExtraTable | null, want: ExtraWrite): CellWrite[] {
+export function extraCellWrites(read: ExtraTable | null, want: ExtraWrite): ExtraCell[] {
   const before = read?.rows ?? [];
-  const out: CellWrite[] = [];
+  const out: ExtraCell[] = [];
   const height = Math.max(before.length, want.rows.length);
   for (let r = 0; r < height; r++) {
     const old = before[r] ?? [];
