@@ -118,6 +118,32 @@ const csvOutputSchema = z
     "Write results (ids, statuses, sync_status…) to these files, leaving the input files untouched. Paths are relative to this config file.",
   );
 
+const runLogSchema = z
+  .union(
+    [
+      z.boolean({ error: expected('true, false or {"max_rows": N}') }),
+      z.strictObject({
+        max_rows: z
+          .int({ error: expected("a whole number of rows from 10 to 100000") })
+          .min(10, { error: expected("a whole number of rows from 10 to 100000") })
+          .max(100_000, { error: expected("a whole number of rows from 10 to 100000") })
+          .describe("Most rows kept; the oldest are dropped past it (default 1000)."),
+      }),
+    ],
+    { error: expected('true, false or {"max_rows": N}') },
+  )
+  .optional()
+  .describe(
+    'Keep a run log: one row per run that changed something or failed (tab `sync_runs`, or `sync-runs.csv` beside the videos file); runs that change nothing are counted on the last row. true, or {"max_rows": N} to cap it (default 1000).',
+  );
+
+const analyticsHistorySchema = z
+  .boolean({ error: expected("true or false") })
+  .optional()
+  .describe(
+    "Keep analytics over time: one row per video per day and per account per day with followers (tab `analytics_history`, or `analytics-history.csv` beside the videos file).",
+  );
+
 const DELIMITERS = [",", ";", "|", "tab", "\t"] as const;
 
 export const csvSourceSchema = z
@@ -133,6 +159,8 @@ export const csvSourceSchema = z
       .describe('Field separator: ",", ";", "|" or "tab". Default: detected per file.'),
     date_format: dateFormat.optional(),
     output: csvOutputSchema.optional(),
+    run_log: runLogSchema,
+    analytics_history: analyticsHistorySchema,
   })
   .describe("Campaign in CSV files; results are written back into them (or into `output`).");
 
@@ -164,6 +192,8 @@ export const googleSheetsSourceSchema = z
         "A service account e-mail: the credentials found mint short-lived tokens for it, so no key is needed (they need the Service Account Token Creator role on it). Share the sheet with this e-mail.",
       ),
     date_format: dateFormat.optional(),
+    run_log: runLogSchema,
+    analytics_history: analyticsHistorySchema,
   })
   .describe(
     "Campaign in a Google Sheets spreadsheet, read and written with Google credentials (docs/google-sheets.md).",

@@ -141,6 +141,8 @@ export const OUTPUT_DOCS: Record<string, string> = {
     "The bundle's status on TokPortal, refreshed by every run from the bundle list it reads anyway.",
   account_status: "The status of the bundle's account configuration.",
   credits_charged: "Credits charged when the bundle was created.",
+  followers:
+    "The delivered account's followers, as TokPortal last measured them (one account analytics read per delivered account per run, made only when this column is in the sheet or the analytics history is kept). Empty while TokPortal has no data for the account.",
   video_id: "The TokPortal video id.",
   position: "The slot the video occupies (see inputs: you may set it).",
   video_status:

@@ -63,6 +63,7 @@ export const BUNDLE_OUTPUT_COLUMNS: readonly string[] = [
   "bundle_status",
   "account_status",
   "credits_charged",
+  "followers",
   "sync_status",
   "sync_message",
   "synced_at",

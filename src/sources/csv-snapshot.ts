@@ -10,8 +10,10 @@
 import { promises as fsp } from "node:fs";
 import writeFileAtomic from "write-file-atomic";
 import { outputColumns } from "./columns.ts";
+import { writeCsvExtras } from "./csv-extra.ts";
 import { type CsvEdit, type CsvGrid, renderCsv } from "./csv-file.ts";
 import { CsvSourceError } from "./csv-lock.ts";
+import type { ExtraReads, ExtraWrite } from "./extra-tabs.ts";
 import { encodeCsvValue } from "./formula.ts";
 import { gridToRows, rowKeyOf, type TableOptions } from "./table.ts";
 import type { CampaignTables, CellPatch, SheetRow, SourceSnapshot, TableName, WriteReport } from "./types.ts";
@@ -37,6 +39,8 @@ export interface CsvStore {
   readGrid(file: string, table: TableName, keepRaw: boolean): Promise<CsvGrid>;
   display(file: string): string;
   lock(file: string): Promise<() => Promise<void>>;
+  /** Where the extra tabs' files live (beside this file), and how long to wait for their locks. */
+  extrasBeside(): { videosPath: string; lockWaitMs: number };
 }
 
 /** Remote values as CSV text: numbers as numbers, text escaped so it is never a formula. */
@@ -57,14 +61,28 @@ export class CsvSnapshot implements SourceSnapshot {
     tables: CampaignTables,
     private readonly reads: Map<TableName, ReadTable>,
     private readonly store: CsvStore,
+    readonly extras: ExtraReads = new Map(),
+    readonly runLogMaxRows?: number,
   ) {
     this.bundles = tables.bundles;
     this.videos = tables.videos;
     this.problems = tables.problems;
   }
 
-  async write(patches: CellPatch[]): Promise<WriteReport> {
+  async write(patches: CellPatch[], extras: readonly ExtraWrite[] = []): Promise<WriteReport> {
     const report: WriteReport = { cellsWritten: 0, rowsNotFound: [], requests: 0 };
+    // The campaign files first: a failure there leaves the run log saying nothing of a write that did not happen.
+    const written = await this.writeTables(patches, report);
+    const beside = this.store.extrasBeside();
+    const files = await writeCsvExtras(beside.videosPath, this.extras, extras, beside.lockWaitMs);
+    if (files > 0) {
+      written.requests += files;
+      written.extrasWritten = files;
+    }
+    return written;
+  }
+
+  private async writeTables(patches: CellPatch[], report: WriteReport): Promise<WriteReport> {
     for (const table of ["bundles", "videos"] as const) {
       const mine = patches.filter((p) => p.key.table === table);
       if (mine.length === 0) continue;

@@ -8,9 +8,11 @@
 import path from "node:path";
 import type { DateFormat } from "./coerce.ts";
 import { outputColumns } from "./columns.ts";
+import { readCsvExtras } from "./csv-extra.ts";
 import { type CsvDelimiter, type CsvGrid, readCsvGrid } from "./csv-file.ts";
 import { lockCsvFile } from "./csv-lock.ts";
 import { CsvSnapshot, exists } from "./csv-snapshot.ts";
+import type { ExtraTabsOption } from "./extra-tabs.ts";
 import { gridToRows, rowKeyOf, type TableOptions } from "./table.ts";
 import type { SheetRow, Source, SourceProblem, TableName } from "./types.ts";
 import { keyId, type ReadTable, readTable } from "./write-plan.ts";
@@ -32,6 +34,8 @@ export interface CsvSourceOptions {
   displayBase?: string;
   /** How long to retry when another process holds a file's lock. Default 0: fail at once. */
   lockWaitMs?: number;
+  /** The run log and analytics history files kept beside the videos file (see extra-tabs.ts). */
+  extras?: ExtraTabsOption;
 }
 
 /**
@@ -111,12 +115,18 @@ export class CsvSource implements Source {
     return { rows, problems: all, read };
   }
 
+  extrasBeside(): { videosPath: string; lockWaitMs: number } {
+    return { videosPath: this.options.videosPath, lockWaitMs: this.options.lockWaitMs ?? 0 };
+  }
+
   async read(): Promise<CsvSnapshot> {
     const reads = new Map<TableName, ReadTable>();
     const videos = await this.readTable("videos");
     if (videos.read) reads.set("videos", videos.read);
+    const extras = await readCsvExtras(this.options.videosPath, this.options.extras);
     if (this.singleTable) {
-      return new CsvSnapshot({ bundles: null, videos: videos.rows, problems: videos.problems }, reads, this);
+      const tables = { bundles: null, videos: videos.rows, problems: videos.problems };
+      return new CsvSnapshot(tables, reads, this, extras, this.options.extras?.runLogMaxRows);
     }
     const bundles = await this.readTable("bundles");
     if (bundles.read) reads.set("bundles", bundles.read);
@@ -125,7 +135,7 @@ export class CsvSource implements Source {
       videos: videos.rows,
       problems: [...bundles.problems, ...videos.problems],
     };
-    return new CsvSnapshot(tables, reads, this);
+    return new CsvSnapshot(tables, reads, this, extras, this.options.extras?.runLogMaxRows);
   }
 
   /** Takes a file's lock for a write-back (see csv-lock.ts). */

@@ -7,11 +7,14 @@
  *   snapshot.write():  0 requests when no cell changes; otherwise 1 read (the ref re-read, to place every
  *                      patch by its ref right before writing) and 1 write per 2 MB of changes; see
  *                      sheets-snapshot.ts.
+ *   extra tabs:        read in the same `values.batchGet`, written in the same `values.batchUpdate`
+ *                      (see sheets-snapshot.ts for the rare extra requests).
  */
 import { inspect } from "node:util";
 import { sheets, type sheets_v4 } from "@googleapis/sheets";
 import type { DateFormat } from "./coerce.ts";
 import type { TableMode } from "./columns.ts";
+import { EXTRA_TABS, type ExtraTabsOption } from "./extra-tabs.ts";
 import { tokenFailure } from "./google-auth-failure.ts";
 import { type CredentialsInfo, credentialsWords } from "./google-credentials.ts";
 import { resolveSheetsAuth, type SheetsAuthOptions } from "./sheets-auth.ts";
@@ -44,6 +47,8 @@ export interface GoogleSheetsSourceOptions {
   maxBodyBytes?: number;
   /** Per-request timeout in ms. Default 60 s. */
   timeoutMs?: number;
+  /** The run log and analytics history tabs the sync keeps (tabs `sync_runs`, `analytics_history`). */
+  extras?: ExtraTabsOption;
 }
 
 export class GoogleSheetsSource implements Source {
@@ -145,6 +150,9 @@ export class GoogleSheetsSource implements Source {
   async read(): Promise<SheetsSnapshot> {
     const ctx = await this.ready();
     const specs = this.tabTitles().map((t) => ({ ...t, options: this.tableOptions(t.table) }));
-    return new SheetsSnapshot(await readTabs(ctx, specs), ctx, this.options.maxBodyBytes ?? 2_000_000);
+    const extras = EXTRA_TABS.filter((tab) => this.options.extras?.[tab]).map((tab) => ({ tab, title: tab }));
+    const read = await readTabs(ctx, specs, extras);
+    const cap = this.options.extras?.runLogMaxRows;
+    return new SheetsSnapshot(read, ctx, this.options.maxBodyBytes ?? 2_000_000, extras, cap);
   }
 }

@@ -9,6 +9,7 @@ import { knownColumns } from "./columns.ts";
 import { CsvSource } from "./csv.ts";
 import { parseDelimiterOption } from "./csv-file.ts";
 import { SourceError } from "./errors.ts";
+import type { ExtraTabsOption } from "./extra-tabs.ts";
 import { GoogleSheetsSource, type GoogleSheetsSourceOptions } from "./google-sheets.ts";
 import { normalizeHeader } from "./table.ts";
 import type { Source, TableName } from "./types.ts";
@@ -58,7 +59,23 @@ export interface GoogleSheetsSourceConfig {
   columns?: ColumnAliases;
 }
 
-export type SourceConfig = CsvSourceConfig | GoogleSheetsSourceConfig;
+/** The run log and analytics history (see extra-tabs.ts); both off unless set. */
+export interface ExtraTabsConfig {
+  run_log?: boolean | { max_rows: number };
+  analytics_history?: boolean;
+}
+
+export type SourceConfig = (CsvSourceConfig | GoogleSheetsSourceConfig) & ExtraTabsConfig;
+
+function extrasOf(config: ExtraTabsConfig): ExtraTabsOption | undefined {
+  const runLog = config.run_log;
+  if (!runLog && !config.analytics_history) return undefined;
+  return {
+    ...(runLog ? { sync_runs: true } : {}),
+    ...(config.analytics_history ? { analytics_history: true } : {}),
+    ...(typeof runLog === "object" ? { runLogMaxRows: runLog.max_rows } : {}),
+  };
+}
 
 export interface CreateSourceOptions {
   /** Relative paths in the config are resolved against this directory (the config file's). Default: cwd. */
@@ -112,6 +129,7 @@ function dateFormatOf(value: unknown): DateFormat | undefined {
 export function createSource(config: SourceConfig, options: CreateSourceOptions = {}): Source {
   const base = options.baseDir ?? process.cwd();
   const resolve = (p: string): string => path.resolve(base, p);
+  const extras = extrasOf(config);
   if (config.type === "csv") {
     if (!config.videos) throw new SourceConfigError("source.videos is empty: set it to the videos CSV file.");
     let delimiter: ReturnType<typeof parseDelimiterOption>;
@@ -133,6 +151,7 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions 
       output,
       displayBase: base,
       ...(options.lockWaitMs ? { lockWaitMs: options.lockWaitMs } : {}),
+      ...(extras ? { extras } : {}),
     });
   }
   if (config.type === "google_sheets") {
@@ -144,6 +163,7 @@ export function createSource(config: SourceConfig, options: CreateSourceOptions 
       videosTab: config.videos_tab,
       aliases: aliasesPerTable(config.columns, !config.bundles_tab),
       ...(dateFormat ? { dateFormat } : {}),
+      ...(extras ? { extras } : {}),
     };
     if (config.credentials) {
       sheetsOptions.auth = { ...sheetsOptions.auth, credentials: resolve(config.credentials) };

@@ -7,6 +7,7 @@
 import type { sheets_v4 } from "@googleapis/sheets";
 import { echoedExtent, quoteTitle } from "./a1.ts";
 import { inputColumns } from "./columns.ts";
+import { type ExtraReads, type ExtraTabName, extraReadsOf } from "./extra-tabs.ts";
 import { type SheetsCalls, SheetsSourceError } from "./sheets-calls.ts";
 import { cellText } from "./sheets-cells.ts";
 import { gridToRows, resolveHeader, type TableOptions } from "./table.ts";
@@ -42,36 +43,79 @@ export interface SheetsTab extends ReadTable {
 export interface SheetsRead {
   tables: CampaignTables;
   tabs: Map<TableName, SheetsTab>;
+  /** The extra tabs asked for, as read (null: the tab does not exist yet). */
+  extras: ExtraReads;
+  /** Grid rows of each extra tab read, by title (from the echoed range). */
+  extraRows?: Map<string, number>;
 }
 
-export async function readTabs(ctx: SheetsContext, specs: readonly TabSpec[]): Promise<SheetsRead> {
+/** An extra tab the source keeps (run log, analytics history) and its title. */
+export interface ExtraTabSpec {
+  tab: ExtraTabName;
+  title: string;
+}
+
+function batchGet(ctx: SheetsContext, titles: readonly string[]) {
+  return ctx.calls.run("read", "read (values.batchGet)", () =>
+    ctx.api.spreadsheets.values.batchGet(
+      {
+        spreadsheetId: ctx.spreadsheetId,
+        ranges: titles.map(quoteTitle),
+        valueRenderOption: "UNFORMATTED_VALUE",
+        dateTimeRenderOption: "SERIAL_NUMBER",
+        majorDimension: "ROWS",
+      },
+      PER_CALL,
+    ),
+  );
+}
+
+const isMissingRange = (err: unknown): boolean =>
+  err instanceof SheetsSourceError && err.status === 400 && /Unable to parse range/i.test(err.message);
+
+/**
+ * One `values.batchGet` of the campaign tabs and the extra tabs together. Only while an extra tab does not
+ * exist yet (the runs before its first write), that read fails and costs 2 more reads: the tab list and
+ * the read again without it.
+ */
+export async function readTabs(
+  ctx: SheetsContext,
+  specs: readonly TabSpec[],
+  extraSpecs: readonly ExtraTabSpec[] = [],
+): Promise<SheetsRead> {
   const hasBundles = specs.some((t) => t.table === "bundles");
+  const option = Object.fromEntries(extraSpecs.map((e) => [e.tab, true]));
   let ranges: sheets_v4.Schema$ValueRange[];
+  let extrasRead = extraSpecs;
   try {
-    const res = await ctx.calls.run("read", "read (values.batchGet)", () =>
-      ctx.api.spreadsheets.values.batchGet(
-        {
-          spreadsheetId: ctx.spreadsheetId,
-          ranges: specs.map((t) => quoteTitle(t.title)),
-          valueRenderOption: "UNFORMATTED_VALUE",
-          dateTimeRenderOption: "SERIAL_NUMBER",
-          majorDimension: "ROWS",
-        },
-        PER_CALL,
-      ),
-    );
+    const res = await batchGet(ctx, [...specs.map((t) => t.title), ...extraSpecs.map((e) => e.title)]);
     ranges = res.data.valueRanges ?? [];
   } catch (err) {
-    if (
-      err instanceof SheetsSourceError &&
-      err.status === 400 &&
-      /Unable to parse range/i.test(err.message)
-    ) {
-      const problems = await missingTabs(ctx, specs);
-      return { tables: { bundles: hasBundles ? [] : null, videos: [], problems }, tabs: new Map() };
-    }
-    throw err;
+    if (!isMissingRange(err)) throw err;
+    const titles = await tabTitles(ctx);
+    const problems = missingTabs(titles, specs);
+    if (problems.length > 0 || extraSpecs.length === 0)
+      return {
+        tables: { bundles: hasBundles ? [] : null, videos: [], problems },
+        tabs: new Map(),
+        extras: extraReadsOf(option, new Map()),
+      };
+    extrasRead = extraSpecs.filter((e) => titles.includes(e.title));
+    const res = await batchGet(ctx, [...specs.map((t) => t.title), ...extrasRead.map((e) => e.title)]);
+    ranges = res.data.valueRanges ?? [];
   }
+  const found = new Map<ExtraTabName, string[][]>();
+  const extraRows = new Map<string, number>();
+  extrasRead.forEach((e, i) => {
+    const vr = ranges[specs.length + i];
+    extraRows.set(e.title, echoedExtent(vr?.range)?.rows ?? 1000);
+    const raw = (vr?.values ?? []) as RawCell[][];
+    found.set(
+      e.tab,
+      raw.map((row) => row.map((v) => cellText(v, false))),
+    );
+  });
+  const extras = extraReadsOf(option, found);
 
   const tabs = new Map<TableName, SheetsTab>();
   const problems: SourceProblem[] = [];
@@ -92,18 +136,21 @@ export async function readTabs(ctx: SheetsContext, specs: readonly TabSpec[]): P
       });
     }
   });
-  return { tables, tabs };
+  return { tables, tabs, extras, extraRows };
 }
 
-/** A configured tab does not exist: say which tabs do, as a fatal problem of that table. */
-async function missingTabs(ctx: SheetsContext, specs: readonly TabSpec[]): Promise<SourceProblem[]> {
+async function tabTitles(ctx: SheetsContext): Promise<string[]> {
   const res = await ctx.calls.run("read", "listing tabs (spreadsheets.get)", () =>
     ctx.api.spreadsheets.get(
       { spreadsheetId: ctx.spreadsheetId, fields: "sheets.properties.title" },
       PER_CALL,
     ),
   );
-  const titles = (res.data.sheets ?? []).map((s) => s.properties?.title ?? "").filter((t) => t !== "");
+  return (res.data.sheets ?? []).map((s) => s.properties?.title ?? "").filter((t) => t !== "");
+}
+
+/** A configured tab does not exist: say which tabs do, as a fatal problem of that table. */
+function missingTabs(titles: readonly string[], specs: readonly TabSpec[]): SourceProblem[] {
   return specs
     .filter((t) => !titles.includes(t.title))
     .map((t) => ({

@@ -4,11 +4,24 @@
  * RAW) per `maxBodyBytes` of changes. Rarely more: +1 read when a ref column moved meanwhile, and +1 read
  * (`spreadsheets.get` for the tab's sheetId) +1 write (`appendDimension`) when a new output column does not
  * fit in the grid.
+ *
+ * The extra tabs (run log, analytics history) ride in the same `values.batchUpdate` as the write-back; a
+ * write with no campaign cell to change but an extra tab to change costs that one request alone (no ref
+ * re-read: the extra tabs belong to the sync). The first write to a missing extra tab adds one
+ * `spreadsheets.batchUpdate` (`addSheet`); an extra tab outgrowing its grid adds one read and one write
+ * (`appendDimension`, in steps of `EXTRA_GROWTH` rows).
  */
+import { type ExtraReads, type ExtraWrite, extraCellWrites } from "./extra-tabs.ts";
 import { SheetsSourceError } from "./sheets-calls.ts";
 import { patchText } from "./sheets-cells.ts";
 import { chunkWrites, rectangles, type ValueRangeData } from "./sheets-ranges.ts";
-import { PER_CALL, type SheetsContext, type SheetsRead, type SheetsTab } from "./sheets-read.ts";
+import {
+  type ExtraTabSpec,
+  PER_CALL,
+  type SheetsContext,
+  type SheetsRead,
+  type SheetsTab,
+} from "./sheets-read.ts";
 import { rereadRefs } from "./sheets-reread.ts";
 import type { CampaignTables, CellPatch, RowKey, SourceSnapshot, TableName, WriteReport } from "./types.ts";
 import {
@@ -28,24 +41,86 @@ const SHEETS_ENCODING: CellEncoding = {
   text: patchText,
 };
 
+/** Rows an extra tab grows by when it is full; also the rows a new one starts with. */
+export const EXTRA_GROWTH = 2000;
+
 export class SheetsSnapshot implements SourceSnapshot {
   readonly bundles: CampaignTables["bundles"];
   readonly videos: CampaignTables["videos"];
   readonly problems: CampaignTables["problems"];
+  readonly extras: ExtraReads;
   private readonly tabs: Map<TableName, SheetsTab>;
+  /** Grid rows of each existing extra tab (for growing it before a write would exceed it). */
+  private readonly extraRows = new Map<string, number>();
 
   constructor(
     read: SheetsRead,
     private readonly ctx: SheetsContext,
     private readonly maxBodyBytes: number,
+    private readonly extraSpecs: readonly ExtraTabSpec[] = [],
+    readonly runLogMaxRows?: number,
   ) {
     this.bundles = read.tables.bundles;
     this.videos = read.tables.videos;
     this.problems = read.tables.problems;
     this.tabs = read.tabs;
+    this.extras = read.extras;
+    for (const [title, rows] of read.extraRows ?? []) this.extraRows.set(title, rows);
   }
 
-  async write(patches: CellPatch[]): Promise<WriteReport> {
+  /** The extra tabs' cell writes (rectangles), creating or growing their tabs first when needed. */
+  private async extraData(extras: readonly ExtraWrite[]): Promise<{ data: ValueRangeData[]; tabs: number }> {
+    const data: ValueRangeData[] = [];
+    let tabs = 0;
+    for (const w of extras) {
+      const spec = this.extraSpecs.find((e) => e.tab === w.tab);
+      if (!spec || !this.extras.has(w.tab)) continue;
+      const read = this.extras.get(w.tab) ?? null;
+      const cells = extraCellWrites(read, w);
+      if (cells.length === 0) continue;
+      const height = Math.max(...cells.map((c) => c.row));
+      if (read === null) await this.addExtraTab(spec.title, height);
+      else {
+        const rows = this.extraRows.get(spec.title) ?? 1000;
+        if (height > rows) await this.growRows(spec.title, height - rows);
+      }
+      data.push(...rectangles(spec.title, cells));
+      tabs++;
+    }
+    return { data, tabs };
+  }
+
+  private async addExtraTab(title: string, height: number): Promise<void> {
+    const { api, calls, spreadsheetId } = this.ctx;
+    const rowCount = Math.max(height, EXTRA_GROWTH);
+    await calls.run("write", `adding the tab "${title}" (spreadsheets.batchUpdate)`, () =>
+      api.spreadsheets.batchUpdate(
+        {
+          spreadsheetId,
+          requestBody: {
+            requests: [
+              { addSheet: { properties: { title, gridProperties: { rowCount, columnCount: 26 } } } },
+            ],
+          },
+        },
+        PER_CALL,
+      ),
+    );
+    this.extraRows.set(title, rowCount);
+  }
+
+  async write(patches: CellPatch[], extras: readonly ExtraWrite[] = []): Promise<WriteReport> {
+    const extra = await this.extraData(extras);
+    const written = await this.writeCampaign(patches, extra.data);
+    if (extra.tabs > 0) {
+      written.extrasWritten = extra.tabs;
+      for (const w of extras)
+        if (this.extras.has(w.tab)) this.extras.set(w.tab, { rows: w.rows.map((r) => r.map(String)) });
+    }
+    return written;
+  }
+
+  private async writeCampaign(patches: CellPatch[], extraData: ValueRangeData[]): Promise<WriteReport> {
     const report: WriteReport = { cellsWritten: 0, rowsNotFound: [], requests: 0 };
     const changes = new Map<TableName, { tab: SheetsTab; changes: Change[] }>();
     const unreadable: RowKey[] = [];
@@ -61,10 +136,13 @@ export class SheetsSnapshot implements SourceSnapshot {
       if (list.length > 0) changes.set(table, { tab, changes: list });
     }
     report.rowsNotFound.push(...unreadable);
-    if (changes.size === 0) return report;
-
     const { calls } = this.ctx;
     const before = { ...calls.counters };
+    if (changes.size === 0) {
+      if (extraData.length > 0) await this.sendValues(extraData);
+      report.requests = calls.counters.reads - before.reads + (calls.counters.writes - before.writes);
+      return report;
+    }
     const fresh = await rereadRefs(this.ctx, changes);
     const planned: { tab: SheetsTab; plan: WritePlan; grow: number }[] = [];
     for (const [table, { tab, changes: list }] of changes) {
@@ -77,42 +155,69 @@ export class SheetsSnapshot implements SourceSnapshot {
       planned.push({ tab, plan, grow: Math.max(0, width - f.columnCount) });
     }
 
+    const data: ValueRangeData[] = [];
     if (report.cellsWritten > 0) {
-      const data: ValueRangeData[] = [];
       for (const { tab, plan, grow } of planned) {
         if (grow > 0) await this.growColumns(tab, grow);
         data.push(...rectangles(tab.title, [...headerWrites(plan), ...plan.cells]));
       }
-      for (const chunk of chunkWrites(data, this.maxBodyBytes)) {
-        await calls.run("write", "write-back (values.batchUpdate)", () =>
-          this.ctx.api.spreadsheets.values.batchUpdate(
-            {
-              spreadsheetId: this.ctx.spreadsheetId,
-              requestBody: { valueInputOption: "RAW", data: chunk.data },
-            },
-            PER_CALL,
-          ),
-        );
-      }
-      for (const { tab, plan } of planned) rememberWritten(tab, plan.written);
     }
+    if (data.length + extraData.length > 0) await this.sendValues([...data, ...extraData]);
+    if (report.cellsWritten > 0) for (const { tab, plan } of planned) rememberWritten(tab, plan.written);
     report.requests = calls.counters.reads - before.reads + (calls.counters.writes - before.writes);
     return report;
+  }
+
+  private async sendValues(data: ValueRangeData[]): Promise<void> {
+    for (const chunk of chunkWrites(data, this.maxBodyBytes)) {
+      await this.ctx.calls.run("write", "write-back (values.batchUpdate)", () =>
+        this.ctx.api.spreadsheets.values.batchUpdate(
+          {
+            spreadsheetId: this.ctx.spreadsheetId,
+            requestBody: { valueInputOption: "RAW", data: chunk.data },
+          },
+          PER_CALL,
+        ),
+      );
+    }
+  }
+
+  /** The sheetId of a tab by title (one `spreadsheets.get`). */
+  private async sheetIdOf(title: string): Promise<number> {
+    const { api, calls, spreadsheetId } = this.ctx;
+    const res = await calls.run("read", "looking up the tab id (spreadsheets.get)", () =>
+      api.spreadsheets.get({ spreadsheetId, fields: "sheets.properties(sheetId,title)" }, PER_CALL),
+    );
+    const sheet = (res.data.sheets ?? []).find((s) => s.properties?.title === title);
+    const sheetId = sheet?.properties?.sheetId;
+    if (sheetId === undefined || sheetId === null) {
+      throw new SheetsSourceError(
+        `The tab "${title}" disappeared from spreadsheet ${spreadsheetId} while the sync was writing; nothing was written, run again.`,
+      );
+    }
+    return sheetId;
+  }
+
+  /** Adds rows at the bottom of an extra tab, in steps of `EXTRA_GROWTH` so it happens rarely. */
+  private async growRows(title: string, needed: number): Promise<void> {
+    const sheetId = await this.sheetIdOf(title);
+    const length = Math.ceil(needed / EXTRA_GROWTH) * EXTRA_GROWTH;
+    await this.ctx.calls.run("write", "adding rows (spreadsheets.batchUpdate)", () =>
+      this.ctx.api.spreadsheets.batchUpdate(
+        {
+          spreadsheetId: this.ctx.spreadsheetId,
+          requestBody: { requests: [{ appendDimension: { sheetId, dimension: "ROWS", length } }] },
+        },
+        PER_CALL,
+      ),
+    );
+    this.extraRows.set(title, (this.extraRows.get(title) ?? 1000) + length);
   }
 
   /** Adds columns at the right of a tab (`appendDimension`), which needs the tab's sheetId. */
   private async growColumns(tab: SheetsTab, columns: number): Promise<void> {
     const { api, calls, spreadsheetId } = this.ctx;
-    const res = await calls.run("read", "looking up the tab id (spreadsheets.get)", () =>
-      api.spreadsheets.get({ spreadsheetId, fields: "sheets.properties(sheetId,title)" }, PER_CALL),
-    );
-    const sheet = (res.data.sheets ?? []).find((s) => s.properties?.title === tab.title);
-    const sheetId = sheet?.properties?.sheetId;
-    if (sheetId === undefined || sheetId === null) {
-      throw new SheetsSourceError(
-        `The tab "${tab.title}" disappeared from spreadsheet ${spreadsheetId} while the sync was writing; nothing was written, run again.`,
-      );
-    }
+    const sheetId = await this.sheetIdOf(tab.title);
     await calls.run("write", "adding output columns (spreadsheets.batchUpdate)", () =>
       api.spreadsheets.batchUpdate(
         {

@@ -5,6 +5,8 @@
  * in the source, so two reads of one source never mix.
  */
 
+import type { ExtraReads, ExtraWrite } from "./extra-tabs.ts";
+
 export type TableName = "bundles" | "videos";
 
 /** One data row, as read. */
@@ -63,16 +65,28 @@ export interface WriteReport {
   rowsNotFound: RowKey[];
   /** Requests sent to the backing store (0 for a no-op write). */
   requests: number;
+  /** Extra tabs (run log, analytics history) whose content changed and was written. */
+  extrasWritten?: number;
 }
 
 /** What one read saw, and the way to write results back into the rows it saw. */
 export interface SourceSnapshot extends CampaignTables {
   /**
+   * The extra tabs the source keeps (see extra-tabs.ts), as read: null for one that does not exist yet.
+   * Absent when the source keeps none.
+   */
+  readonly extras?: ExtraReads;
+  /** The run log's cap on data rows, when the source keeps a run log. */
+  readonly runLogMaxRows?: number;
+  /**
    * Applies patches to output columns only, creating missing output columns; unchanged cells are skipped.
    * Rows are placed where they are at write time (see `RowKey`). Writing again after a write sees what the
    * first wrote: the same patches again write nothing.
+   *
+   * `extras`: the new whole content of extra tabs read in `extras`, written in the same request as the
+   * patches (Sheets) when any cell differs; a missing tab is created first.
    */
-  write(patches: CellPatch[]): Promise<WriteReport>;
+  write(patches: CellPatch[], extras?: readonly ExtraWrite[]): Promise<WriteReport>;
 }
 
 export interface Source {

@@ -10,11 +10,21 @@
 import type { TokPortalClient } from "../api/client.ts";
 import { coerceCampaign, type DateFormat } from "../sources/coerce.ts";
 import { SourceError } from "../sources/errors.ts";
+import type { ExtraWrite } from "../sources/extra-tabs.ts";
 import type { CampaignTables, CellPatch, Source, SourceSnapshot } from "../sources/types.ts";
 import { fetchAnalytics } from "./analytics.ts";
 import { analyticsWarning, resultTargets, sheetTargets, summarize, withAnalytics } from "./analytics-run.ts";
 import { type ApplyOptions, applyPlan } from "./apply.ts";
 import { buildDesired } from "./desired.ts";
+import {
+  type AccountsMeasure,
+  dayOf,
+  extraWrites,
+  measureAccounts,
+  measuredRows,
+  type RunLogFacts,
+  videoDays,
+} from "./extras-run.ts";
 import { planSync } from "./plan.ts";
 import { assertPlanCurrent } from "./plan-file.ts";
 import { fetchActual } from "./remote.ts";
@@ -186,10 +196,11 @@ function orphanWarnings(plan: Plan): string[] {
 async function writeBack(
   snapshot: SourceSnapshot,
   patches: CellPatch[],
+  extras: readonly ExtraWrite[] = [],
 ): Promise<NonNullable<RunReport["write"]>> {
   // A run with nothing new sends nothing: not even a read-before-write.
-  if (patches.length === 0) return { cellsWritten: 0, requests: 0, rowsNotFound: 0 };
-  const w = await snapshot.write(patches);
+  if (patches.length === 0 && extras.length === 0) return { cellsWritten: 0, requests: 0, rowsNotFound: 0 };
+  const w = await snapshot.write(patches, extras);
   return { cellsWritten: w.cellsWritten, requests: w.requests, rowsNotFound: w.rowsNotFound.length };
 }
 
@@ -231,6 +242,16 @@ async function run(o: RunOptions): Promise<RunReport> {
   const warnings = sourceWarnings(snapshot);
 
   const campaign = coerceCampaign(snapshot, o.dateFormat ? { dateFormat: o.dateFormat } : {});
+  /** TokPortal's day (a sandbox's clock is simulated): the history's "today". */
+  const today = () => dayOf(o.client.serverNow() ?? clock().getTime());
+  /** The run log's facts, measured right before the write-back that carries them. */
+  const facts = (f: Omit<RunLogFacts, "startedAt" | "endedAt" | "calls" | "rateLimited" | "counts">) => {
+    const after = o.client.stats();
+    const calls = Object.values(callsSince(before.calls, after.calls)).reduce((a, n) => a + n, 0);
+    const endedAt = clock().toISOString();
+    const rateLimited = after.rateLimited - before.rateLimited;
+    return { ...f, startedAt, endedAt, calls, rateLimited, counts: countOutcomes(f.rows) };
+  };
   /** What every report says, measured as the run ends: the mode's own fields go between `head` and `tail`. */
   const ended = (r: Pick<RunReportBase, "rows" | "creditsCharged" | "write" | "analytics">) => {
     const after = o.client.stats();
@@ -253,7 +274,13 @@ async function run(o: RunOptions): Promise<RunReport> {
     const measured = await fetchAnalytics(o.client, targets);
     const note = analyticsWarning(measured, targets.length);
     if (note) warnings.push(note);
-    const write = await writeBack(snapshot, analyticsPatches(campaign, measured.values));
+    const days = videoDays(measuredRows(campaign, measured.values), new Set(measured.values.keys()), today());
+    const extras = extraWrites(
+      snapshot,
+      facts({ mode: "analytics", rows: [], creditsCharged: 0, authRefused: false, waitsForCredits: false }),
+      { videos: days, accounts: [], filled: [] },
+    );
+    const write = await writeBack(snapshot, analyticsPatches(campaign, measured.values), extras);
     warnings.push(...notFoundWarning(write));
     const { head, tail } = ended({ rows: [], creditsCharged: 0, write, analytics: summarize(measured) });
     return { mode: "analytics", ...head, ...tail };
@@ -300,17 +327,35 @@ async function run(o: RunOptions): Promise<RunReport> {
 
   // Analytics only on a run that went to its end: a stopped run only finishes what was in flight.
   let analytics: AnalyticsSummary | null = null;
+  let accounts: AccountsMeasure | null = null;
+  let measuredIds = new Set<string>();
   if (o.analytics !== false && stoppedBy === null && !o.signal?.aborted) {
     const targets = resultTargets(rows, actual, plan.prefix);
     const measured = await fetchAnalytics(o.client, targets);
     rows = withAnalytics(rows, measured.values);
-    analytics = summarize(measured);
+    measuredIds = new Set(measured.values.keys());
     const note = analyticsWarning(measured, targets.length);
     if (note) warnings.push(note);
+    accounts = await measureAccounts(o.client, snapshot, campaign, rows, actual, plan.prefix, today());
+    if (accounts.note) warnings.push(accounts.note);
+    analytics = summarize({ ...measured, calls: measured.calls + accounts.calls });
   }
 
   // Written even when rows failed: what succeeded must show, and errors belong next to their rows.
-  const write = await writeBack(snapshot, resultPatches(rows, campaign, clock().toISOString()));
+  const runFacts = facts({
+    mode: "apply",
+    rows,
+    creditsCharged: apply.creditsCharged,
+    authRefused: stoppedBy !== null,
+    waitsForCredits: plan.totals.deferred.bundles.length > 0,
+  });
+  const history = {
+    videos: videoDays(rows, measuredIds, today()),
+    accounts: accounts?.history.accounts ?? [],
+    filled: accounts?.history.filled ?? [],
+  };
+  const patches = [...resultPatches(rows, campaign, clock().toISOString()), ...(accounts?.patches ?? [])];
+  const write = await writeBack(snapshot, patches, extraWrites(snapshot, runFacts, history));
   warnings.push(...notFoundWarning(write));
   if (stoppedBy !== null) throw stoppedBy;
   const { head, tail } = ended({ rows, creditsCharged: apply.creditsCharged, write, analytics });

@@ -337,7 +337,7 @@ describe("loadConfig: every field's error names its path and what it expects", (
       ),
     ]);
     expect(problems({ source: { type: "csv", videos: "v", tab: "x" } })).toEqual([
-      "source.tab: unknown key (expected one of: type, bundles, videos, delimiter, date_format, output)",
+      "source.tab: unknown key (expected one of: type, bundles, videos, delimiter, date_format, output, run_log, analytics_history)",
     ]);
     expect(
       problems({

@@ -19,6 +19,7 @@ describe("the column catalogue", () => {
       "bundle_status",
       "account_status",
       "credits_charged",
+      "followers",
       "sync_status",
       "sync_message",
       "synced_at",

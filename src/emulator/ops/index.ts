@@ -2,6 +2,7 @@ import type { OpTable } from "../context.ts";
 import { accountOps } from "./account.ts";
 import { savedAccountOps } from "./accounts.ts";
 import { analyticsOps } from "./analytics.ts";
+import { analyticsSeriesOps } from "./analytics-series.ts";
 import { bundleOps } from "./bundles.ts";
 import { creditOps } from "./credits.ts";
 import { referenceOps } from "./reference.ts";
@@ -18,6 +19,7 @@ export const operations: OpTable = {
   ...videoOps,
   ...uploadOps,
   ...analyticsOps,
+  ...analyticsSeriesOps,
   ...webhookOps,
   ...savedAccountOps,
 };
