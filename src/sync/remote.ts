@@ -9,7 +9,9 @@
  * A list item without `saved_account_id` or `edits_quantity` (both inferred to be there, docs/tokportal-api.md
  * §6) is completed from the bundle's own view (`GET /bundles/{id}`), only when a row of that bundle changed
  * (an unchanged bundle plans nothing that reads them, so a rerun stays one listing plus the video lists);
- * a field the view lacks too stays unknown, and the planner says so on the row rather than guess.
+ * a field the view lacks too stays unknown, and the planner says so on the row rather than guess. A
+ * bundle a waiting follow-up order names is completed the same way, since the order waits for its account.
+ * The reads of ordering accounts (`/countries`, a delivered account) are in remote-accounts.ts.
  */
 import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
 import { isAuthFailure, serverMessage } from "./apply-errors.ts";
