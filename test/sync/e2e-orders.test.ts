@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readCsvRows, syncCsv, writeCsv } from "../support/campaign.ts";
+import { editCsv, readCsvRows, syncCsv, writeCsv } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import { expectFinding, resultOf } from "../support/findings.ts";
 import { emulatorWorld } from "./support/world.ts";
@@ -213,6 +213,25 @@ describe("orders: warming, follow-up on the delivered account", () => {
     expect(row["bundle_status"]).toBe("cancelled");
     expect(row["sync_status"]).toBe("locked");
     expect(row["sync_message"]).toBe(resultOf(run, "b:acc").message);
+  });
+
+  it("warming changed after the order locks the row (warming_fixed) and sends nothing", async () => {
+    const files = writeOrders();
+    await syncCsv(emu, files);
+    editCsv(files.bundlesPath, (rows) => {
+      rows.find((r) => r["bundle_ref"] === "acc")!["advanced_warming_terms"] =
+        "fitness;gym;yoga;run;swim;bike";
+      return rows;
+    });
+    const start = since();
+    const run = await syncCsv(emu, files);
+    expect(writesSince(start)).toEqual([]);
+    expectFinding(resultOf(run, "b:acc"), "warming_fixed", "advanced_warming_terms", {
+      column: "advanced_warming_terms",
+      want: "advanced warming on 6 terms (fitness; gym; yoga; run; swim; bike)",
+      have: "advanced warming on 3 terms (fitness; gym; yoga)",
+    });
+    expect(resultOf(run, "b:acc").outcome).toBe("locked");
   });
 
   it("a new account in a videos-only country is refused before sending; /countries is read once", async () => {
