@@ -11,12 +11,17 @@
  *   POST   /__emulator/keys/revoke {api_key}  revoke a key
  *   GET    /__emulator/faults, POST /__emulator/faults {…}  read / replace the fault config ({} clears it)
  *   GET    /__emulator/rules,  POST /__emulator/rules {…}   read / patch the rules
+ *   POST   /__emulator/bundles/{id}/cancel {reason?}   TokPortal cancels a bundle (terminal)
+ *   POST   /__emulator/accounts/{id}/ban {reason?}     a validated ban of a delivered account: its bundles
+ *                                                      (and the videos_only ones on it) are cancelled
  */
 
 import type { Context, Hono } from "hono";
 import { type Answer, apiError, jsonAnswer, requestIdOf, toResponse } from "./envelope.ts";
 import type { FaultConfig } from "./faults.ts";
 import type { ApiKeyRecord, PlanTier } from "./model.ts";
+import { banAccount, type CancelEnv, cancelBundle } from "./ops/cancellation.ts";
+import { bundleView } from "./ops/views.ts";
 import type { Env } from "./pipeline/call.ts";
 import type { RulesPatch } from "./rules.ts";
 import { hashApiKey } from "./state.ts";
@@ -134,6 +139,32 @@ export function registerAdmin(app: Hono<Env>, emu: Emulator): void {
   route("post", "/faults", (body) => {
     emu.faults.set(body as FaultConfig);
     return jsonAnswer(200, { data: emu.faults.get() });
+  });
+
+  const cancelEnv = (): CancelEnv => ({
+    state: emu.state,
+    now: emu.clock.iso(),
+    emit: (workspaceId, type, data) => emu.events.emit(workspaceId, type, data),
+  });
+  const reasonOf = (body: Record<string, unknown>): string | null =>
+    typeof body.reason === "string" && body.reason.trim() !== "" ? body.reason.trim() : null;
+  route("post", "/bundles/:id/cancel", async (body, c) => {
+    const id = c.req.param("id") ?? "";
+    if (!emu.state.bundles[id]) return apiError(404, "BUNDLE_NOT_FOUND", "No such bundle.");
+    emu.manage();
+    const bundle = cancelBundle(cancelEnv(), id, reasonOf(body));
+    await emu.events.flush?.();
+    emu.touch();
+    return jsonAnswer(200, { data: bundleView(bundle) });
+  });
+  route("post", "/accounts/:id/ban", async (body, c) => {
+    const id = c.req.param("id") ?? "";
+    if (!emu.state.savedAccounts[id]) return apiError(404, "SAVED_ACCOUNT_NOT_FOUND", "No such account.");
+    emu.manage();
+    const bundles = banAccount(cancelEnv(), id, reasonOf(body));
+    await emu.events.flush?.();
+    emu.touch();
+    return jsonAnswer(200, { data: { account_id: id, cancelled_bundles: bundles.map((b) => b.id) } });
   });
 
   route("get", "/rules", () => jsonAnswer(200, { data: emu.rules }));

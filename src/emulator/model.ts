@@ -22,7 +22,9 @@ export type AccountStatus =
   | "published"
   | "in_review"
   | "pending_corrections"
-  | "finalized";
+  | "finalized"
+  /** A validated ban (ops/cancellation.ts): its bundle is cancelled with it. */
+  | "banned";
 export type VideoStatus =
   | "pending"
   | "configured"
@@ -153,6 +155,9 @@ export interface Bundle {
   published_at: string | null;
   accepted_at: string | null;
   completed_at: string | null;
+  /** Why TokPortal cancelled the bundle (a validated ban, …), and when; absent while it is not cancelled. */
+  cancellation_reason?: string | null;
+  cancelled_at?: string | null;
   created_at: string;
   updated_at: string;
 }

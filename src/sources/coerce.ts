@@ -243,6 +243,11 @@ export interface BundleSettings {
   biography?: string;
   profile_picture?: string;
   link_in_bio?: string;
+  advanced_warming_terms?: string[];
+  advanced_warming_terms_count?: number;
+  niche_warming_instructions?: string;
+  deep_warming?: boolean;
+  account_bundle_ref?: string;
   publish?: boolean;
 }
 

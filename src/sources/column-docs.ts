@@ -66,6 +66,31 @@ export const BUNDLE_INPUT_DOCS: Record<string, InputDoc> = {
     blank: "not sent",
   },
   link_in_bio: { meaning: `\`link_in_bio\` ${PROFILE}.`, blank: "not sent" },
+  advanced_warming_terms: {
+    meaning:
+      "Advanced warming: the search terms the account is warmed on before it posts (`wants_advanced_warming` with `advanced_warming_terms`): 3 to 30 terms, a multiple of 3, each 2–50 characters; 5 credits per term. New-account bundles only; set when the bundle is created and never changed after (a changed cell locks the row).",
+    blank: "no advanced warming (unless `advanced_warming_terms_count` is set)",
+  },
+  advanced_warming_terms_count: {
+    meaning:
+      "Advanced warming without naming the terms: how many TokPortal picks (`advanced_warming_terms_count`), 3 to 30, a multiple of 3; 5 credits per term. Use it or `advanced_warming_terms`, not both.",
+    blank: "no advanced warming (unless `advanced_warming_terms` is set)",
+  },
+  niche_warming_instructions: {
+    meaning:
+      "Legacy niche warming (`wants_niche_warming` with these instructions), 7 credits. Cannot be combined with advanced warming. New-account bundles only; fixed at creation.",
+    blank: "no niche warming",
+  },
+  deep_warming: {
+    meaning:
+      "Discontinued by TokPortal: `yes` is refused (use advanced warming); `no` is ignored. Known so that it is never mistaken for a column of yours.",
+    blank: "no deep warming",
+  },
+  account_bundle_ref: {
+    meaning:
+      "A follow-up order: on a `videos_only` bundle, the `bundle_ref` of another (new-account) bundles row whose delivered account it posts from, instead of `account_id`. Until TokPortal delivers that account the row is `pending` and says what it waits for.",
+    blank: "the account is `account_id`",
+  },
   publish: { meaning: "Publish the bundle once it is ready.", blank: "the config's default" },
 };
 
@@ -141,6 +166,10 @@ export const OUTPUT_DOCS: Record<string, string> = {
     "The bundle's status on TokPortal, refreshed by every run from the bundle list it reads anyway.",
   account_status: "The status of the bundle's account configuration.",
   credits_charged: "Credits charged when the bundle was created.",
+  saved_account_id:
+    "The delivered account's id (`saved_account_id`), once TokPortal's manager has delivered it: what a follow-up's `account_id` would be.",
+  account_username: "The delivered account's username (read once, when the account is first delivered).",
+  account_url: "The delivered account's profile URL (read once, when the account is first delivered).",
   followers:
     "The delivered account's followers, as TokPortal last measured them (one account analytics read per delivered account per run, made only when this column is in the sheet or the analytics history is kept). Empty while TokPortal has no data for the account.",
   video_id: "The TokPortal video id.",

@@ -50,6 +50,12 @@ const BUNDLE_SETTINGS: readonly ColumnSpec[] = [
   { name: "biography", type: text(80) },
   { name: "profile_picture", type: text() },
   { name: "link_in_bio", type: text() },
+  // Orders: warming (fixed at creation) and a follow-up's account taken from another bundles row.
+  { name: "advanced_warming_terms", type: { kind: "list", maxItems: 30 } },
+  { name: "advanced_warming_terms_count", type: int(3, 30) },
+  { name: "niche_warming_instructions", type: text(2000) },
+  { name: "deep_warming", type: bool },
+  { name: "account_bundle_ref", type: text(200) },
 ];
 
 export const BUNDLE_INPUT_COLUMNS: readonly ColumnSpec[] = [
@@ -63,6 +69,9 @@ export const BUNDLE_OUTPUT_COLUMNS: readonly string[] = [
   "bundle_status",
   "account_status",
   "credits_charged",
+  "saved_account_id",
+  "account_username",
+  "account_url",
   "followers",
   "sync_status",
   "sync_message",

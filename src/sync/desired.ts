@@ -9,11 +9,13 @@
  * The phases, each in its own module under desired/, each returning its issues: the problems found while
  * coercing, on their rows (1); bundles on their own cells (A, bundle-cells.ts); videos against their
  * bundle's type and platform (B, video-cells.ts); each bundle's create body, which depends on how many of
- * its videos are valid (C, bundle-body.ts). A bundle that fails in A or C blocks its videos, and each says so.
+ * its videos are valid (C, bundle-body.ts). Between A and B, follow-up orders are checked across bundles
+ * (follow-ups.ts). A bundle that fails in A or C blocks its videos, and each says so.
  */
 import type { TypedCampaign } from "../sources/coerce.ts";
 import { buildBundles } from "./desired/bundle-body.ts";
 import { checkBundles } from "./desired/bundle-cells.ts";
+import { checkFollowUps } from "./desired/follow-ups.ts";
 import { checkVideos } from "./desired/video-cells.ts";
 import { bundleRowRef, videoRowRef } from "./rows.ts";
 import type { DesiredOptions, DesiredState, RowIssue, RowRef } from "./types.ts";
@@ -23,6 +25,7 @@ export { videoFingerprint } from "./desired/video-cells.ts";
 export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): DesiredState {
   const coerced = coercionIssues(campaign);
   const bundleCells = checkBundles(campaign, options);
+  const followUps = checkFollowUps(bundleCells);
   const videoCells = checkVideos(campaign, bundleCells, options);
   const { bundles, issues } = buildBundles(
     campaign,
@@ -34,7 +37,7 @@ export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): 
   return {
     prefix: options.prefix,
     bundles,
-    issues: [...coerced, ...bundleCells.issues, ...videoCells.issues, ...issues],
+    issues: [...coerced, ...bundleCells.issues, ...followUps, ...videoCells.issues, ...issues],
     bundleRefsWithoutRow: videoCells.withoutRow,
   };
 }

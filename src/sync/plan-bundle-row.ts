@@ -6,6 +6,7 @@
 import { sameCountry } from "../api/countries.ts";
 import type { BundleAccount, ConfigureAccountBody, PatchBundleBody } from "../api/index.ts";
 import { finding, reasoned } from "../findings/index.ts";
+import { lockWarming } from "./plan-orders.ts";
 import { type Decided, issue, type RowNote } from "./plan-rows.ts";
 import {
   accountStatus,
@@ -17,7 +18,10 @@ import {
 } from "./plan-view.ts";
 import type { DesiredBundle, PlanOp } from "./types.ts";
 
-/** bundle_type, platform, country and a videos_only account_id are fixed at creation: a differing cell locks the row. */
+/**
+ * bundle_type, platform, country, a videos_only account_id and the warming are fixed at creation: a
+ * differing cell locks the row.
+ */
 export function lockImmutables(view: BundleView): RowNote[] {
   const { b, remote } = view;
   const row = b.row;
@@ -36,9 +40,12 @@ export function lockImmutables(view: BundleView): RowNote[] {
       b.create.account_id,
       (remote as Record<string, unknown>)["account_id"] ?? remote.saved_account_id,
     );
-  return diffs.map(([column, want, have]) =>
-    issue(row, "locked", finding("fixed_at_creation", column, { column, want, have })),
-  );
+  return [
+    ...diffs.map(([column, want, have]) =>
+      issue(row, "locked", finding("fixed_at_creation", column, { column, want, have })),
+    ),
+    ...lockWarming(view),
+  ];
 }
 
 function sameText(a: string, b: string): boolean {

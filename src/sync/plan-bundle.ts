@@ -19,6 +19,7 @@ import {
   noteSlotFloor,
   patchBundleOp,
 } from "./plan-bundle-row.ts";
+import { countryRefused, deliveredOutputs, endedNotes, type Held } from "./plan-orders.ts";
 import {
   publishBlockers,
   publishBundleOp,
@@ -43,7 +44,15 @@ import {
   CLEARABLE_SLOT,
   CLOSED_BUNDLE,
 } from "./plan-view.ts";
-import type { ActualBundle, DesiredBundle, DesiredVideo, PlanOp, PlanOptions, RowRef } from "./types.ts";
+import type {
+  ActualBundle,
+  ActualState,
+  DesiredBundle,
+  DesiredVideo,
+  PlanOp,
+  PlanOptions,
+  RowRef,
+} from "./types.ts";
 
 export interface BundleInputs {
   desired: DesiredBundle;
@@ -55,6 +64,10 @@ export interface BundleInputs {
   sheetRefs: ReadonlyMap<string, RowRef>;
   /** The worst desired-state issue of each row that has one. */
   prior: ReadonlyMap<string, IssueStatus>;
+  /** A follow-up order that cannot be placed yet (plan-orders.ts): nothing is planned for it. */
+  held?: Held;
+  /** `/countries`' videos-only list, when it was read (a new account there is refused before sending). */
+  videosOnlyCountries?: ActualState["videosOnlyCountries"];
 }
 
 export interface BundlePlan extends BundleDecisions {
@@ -138,6 +151,18 @@ export function planBundle(input: BundleInputs): BundlePlan {
   }
 
   const actual = matches[0] ?? null;
+  if (actual === null && b.row !== null && input.held) {
+    notes.add(issue(b.row, input.held.status, input.held.finding));
+    for (const v of videos) notes.add(issue(v.row, input.held.status, blockedBy(b.row, input.held.status)));
+    return plan;
+  }
+  const refusedCountry =
+    actual === null && b.row !== null ? countryRefused(b, input.videosOnlyCountries) : null;
+  if (refusedCountry && b.row) {
+    notes.add(issue(b.row, "error", refusedCountry));
+    for (const v of videos) notes.add(issue(v.row, "error", blockedBy(b.row, "error")));
+    return plan;
+  }
   if (actual === null && (b.row === null || b.create === null)) {
     const unknown = finding("bundle_ref_unknown", "bundle_ref", { externalRef: b.externalRef });
     for (const v of videos) notes.add(issue(v.row, "error", unknown));
@@ -163,6 +188,12 @@ export function planBundle(input: BundleInputs): BundlePlan {
       `planner: the slots of bundle ${b.bundleRef} (${actual.bundle.id}) were not read; fetchActual reads them for every bundle in play`,
     );
   }
+  const ended = actual ? endedNotes({ ...b, videos }, actual) : null;
+  if (ended) {
+    // Cancelled, or its account banned: shown on its rows, and nothing is sent to it any more.
+    notes.add(...ended);
+    return plan;
+  }
   const remote = actual?.bundle ?? null;
   const view: BundleView = {
     b,
@@ -177,6 +208,7 @@ export function planBundle(input: BundleInputs): BundlePlan {
     bundleId: remote?.id ?? null,
     slots: actual?.videos ?? [],
     account: actual?.account ?? null,
+    delivered: actual?.delivered ?? null,
     videos,
   };
   return planPlacedBundle(view, plan, notes);
@@ -193,6 +225,7 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan, notes: Notes): Bun
         bundle_id: view.bundleId,
         bundle_status: view.isNew ? null : view.status,
         account_status: accountStatus(view),
+        ...deliveredOutputs(view.remote, view.delivered),
         // The cell as read: apply adds this run's charge to it.
         ...(b.outputs["credits_charged"] ? { credits_charged: b.outputs["credits_charged"] } : {}),
       },

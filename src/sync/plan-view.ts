@@ -6,7 +6,7 @@
 import type { Bundle, BundleAccount, Video } from "../api/index.ts";
 import type { Assignment } from "./plan-slots.ts";
 import { unitPrice } from "./prices.ts";
-import type { DesiredBundle, DesiredVideo, PlanOptions, RowRef } from "./types.ts";
+import type { DeliveredAccount, DesiredBundle, DesiredVideo, PlanOptions, RowRef } from "./types.ts";
 
 /** Bundles whose videos can be released one by one (publish-video, publish-all). */
 export const ACTIVE_BUNDLE: ReadonlySet<string> = new Set(["published", "published_priority", "accepted"]);
@@ -50,6 +50,8 @@ export interface BundleView {
   slots: readonly Video[];
   /** The remote account, when it was read. */
   account: BundleAccount | null;
+  /** The delivered account's username and URL, when this run read them. */
+  delivered: DeliveredAccount | null;
   /** The bundle's videos rows still in play, in sheet order. */
   videos: readonly DesiredVideo[];
 }

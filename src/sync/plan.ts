@@ -10,6 +10,7 @@
 import { type Finding, finding, type RowFinding } from "../findings/index.ts";
 import { type BundlePlan, planBundle } from "./plan-bundle.ts";
 import { inputsFingerprint } from "./plan-file.ts";
+import { resolveFollowUp } from "./plan-orders.ts";
 import { gatherRows, worstOfIssues } from "./plan-rows.ts";
 import type {
   ActualState,
@@ -35,7 +36,10 @@ export function planWithFindings(
   const prior = worstOfIssues(desired.issues);
   const sheetRefs = sheetVideoRefs(desired);
   const plans: BundlePlan[] = [];
-  for (const b of desired.bundles.values()) {
+  for (const wanted of desired.bundles.values()) {
+    // A follow-up order posts from the account its named row ordered, once TokPortal delivered it.
+    const resolved = resolveFollowUp(wanted, desired, actual);
+    const b = "bundle" in resolved ? resolved.bundle : wanted;
     plans.push(
       planBundle({
         desired: b,
@@ -44,6 +48,8 @@ export function planWithFindings(
         options,
         sheetRefs: sheetRefs.get(b.bundleRef) ?? new Map(),
         prior,
+        ...("held" in resolved ? { held: resolved.held } : {}),
+        ...(actual.videosOnlyCountries ? { videosOnlyCountries: actual.videosOnlyCountries } : {}),
       }),
     );
   }

@@ -9,10 +9,13 @@
  * A list item without `saved_account_id` or `edits_quantity` (both inferred to be there, docs/tokportal-api.md
  * §6) is completed from the bundle's own view (`GET /bundles/{id}`), only when a row of that bundle changed
  * (an unchanged bundle plans nothing that reads them, so a rerun stays one listing plus the video lists);
- * a field the view lacks too stays unknown, and the planner says so on the row rather than guess.
+ * a field the view lacks too stays unknown, and the planner says so on the row rather than guess. A
+ * bundle a waiting follow-up order names is completed the same way, since the order waits for its account.
+ * The reads of ordering accounts (`/countries`, a delivered account) are in remote-accounts.ts.
  */
 import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
 import { isAuthFailure, serverMessage } from "./apply-errors.ts";
+import { readDeliveredAccount, readVideosOnlyCountries, wantsDeliveredAccount } from "./remote-accounts.ts";
 import type { ActualBundle, ActualState, DesiredBundle, DesiredState } from "./types.ts";
 
 export async function fetchActual(client: TokPortalClient, desired: DesiredState): Promise<ActualState> {
@@ -37,6 +40,22 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
   }
 
   const fetches: Promise<void>[] = [];
+  // A follow-up order not placed yet needs the saved account of the bundle it names, even when that
+  // bundle's own rows did not change.
+  const namedByFollowUp = new Set<string>();
+  for (const b of desired.bundles.values()) {
+    if (b.accountRef === undefined || byExternalRef.has(b.externalRef)) continue;
+    const named = desired.bundles.get(b.accountRef);
+    if (named) namedByFollowUp.add(named.externalRef);
+  }
+  let videosOnlyCountries: string[] | undefined;
+  if (ordersNewAccount(desired, byExternalRef)) {
+    fetches.push(
+      readVideosOnlyCountries(client).then((codes) => {
+        videosOnlyCountries = codes;
+      }),
+    );
+  }
   for (const [ref, found] of byExternalRef) {
     const only = found.length === 1 ? found[0] : undefined;
     const want = wanted.get(ref);
@@ -46,12 +65,13 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
       if (isAuthFailure(error)) throw error;
       only.readError ??= readFailure(error);
     };
-    if (lacksListedFields(only.bundle) && sheetChanged(want)) {
+    if (lacksListedFields(only.bundle) && (sheetChanged(want) || namedByFollowUp.has(ref))) {
       fetches.push(
         client.bundles
           .get(only.bundle.id)
-          .then((view) => {
+          .then(async (view) => {
             only.bundle = completed(only.bundle, view);
+            if (wantsDeliveredAccount(only.bundle, want)) await readDelivered(only);
           })
           .catch((error: unknown) => {
             // The list item still holds the bundle; what it lacks stays unknown, as the planner handles.
@@ -59,6 +79,9 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
           }),
       );
     }
+    // A listed saved_account_id is read now; one the view completes is read once the view is in.
+    if (!lacksListedFields(only.bundle) && wantsDeliveredAccount(only.bundle, want))
+      fetches.push(readDelivered(only));
     fetches.push(
       client.videos
         .list(only.bundle.id)
@@ -79,7 +102,25 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
     }
   }
   await Promise.all(fetches);
-  return { byExternalRef, orphanBundles, today };
+  return {
+    byExternalRef,
+    orphanBundles,
+    today,
+    ...(videosOnlyCountries === undefined ? {} : { videosOnlyCountries }),
+  };
+
+  async function readDelivered(only: ActualBundle): Promise<void> {
+    const delivered = await readDeliveredAccount(client, only.bundle);
+    if (delivered) only.delivered = delivered;
+  }
+}
+
+/** The sheet orders a new account: a bundles row TokPortal does not have yet, of a type with an account. */
+function ordersNewAccount(desired: DesiredState, found: ReadonlyMap<string, unknown>): boolean {
+  for (const b of desired.bundles.values()) {
+    if (b.create && b.create.bundle_type !== "videos_only" && !found.has(b.externalRef)) return true;
+  }
+  return false;
 }
 
 /** Fields the planner reads off a list item that TokPortal might list only in the bundle's own view. */

@@ -112,6 +112,11 @@ export interface DesiredBundle {
    * The planner reports it only for a new bundle: one TokPortal already has is never created.
    */
   createRefused?: Finding;
+  /**
+   * A follow-up order: the bundle_ref of the bundles row whose delivered account this videos_only bundle
+   * posts from (`create.account_id` is left out; the planner fills it in once TokPortal has delivered it).
+   */
+  accountRef?: string;
   fingerprint: string;
   outputs: Record<string, string>;
   /** Valid videos rows of this bundle, in sheet order. */
@@ -138,6 +143,11 @@ export interface ActualBundle {
   /** Fetched only when the bundles row changed and fills a profile column (not for videos_only). */
   account: BundleAccount | null;
   /**
+   * The delivered account's username and profile URL, read only when the bundles row does not show them
+   * yet (remote-accounts.ts); absent otherwise.
+   */
+  delivered?: DeliveredAccount;
+  /**
    * Why its slots or account could not be read (retries exhausted): its rows are errors this run and
    * nothing is planned for it, while the other bundles go on.
    */
@@ -151,6 +161,17 @@ export interface ActualState {
   orphanBundles: Bundle[];
   /** TokPortal's today (UTC, `YYYY-MM-DD`), from the server's clock: lead time is counted from it. */
   today: string;
+  /**
+   * `/countries`' `videos_only_countries` (TokPortal's codes): read only when the plan may order a new
+   * account; absent when not read.
+   */
+  videosOnlyCountries?: readonly string[];
+}
+
+/** A delivered account as `GET /accounts/{id}` tells it (either may be unknown). */
+export interface DeliveredAccount {
+  username: string | null;
+  url: string | null;
 }
 
 // ———————————————————————————————————————————————————————————————————————————————————————————————————————

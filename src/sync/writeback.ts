@@ -13,12 +13,19 @@ import { type AnalyticsValues, METRIC_COLUMNS } from "./analytics-join.ts";
 import { videoRowRef } from "./rows.ts";
 import type { RowResult } from "./types.ts";
 
-/** Remote values a bundle row shows (also written on every videos row of the bundle in single-table mode). */
-export const BUNDLE_RESULT_COLUMNS = [
+/** Remote values a bundle row shows in single-table mode, on every videos row of the bundle. */
+export const SINGLE_TABLE_BUNDLE_RESULT_COLUMNS = [
   "bundle_id",
   "bundle_status",
   "account_status",
   "credits_charged",
+] as const;
+/** Remote values a bundles row shows: those, and the delivered account (when TokPortal reports it). */
+export const BUNDLE_RESULT_COLUMNS = [
+  ...SINGLE_TABLE_BUNDLE_RESULT_COLUMNS,
+  "saved_account_id",
+  "account_username",
+  "account_url",
 ] as const;
 /** Remote values a videos row shows. */
 export const VIDEO_RESULT_COLUMNS = ["video_id", "position", "video_status", "platform_url"] as const;
@@ -180,7 +187,7 @@ export function resultPatches(rows: RowResult[], campaign: TypedCampaign, now: s
     for (const r of rows) {
       if (!isBundleResult(r) || r.row.table !== "videos") continue;
       const bundleRef = "bundleRef" in r.row.key ? r.row.key.bundleRef : null;
-      const bundleValues = knownValues(r, BUNDLE_RESULT_COLUMNS);
+      const bundleValues = knownValues(r, SINGLE_TABLE_BUNDLE_RESULT_COLUMNS);
       for (const v of campaign.videos) {
         if (!("bundleRef" in v.key) || v.key.bundleRef !== bundleRef) continue;
         const draft = drafts.get(v.key, "videos", [v.rowNumber]);

@@ -66,6 +66,7 @@ describe("cold sync of 20 bundles × 5 videos, then a rerun", () => {
     const log = emu.requestLog(start);
     expect(countByOperation(log)).toEqual({
       listBundles: 1,
+      listCountries: 1,
       getCreditCosts: 1,
       getCreditBalance: 1,
       createBundle: 20,

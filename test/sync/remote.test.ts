@@ -131,7 +131,13 @@ describe("fetchActual", () => {
     expect(calls["getBundleAccount"]?.sort()).toEqual(
       [changed, published].map((id) => `/api/ext/bundles/${id}/account`).sort(),
     );
-    expect(Object.keys(calls).sort()).toEqual(["getBundleAccount", "listBundleVideos", "listBundles"]);
+    // The sheet orders a new account ("new"): /countries is read once for its videos-only list.
+    expect(Object.keys(calls).sort()).toEqual([
+      "getBundleAccount",
+      "listBundleVideos",
+      "listBundles",
+      "listCountries",
+    ]);
 
     expect([...actual.byExternalRef.keys()].sort()).toEqual(["t-a", "t-b", "t-c", "t-dup", "t-pub"]);
     expect(actual.byExternalRef.get("t-pub")![0]!.bundle.status).toBe("published");
@@ -168,11 +174,15 @@ describe("fetchActual", () => {
     ]);
   });
 
-  it("reads nothing but the listing when the sheet names no remote bundle", async () => {
+  it("reads nothing but the listing (and /countries, for the new account it orders) when the sheet names no remote bundle", async () => {
     await create({ bundle_type: "account_only", country: "USA", external_ref: "t-z" });
     const since = emu.requestLog().length;
     const actual = await fetchActual(client, desiredState([bundle("new", { row: 2 })]));
-    expect(byOperation(since)).toEqual({ listBundles: ["/api/ext/bundles"] });
+    expect(byOperation(since)).toEqual({
+      listBundles: ["/api/ext/bundles"],
+      listCountries: ["/api/ext/countries"],
+    });
+    expect(actual.videosOnlyCountries).toEqual(["DE"]);
     expect(actual.byExternalRef.size).toBe(0);
     expect(actual.orphanBundles.map((b) => b.external_ref)).toEqual(["t-z"]);
   });

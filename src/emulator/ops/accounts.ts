@@ -76,7 +76,15 @@ function accountItem(account: SavedAccount): Record<string, unknown> {
     country: account.country,
     status: account.status,
     banned: account.status === "banned",
+    url: profileUrl(account),
     bundle_id: account.bundle_id,
     created_at: account.created_at,
   };
+}
+
+/** The account's public profile address on its platform (deterministic: made from its username). */
+export function profileUrl(account: SavedAccount): string {
+  return account.platform === "instagram"
+    ? `https://www.instagram.com/${account.username}/`
+    : `https://www.tiktok.com/@${account.username}`;
 }

@@ -56,6 +56,8 @@ export function bundleView(bundle: Bundle): Record<string, unknown> {
     published_at: bundle.published_at,
     accepted_at: bundle.accepted_at,
     completed_at: bundle.completed_at,
+    cancellation_reason: bundle.cancellation_reason ?? null,
+    cancelled_at: bundle.cancelled_at ?? null,
     created_at: bundle.created_at,
     updated_at: bundle.updated_at,
   };

@@ -85,13 +85,16 @@ function buildBundle(
   const slots = type === "account_only" ? 0 : Math.max(videos.length, input.video_slots ?? 0);
   const create: CreateBundleBody = { bundle_type: type };
   if (draft.platform !== undefined) create.platform = draft.platform;
-  if (type === "videos_only") create.account_id = input.account_id;
-  else if (input.country !== undefined) create.country = tokportalCountry(input.country);
+  // A follow-up's account_id is its named row's delivered account: the planner fills it in (accountRef).
+  if (type === "videos_only") {
+    if (input.account_id !== undefined) create.account_id = input.account_id;
+  } else if (input.country !== undefined) create.country = tokportalCountry(input.country);
   if (input.title !== undefined) create.title = input.title;
   if (input.auto_finalize_videos !== undefined) create.auto_finalize_videos = input.auto_finalize_videos;
   create.external_ref = options.prefix + input.bundle_ref;
   create.videos_quantity = slots;
   if (input.edit_slots !== undefined) create.edits_quantity = input.edit_slots;
+  Object.assign(create, draft.warming);
   addSpecFindings(
     issues,
     specFindings(theSpec().validateBody("createBundle", create).issues, BUNDLE_FIELD_COLUMNS),
@@ -131,8 +134,10 @@ function buildBundle(
       publish,
       minSlots,
       ...(createRefused ? { createRefused } : {}),
+      ...(input.account_bundle_ref !== undefined ? { accountRef: input.account_bundle_ref } : {}),
       fingerprint: fingerprintOf({
         create: sent,
+        accountRef: input.account_bundle_ref,
         settings,
         account: draft.account,
         profilePicture: input.profile_picture,

@@ -10,6 +10,7 @@ import { classifyMedia } from "../media.ts";
 import { bundleRowRef } from "../rows.ts";
 import type { DesiredOptions, MediaValue, RowIssue, RowRef } from "../types.ts";
 import { addSpecFindings, rowIssue, specFindings, theSpec } from "./issues.ts";
+import { checkWarming, type WarmingFields } from "./warming.ts";
 
 type BundleType = NonNullable<BundleInput["bundle_type"]>;
 
@@ -29,6 +30,8 @@ export interface BundleDraft {
   platform: Platform | undefined;
   account: ConfigureAccountBody | null;
   profilePicture?: MediaValue;
+  /** The create fields of the row's warming (empty when it asks for none). */
+  warming: WarmingFields;
 }
 
 /** Why a bundle cannot be used, for the videos that name it. */
@@ -99,6 +102,7 @@ export function checkBundles(campaign: TypedCampaign, options: DesiredOptions): 
       type: checked.type,
       platform: checked.platform,
       account: checked.account,
+      warming: checked.warming,
       ...(checked.profilePicture ? { profilePicture: checked.profilePicture } : {}),
     });
   }
@@ -118,6 +122,22 @@ function checkBundleCells(
   platform: Platform | undefined;
   account: ConfigureAccountBody | null;
   profilePicture?: MediaValue;
+  warming: WarmingFields;
+} {
+  const checked = checkProfileCells(input, options);
+  const warming = checkWarming(input, checked.type === "videos_only");
+  return { ...checked, issues: [...checked.issues, ...warming.issues], warming: warming.fields };
+}
+
+function checkProfileCells(
+  input: BundleInput,
+  options: DesiredOptions,
+): {
+  issues: Finding[];
+  type: BundleType;
+  platform: Platform | undefined;
+  account: ConfigureAccountBody | null;
+  profilePicture?: MediaValue;
 } {
   const issues: Finding[] = [];
   const type = input.bundle_type ?? options.defaults.bundle_type;
@@ -127,13 +147,19 @@ function checkBundleCells(
   if (type === "videos_only") {
     if (input.country !== undefined)
       issues.push(finding("country_not_used", "country", { value: input.country }));
-    if (input.account_id === undefined) issues.push(finding("account_id_missing", "account_id", {}));
+    if (input.account_bundle_ref !== undefined) {
+      // A follow-up order: the account is the one another bundles row orders (checked across bundles).
+      if (input.account_id !== undefined)
+        issues.push(finding("account_ref_and_id", "account_bundle_ref", {}));
+    } else if (input.account_id === undefined) issues.push(finding("account_id_missing", "account_id", {}));
     else if (!UUID.test(input.account_id)) {
       issues.push(finding("account_id_invalid", "account_id", { value: input.account_id }));
     }
   } else {
     if (input.country === undefined) issues.push(finding("country_missing", "country", {}));
     if (input.account_id !== undefined) issues.push(finding("account_id_not_used", "account_id", {}));
+    if (input.account_bundle_ref !== undefined)
+      issues.push(finding("account_ref_not_videos_only", "account_bundle_ref", {}));
   }
   if (type === "account_only") {
     for (const column of ["video_slots", "edit_slots"] as const) {
