@@ -97,11 +97,16 @@ describe("the layout plan", () => {
       tables: [{ table: "bundles", title: "bundles", mode: { table: "bundles" } }],
       guides,
     });
-    const columns = plan.requests.flatMap((r) =>
-      r.setDataValidation ? [r.setDataValidation.range?.startColumnIndex] : [],
-    );
-    expect(columns).not.toContain(platform);
-    expect(columns).toHaveLength(6);
+    const validated = (requests: typeof plan.requests) =>
+      requests.flatMap((r) => (r.setDataValidation ? [r.setDataValidation.range?.startColumnIndex] : []));
+    const bare = planLayout({
+      view: spreadsheetView(answer("bundles", [header, header.map(() => ({}))])),
+      tables: [{ table: "bundles", title: "bundles", mode: { table: "bundles" } }],
+      guides,
+    });
+    // Every other guided column still gets its rule; only the one already validated is left alone.
+    expect(validated(bare.requests)).toContain(platform);
+    expect(validated(plan.requests)).toEqual(validated(bare.requests).filter((c) => c !== platform));
   });
 
   it("refuses a header with two columns of one name, rather than pick one", () => {
