@@ -5,6 +5,7 @@
 import { APPLY_CODES } from "./codes-apply.ts";
 import { CELL_CODES } from "./codes-cells.ts";
 import { PLAN_CODES } from "./codes-plan.ts";
+import { REVIEW_CODES } from "./codes-review.ts";
 import type { CodeEntry } from "./entry.ts";
 import { REASONS } from "./reasons.ts";
 
@@ -39,6 +40,10 @@ export function findingCodesMarkdown(): string {
     "them; `step` names the step that failed when the message is said on that step's rows.",
     "",
     ...table(APPLY_CODES as unknown as Record<string, CodeEntry<never>>),
+    "",
+    "### Reviews, download problems and pull backs",
+    "",
+    ...table(REVIEW_CODES as unknown as Record<string, CodeEntry<never>>),
     "",
     "### Why a plan step is made (the `reason` column of `plan`)",
     "",

@@ -243,8 +243,13 @@ export interface BundleSettings {
   biography?: string;
   profile_picture?: string;
   link_in_bio?: string;
+  account_review?: ReviewAction;
+  account_review_note?: string;
+  account_review_fields?: string[];
   publish?: boolean;
 }
+
+export type ReviewAction = "approve" | "changes";
 
 export interface BundleInput extends BundleSettings {
   bundle_ref: string;
@@ -273,6 +278,9 @@ export interface VideoInput {
   instagram_audio_name?: string;
   instagram_add_to_story?: boolean;
   publish?: boolean;
+  review?: ReviewAction;
+  review_note?: string;
+  review_fields?: string[];
 }
 
 /** A row as the engine sees it: typed inputs, the outputs as read (text), its key, and its problems. */

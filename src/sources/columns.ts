@@ -33,6 +33,12 @@ export const BUNDLE_TYPES = ["account_and_videos", "account_only", "videos_only"
 export const PLATFORMS = ["tiktok", "instagram"] as const;
 export const VIDEO_TYPES = ["video", "carousel"] as const;
 export const INSTAGRAM_CONTENT_TYPES = ["reel", "post"] as const;
+/** The client's verdict on work TokPortal submitted for review (docs/sheet-format.md, Reviews). */
+export const REVIEW_ACTIONS = ["approve", "changes"] as const;
+/** Fields a video correction can name (`VideoCorrectionsRequest.fields`). */
+export const VIDEO_REVIEW_FIELDS = ["video_content", "description", "video_editing", "sound"] as const;
+/** Fields an account correction can name (`AccountCorrectionsRequest.fields`). */
+export const ACCOUNT_REVIEW_FIELDS = ["username", "visible_name", "biography", "profile_picture"] as const;
 export const SYNC_STATUSES = ["synced", "pending", "locked", "error", "skipped"] as const;
 
 /** Bundle columns that describe the bundle and its account (also carried by videos rows in single-table mode). */
@@ -50,6 +56,10 @@ const BUNDLE_SETTINGS: readonly ColumnSpec[] = [
   { name: "biography", type: text(80) },
   { name: "profile_picture", type: text() },
   { name: "link_in_bio", type: text() },
+  // The account review (a delivered account in review), see docs/sheet-format.md.
+  { name: "account_review", type: oneOf(...REVIEW_ACTIONS) },
+  { name: "account_review_note", type: text(2000) },
+  { name: "account_review_fields", type: { kind: "list", maxItems: 4 } },
 ];
 
 export const BUNDLE_INPUT_COLUMNS: readonly ColumnSpec[] = [
@@ -63,6 +73,10 @@ export const BUNDLE_OUTPUT_COLUMNS: readonly string[] = [
   "bundle_status",
   "account_status",
   "credits_charged",
+  // The account review.
+  "account_correction_message",
+  "account_correction_requested_at",
+  "review_marker",
   "sync_status",
   "sync_message",
   "synced_at",
@@ -90,6 +104,10 @@ export const VIDEO_INPUT_COLUMNS: readonly ColumnSpec[] = [
   { name: "instagram_audio_name", type: text(200) },
   { name: "instagram_add_to_story", type: bool },
   { name: "publish", type: bool },
+  // The review of the posted video, see docs/sheet-format.md.
+  { name: "review", type: oneOf(...REVIEW_ACTIONS) },
+  { name: "review_note", type: text(2000) },
+  { name: "review_fields", type: { kind: "list", maxItems: 4 } },
 ];
 
 /** `position` is both: the user may set it, and the assigned slot is written back. */
@@ -98,6 +116,12 @@ export const VIDEO_OUTPUT_COLUMNS: readonly string[] = [
   "position",
   "video_status",
   "platform_url",
+  // Reviews and download problems.
+  "review_status",
+  "correction_message",
+  "correction_requested_at",
+  "download_issue",
+  "review_marker",
   "views",
   "likes",
   "comments",

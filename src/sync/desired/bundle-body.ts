@@ -129,6 +129,8 @@ function buildBundle(
       account: draft.account,
       ...(draft.profilePicture ? { profilePicture: draft.profilePicture } : {}),
       publish,
+      ...(draft.accountReview ? { accountReview: draft.accountReview } : {}),
+      ...(input.publish === false ? { pullBack: true } : {}),
       minSlots,
       ...(createRefused ? { createRefused } : {}),
       fingerprint: fingerprintOf({
