@@ -27,7 +27,7 @@ import {
   wantsBundlePublish,
 } from "./plan-publish.ts";
 import { pullBackBundle, pullBackVideo } from "./plan-pullback.ts";
-import { downloadFix, reviewAccount, reviewVideo } from "./plan-reviews.ts";
+import { downloadFix, downloadFixLanded, reviewAccount, reviewVideo } from "./plan-reviews.ts";
 import {
   type BundleDecisions,
   type IssueStatus,
@@ -249,7 +249,7 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan, notes: Notes): Bun
       notes.add(...review.notes);
       if (fix) afterRelease.push(fix);
       if (review.op) afterRelease.push(review.op);
-      if (fix) continue;
+      if (fix || downloadFixLanded(v, own)) continue;
     }
     const decided = decideVideo(view, v, assigned);
     notes.add(...decided.notes);

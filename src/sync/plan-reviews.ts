@@ -150,6 +150,16 @@ export function downloadFix(view: BundleView, v: DesiredVideo, slot: Video): Pla
   };
 }
 
+/**
+ * The row's new media already reached TokPortal: the issue it reported (`m:` kept in the row) is gone and
+ * the media cells changed since. A fix whose answer was lost, or one made on TokPortal: the row is in
+ * step, not a change TokPortal no longer takes.
+ */
+export function downloadFixLanded(v: DesiredVideo, slot: Video): boolean {
+  const reported = markerPart(v.outputs["review_marker"], "m");
+  return slot.download_issue !== true && reported !== null && reported !== v.mediaMarker;
+}
+
 /** The bundles row's `account_review` on the delivered account. */
 export function reviewAccount(view: BundleView): Decided {
   const { b } = view;
