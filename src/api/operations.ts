@@ -49,6 +49,7 @@ import {
   WebhookEventsSchema,
 } from "./parse.ts";
 import type {
+  AccountCorrectionsBody,
   AccountVideoAnalyticsQuery,
   Answered,
   ApiResponse,
@@ -59,6 +60,7 @@ import type {
   ConfigureVideoBody,
   CreateBundleBody,
   ExportAnalyticsQuery,
+  FixDownloadBody,
   ImagePurpose,
   ListBundlesQuery,
   OperationId,
@@ -67,6 +69,7 @@ import type {
   QueryValue,
   UploadFile,
   UploadImageFromUrlBody,
+  VideoCorrectionsBody,
   WriteOptions,
 } from "./types.ts";
 
@@ -156,6 +159,9 @@ export function typedOperations(api: Caller) {
       answer("updateBundle", { path: { id }, body }, options, schema(BundleSchema)),
     publish: (id: string, options: WriteOptions): Promise<Answered<PublishBundleResult>> =>
       answer("publishBundle", { path: { id } }, options, schema(PublishBundleSchema)),
+    /** Back to `pending_setup`, not yet accepted only; nothing is refunded (docs/tokportal-api.md §8). */
+    unpublish: (id: string, options: WriteOptions): Promise<Answered<Record<string, unknown>>> =>
+      answer("unpublishBundle", { path: { id } }, options, looseObject),
     publishReadiness: async (id: string, options: CallOptions = {}): Promise<Readiness> =>
       readObject("getBundlePublishReadiness", { path: { id } }, ReadinessSchema, options),
     addVideoSlots: (id: string, quantity: number, options: WriteOptions): Promise<Answered<AddSlotsResult>> =>
@@ -179,6 +185,16 @@ export function typedOperations(api: Caller) {
       options: WriteOptions,
     ): Promise<Answered<BundleAccount>> =>
       answer("configureBundleAccount", { path: { id: bundleId }, body }, options, readAccount),
+    /** The client's approval of a delivered account (`in_review` → `finalized`). */
+    finalize: (bundleId: string, options: WriteOptions): Promise<Answered<Record<string, unknown>>> =>
+      answer("finalizeBundleAccount", { path: { id: bundleId } }, options, looseObject),
+    /** Sends the account back to its manager with a comment (`in_review` → `pending_corrections`). */
+    corrections: (
+      bundleId: string,
+      body: AccountCorrectionsBody,
+      options: WriteOptions,
+    ): Promise<Answered<Record<string, unknown>>> =>
+      answer("requestBundleAccountCorrections", { path: { id: bundleId }, body }, options, looseObject),
   };
 
   const videos = {
@@ -235,6 +251,40 @@ export function typedOperations(api: Caller) {
       options: WriteOptions,
     ): Promise<Answered<Record<string, unknown>>> =>
       answer("unscheduleBundleVideo", { path: { id: bundleId, position } }, options, looseObject),
+  };
+
+  /** The client's review of posted videos, and the fix of media TokPortal could not download. */
+  const review = {
+    finalize: (
+      bundleId: string,
+      position: number,
+      options: WriteOptions,
+    ): Promise<Answered<Record<string, unknown>>> =>
+      answer("finalizeBundleVideo", { path: { id: bundleId, position } }, options, looseObject),
+    corrections: (
+      bundleId: string,
+      position: number,
+      body: VideoCorrectionsBody,
+      options: WriteOptions,
+    ): Promise<Answered<Video>> =>
+      answer(
+        "requestBundleVideoCorrections",
+        { path: { id: bundleId, position }, body },
+        options,
+        schema(VideoSchema),
+      ),
+    fixDownload: (
+      bundleId: string,
+      position: number,
+      body: FixDownloadBody,
+      options: WriteOptions,
+    ): Promise<Answered<Video>> =>
+      answer(
+        "fixBundleVideoDownload",
+        { path: { id: bundleId, position }, body },
+        options,
+        schema(VideoSchema),
+      ),
   };
 
   const uploads = {
@@ -334,7 +384,7 @@ export function typedOperations(api: Caller) {
       readObject("listWebhookEvents", {}, WebhookEventsSchema, options),
   };
 
-  return { bundles, account, videos, uploads, credits, analytics, webhooks };
+  return { bundles, account, videos: { ...videos, ...review }, uploads, credits, analytics, webhooks };
 }
 
 /** Reads a write's `data` with its schema. */

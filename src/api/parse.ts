@@ -162,6 +162,8 @@ export const AccountSchema = z.looseObject({
   link_in_bio: opt(text),
   status: opt(text),
   configured_at: opt(text),
+  correction_comment: opt(text),
+  correction_requested_at: opt(text),
 });
 export type BundleAccount = z.output<typeof AccountSchema>;
 
@@ -220,6 +222,9 @@ export const VideoSchema = z.preprocess(
     carousel_images: opt(z.array(text)),
     platform_url: opt(text),
     download_issue: opt(flag),
+    download_issue_comment: opt(text),
+    correction_message: opt(text),
+    correction_requested_at: opt(text),
     published_at: opt(text),
     finalized_at: opt(text),
   }),

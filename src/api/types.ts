@@ -33,6 +33,12 @@ export interface BatchConfigureBody {
   auto_publish?: boolean;
 }
 export type PatchVideoBody = Schemas["PatchVideoRequest"];
+export type VideoCorrectionsBody = Schemas["VideoCorrectionsRequest"];
+export type AccountCorrectionsBody = Schemas["AccountCorrectionsRequest"];
+export interface FixDownloadBody {
+  video_url?: string;
+  carousel_images?: string[];
+}
 export type UploadImageFromUrlBody = Defaulted<Schemas["UploadImageFromUrlRequest"], "purpose">;
 export type ImagePurpose = NonNullable<Schemas["UploadImageFromUrlRequest"]["purpose"]>;
 

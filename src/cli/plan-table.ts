@@ -22,6 +22,7 @@ export function opSymbol(op: PlanOp): OpSymbol {
     case "publishVideos":
       return "→";
     case "unscheduleVideo":
+    case "unpublishBundle":
       return "-";
     default:
       return "~";
@@ -52,7 +53,21 @@ export function opAction(op: PlanOp): string {
         ? "publish all videos"
         : `publish ${op.positions.length === 1 ? "video" : "videos"} ${op.positions.map((p) => `#${p}`).join(", ")}`;
     case "unscheduleVideo":
-      return `unschedule video #${op.position}`;
+      return op.reasonCode === "unschedule_publish_no"
+        ? `unschedule video #${op.position} (destructive: clears the slot)`
+        : `unschedule video #${op.position}`;
+    case "finalizeVideo":
+      return `approve video #${op.position}`;
+    case "requestVideoCorrections":
+      return `ask corrections on video #${op.position}`;
+    case "finalizeAccount":
+      return "approve account";
+    case "requestAccountCorrections":
+      return "ask corrections on account";
+    case "fixDownload":
+      return `send new media for video #${op.position}`;
+    case "unpublishBundle":
+      return "unpublish bundle (destructive: no refund)";
   }
 }
 

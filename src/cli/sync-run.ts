@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { loadConfig } from "../config/load.ts";
+import { destructiveOps } from "../sync/plan-pullback.ts";
 import type { Plan, RunReport } from "../sync/types.ts";
 import { errorText, runOptionsOf } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
@@ -95,7 +96,7 @@ export async function runSyncCommand(
   let progress: Progress | null = null;
   let apiKey: string | null = io.env.TOKPORTAL_API_KEY?.trim() || null;
   // Why a spend was refused without a terminal, to say so instead of "declined".
-  let unconfirmed: { cost: number; balance: number | null } | null = null;
+  let unconfirmed: { cost: number; balance: number | null; pullBacks: number } | null = null;
   try {
     const loaded = loadConfig(flags.config, io.env);
     if (flags.analyticsOnly && (flags.plan !== undefined || flags.prune || flags.maxCredits !== undefined)) {
@@ -110,18 +111,25 @@ export async function runSyncCommand(
     const confirm = async (plan: Plan): Promise<boolean> => {
       // A saved plan was reviewed with its cost when it was made.
       if (flags.yes || saved) return true;
+      const pullBacks = destructiveOps(plan).length;
       // A budget is a ceiling, not a yes: someone at a terminal still sees the plan and answers. Without
-      // one (cron, CI, output piped away) the budget lets the run spend within it.
-      if (settings.maxCredits !== null && !isTerminal(io)) return true;
+      // one (cron, CI, output piped away) the budget lets the run spend within it. It never covers a pull
+      // back (unpublish, unschedule), which cannot be undone: that takes --yes or the prompt.
+      if (settings.maxCredits !== null && !isTerminal(io) && pullBacks === 0) return true;
       const { cost, balance } = plan.totals;
       if (!io.stdin.isTTY) {
-        unconfirmed = { cost, balance };
+        unconfirmed = { cost, balance, pullBacks };
         return false;
       }
       // What the credits buy, before the question (on stderr with it: stdout keeps only the summary).
       await write(io.stderr, `${formatPlan(plan, { color: !!io.stderrColor })}\n`);
       const after = balance === null ? "" : ` (balance ${balance})`;
-      return ask(io, `Spend ${cost} credits${after}? [y/N] `);
+      const parts = [
+        ...(cost > 0 ? [`spend ${cost} credits${after}`] : []),
+        ...(pullBacks > 0 ? [`pull back ${pullBacks} (unpublish/unschedule, cannot be undone)`] : []),
+      ];
+      const question = parts.join(" and ");
+      return ask(io, `${question.charAt(0).toUpperCase()}${question.slice(1)}? [y/N] `);
     };
     const report = await withRunLock(loaded, async (): Promise<RunReport> => {
       // The run lock keeps other runs out; a CSV file being rewritten by a process that does not take it
@@ -169,7 +177,9 @@ function isTerminal(io: CommandIO): boolean {
   return !!io.stdin.isTTY && !!(io.stdout as { isTTY?: boolean }).isTTY;
 }
 
-function unconfirmedHint(u: { cost: number; balance: number | null }): string {
+function unconfirmedHint(u: { cost: number; balance: number | null; pullBacks: number }): string {
+  if (u.cost === 0 && u.pullBacks > 0)
+    return `This run would pull back ${u.pullBacks} published ${u.pullBacks === 1 ? "item" : "items"} (unpublish or unschedule: it cannot be undone) and there is no terminal to confirm it: pass --yes. Nothing was done.`;
   const balance = u.balance === null ? "" : ` (balance ${u.balance})`;
   return `This run would spend ${u.cost} credits${balance} and there is no terminal to confirm it: pass --yes, or set a budget with max_credits in the config (or --max-credits N). Nothing was done.`;
 }

@@ -72,6 +72,11 @@ export interface EmulatorRules {
     /** Hours after the start of the target day when a manager posts the video. */
     postAtHourUtc: number;
     autoFinalizeAfterHours: number;
+    /**
+     * Share (0–1) of released videos whose media the manager cannot download, chosen from the seed and
+     * the video id; media sent from an unreachable URL (docs/emulator.md) always fail. Default 0.
+     */
+    downloadIssueShare?: number;
   };
 }
 

@@ -6,7 +6,7 @@ export const DEFAULT_RULES: EmulatorRules = {
   createCapacity: null,
   publishCapacity: null,
   defaultPlanTier: "marketer",
-  managers: { acceptAfterSeconds: 600, postAtHourUtc: 17, autoFinalizeAfterHours: 72 },
+  managers: { acceptAfterSeconds: 600, postAtHourUtc: 17, autoFinalizeAfterHours: 72, downloadIssueShare: 0 },
 };
 
 export type RulesPatch = Partial<Omit<EmulatorRules, "managers">> & {

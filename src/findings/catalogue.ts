@@ -7,9 +7,16 @@ import { APPLY_CODES } from "./codes-apply.ts";
 import { CELL_CODES } from "./codes-cells.ts";
 import { ORDER_CODES } from "./codes-orders.ts";
 import { PLAN_CODES } from "./codes-plan.ts";
+import { REVIEW_CODES } from "./codes-review.ts";
 import type { CodeEntry, FindingStatus, ParamValue } from "./entry.ts";
 
-export const CATALOGUE = { ...CELL_CODES, ...PLAN_CODES, ...APPLY_CODES, ...ORDER_CODES };
+export const CATALOGUE = {
+  ...CELL_CODES,
+  ...PLAN_CODES,
+  ...APPLY_CODES,
+  ...ORDER_CODES,
+  ...REVIEW_CODES,
+};
 
 export type FindingCode = keyof typeof CATALOGUE;
 export type ParamsOf<C extends FindingCode> = Parameters<(typeof CATALOGUE)[C]["text"]>[0];

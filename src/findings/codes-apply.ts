@@ -19,6 +19,12 @@ export const STEP_WORDS: Readonly<Record<string, string>> = {
   publishBundle: "publishing the bundle",
   publishVideos: "releasing the videos to the manager",
   unscheduleVideo: "unscheduling the video",
+  finalizeVideo: "approving the video",
+  requestVideoCorrections: "asking for corrections on the video",
+  finalizeAccount: "approving the account",
+  requestAccountCorrections: "asking for corrections on the account",
+  fixDownload: "sending the new media",
+  unpublishBundle: "unpublishing the bundle",
 };
 
 function stepWords(step: string): string {

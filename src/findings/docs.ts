@@ -6,6 +6,7 @@ import { APPLY_CODES } from "./codes-apply.ts";
 import { CELL_CODES } from "./codes-cells.ts";
 import { ORDER_CODES } from "./codes-orders.ts";
 import { PLAN_CODES } from "./codes-plan.ts";
+import { REVIEW_CODES } from "./codes-review.ts";
 import type { CodeEntry } from "./entry.ts";
 import { REASONS } from "./reasons.ts";
 
@@ -44,6 +45,10 @@ export function findingCodesMarkdown(): string {
     "### Ordering accounts: warming, follow-up orders, countries, cancelled bundles",
     "",
     ...table(ORDER_CODES as unknown as Record<string, CodeEntry<never>>),
+    "",
+    "### Reviews, download problems and pull backs",
+    "",
+    ...table(REVIEW_CODES as unknown as Record<string, CodeEntry<never>>),
     "",
     "### Why a plan step is made (the `reason` column of `plan`)",
     "",

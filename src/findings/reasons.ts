@@ -77,6 +77,35 @@ export const REASONS = {
     meaning: "sync --prune: a slot's video is no longer in the sheet, and it is unscheduled.",
     text: (p) => `prune: video ${p.videoRef} (slot ${p.position}, ${p.status}) is no longer in the sheet`,
   }),
+  // ——— Reviews, download fixes, pull backs ———
+  review_approve: reasonCode<{ what: "video" | "account"; position: number | null }>({
+    meaning: "review (or account_review) is approve and the work is in review: it is finalized.",
+    text: (p) =>
+      p.what === "video"
+        ? `review=approve: finalize video #${p.position}`
+        : "account_review=approve: finalize the account",
+  }),
+  review_changes: reasonCode<{ what: "video" | "account"; position: number | null; note: string }>({
+    meaning: "review (or account_review) is changes with a note not sent before: corrections are asked.",
+    text: (p) =>
+      `${p.what === "video" ? `review=changes on video #${p.position}` : "account_review=changes"}: ask for corrections ("${p.note.length > 60 ? `${p.note.slice(0, 57)}…` : p.note}")`,
+  }),
+  fix_download: reasonCode<{ position: number }>({
+    meaning:
+      "TokPortal could not download a video's media and the row has new media: it is sent (fix-download).",
+    text: (p) =>
+      `download issue on video #${p.position}, new media in the row: send it (TokPortal moves the date to tomorrow)`,
+  }),
+  unpublish: reasonCode<Record<string, never>>({
+    meaning:
+      "publish is no on a published bundle not yet accepted: it is unpublished (destructive; no refund).",
+    text: () => "publish=no on a published bundle: unpublish it (nothing is refunded)",
+  }),
+  unschedule_publish_no: reasonCode<{ position: number; status: string }>({
+    meaning:
+      "publish is no on a released video not yet accepted: it is unscheduled (destructive: the slot is cleared).",
+    text: (p) => `publish=no on video #${p.position} (${p.status}): unschedule it, which clears its slot`,
+  }),
 };
 
 export type ReasonCode = keyof typeof REASONS;

@@ -248,8 +248,13 @@ export interface BundleSettings {
   niche_warming_instructions?: string;
   deep_warming?: boolean;
   account_bundle_ref?: string;
+  account_review?: ReviewAction;
+  account_review_note?: string;
+  account_review_fields?: string[];
   publish?: boolean;
 }
+
+export type ReviewAction = "approve" | "changes";
 
 export interface BundleInput extends BundleSettings {
   bundle_ref: string;
@@ -283,6 +288,9 @@ export interface VideoInput {
   disclose_as_ads?: boolean;
   instant_repost_as_story?: boolean;
   publish?: boolean;
+  review?: ReviewAction;
+  review_note?: string;
+  review_fields?: string[];
 }
 
 /** A row as the engine sees it: typed inputs, the outputs as read (text), its key, and its problems. */

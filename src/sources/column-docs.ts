@@ -91,7 +91,26 @@ export const BUNDLE_INPUT_DOCS: Record<string, InputDoc> = {
       "A follow-up order: on a `videos_only` bundle, the `bundle_ref` of another (new-account) bundles row whose delivered account it posts from, instead of `account_id`. Until TokPortal delivers that account the row is `pending` and says what it waits for.",
     blank: "the account is `account_id`",
   },
-  publish: { meaning: "Publish the bundle once it is ready.", blank: "the config's default" },
+  account_review: {
+    meaning:
+      "Your verdict on the delivered account while it is `in_review`: `approve` finalizes it; `changes` sends it back to the account manager with `account_review_note`. Said on the row and not sent while the account is not in review.",
+    blank: "no verdict: TokPortal finalizes the account itself after 72 h in review",
+  },
+  account_review_note: {
+    meaning:
+      "With `account_review` = `changes`: the comment sent with the correction request. Each distinct note is sent once; write a new note to ask again.",
+    blank: "required when `account_review` is `changes`",
+  },
+  account_review_fields: {
+    meaning:
+      "The profile fields the correction concerns: `username`, `visible_name`, `biography`, `profile_picture` (see Lists).",
+    blank: "none named",
+  },
+  publish: {
+    meaning:
+      "Publish the bundle once it is ready. Set back to `no` on a bundle that is `published` and not yet accepted, it unpublishes it (nothing is refunded; the run asks first, or needs `--yes`).",
+    blank: "the config's default",
+  },
 };
 
 const VIDEO_FIELD = (field: string, extra = ""): InputDoc => ({
@@ -151,8 +170,24 @@ export const VIDEO_INPUT_DOCS: Record<string, InputDoc> = {
     ": repost the post as a story once it is up; 1 credit the first time it is set on a video (not on a `story`)",
   ),
   publish: {
-    meaning: "Release the video to the manager once it is configured.",
+    meaning:
+      "Release the video to the manager once it is configured. Set back to `no` on a video released but not yet accepted, it unschedules it: the slot is cleared (the run asks first, or needs `--yes`) and configured again on the next run.",
     blank: "the config's default",
+  },
+  review: {
+    meaning:
+      "Your verdict on the posted video while it is `in_review` (bundles with `auto_finalize_videos` = no): `approve` finalizes it; `changes` sends it back with `review_note`. Said on the row and not sent while the video is not in review.",
+    blank: "no verdict: TokPortal finalizes the video itself after 72 h in review",
+  },
+  review_note: {
+    meaning:
+      "With `review` = `changes`: the comment sent with the correction request. Each distinct note is sent once; write a new note to ask again.",
+    blank: "required when `review` is `changes`",
+  },
+  review_fields: {
+    meaning:
+      "What the correction concerns: `video_content`, `description`, `video_editing`, `sound` (see Lists).",
+    blank: "none named",
   },
   publish_bundle: {
     meaning: "Single-table mode only: the bundle's `publish` (a videos row's `publish` is the video's own).",
@@ -187,6 +222,17 @@ export const OUTPUT_DOCS: Record<string, string> = {
   engagement_rate: "Analytics: engagement rate in percent (as for `views`).",
   analytics_at:
     "When TokPortal measured the analytics above (its scrape time, else when the run read them). New analytics never move `synced_at`.",
+  account_correction_message:
+    "The comment of the last correction request on the account (TokPortal's, else the note this run sent).",
+  account_correction_requested_at: "When that correction was asked.",
+  review_marker:
+    "A digest of the last correction note sent, and of media TokPortal could not download (`c:…;m:…`): how reruns never send the same note twice. Leave it alone.",
+  review_status:
+    "Where the posted video's review stands: `in_review` (waiting for your `review`), `changes_requested`, `approved` (finalized). Blank before the video is posted.",
+  correction_message: "TokPortal's correction message of the last correction request on the video.",
+  correction_requested_at: "When that correction was asked.",
+  download_issue:
+    "TokPortal's comment while it cannot download the video's media; blank otherwise. Put a new `video_url` (or `carousel_images`) in the row to send the fix.",
   sync_status: `What the last run made of the row: one of ${SYNC_STATUSES.map((s) => `\`${s}\``).join(", ")} (see below).`,
   sync_message:
     "Why, in words you can act on, naming the column to fix. Blank when there is nothing to say. When a row that synced before fails, its ids and statuses stay and the message says the earlier result is kept.",

@@ -33,6 +33,12 @@ export const BUNDLE_TYPES = ["account_and_videos", "account_only", "videos_only"
 export const PLATFORMS = ["tiktok", "instagram"] as const;
 export const VIDEO_TYPES = ["video", "carousel", "story"] as const;
 export const INSTAGRAM_CONTENT_TYPES = ["reel", "post"] as const;
+/** The client's verdict on work TokPortal submitted for review (docs/sheet-format.md, Reviews). */
+export const REVIEW_ACTIONS = ["approve", "changes"] as const;
+/** Fields a video correction can name (`VideoCorrectionsRequest.fields`). */
+export const VIDEO_REVIEW_FIELDS = ["video_content", "description", "video_editing", "sound"] as const;
+/** Fields an account correction can name (`AccountCorrectionsRequest.fields`). */
+export const ACCOUNT_REVIEW_FIELDS = ["username", "visible_name", "biography", "profile_picture"] as const;
 export const SYNC_STATUSES = ["synced", "pending", "locked", "error", "skipped"] as const;
 
 /** Bundle columns that describe the bundle and its account (also carried by videos rows in single-table mode). */
@@ -56,6 +62,10 @@ const BUNDLE_SETTINGS: readonly ColumnSpec[] = [
   { name: "niche_warming_instructions", type: text(2000) },
   { name: "deep_warming", type: bool },
   { name: "account_bundle_ref", type: text(200) },
+  // The account review (a delivered account in review), see docs/sheet-format.md.
+  { name: "account_review", type: oneOf(...REVIEW_ACTIONS) },
+  { name: "account_review_note", type: text(2000) },
+  { name: "account_review_fields", type: { kind: "list", maxItems: 4 } },
 ];
 
 export const BUNDLE_INPUT_COLUMNS: readonly ColumnSpec[] = [
@@ -73,6 +83,10 @@ export const BUNDLE_OUTPUT_COLUMNS: readonly string[] = [
   "account_username",
   "account_url",
   "followers",
+  // The account review.
+  "account_correction_message",
+  "account_correction_requested_at",
+  "review_marker",
   "sync_status",
   "sync_message",
   "synced_at",
@@ -106,6 +120,10 @@ export const VIDEO_INPUT_COLUMNS: readonly ColumnSpec[] = [
   { name: "disclose_as_ads", type: bool },
   { name: "instant_repost_as_story", type: bool },
   { name: "publish", type: bool },
+  // The review of the posted video, see docs/sheet-format.md.
+  { name: "review", type: oneOf(...REVIEW_ACTIONS) },
+  { name: "review_note", type: text(2000) },
+  { name: "review_fields", type: { kind: "list", maxItems: 4 } },
 ];
 
 /** `position` is both: the user may set it, and the assigned slot is written back. */
@@ -114,6 +132,12 @@ export const VIDEO_OUTPUT_COLUMNS: readonly string[] = [
   "position",
   "video_status",
   "platform_url",
+  // Reviews and download problems.
+  "review_status",
+  "correction_message",
+  "correction_requested_at",
+  "download_issue",
+  "review_marker",
   "views",
   "likes",
   "comments",

@@ -21,6 +21,8 @@ const VIDEO_OPS: ReadonlySet<OpKind> = new Set<OpKind>([
   "patchVideo",
   "publishVideos",
   "unscheduleVideo",
+  "fixDownload",
+  "requestVideoCorrections",
 ]);
 
 /**

@@ -6,7 +6,7 @@
  *
  * Op order inside a bundle is the apply order: create → video slots → edit slots → settings → account →
  * configures → ref patches → bundle publish → configures of rows that must stay unreleased → video publish →
- * unschedule.
+ * download fixes → video reviews → account review → pull backs (unschedule, unpublish) → orphan unschedules.
  */
 
 import { finding, reasoned } from "../findings/index.ts";
@@ -27,6 +27,8 @@ import {
   waitForBlockers,
   wantsBundlePublish,
 } from "./plan-publish.ts";
+import { pullBackBundle, pullBackVideo } from "./plan-pullback.ts";
+import { downloadFix, downloadFixLanded, reviewAccount, reviewVideo } from "./plan-reviews.ts";
 import {
   type BundleDecisions,
   type IssueStatus,
@@ -258,8 +260,31 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan, notes: Notes): Bun
   const placed = placeable.filter((v) => slots.assigned.has(v.row.id) && !notes.blocked(v.row.id));
   const candidates: Candidate[] = [];
   const patches: PlanOp[] = [];
+  // Reviews, download fixes and pull backs (plan-reviews.ts, plan-pullback.ts) go after the releases.
+  const bundleBack = pullBackBundle(view);
+  notes.add(...bundleBack.notes);
+  const unpublishing = bundleBack.op !== null;
+  const afterRelease: PlanOp[] = [];
+  const pulled: PlanOp[] = [];
   for (const v of placed) {
-    const decided = decideVideo(view, v, slots.assigned.get(v.row.id)!);
+    const assigned = slots.assigned.get(v.row.id)!;
+    const own = assigned.byRef ? assigned.video : null;
+    if (own) {
+      const back = pullBackVideo(view, v, own, unpublishing);
+      if (back) notes.add(...back.notes);
+      if (back?.op) {
+        // The slot is cleared: the row is configured again by the next run.
+        pulled.push(back.op);
+        continue;
+      }
+      const fix = downloadFix(view, v, own);
+      const review = reviewVideo(view, v, own, fix !== null);
+      notes.add(...review.notes);
+      if (fix) afterRelease.push(fix);
+      if (review.op) afterRelease.push(review.op);
+      if (fix || downloadFixLanded(v, own)) continue;
+    }
+    const decided = decideVideo(view, v, assigned);
     notes.add(...decided.notes);
     if (decided.op) patches.push(decided.op);
     if (decided.candidate) candidates.push(decided.candidate);
@@ -303,7 +328,11 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan, notes: Notes): Bun
   if (publishing) ops.push(publishBundleOp(view, first));
   else if (blockers !== null) notes.add(waitForBlockers(view, blockers));
   ops.push(...configureOps(view, later, ops.filter((o) => o.kind === "configureVideos").length + 1));
-  take(publishVideosOp(view, configures, publishing));
+  if (!unpublishing) take(publishVideosOp(view, configures, publishing));
+  ops.push(...afterRelease);
+  if (!rowLocked) take(reviewAccount(view));
+  ops.push(...pulled);
+  push(bundleBack.op);
   const orphans = orphanOps(view, slots.assigned);
   plan.orphanVideos.push(...orphans.refs);
   ops.push(...orphans.ops);

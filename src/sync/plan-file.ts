@@ -57,7 +57,15 @@ export function inputsFingerprint(desired: DesiredState, actual: ActualState, op
       b.fingerprint,
       b.publish,
       planned(b.outputs),
-      b.videos.map((v) => [v.row.id, v.fingerprint, v.position ?? null, v.publish, planned(v.outputs)]),
+      [b.accountReview ?? null, b.pullBack ?? false],
+      b.videos.map((v) => [
+        v.row.id,
+        v.fingerprint,
+        v.position ?? null,
+        v.publish,
+        planned(v.outputs),
+        [v.review ?? null, v.pullBack ?? false, v.mediaMarker ?? null],
+      ]),
     ]);
   }
   for (const i of desired.issues) add([i.row.id, i.status, i.column ?? null, i.message]);
@@ -72,7 +80,7 @@ export function inputsFingerprint(desired: DesiredState, actual: ActualState, op
  * The output cells the planner reads. Others (analytics, synced_at, statuses) are rewritten by every run
  * and by cron, and do not change what the plan does.
  */
-const PLANNED_OUTPUTS = ["sync_fingerprint", "credits_charged"];
+const PLANNED_OUTPUTS = ["sync_fingerprint", "credits_charged", "review_marker"];
 function planned(outputs: Record<string, string>): Record<string, string | undefined> {
   return Object.fromEntries(PLANNED_OUTPUTS.map((k) => [k, outputs[k]]));
 }
@@ -153,6 +161,12 @@ const OP_KINDS = [
   "publishBundle",
   "publishVideos",
   "unscheduleVideo",
+  "finalizeVideo",
+  "requestVideoCorrections",
+  "finalizeAccount",
+  "requestAccountCorrections",
+  "fixDownload",
+  "unpublishBundle",
 ] as const satisfies readonly OpKind[];
 
 const STATUS = z.enum(["synced", "pending", "locked", "error", "skipped"]);
@@ -203,6 +217,25 @@ const opSchema = z.discriminatedUnion("kind", [
     all: z.boolean(),
   }),
   z.looseObject({ kind: z.literal("unscheduleVideo"), ...opBase, position }),
+  z.looseObject({ kind: z.literal("finalizeVideo"), ...opBase, position }),
+  z.looseObject({
+    kind: z.literal("requestVideoCorrections"),
+    ...opBase,
+    position,
+    comment: z.string(),
+    fields: z.record(z.string(), z.boolean()),
+    marker: z.string(),
+  }),
+  z.looseObject({ kind: z.literal("finalizeAccount"), ...opBase }),
+  z.looseObject({
+    kind: z.literal("requestAccountCorrections"),
+    ...opBase,
+    comment: z.string(),
+    fields: z.record(z.string(), z.boolean()),
+    marker: z.string(),
+  }),
+  z.looseObject({ kind: z.literal("fixDownload"), ...opBase, position, media: body, body }),
+  z.looseObject({ kind: z.literal("unpublishBundle"), ...opBase }),
 ]);
 const planSchema = z.looseObject({
   version: z.literal(1),

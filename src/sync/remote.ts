@@ -165,9 +165,8 @@ function sheetChanged(want: DesiredBundle): boolean {
 }
 
 function accountMayChange(bundle: Bundle, want: DesiredBundle): boolean {
-  return (
-    bundle.bundle_type !== "videos_only" &&
-    want.account !== null &&
-    want.fingerprint !== (want.outputs["sync_fingerprint"] ?? "")
-  );
+  if (bundle.bundle_type === "videos_only") return false;
+  // A correction note about to be sent: the account's own comment tells whether it already was.
+  if (want.accountReview?.action === "changes" && bundle.account_status === "in_review") return true;
+  return want.account !== null && want.fingerprint !== (want.outputs["sync_fingerprint"] ?? "");
 }

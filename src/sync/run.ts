@@ -27,6 +27,7 @@ import {
 } from "./extras-run.ts";
 import { planSync } from "./plan.ts";
 import { assertPlanCurrent } from "./plan-file.ts";
+import { destructiveOps } from "./plan-pullback.ts";
 import { fetchActual } from "./remote.ts";
 import type {
   ActualState,
@@ -307,11 +308,14 @@ async function run(o: RunOptions): Promise<RunReport> {
     // What the user reviewed is what runs; its inputs are proven to be today's.
     plan = o.savedPlan;
   }
-  if (plan.totals.cost > 0 && o.confirm && !(await o.confirm(plan))) {
-    throw new RunRefusedError(
-      "declined",
-      `Nothing was done: spending ${plan.totals.cost} credits was declined.`,
-    );
+  // Pull backs (unpublish, unschedule on publish=no) cannot be undone: they are confirmed like a spend.
+  const destructive = destructiveOps(plan).length;
+  if ((plan.totals.cost > 0 || destructive > 0) && o.confirm && !(await o.confirm(plan))) {
+    const what =
+      plan.totals.cost > 0
+        ? `spending ${plan.totals.cost} credits`
+        : `${destructive} pull back${destructive === 1 ? "" : "s"} (unpublish or unschedule)`;
+    throw new RunRefusedError("declined", `Nothing was done: ${what} was declined.`);
   }
 
   // An auth failure mid-apply stops the run (`stoppedBy`), but what was done before it is written back first.

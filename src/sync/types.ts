@@ -15,6 +15,7 @@ import type {
   BundleAccount,
   ConfigureAccountBody,
   CreateBundleBody,
+  FixDownloadBody,
   PatchBundleBody,
   PatchVideoBody,
   Video,
@@ -68,6 +69,20 @@ export type MediaValue =
   /** `sizeBytes` and `mtimeMs` as read from the file: a file replaced at the same path changes them. */
   | { kind: "file"; path: string; sizeBytes: number; mtimeMs: number };
 
+/**
+ * A `review` (or `account_review`) verdict on work TokPortal submitted: approve, or ask for changes with a
+ * note and the fields it concerns. `marker` is the digest (`c:…`) stored in `review_marker` once the
+ * correction is sent, so the same note is never sent twice.
+ */
+export interface ReviewRequest {
+  action: "approve" | "changes";
+  /** The comment of a `changes` verdict (required then; null for approve). */
+  note: string | null;
+  /** The fields the correction names, as TokPortal's `fields` keys. */
+  fields: string[];
+  marker: string;
+}
+
 export interface DesiredVideo {
   row: RowRef;
   bundleRef: string;
@@ -83,6 +98,12 @@ export interface DesiredVideo {
   media: { video_url?: MediaValue; carousel_images?: MediaValue[]; story_image_url?: MediaValue };
   /** Release to the manager once configured (row `publish`, else config default). */
   publish: boolean;
+  /** The row's `review` columns, when `review` is filled. */
+  review?: ReviewRequest;
+  /** The row's own `publish` cell says `no` (not a default): a released video is pulled back. */
+  pullBack?: boolean;
+  /** Digest of the media cells (`m:…`), compared with `review_marker` when TokPortal reports a download issue. */
+  mediaMarker?: string;
   /** 1 when a volume field is set (TokPortal charges `sound_volume` the first time a slot gets one), else 0. */
   soundVolumeUnits: number;
   /** Hash of the mapped fields (what `sync_fingerprint` stores). */
@@ -105,6 +126,10 @@ export interface DesiredBundle {
   /** profile_picture: a URL or storage path goes in `account.profile_picture_url`; a file is uploaded. */
   profilePicture?: MediaValue;
   publish: boolean;
+  /** The row's `account_review` columns, when `account_review` is filled. */
+  accountReview?: ReviewRequest;
+  /** The row's own `publish` cell says `no` (not a default): a published bundle is pulled back. */
+  pullBack?: boolean;
   /** Minimum slots (`video_slots`); the planner adds what the videos need. */
   minSlots: number;
   /**
@@ -187,7 +212,14 @@ export type OpKind =
   | "patchVideo"
   | "publishBundle"
   | "publishVideos"
-  | "unscheduleVideo";
+  | "unscheduleVideo"
+  // Reviews, download fixes and pull backs.
+  | "finalizeVideo"
+  | "requestVideoCorrections"
+  | "finalizeAccount"
+  | "requestAccountCorrections"
+  | "fixDownload"
+  | "unpublishBundle";
 
 interface OpBase {
   /** Unique in the plan, stable: `<bundleRef>:<kind>[:<n>]`. */
@@ -227,7 +259,27 @@ export type PlanOp =
   | (OpBase & { kind: "publishBundle" })
   /** `all`: one publish-all (every configured slot of the bundle should go); else one call per position. */
   | (OpBase & { kind: "publishVideos"; positions: number[]; all: boolean })
-  | (OpBase & { kind: "unscheduleVideo"; position: number });
+  | (OpBase & { kind: "unscheduleVideo"; position: number })
+  | (OpBase & { kind: "finalizeVideo"; position: number })
+  /** `marker` is the `review_marker` part (`c:…`) the row keeps once the request is sent. */
+  | (OpBase & {
+      kind: "requestVideoCorrections";
+      position: number;
+      comment: string;
+      fields: Record<string, boolean>;
+      marker: string;
+    })
+  | (OpBase & { kind: "finalizeAccount" })
+  | (OpBase & {
+      kind: "requestAccountCorrections";
+      comment: string;
+      fields: Record<string, boolean>;
+      marker: string;
+    })
+  /** The row's new media for a slot TokPortal could not download; TokPortal moves its date to tomorrow. */
+  | (OpBase & { kind: "fixDownload"; position: number; media: DesiredVideo["media"]; body: FixDownloadBody })
+  /** Destructive like a pull-back unschedule: nothing is refunded (docs/tokportal-api.md §8). */
+  | (OpBase & { kind: "unpublishBundle" });
 
 /** What the planner knows a row will show once its ops succeed. */
 export interface PlannedRow {

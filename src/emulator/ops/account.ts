@@ -76,9 +76,10 @@ function requestBundleAccountCorrections(req: OpRequest, ctx: OpContext) {
   const account = accountOf(bundle);
   if (account.status !== "in_review") throw statusError(account, "requesting corrections", ["in_review"]);
   const b = bodyOf(req.body);
-  touch(ctx, bundle);
+  const now = touch(ctx, bundle);
   account.status = "pending_corrections";
   account.correction_comment = typeof b.comment === "string" ? b.comment : null;
+  account.correction_requested_at = now;
   emitAccountEvent(ctx, "account.pending_corrections", bundle, "in_review");
   return {
     body: {

@@ -7,6 +7,7 @@
  *     └─ account published → in_review (delivered: a SavedAccount, saved_account_id) ──72 h──► finalized
  *     └─ videos published → accepted (at once if the bundle already is)
  *   video accepted ──target day + postAtHourUtc──► in_review with a platform_url
+ *     └─ unless its media could not be downloaded (download_issue): it waits for fix-download
  *     └─ finalized at once (auto_finalize_videos) or 72 h later
  *   video / account pending_corrections ──24 h──► in_review again (the manager fixes and resubmits)
  *   bundle accepted, every slot finalized/pending/cancelled, account finalized ──► completed
@@ -18,6 +19,7 @@ import { createHash } from "node:crypto";
 import type { EmulatorRules, ManagerEnv } from "../context.ts";
 import type { Bundle, SavedAccount, VideoSlot } from "../model.ts";
 import { METRICS_SALT_COUNTER } from "./metrics.ts";
+import { UNREACHABLE_MARK } from "./video-config.ts";
 
 const HOUR_MS = 3_600_000;
 /** How long a manager takes to re-post a video after corrections were requested. */
@@ -119,6 +121,7 @@ function videoDue(bundle: Bundle, video: VideoSlot, acceptedAt: number, rules: E
     case "published":
       return Math.max(acceptedAt, video.published_at ? ms(video.published_at) : acceptedAt);
     case "accepted": {
+      if (video.download_issue) return Number.POSITIVE_INFINITY;
       const accepted = video.accepted_at ? ms(video.accepted_at) : acceptedAt;
       const target = video.target_publish_date ?? video.target_publish_start_date;
       // A date-only string parses as midnight UTC.
@@ -177,6 +180,7 @@ function applyVideoStep(
     case "published":
       video.status = "accepted";
       video.accepted_at = iso;
+      flagDownload(video, env);
       return;
     case "accepted":
       video.status = "in_review";
@@ -200,6 +204,19 @@ function applyVideoStep(
     default:
       return;
   }
+}
+
+/** The manager takes the video and fetches its media: unreachable media, or a seeded share, fail. */
+function flagDownload(video: VideoSlot, env: ManagerEnv): void {
+  const share = env.rules.managers.downloadIssueShare ?? 0;
+  const salt = env.state.counters[METRICS_SALT_COUNTER] ?? 0;
+  const unreachable = (video.video_url ?? "").includes(`/${UNREACHABLE_MARK}`);
+  const drawn = share > 0 && Number(digits(`download:${salt}:${video.id}`, 6)) / 1e6 < share;
+  if (!unreachable && !drawn) return;
+  video.download_issue = true;
+  video.download_issue_comment = unreachable
+    ? "The video link could not be opened (not found or private). Send a new link."
+    : "The video file could not be downloaded (the transfer stopped). Send a new link.";
 }
 
 /** Timestamps repeat across slots and across runs: parse each distinct string once. */

@@ -111,7 +111,24 @@ export function rehostVideoUrl(ctx: OpContext, bundle: Bundle, url: string): str
   if (url.startsWith(`${ctx.origin}/__emulator/storage/`)) return url;
   const n = (ctx.state.counters.rehosted_videos ?? 0) + 1;
   ctx.state.counters.rehosted_videos = n;
-  return `${ctx.origin}/__emulator/storage/videos/${bundle.id}/${n}.mp4`;
+  // The stored name keeps that the original could not be fetched: the managers find it when they take it.
+  const name = isUnreachableUrl(url) ? `${UNREACHABLE_MARK}${n}` : String(n);
+  return `${ctx.origin}/__emulator/storage/videos/${bundle.id}/${name}.mp4`;
+}
+
+/** The stored name of media whose original URL is unreachable (ops/managers.ts flags a download issue). */
+export const UNREACHABLE_MARK = "unreachable-";
+
+/** A URL the sandbox treats as unreachable: a `.invalid` host, or a path segment starting `unreachable`. */
+export function isUnreachableUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (
+      u.hostname.endsWith(".invalid") || u.pathname.split("/").some((seg) => seg.startsWith("unreachable"))
+    );
+  } catch {
+    return false;
+  }
 }
 
 export interface ConfigureOutcome {

@@ -22,7 +22,7 @@ import {
   publishSlots,
 } from "./publishing.ts";
 import { addDays, assertSchedulable, setTargetDate, todayUtc } from "./schedule.ts";
-import { configureSlot, rehostVideoUrl, type VideoInput } from "./video-config.ts";
+import { configureSlot, isUnreachableUrl, rehostVideoUrl, type VideoInput } from "./video-config.ts";
 import { videoView } from "./views.ts";
 
 function bundleAndSlot(req: OpRequest, ctx: OpContext): { bundle: Bundle; slot: VideoSlot } {
@@ -296,8 +296,10 @@ function fixBundleVideoDownload(req: OpRequest, ctx: OpContext) {
   const b = bodyOf(req.body);
   if (typeof b.video_url === "string") slot.video_url = rehostVideoUrl(ctx, bundle, b.video_url);
   if (Array.isArray(b.carousel_images)) slot.carousel_images = b.carousel_images.map(String);
-  slot.download_issue = false;
-  slot.download_issue_comment = null;
+  // A new link that cannot be fetched either keeps the issue (the date still moves: TokPortal retries).
+  const stillBroken = typeof b.video_url === "string" && isUnreachableUrl(b.video_url);
+  slot.download_issue = stillBroken;
+  slot.download_issue_comment = stillBroken ? "The new video link could not be opened either." : null;
   // The service reschedules a fixed download for tomorrow (docs/tokportal-api.md §7).
   setTargetDate(slot, addDays(todayUtc(ctx.clock), 1));
   touch(ctx, bundle, slot);

@@ -74,6 +74,7 @@ export function accountFields(account: AccountConfig): Record<string, unknown> {
     link_in_bio: account.link_in_bio,
     niche_warming_instructions: account.niche_warming_instructions,
     correction_comment: account.correction_comment,
+    correction_requested_at: account.correction_requested_at ?? null,
     configured_at: account.configured_at,
     published_at: account.published_at,
     in_review_at: account.in_review_at,

@@ -132,6 +132,8 @@ function buildBundle(
       account: draft.account,
       ...(draft.profilePicture ? { profilePicture: draft.profilePicture } : {}),
       publish,
+      ...(draft.accountReview ? { accountReview: draft.accountReview } : {}),
+      ...(input.publish === false ? { pullBack: true } : {}),
       minSlots,
       ...(createRefused ? { createRefused } : {}),
       ...(input.account_bundle_ref !== undefined ? { accountRef: input.account_bundle_ref } : {}),

@@ -8,8 +8,9 @@ import type { BundleInput, Platform, TypedCampaign, TypedRow } from "../../sourc
 import { BUNDLE_FIELD_COLUMNS } from "../field-columns.ts";
 import { classifyMedia } from "../media.ts";
 import { bundleRowRef } from "../rows.ts";
-import type { DesiredOptions, MediaValue, RowIssue, RowRef } from "../types.ts";
+import type { DesiredOptions, MediaValue, ReviewRequest, RowIssue, RowRef } from "../types.ts";
 import { addSpecFindings, rowIssue, specFindings, theSpec } from "./issues.ts";
+import { reviewRequest } from "./review-cells.ts";
 import { checkWarming, type WarmingFields } from "./warming.ts";
 
 type BundleType = NonNullable<BundleInput["bundle_type"]>;
@@ -32,6 +33,7 @@ export interface BundleDraft {
   profilePicture?: MediaValue;
   /** The create fields of the row's warming (empty when it asks for none). */
   warming: WarmingFields;
+  accountReview?: ReviewRequest;
 }
 
 /** Why a bundle cannot be used, for the videos that name it. */
@@ -89,6 +91,12 @@ export function checkBundles(campaign: TypedCampaign, options: DesiredOptions): 
       continue;
     }
     const checked = checkBundleCells(typed.input, options);
+    const review = reviewRequest("account", {
+      action: typed.input.account_review,
+      note: typed.input.account_review_note,
+      fields: typed.input.account_review_fields,
+    });
+    checked.issues.push(...review.issues);
     if (checked.issues.length > 0) {
       for (const i of checked.issues) issues.push(rowIssue(ref, i));
       blocked.set(bundleRef, { rowNumbers: ref.rowNumbers, derived, issues: checked.issues });
@@ -104,6 +112,7 @@ export function checkBundles(campaign: TypedCampaign, options: DesiredOptions): 
       account: checked.account,
       warming: checked.warming,
       ...(checked.profilePicture ? { profilePicture: checked.profilePicture } : {}),
+      ...(review.review ? { accountReview: review.review } : {}),
     });
   }
   // A duplicated ref is blocked even if one of its rows was fine on its own.

@@ -7,10 +7,12 @@ import type { Platform, TypedCampaign, TypedRow, VideoInput } from "../../source
 import { VIDEO_FIELD_COLUMNS } from "../field-columns.ts";
 import { fingerprintOf } from "../fingerprint.ts";
 import { classifyMedia, fileIdentities } from "../media.ts";
+import { markerOf } from "../review-marker.ts";
 import { videoRowRef } from "../rows.ts";
 import type { DesiredOptions, DesiredVideo, MediaValue, RowIssue } from "../types.ts";
 import { blockedVideoIssues, type CheckedBundles } from "./bundle-cells.ts";
 import { addSpecFindings, rowIssue, specFindings, theSpec } from "./issues.ts";
+import { reviewRequest } from "./review-cells.ts";
 
 const INSTAGRAM_COLUMNS = [
   "instagram_content_type",
@@ -78,6 +80,12 @@ export function checkVideos(
     const checked = checkVideo(input, draft?.platform, bundleRef, options.baseDir);
     const clash = clashes.get(typed.rowNumber);
     if (clash) checked.issues.push(clash);
+    const review = reviewRequest("video", {
+      action: input.review,
+      note: input.review_note,
+      fields: input.review_fields,
+    });
+    checked.issues.push(...review.issues);
     if (checked.issues.length > 0 || checked.body === undefined) {
       for (const i of checked.issues) issues.push(rowIssue(row, i));
       continue;
@@ -98,6 +106,14 @@ export function checkVideos(
       // must not re-send an unchanged configuration.
       fingerprint: videoFingerprint(checked.body, checked.media),
       outputs: typed.outputs,
+      // Reviews and pull backs: never part of the fingerprint (they change no configuration).
+      ...(review.review ? { review: review.review } : {}),
+      ...(input.publish === false ? { pullBack: true } : {}),
+      mediaMarker: markerOf("m", {
+        video_url: checked.body.video_url ?? null,
+        carousel_images: checked.body.carousel_images ?? null,
+        files: fileIdentities([checked.media.video_url, ...(checked.media.carousel_images ?? [])]) ?? null,
+      }),
     };
     const list = videosByBundle.get(bundleRef);
     if (list) list.push(video);

@@ -5,11 +5,17 @@ import { addEditSlots, addVideoSlots } from "./add-slots.ts";
 import { configureAccount } from "./configure-account.ts";
 import { configureVideos } from "./configure-videos.ts";
 import { createBundle } from "./create-bundle.ts";
+import { finalizeAccount } from "./finalize-account.ts";
+import { finalizeVideo } from "./finalize-video.ts";
+import { fixDownload } from "./fix-download.ts";
 import { patchBundle } from "./patch-bundle.ts";
 import { patchVideo } from "./patch-video.ts";
 import { publishBundle } from "./publish-bundle.ts";
 import { publishVideos } from "./publish-videos.ts";
+import { requestAccountCorrections } from "./request-account-corrections.ts";
+import { requestVideoCorrections } from "./request-video-corrections.ts";
 import type { OpOf, Step, StepRegistry } from "./step.ts";
+import { unpublishBundle } from "./unpublish-bundle.ts";
 import { unscheduleVideo } from "./unschedule-video.ts";
 
 export const STEPS: StepRegistry = {
@@ -23,6 +29,12 @@ export const STEPS: StepRegistry = {
   publishBundle,
   publishVideos,
   unscheduleVideo,
+  finalizeVideo,
+  requestVideoCorrections,
+  finalizeAccount,
+  requestAccountCorrections,
+  fixDownload,
+  unpublishBundle,
 };
 
 /** The step of an op, typed to take that op. */
