@@ -79,6 +79,8 @@ export class SheetsAuthError extends SourceError {
   constructor(
     readonly code: SheetsAuthCode,
     message: string,
+    /** Google's own code for a refusal (`invalid_grant`, `PERMISSION_DENIED`), when it gave one. */
+    readonly google: string | null = null,
   ) {
     super(message);
   }
