@@ -159,7 +159,7 @@ function describeSource(info: CredentialsInfo): string {
 
 /** Every place credentials are looked for, in order: the words of "No Google credentials". */
 export const SEARCH_ORDER =
-  "credentials: in the config, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, a `tokportal-sync login`, gcloud application-default credentials, the metadata server of Google Cloud";
+  "the config's `credentials`, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, a `tokportal-sync login` sign-in, gcloud's application-default credentials, a Google Cloud metadata server";
 
 /** The words SheetsCalls puts in its messages, made once per source. */
 export interface CredentialsWords {

@@ -219,7 +219,7 @@ async function fromDefault(env: NodeJS.ProcessEnv, scopes: string[]) {
   } catch {
     throw new SheetsAuthError(
       "no_credentials",
-      `No Google credentials found (looked at ${SEARCH_ORDER}): run \`tokportal-sync login\`, or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file; docs/google-sheets.md says which way fits, and share the spreadsheet with that account as an Editor.`,
+      `No Google credentials found (looked at ${SEARCH_ORDER}): run \`tokportal-sync login\`, or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file (docs/google-sheets.md says which way fits), then share the spreadsheet with that account as an Editor.`,
     );
   }
   if (client instanceof Compute) {
