@@ -220,7 +220,12 @@ function describeGoogle(r: CheckResult, g: GoogleFacts): { found: string; action
   if (r.code === "google.credentials")
     return { found: describeCredentials({ ...info, account: null, impersonate: null }), action: "" };
   if (info.impersonate)
-    return { found: `${info.account ?? "they"} impersonating ${info.impersonate}`, action: "" };
+    return {
+      found: info.account
+        ? `${info.account}, impersonating ${info.impersonate}`
+        : `impersonating ${info.impersonate}`,
+      action: "",
+    };
   if (info.account) return { found: info.account, action: "" };
   return {
     found: "no e-mail in the credentials",

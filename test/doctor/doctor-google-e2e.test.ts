@@ -165,6 +165,44 @@ describe("doctor with a Google Sheets config", () => {
     expect(check(report, "google.identity").found).toContain(`impersonating ${SA}`);
   });
 
+  it("impersonation without the Token Creator role: the role, and on which service account", async () => {
+    gcloudAdc(h, ME);
+    h.campaignSheet([SA]);
+    h.writeConfig({ impersonate: SA });
+    const { r, report } = await doctor();
+    expect(r.code).toBe(1);
+    expect(google(report)).toEqual([
+      "google.credentials ok",
+      "google.identity failed google_impersonation_refused:PERMISSION_DENIED",
+      "google.spreadsheet not_checked google_not_reached",
+    ]);
+    expect(check(report, "google.identity").action).toContain(
+      `roles/iam.serviceAccountTokenCreator) on ${SA}`,
+    );
+  });
+
+  it("the runtime's service account (metadata server): kind metadata, its e-mail; a missing tab fails", async () => {
+    const runtime = h.google().metadataAccount;
+    h.campaignSheet([runtime]);
+    h.writeConfig({ videos_tab: "Videos" });
+    const { r, report } = await doctor({
+      GCE_METADATA_HOST: h.metadataHost(),
+      METADATA_SERVER_DETECTION: undefined,
+    });
+    expect(r.code).toBe(1);
+    expect(check(report, "google.credentials").google).toMatchObject({
+      kind: "metadata",
+      origin: "metadata",
+      account: runtime,
+    });
+    expect(google(report)).toEqual([
+      "google.credentials ok",
+      "google.identity ok",
+      "google.spreadsheet failed google_tab_missing:Videos",
+    ]);
+    expect(check(report, "google.spreadsheet").action).toContain("tokportal-sync init");
+  });
+
   it("--save keeps the codes and the kind of credentials, not the file, the e-mails or the title", async () => {
     const key = withKey();
     h.campaignSheet([ME]);
