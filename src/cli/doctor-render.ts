@@ -8,9 +8,11 @@ import {
   type Counts,
   countOutcomes,
   type Finding,
+  type GoogleFacts,
   type Outcome,
 } from "../doctor/checks.ts";
 import { describeResult, titleOf } from "../doctor/words.ts";
+import type { CredentialKind, CredentialOrigin } from "../sources/google-credentials.ts";
 import { type Palette, palette } from "./color.ts";
 
 export type Target = "production" | "sandbox" | "custom";
@@ -24,6 +26,58 @@ export interface ReportCheck {
   status?: number | null;
   findings: Finding[];
   shape?: unknown;
+  /** Google checks: the credentials used, as codes and names (never a secret). */
+  google?: ReportGoogle;
+}
+
+/** What the Google checks report of the credentials and the sheet. */
+export interface ReportGoogle {
+  kind: CredentialKind | null;
+  origin: CredentialOrigin | null;
+  file: string | null;
+  account: string | null;
+  impersonate: string | null;
+  title?: string;
+  tabs?: string[];
+}
+
+function reportGoogle(g: GoogleFacts): ReportGoogle {
+  const c = g.credentials;
+  return {
+    kind: c?.kind ?? null,
+    origin: c?.origin ?? null,
+    file: c?.file ?? null,
+    account: c?.account ?? null,
+    impersonate: c?.impersonate ?? null,
+    ...(g.title !== undefined ? { title: g.title } : {}),
+    ...(g.tabs !== undefined ? { tabs: g.tabs } : {}),
+  };
+}
+
+/**
+ * The report as `--save` writes it for a bug report: the Google checks keep their codes and the kind and
+ * origin of the credentials, but not the file, the e-mails or the sheet's title (nor the words naming them).
+ */
+export function reportForBugReport(report: DoctorReport): DoctorReport {
+  return {
+    ...report,
+    checks: report.checks.map((k) =>
+      k.google
+        ? {
+            ...k,
+            found: k.outcome === "ok" ? "ok" : k.findings.map((f) => f.code).join("; "),
+            action: "",
+            google: {
+              kind: k.google.kind,
+              origin: k.google.origin,
+              file: null,
+              account: null,
+              impersonate: null,
+            },
+          }
+        : k,
+    ),
+  };
 }
 
 export interface DoctorReport {
@@ -60,6 +114,7 @@ export function buildReport(
         ...(r.status !== undefined ? { status: r.status } : {}),
         findings: r.findings,
         ...(r.shape !== undefined ? { shape: r.shape } : {}),
+        ...(r.google ? { google: reportGoogle(r.google) } : {}),
       };
     }),
   };
@@ -80,13 +135,24 @@ const MARKS: Record<Outcome, { mark: string; color: keyof Colors }> = {
 /** The widest "found" column before an action moves to a line of its own. */
 const MAX_FOUND = 46;
 
-export function formatHeader(where: string, options: { color?: boolean } = {}): string {
+export function formatHeader(where: string, options: { color?: boolean; sheet?: string } = {}): string {
   const c = palette(!!options.color);
+  const sheet = options.sheet
+    ? [
+        `Sheet: ${options.sheet}`,
+        c.dim("  which Google credentials are used, and one read of its title and tabs (nothing written)"),
+      ]
+    : [];
   return [
-    c.bold("tokportal-sync doctor: does TokPortal answer the way the sync expects?"),
+    c.bold(
+      options.sheet
+        ? "tokportal-sync doctor: does the sheet open, and does TokPortal answer the way the sync expects?"
+        : "tokportal-sync doctor: does TokPortal answer the way the sync expects?",
+    ),
+    ...sheet,
     `TokPortal: ${where}`,
-    c.dim("Reads, and every kind of write the sync makes sent as a dry run (X-TokPortal-Dry-Run: true):"),
-    c.dim("nothing is created, changed or charged."),
+    c.dim("  reads, and every kind of write the sync makes sent as a dry run (X-TokPortal-Dry-Run: true):"),
+    c.dim("  nothing is created, changed or charged."),
     "",
     "",
   ].join("\n");
@@ -134,7 +200,9 @@ export function formatTable(report: DoctorReport, options: { color?: boolean } =
   const foundWidth = Math.min(MAX_FOUND, Math.max(6, ...report.checks.map((k) => k.found.length)));
   const indent = `    ${" ".repeat(titleWidth)}  `;
   const lines = [
-    c.bold(`    ${"check".padEnd(titleWidth)}  ${"result".padEnd(foundWidth)}  what the sync does`),
+    c.bold(
+      `    ${"check".padEnd(titleWidth)}  ${"result".padEnd(foundWidth)}  what the sync does, or the fix`,
+    ),
   ];
   for (const row of rows) {
     const k = row.first;
@@ -153,24 +221,40 @@ export function formatTable(report: DoctorReport, options: { color?: boolean } =
   return `${lines.join("\n")}\n`;
 }
 
-/** The closing lines: the verdict, and what to do next. */
-export function formatVerdict(report: DoctorReport, options: { color?: boolean } = {}): string {
-  const c = palette(!!options.color);
-  const n = report.counts;
-  const tally = [
+function tallyOf(n: Counts): string {
+  return [
     `${n.ok} ok`,
     n.refused ? `${n.refused} refused as things are` : "",
     n.not_checked ? `${n.not_checked} not checked` : "",
   ]
     .filter(Boolean)
     .join(", ");
+}
+
+/** The closing lines: the verdict, and what to do next. */
+export function formatVerdict(report: DoctorReport, options: { color?: boolean } = {}): string {
+  const c = palette(!!options.color);
+  const tally = tallyOf(report.counts);
   const lines = [""];
-  if (report.exit_code === 3) {
+  // The sheet first: whatever TokPortal answers, a sync cannot start without it.
+  const sheet = report.checks.filter((k) => k.google && k.outcome === "failed");
+  const tokportal = report.checks.filter((k) => !k.google);
+  for (const k of sheet)
+    lines.push(c.red(`The sync cannot use the spreadsheet. ${k.title}: ${k.found}.`), `Fix: ${k.action}.`);
+  const onlySheet =
+    sheet.length > 0 &&
+    report.exit_code === 1 &&
+    !tokportal.some((k) => ["differs", "unreadable", "failed"].includes(k.outcome));
+  if (onlySheet) {
+    const t = countOutcomes([]);
+    for (const k of tokportal) t[k.outcome] += 1;
+    lines.push(`TokPortal answers the way the sync expects (${tallyOf(t)}); run doctor again after the fix.`);
+  } else if (report.exit_code === 3) {
     lines.push(
       c.red("TokPortal refused the API key."),
       "Check TOKPORTAL_API_KEY (copy it again from TokPortal's settings; sync needs a key that can write).",
     );
-  } else if (report.checks.length === 1 && report.checks[0]?.outcome === "failed") {
+  } else if (tokportal.length === 1 && tokportal[0]?.outcome === "failed") {
     lines.push(
       c.red("TokPortal could not be reached."),
       "Check the network, and TOKPORTAL_BASE_URL or tokportal.base_url if you set one; then run doctor again.",
@@ -181,7 +265,7 @@ export function formatVerdict(report: DoctorReport, options: { color?: boolean }
       lines.push("Some writes need a bundle: run doctor again after your first sync to check them too.");
     lines.push("Next: tokportal-sync validate, then tokportal-sync plan.");
   } else {
-    const off = report.checks.filter((k) => ["differs", "unreadable", "failed"].includes(k.outcome));
+    const off = tokportal.filter((k) => ["differs", "unreadable", "failed"].includes(k.outcome));
     lines.push(
       c.yellow(`The sync will do less than usual: ${off.map((k) => k.title).join(", ")} (see above).`),
       "To report it: tokportal-sync doctor --save doctor-report.json (no key, no account data) and attach the file.",

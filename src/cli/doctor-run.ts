@@ -1,7 +1,8 @@
 /**
  * What `tokportal-sync doctor` does: find TokPortal and the key as the other commands do (the config and
  * the environment; the sandbox in-process), run the checks, print the table or the JSON report, and save
- * the report when asked. It never touches the sheet and takes no run lock.
+ * the report when asked. With a Google Sheet it first checks the credentials and reads the sheet's title
+ * and tabs (one read); it never writes to the sheet and takes no run lock.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -10,9 +11,18 @@ import { CLIENT_VERSION } from "../api/request.ts";
 import { ConfigError } from "../config/errors.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/load.ts";
 import { doctorCalls } from "../doctor/calls.ts";
+import { runGoogleChecks } from "../doctor/google.ts";
 import { runDoctor } from "../doctor/run.ts";
+import { GoogleSheetsSource } from "../sources/google-sheets.ts";
 import { errorText } from "./command.ts";
-import { buildReport, formatHeader, formatTable, formatVerdict, type Target } from "./doctor-render.ts";
+import {
+  buildReport,
+  formatHeader,
+  formatTable,
+  formatVerdict,
+  reportForBugReport,
+  type Target,
+} from "./doctor-render.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, saveFile, write } from "./io.ts";
 import { exitCodeForError } from "./outcome.ts";
@@ -30,6 +40,8 @@ interface Opened {
   client: TokPortalClient;
   apiKey: string;
   target: Target;
+  /** The config's Google Sheet, when its source is one: checked first (google.* checks). */
+  sheet: GoogleSheetsSource | null;
   close(): Promise<void>;
 }
 
@@ -49,6 +61,7 @@ async function open(flags: DoctorFlags, env: Record<string, string | undefined>)
       client: runtime.client,
       apiKey: runtime.apiKey,
       target: targetOf(baseUrl),
+      sheet: runtime.source instanceof GoogleSheetsSource ? runtime.source : null,
       close: runtime.close,
     };
   }
@@ -66,6 +79,7 @@ async function open(flags: DoctorFlags, env: Record<string, string | undefined>)
       client,
       apiKey: key,
       target: "sandbox",
+      sheet: null,
       close: async () => {
         await client.close().catch(() => undefined);
         await emu.stop();
@@ -78,7 +92,7 @@ async function open(flags: DoctorFlags, env: Record<string, string | undefined>)
     );
   const baseUrl = env.TOKPORTAL_BASE_URL?.trim() || PRODUCTION_BASE_URL;
   const client = new TokPortalClient({ baseUrl, apiKey });
-  return { client, apiKey, target: targetOf(baseUrl), close: () => client.close() };
+  return { client, apiKey, target: targetOf(baseUrl), sheet: null, close: () => client.close() };
 }
 
 function targetOf(baseUrl: string): Target {
@@ -102,9 +116,18 @@ export async function runDoctorCommand(flags: DoctorFlags, io: CommandIO): Promi
     if (!flags.json)
       await write(
         io.stdout,
-        redact(formatHeader(whereText(opened.target, opened.client), { color: io.color }), apiKey),
+        redact(
+          formatHeader(whereText(opened.target, opened.client), {
+            color: io.color,
+            ...(opened.sheet ? { sheet: opened.sheet.describe() } : {}),
+          }),
+          apiKey,
+        ),
       );
-    const run = await runDoctor(doctorCalls(opened.client));
+    // The sheet first, as a run reads it first; TokPortal's checks do not depend on it.
+    const google = opened.sheet ? await runGoogleChecks(opened.sheet) : [];
+    const tokportal = await runDoctor(doctorCalls(opened.client));
+    const run = { ...tokportal, results: [...google, ...tokportal.results] };
     const bad = run.results.some((r) => ["differs", "unreadable", "failed"].includes(r.outcome));
     const code: ExitCode = run.keyRefused ? EXIT.auth : bad ? EXIT.rowsFailed : EXIT.ok;
     const report = buildReport(run.results, {
@@ -113,7 +136,10 @@ export async function runDoctorCommand(flags: DoctorFlags, io: CommandIO): Promi
       exitCode: code,
     });
     const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (flags.save !== undefined) await saveFile(flags.save, redact(json, apiKey), "the report");
+    if (flags.save !== undefined) {
+      const saved = `${JSON.stringify(reportForBugReport(report), null, 2)}\n`;
+      await saveFile(flags.save, redact(saved, apiKey), "the report");
+    }
     if (flags.json) {
       await write(io.stdout, redact(json, apiKey));
     } else {

@@ -39,7 +39,8 @@ async function status(flags: LoginFlags, io: CommandIO): Promise<ExitCode> {
     return ok ? EXIT.ok : EXIT.rowsFailed;
   }
   let line: string;
-  if (!s.signedIn) line = `Not signed in (no ${s.file}): run \`tokportal-sync login\`.`;
+  if (!s.signedIn)
+    line = `Not signed in with tokportal-sync login (no ${s.file}): \`tokportal-sync login --client FILE\` signs in; \`tokportal-sync doctor\` says which other Google credentials the sync would use.`;
   else if (s.check === "refused")
     line = `${s.account ?? "The saved sign-in"}: Google no longer accepts it (${s.error}, expired or revoked): run \`tokportal-sync login\` again.`;
   else

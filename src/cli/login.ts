@@ -8,7 +8,7 @@ import type { LoginFlags, LogoutFlags } from "./login-run.ts";
 
 const LOGIN_EXAMPLES = `
 Examples:
-  $ tokportal-sync login --client client_secret_123.json   # opens nothing: prints the address to open
+  $ tokportal-sync login --client client_secret_123.json   # prints an address: open it in a browser, allow access
   $ tokportal-sync login --client client.json --device     # a machine without a browser: enter a code elsewhere
   $ tokportal-sync login --status                          # who is signed in, with which scopes
   $ tokportal-sync logout

@@ -3,6 +3,8 @@
  * with codes of their own. Words for people are made from these codes in one place (words.ts).
  */
 
+import type { CredentialsInfo } from "../sources/google-credentials.ts";
+
 /** In the order they run and are shown. */
 export const CHECKS = [
   { code: "key", title: "API key" },
@@ -33,7 +35,14 @@ export const CHECKS = [
   { code: "write.unschedule", title: "unschedule video" },
 ] as const;
 
-export type CheckCode = (typeof CHECKS)[number]["code"];
+/** With a Google Sheets source only, before TokPortal's: the credentials, whom they stand for, the sheet. */
+export const GOOGLE_CHECKS = [
+  { code: "google.credentials", title: "Google credentials" },
+  { code: "google.identity", title: "Google identity" },
+  { code: "google.spreadsheet", title: "spreadsheet" },
+] as const;
+
+export type CheckCode = (typeof CHECKS)[number]["code"] | (typeof GOOGLE_CHECKS)[number]["code"];
 
 /**
  * - `ok`: the answer has everything the sync relies on.
@@ -76,7 +85,18 @@ export type FindingCode =
   | "needs_image_url"
   | "destructive"
   | "writes_stopped"
-  | "local_probe";
+  | "local_probe"
+  // The Google checks (google.ts): what stops the sync from using the spreadsheet.
+  | "google_no_credentials"
+  | "google_credentials_unusable"
+  | "google_token_refused"
+  | "google_impersonation_refused"
+  | "google_scope_missing"
+  | "google_not_shared"
+  | "google_not_found"
+  | "google_tab_missing"
+  | "google_unanswered"
+  | "google_not_reached";
 
 export interface Finding {
   code: FindingCode;
@@ -94,6 +114,8 @@ export interface CheckResult {
   status?: number | null;
   /** The answer's shape: types in place of values (shape.ts), for a bug report. */
   shape?: unknown;
+  /** A Google check's facts: the credentials used, the spreadsheet's title and tabs (google.ts). */
+  google?: GoogleFacts;
 }
 
 /** The outcome a set of findings gives an answer that arrived. */
@@ -101,6 +123,15 @@ export function outcomeOf(findings: readonly Finding[]): Outcome {
   if (findings.some((f) => f.severity === "unreadable")) return "unreadable";
   if (findings.some((f) => f.severity === "differs")) return "differs";
   return "ok";
+}
+
+/** What a Google check found (google.ts), for the words (words.ts) and the report. */
+export interface GoogleFacts {
+  credentials: CredentialsInfo | null;
+  /** The source's own line for a credentials file it cannot use (it names the file and the fix). */
+  detail?: string;
+  title?: string;
+  tabs?: string[];
 }
 
 export type Counts = Record<Outcome, number>;

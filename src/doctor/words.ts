@@ -1,10 +1,20 @@
 /**
  * The doctor's codes in words, in one place: what a finding says was found, and what the sync does about
- * it. Built only from codes and subjects (field, header and error-code names), never from account data.
+ * it. Built only from codes and subjects (field, header and error-code names), never from account data;
+ * the Google checks also name the credentials and the identity to share the sheet with.
  */
-import { CHECKS, type CheckCode, type CheckResult, type Finding, type Outcome } from "./checks.ts";
+import { describeCredentials, renewHint, scopeHint, shareTarget } from "../sources/google-credentials.ts";
+import {
+  CHECKS,
+  type CheckCode,
+  type CheckResult,
+  type Finding,
+  GOOGLE_CHECKS,
+  type GoogleFacts,
+  type Outcome,
+} from "./checks.ts";
 
-const TITLES = new Map<string, string>(CHECKS.map((c) => [c.code, c.title]));
+const TITLES = new Map<string, string>([...GOOGLE_CHECKS, ...CHECKS].map((c) => [c.code, c.title]));
 
 export function titleOf(code: CheckCode): string {
   return TITLES.get(code) ?? code;
@@ -78,6 +88,26 @@ export function foundText(f: Finding, status?: number | null): string {
       return "not sent: an earlier dry run was not confirmed";
     case "local_probe":
       return "not sent: the doctor's own request is invalid";
+    case "google_no_credentials":
+      return "none found";
+    case "google_credentials_unusable":
+      return `cannot be used (${s})`;
+    case "google_token_refused":
+      return `Google gives no token for them (${s || "expired or revoked"}${http})`;
+    case "google_impersonation_refused":
+      return `impersonation refused (${s || "denied"}${http})`;
+    case "google_scope_missing":
+      return `no spreadsheets scope (${s || "invalid_scope"}${http})`;
+    case "google_not_shared":
+      return `not shared with this identity${http ? ` (${http.slice(2)})` : ""}`;
+    case "google_not_found":
+      return `no such spreadsheet${http ? ` (${http.slice(2)})` : ""}`;
+    case "google_tab_missing":
+      return `no tab "${f.subject ?? ""}"`;
+    case "google_unanswered":
+      return `no usable answer (${s}${http})`;
+    case "google_not_reached":
+      return "not checked: see the line above";
   }
 }
 
@@ -150,8 +180,62 @@ function fieldAction(check: CheckCode, field: string, unreadable: boolean): stri
   return "reads it as unknown and does not compare it";
 }
 
+/** What to do about a Google check's finding: the fix, naming the identity to share the sheet with. */
+function googleAction(f: Finding, g: GoogleFacts): string {
+  const info = g.credentials;
+  switch (f.code) {
+    case "google_no_credentials":
+      return "run `tokportal-sync login`, or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file; docs/google-sheets.md says which way fits";
+    case "google_credentials_unusable":
+      return g.detail ?? "";
+    case "google_token_refused":
+    case "google_impersonation_refused":
+      return info ? renewHint(info) : "";
+    case "google_scope_missing":
+      return info ? scopeHint(info) : "";
+    case "google_not_shared":
+      return `share the spreadsheet with ${info ? shareTarget(info) : "the account whose credentials are used"} as an Editor`;
+    case "google_not_found":
+      return "check spreadsheet_id in the config (the long id in the sheet's URL)";
+    case "google_tab_missing":
+      return "run `tokportal-sync init` to add it, or set bundles_tab / videos_tab to the tab's exact name";
+    case "google_unanswered":
+      return "try again later; sync would meet the same failure";
+    default:
+      return "";
+  }
+}
+
+/** A Google check in words: what was found (the credentials, whom they stand for, the sheet) and the fix. */
+function describeGoogle(r: CheckResult, g: GoogleFacts): { found: string; action: string } {
+  if (r.outcome !== "ok") {
+    const found = r.findings.map((f) => foundText(f, r.status)).join("; ");
+    const actions = [...new Set(r.findings.map((f) => googleAction(f, g)).filter(Boolean))];
+    return { found, action: actions.join("; ") };
+  }
+  const info = g.credentials;
+  if (r.code === "google.spreadsheet")
+    return { found: `"${g.title ?? ""}", tabs ${(g.tabs ?? []).join(", ") || "none"}`, action: "" };
+  if (!info) return { found: "ok", action: "" };
+  if (r.code === "google.credentials")
+    return { found: describeCredentials({ ...info, account: null, impersonate: null }), action: "" };
+  if (info.impersonate)
+    return {
+      found: info.account
+        ? `${info.account}, impersonating ${info.impersonate}`
+        : `impersonating ${info.impersonate}`,
+      action: "",
+    };
+  if (info.account) return { found: info.account, action: "" };
+  return {
+    found: "no e-mail in the credentials",
+    action: `the sheet must be shared with ${shareTarget(info)}`,
+  };
+}
+
 /** A result's findings, in words: what was found, and what the sync does (each said once). */
 export function describeResult(r: CheckResult): { found: string; action: string } {
+  if (r.google) return describeGoogle(r, r.google);
   if (r.outcome === "ok") return { found: "ok", action: "" };
   // Fields missing together are named together: "username, biography missing".
   const missing = r.findings.filter((f) => f.code === "missing");

@@ -63,10 +63,10 @@ export function tokenFailure(err: unknown, what: string, words: CredentialsWords
   const head = `Google Sheets ${what} stopped before sending anything: no access token for ${words.used} (${google})`;
   const rerun = "then run again: the next run writes every result the sheet is missing";
   if (url.includes(":generateAccessToken") || /unable to impersonate/.test(String(e.message))) {
-    return new SheetsAuthError("impersonation_refused", `${head}; ${words.renew}, ${rerun}.`);
+    return new SheetsAuthError("impersonation_refused", `${head}; ${words.renew}, ${rerun}.`, code);
   }
   if (code === "invalid_scope") {
-    return new SheetsAuthError("scope_missing", `${head}; ${words.scope}, ${rerun}.`);
+    return new SheetsAuthError("scope_missing", `${head}; ${words.scope}, ${rerun}.`, code);
   }
-  return new SheetsAuthError("token_refused", `${head}; ${words.renew}, ${rerun}.`);
+  return new SheetsAuthError("token_refused", `${head}; ${words.renew}, ${rerun}.`, code);
 }

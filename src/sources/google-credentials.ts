@@ -144,7 +144,8 @@ export function scopeHint(info: CredentialsInfo): string {
     case "login":
       return "run `tokportal-sync login` again and allow access to your spreadsheets";
     case "metadata":
-      return `give the runtime the ${SHEETS_SCOPE} or ${CLOUD_PLATFORM_SCOPE} access scope (Compute Engine: the VM's access scopes)`;
+      // The Sheets API does not take cloud-platform: the runtime's tokens need the spreadsheets scope itself.
+      return `give the runtime's service account the ${SHEETS_SCOPE} access scope (Compute Engine: the VM's access scopes; cloud-platform alone does not cover Sheets)`;
     case "access_token":
       return `get a token with the ${SHEETS_SCOPE} scope`;
     default:
@@ -158,7 +159,7 @@ function describeSource(info: CredentialsInfo): string {
 
 /** Every place credentials are looked for, in order: the words of "No Google credentials". */
 export const SEARCH_ORDER =
-  "credentials: in the config, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, a `tokportal-sync login`, gcloud application-default credentials, the metadata server of Google Cloud";
+  "the config's `credentials`, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, a `tokportal-sync login` sign-in, gcloud's application-default credentials, a Google Cloud metadata server";
 
 /** The words SheetsCalls puts in its messages, made once per source. */
 export interface CredentialsWords {

@@ -9,6 +9,7 @@
  *                      sheets-snapshot.ts.
  *   extra tabs:        read in the same `values.batchGet`, written in the same `values.batchUpdate`
  *                      (see sheets-snapshot.ts for the rare extra requests).
+ *   probe():           1 read (`spreadsheets.get` of the title and tab names), for `doctor`.
  */
 import { inspect } from "node:util";
 import { sheets, type sheets_v4 } from "@googleapis/sheets";
@@ -20,7 +21,7 @@ import { type CredentialsInfo, credentialsWords } from "./google-credentials.ts"
 import { resolveSheetsAuth, type SheetsAuthOptions } from "./sheets-auth.ts";
 import { type RetryOptions, SheetsCalls, type SheetsCounters, SheetsSourceError } from "./sheets-calls.ts";
 import { processSheetsLimiter, type SheetsClock, type SheetsRateLimiter } from "./sheets-limiter.ts";
-import { readTabs, type SheetsContext } from "./sheets-read.ts";
+import { PER_CALL, readTabs, type SheetsContext } from "./sheets-read.ts";
 import { SheetsSnapshot } from "./sheets-snapshot.ts";
 import type { TableOptions } from "./table.ts";
 import type { Source, TableName } from "./types.ts";
@@ -145,6 +146,23 @@ export class GoogleSheetsSource implements Source {
     if (this.options.bundlesTab) list.push({ table: "bundles", title: this.options.bundlesTab });
     list.push({ table: "videos", title: this.options.videosTab });
     return list;
+  }
+
+  /**
+   * Whether the spreadsheet opens with the credentials found: one `spreadsheets.get` of its title and tab
+   * names, through the same credentials, limiter and errors as a run (a refused token is a
+   * `SheetsAuthError`, a refused read a `SheetsSourceError` with Google's status and reason).
+   */
+  async probe(): Promise<{ title: string; tabs: string[]; wanted: string[] }> {
+    const ctx = await this.ready();
+    const res = await ctx.calls.run("read", "read of the title and tabs (spreadsheets.get)", () =>
+      ctx.api.spreadsheets.get(
+        { spreadsheetId: ctx.spreadsheetId, fields: "properties.title,sheets.properties.title" },
+        PER_CALL,
+      ),
+    );
+    const tabs = (res.data.sheets ?? []).map((s) => s.properties?.title ?? "").filter((t) => t !== "");
+    return { title: res.data.properties?.title ?? "", tabs, wanted: this.tabTitles().map((t) => t.title) };
   }
 
   async read(): Promise<SheetsSnapshot> {

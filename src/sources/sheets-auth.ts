@@ -79,6 +79,8 @@ export class SheetsAuthError extends SourceError {
   constructor(
     readonly code: SheetsAuthCode,
     message: string,
+    /** Google's own code for a refusal (`invalid_grant`, `PERMISSION_DENIED`), when it gave one. */
+    readonly google: string | null = null,
   ) {
     super(message);
   }
@@ -217,7 +219,7 @@ async function fromDefault(env: NodeJS.ProcessEnv, scopes: string[]) {
   } catch {
     throw new SheetsAuthError(
       "no_credentials",
-      `No Google credentials found (looked at ${SEARCH_ORDER}): run \`tokportal-sync login\`, or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file; docs/google-sheets.md says which way fits, and share the spreadsheet with that account as an Editor.`,
+      `No Google credentials found (looked at ${SEARCH_ORDER}): run \`tokportal-sync login\`, or set GOOGLE_APPLICATION_CREDENTIALS to a credentials file (docs/google-sheets.md says which way fits), then share the spreadsheet with that account as an Editor.`,
     );
   }
   if (client instanceof Compute) {

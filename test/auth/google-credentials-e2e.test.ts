@@ -4,34 +4,23 @@
  * Credentials, metadata and Sheets endpoints served locally (test/support/fake-google/). Nothing here
  * reaches the network: the proxy refuses any host it does not fake.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  CLOUD,
+  gcloudAdc as gcloudFile,
+  ME,
+  SA,
+  SHEETS,
+  storedLogin as savedLogin,
+  serviceAccountKey,
+} from "../support/fake-google/credentials.ts";
 import { fakeGoogleHarness, type RunResult } from "../support/fake-google/harness.ts";
 
-const SA = "sync@demo.iam.gserviceaccount.com";
-const ME = "ana@agency.example";
-const CLIENT_ID = "123-desktop.apps.googleusercontent.com";
-const CLIENT_SECRET = "GOCSPX-fake-client-secret";
-const SHEETS = "https://www.googleapis.com/auth/spreadsheets";
-const CLOUD = "https://www.googleapis.com/auth/cloud-platform";
-
 const h = fakeGoogleHarness();
-
-function serviceAccountKey(email: string): { json: Record<string, string>; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return {
-    json: {
-      type: "service_account",
-      project_id: "demo",
-      private_key_id: "k1",
-      private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      client_email: email,
-      client_id: "1",
-      token_uri: "https://oauth2.googleapis.com/token",
-    },
-    publicKey: publicKey.export({ type: "spki", format: "pem" }).toString(),
-  };
-}
+const storedLogin = (identity: string, scopes?: string[]) => savedLogin(h, identity, scopes);
+const gcloudAdc = (identity: string, scopes?: string[]) => gcloudFile(h, identity, scopes);
 
 /** What every run must respect: no token, refresh token, code, client secret or private key printed. */
 function expectNoSecrets(r: RunResult, extra: string[] = []): void {
@@ -88,35 +77,6 @@ async function loginInBrowser(identity: string): Promise<RunResult> {
     const { redirect, code, state } = h.google().consent(url, identity);
     void fetch(`${redirect}/?code=${encodeURIComponent(code)}&state=${state}`);
   });
-}
-
-/** A sign-in saved as `login` saves it, without going through the browser. */
-function storedLogin(identity: string, scopes = [SHEETS, "openid", "email"]): string {
-  h.google().addClient(CLIENT_ID, CLIENT_SECRET);
-  const refresh = h.google().issueRefreshToken(CLIENT_ID, identity, scopes);
-  h.file("login/google-login.json", {
-    type: "authorized_user",
-    client_id: CLIENT_ID,
-    client_secret: CLIENT_SECRET,
-    refresh_token: refresh,
-    account: identity,
-    scopes,
-    signed_in_at: "2026-09-01T00:00:00.000Z",
-  });
-  return refresh;
-}
-
-/** What `gcloud auth application-default login` leaves behind. */
-function gcloudAdc(identity: string, scopes = [SHEETS, CLOUD]): Record<string, string> {
-  h.google().addClient(CLIENT_ID, CLIENT_SECRET);
-  const json = {
-    type: "authorized_user",
-    client_id: CLIENT_ID,
-    client_secret: CLIENT_SECRET,
-    refresh_token: h.google().issueRefreshToken(CLIENT_ID, identity, scopes),
-  };
-  h.file("home/.config/gcloud/application_default_credentials.json", json);
-  return json;
 }
 
 describe("the ways without a service-account key", () => {
@@ -293,6 +253,27 @@ describe("what each refusal says, and that nothing half-written is left", () => 
     expect(r.stderr).toContain(
       `Service Account Token Creator role (roles/iam.serviceAccountTokenCreator) on ${SA}`,
     );
+  });
+
+  it("a token without the spreadsheets scope: Google's 403, one line naming the way out, nothing written", async () => {
+    storedLogin(ME, ["openid", "email"]);
+    h.campaignSheet([ME]);
+    h.writeConfig();
+    const r = await h.run(["sync", "--yes", "-c", "tokportal-sync.json"]);
+    expectNoSecrets(r);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("run `tokportal-sync login` again");
+    // The gate in front of the fake Sheets answered: the sheet never saw a request.
+    expect(h.sheets().requests()).toEqual([]);
+    // Its code, as the doctor reports it (test/doctor/doctor-google-e2e.test.ts has the other kinds).
+    const d = await h.run(["doctor", "--json", "-c", "tokportal-sync.json"]);
+    const identity = (
+      JSON.parse(d.stdout) as { checks: { code: string; findings: unknown[] }[] }
+    ).checks.find((k) => k.code === "google.identity");
+    expect(identity?.findings).toEqual([
+      { code: "google_scope_missing", subject: "ACCESS_TOKEN_SCOPE_INSUFFICIENT" },
+    ]);
   });
 
   it("no credentials anywhere: every place looked at, and the way out", async () => {

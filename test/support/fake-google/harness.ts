@@ -47,7 +47,7 @@ export function fakeGoogleHarness() {
     sheets = await startFakeSheets({ tokens: google.sheetsTokens });
     proxy = await startFakeGoogleProxy(ca, {
       ...google.routes(),
-      "sheets.googleapis.com": forwardTo(sheets.rootUrl),
+      "sheets.googleapis.com": google.sheetsGate(forwardTo(sheets.rootUrl)),
     });
     dir = mkdtempSync(path.join(tmpdir(), "tps-google-"));
     key = emu.createKey({ credits: 10_000 }).apiKey;

@@ -6,8 +6,10 @@
  *   sts.googleapis.com      /v1/token (token exchange for workload identity federation)
  *   iamcredentials…         /v1/projects/-/serviceAccounts/EMAIL:generateAccessToken (impersonation)
  *   metadata server         /computeMetadata/v1/… (ping, the default service account's token and e-mail)
- * Every access token it mints stands for one identity (an e-mail, or a federated principal); the fake
- * Sheets server is told which tokens are valid and which may open which spreadsheet (`sharingFor`).
+ * Every access token it mints stands for one identity (an e-mail, or a federated principal) and carries
+ * the scopes it was asked for; the fake Sheets server is told which tokens are valid and which may open
+ * which spreadsheet (`sharingFor`), and `sheetsGate` refuses, in front of it, a token without a scope the
+ * Sheets API accepts, as Google does (403 `ACCESS_TOKEN_SCOPE_INSUFFICIENT`).
  * Secrets are only compared, never logged: `log` holds endpoints and grant types.
  */
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
@@ -61,6 +63,15 @@ function text(
   res.writeHead(status, { ...headers, "content-type": "text/plain" }).end(value);
   return undefined;
 }
+
+/** The scopes the Sheets API accepts (its reference lists them per method); `cloud-platform` is not one. */
+export const SHEETS_API_SCOPES = [
+  "https://www.googleapis.com/auth/spreadsheets",
+  "https://www.googleapis.com/auth/spreadsheets.readonly",
+  "https://www.googleapis.com/auth/drive",
+  "https://www.googleapis.com/auth/drive.readonly",
+  "https://www.googleapis.com/auth/drive.file",
+];
 
 const oauthError = (
   res: http.ServerResponse,
@@ -186,6 +197,39 @@ export class FakeGoogle {
   private clientOk(form: URLSearchParams): boolean {
     const id = form.get("client_id") ?? "";
     return this.clients.has(id) && this.clients.get(id) === (form.get("client_secret") ?? "");
+  }
+
+  /**
+   * In front of the Sheets route: a token this fake minted without any scope the Sheets API accepts gets
+   * Google's answer for it (403, reason ACCESS_TOKEN_SCOPE_INSUFFICIENT); anything else goes on.
+   */
+  sheetsGate(next: Route): Route {
+    return (req, res, host) => {
+      const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+      const m = this.minted.get(token);
+      if (!m || m.scopes.some((s) => SHEETS_API_SCOPES.includes(s))) return next(req, res, host);
+      req.resume();
+      json(
+        res,
+        403,
+        {
+          error: {
+            code: 403,
+            message: "Request had insufficient authentication scopes.",
+            status: "PERMISSION_DENIED",
+            details: [
+              {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                domain: "googleapis.com",
+                metadata: { service: "sheets.googleapis.com" },
+              },
+            ],
+          },
+        },
+        { "www-authenticate": 'Bearer realm="https://accounts.google.com/", error="insufficient_scope"' },
+      );
+    };
   }
 
   /** The routes the proxy serves under Google's host names. */
@@ -378,6 +422,7 @@ export class FakeGoogle {
     this.metadata = http.createServer((req, res) => {
       const flavor = { "metadata-flavor": "Google" };
       const path = (req.url ?? "").replace(/\?.*$/, "");
+      const asked = new URL(req.url ?? "/", "http://metadata").searchParams.get("scopes");
       if (req.headers["metadata-flavor"] !== "Google")
         return json(res, 403, { error: "missing flavor" }, flavor);
       this.log.push({ endpoint: `metadata${path.replace("/computeMetadata/v1", "")}`, outcome: "ok" });
@@ -385,12 +430,9 @@ export class FakeGoogle {
         return text(res, 200, "attributes/\n", flavor);
       }
       if (path === "/computeMetadata/v1/instance/service-accounts/default/token") {
-        return json(
-          res,
-          200,
-          this.mint(this.metadataAccount, ["https://www.googleapis.com/auth/cloud-platform"]),
-          flavor,
-        );
+        // Cloud Run and GKE mint the scopes asked for; without any, cloud-platform.
+        const scopes = asked ? asked.split(",") : ["https://www.googleapis.com/auth/cloud-platform"];
+        return json(res, 200, this.mint(this.metadataAccount, scopes), flavor);
       }
       if (path === "/computeMetadata/v1/instance/service-accounts/default/email") {
         return text(res, 200, this.metadataAccount, flavor);
