@@ -8,22 +8,16 @@
  * the bottom of the tab.
  */
 import type { ExtraTable } from "../sources/extra-tabs.ts";
+import { METRIC_COLUMNS as METRICS } from "./analytics-join.ts";
 
 export const HISTORY_HEADER = [
   "date",
   "video_ref",
   "bundle_ref",
   "account",
-  "views",
-  "likes",
-  "comments",
-  "shares",
-  "bookmarks",
-  "engagement_rate",
+  ...METRICS,
   "followers",
 ] as const;
-
-const METRICS = ["views", "likes", "comments", "shares", "bookmarks", "engagement_rate"] as const;
 
 type Cell = string | number;
 
