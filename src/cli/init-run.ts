@@ -17,6 +17,7 @@ import { CSV_FILES, csvTemplate, initCsv } from "../workspace/csv-init.ts";
 import { countriesFromAnswer } from "../workspace/guides.ts";
 import type { ExtraLayout, LayoutTable, TabChanges } from "../workspace/layout.ts";
 import { initSpreadsheet, type SheetsInitOptions } from "../workspace/sheets-init.ts";
+import { SYNC_TABS_LAYOUT } from "../workspace/sync-tabs-layout.ts";
 import { errorText } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, write } from "./io.ts";
@@ -40,7 +41,7 @@ export interface InitFlags {
  * More for `init` to lay out on a Google Sheet beside the campaign tabs (e.g. a dashboard tab with charts):
  * each builder's requests go into the same batchUpdate, and must be idempotent like the rest.
  */
-export const EXTRA_LAYOUT: ExtraLayout[] = [];
+export const EXTRA_LAYOUT: ExtraLayout[] = [SYNC_TABS_LAYOUT];
 
 export interface InitDeps {
   /** Sheets client options (tests point `rootUrl` at the fake server). */

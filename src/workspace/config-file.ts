@@ -10,6 +10,9 @@ import { PRODUCTION_BASE_URL } from "../api/client.ts";
 import type { CsvSourceConfig, GoogleSheetsSourceConfig } from "../sources/index.ts";
 import { CSV_FILES } from "./csv-init.ts";
 
+/** A new campaign keeps its run log and analytics history (the tabs `init` lays out, the dashboard reads). */
+const KEEP_HISTORY = { run_log: true, analytics_history: true } as const;
+
 export interface ConfigChoices {
   /** Where `config.schema.json` is, relative to the config file (for editors' completion); absent: none. */
   schema?: string;
@@ -39,6 +42,7 @@ export function sheetsConfig(
     spreadsheet_id: spreadsheetId,
     ...(tabs.bundles ? { bundles_tab: tabs.bundles } : {}),
     videos_tab: tabs.videos,
+    ...KEEP_HISTORY,
   };
   return configOf(source, c);
 }
@@ -59,6 +63,7 @@ export function csvConfig(
     type: "csv",
     ...(singleTable ? {} : { bundles: at(CSV_FILES.bundles) }),
     videos: at(CSV_FILES.videos),
+    ...KEEP_HISTORY,
   };
   return configOf(source, c);
 }

@@ -163,6 +163,8 @@ describe("tokportal-sync init", () => {
       type: "csv",
       bundles: "campaign/bundles.csv",
       videos: "campaign/videos.csv",
+      run_log: true,
+      analytics_history: true,
     });
     const read = await createSource(loaded.source, { baseDir: loaded.baseDir }).read();
     expect([read.bundles, read.videos, read.problems]).toEqual([[], [], []]);

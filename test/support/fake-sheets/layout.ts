@@ -16,6 +16,7 @@ export interface CellMeta {
   note?: string;
   dataValidation?: unknown;
   userEnteredFormat?: Record<string, unknown>;
+  pivotTable?: Record<string, unknown>;
 }
 
 /** What a tab holds besides its values (kept on the Tab, so batch rollbacks restore it too). */
@@ -105,6 +106,10 @@ function applyCell(
   if (has("dataValidation")) {
     if (data.dataValidation) meta.dataValidation = data.dataValidation;
     else delete meta.dataValidation;
+  }
+  if (has("pivotTable")) {
+    if (data.pivotTable) meta.pivotTable = data.pivotTable as Record<string, unknown>;
+    else delete meta.pivotTable;
   }
   if (has("userEnteredFormat")) {
     const given = (data.userEnteredFormat ?? {}) as Record<string, unknown>;
