@@ -7,6 +7,7 @@ import { Command, type CommanderError, InvalidArgumentError } from "commander";
 import { cronCommand } from "./cli/cron.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
+import { historyCommand } from "./cli/history.ts";
 import { planCommand } from "./cli/plan.ts";
 import { quickstartCommand } from "./cli/quickstart.ts";
 import { syncCommand } from "./cli/sync.ts";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(syncCommand());
   program.addCommand(validateCommand());
   program.addCommand(cronCommand());
+  program.addCommand(historyCommand());
   program.addCommand(doctorCommand());
   program.addCommand(emulatorCommand());
   program.addCommand(quickstartCommand());
