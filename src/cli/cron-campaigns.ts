@@ -77,7 +77,31 @@ export function scheduleCampaigns(
     }
     ready.push({ name: c.name, loaded: c.loaded, schedule, timezone });
   }
-  return { ready, invalid };
+  return { ready: refuseSharedSandboxes(ready, invalid), invalid };
+}
+
+/**
+ * An in-process sandbox keeps its world in `.sandbox/` next to its config: two sandbox campaigns in one
+ * folder (a --config-dir, or inline campaigns) would run two emulators on one state file. The first keeps
+ * it; the others are refused, saying why.
+ */
+function refuseSharedSandboxes(ready: ReadyCampaign[], invalid: InvalidCampaign[]): ReadyCampaign[] {
+  const owner = new Map<string, string>();
+  return ready.filter((c) => {
+    if (c.loaded.baseUrl !== "sandbox") return true;
+    const first = owner.get(c.loaded.baseDir);
+    if (first === undefined) {
+      owner.set(c.loaded.baseDir, c.name);
+      return true;
+    }
+    invalid.push({
+      name: c.name,
+      problems: [
+        `campaign ${JSON.stringify(c.name)}: "base_url": "sandbox" like campaign ${JSON.stringify(first)} in the same folder (${c.loaded.baseDir}): their sandboxes would share one .sandbox/ folder; put each sandbox campaign's file in a folder of its own.`,
+      ],
+    });
+    return false;
+  });
 }
 
 export interface SharedFor {
