@@ -14,6 +14,7 @@ import { type HealthServer, type HealthSource, startHealthServer } from "../serv
 import { RunHistory } from "../service/history.ts";
 import { createServiceLogger } from "../service/logger.ts";
 import type { RunRecord } from "../service/run-record.ts";
+import { checkSchedule, ScheduleError } from "../service/scheduler.ts";
 import type { RunReport } from "../sync/types.ts";
 import { runOptionsOf } from "./command.ts";
 import {
@@ -52,8 +53,6 @@ export interface CronIO {
   stopSignal?: Promise<string>;
   /** Options of the rate gates campaigns on one key share (tests: the sandbox's bucket). */
   gate?: Omit<RateGateOptions, "maxWaitMs">;
-  /** Called once the service runs (tests reach its campaigns). */
-  onStarted?: (service: CampaignService) => void;
 }
 
 /**
@@ -118,8 +117,24 @@ function firstSignal(): Promise<string> {
   });
 }
 
+/** One campaign file, as ever: no schedule, or a bad one, is the command's error (the flag's, for a bad one). */
+function checkSingleSchedule(setup: ServiceSetup, flags: CronFlags): void {
+  const config = setup.campaigns[0]?.loaded?.config;
+  const chosen = flags.schedule ?? config?.schedule;
+  if (!chosen) {
+    throw new ConfigError(
+      `no schedule: pass --schedule "EXPR" or set "schedule" in ${flags.config} (e.g. "*/15 * * * *" for every 15 minutes).`,
+    );
+  }
+  checkSchedule(chosen, config?.timezone);
+}
+
 /** Start-up problems: one `error:` line each on stderr, without any key. */
 function reportStartError(err: unknown, io: CronIO, keys: readonly string[]): ExitCode {
+  if (err instanceof ScheduleError) {
+    io.stderr.write(redactAll(`error: --schedule: ${err.message}\n`, keys));
+    return EXIT.usage;
+  }
   if (err instanceof ConfigError) {
     io.stderr.write(redactAll(`${err.problems.map((p) => `error: ${p}`).join("\n")}\n`, keys));
     return EXIT.usage;
@@ -154,22 +169,13 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   let invalid: ReturnType<typeof scheduleCampaigns>["invalid"];
   try {
     setup = setupOf(flags, io);
+    if (setup.kind === "campaign") checkSingleSchedule(setup, flags);
     ({ ready, invalid } = scheduleCampaigns(setup.campaigns, flags.schedule));
   } catch (err) {
     return reportStartError(err, io, keysOf(null, io.env));
   }
   const keys = keysOf(setup, io.env);
   const single = setup.kind === "campaign";
-  if (single && invalid.length > 0) {
-    // One campaign file, as ever: its problem is the command's.
-    const problem = invalid[0]?.problems[0] ?? "";
-    const bare = problem.replace(/^campaign "[^"]*": [^:]*: /, "");
-    const line = /^no schedule/.test(bare)
-      ? `error: no schedule: pass --schedule "EXPR" or set "schedule" in ${flags.config} (e.g. "*/15 * * * *" for every 15 minutes).`
-      : `error: --schedule: ${bare}`;
-    io.stderr.write(redactAll(`${line}\n`, keys));
-    return EXIT.usage;
-  }
   if (invalid.length > 0) {
     io.stderr.write(
       redactAll(`${invalid.flatMap((c) => c.problems.map((p) => `error: ${p}`)).join("\n")}\n`, keys),
@@ -289,7 +295,6 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
       `${bad.name}: not running: its config is bad`,
     );
   }
-  io.onStarted?.(service);
 
   const signal = await stopSignal;
   logger.info(
