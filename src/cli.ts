@@ -7,6 +7,7 @@ import { Command, type CommanderError, InvalidArgumentError } from "commander";
 import { cronCommand } from "./cli/cron.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
+import { historyCommand } from "./cli/history.ts";
 import { initCommand } from "./cli/init.ts";
 import { loginCommand, logoutCommand } from "./cli/login.ts";
 import { planCommand } from "./cli/plan.ts";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   program.addCommand(syncCommand());
   program.addCommand(validateCommand());
   program.addCommand(cronCommand());
+  program.addCommand(historyCommand());
   program.addCommand(doctorCommand());
   program.addCommand(loginCommand());
   program.addCommand(logoutCommand());

@@ -1,24 +1,44 @@
 /**
- * What `tokportal-sync cron` does: load the config, check the schedule, start the scheduler (one sync
- * run per tick under the sheet's run lock), the health server if asked, and stop cleanly on
- * SIGINT/SIGTERM. Returns the exit code once stopped.
+ * What `tokportal-sync cron` does: load the campaigns (one config file, a service config listing several,
+ * or a folder of them), check their schedules, start a scheduler per campaign (one sync run per tick under
+ * the sheet's run lock), the health server if asked, and stop cleanly on SIGINT/SIGTERM. Each run ends
+ * with a record in the run history. Returns the exit code once stopped.
  */
 import type { Logger } from "pino";
+import type { RateGateOptions } from "../api/rate-gate.ts";
 import { ConfigError } from "../config/errors.ts";
-import { type LoadedConfig, loadConfig } from "../config/load.ts";
-import { type HealthServer, startHealthServer } from "../service/health.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { loadService, type ServiceSetup } from "../config/service.ts";
+import { CampaignService } from "../service/campaigns.ts";
+import { type HealthServer, type HealthSource, startHealthServer } from "../service/health.ts";
+import { RunHistory } from "../service/history.ts";
 import { createServiceLogger } from "../service/logger.ts";
-import { checkSchedule, ScheduleError, SyncScheduler } from "../service/scheduler.ts";
+import type { RunRecord } from "../service/run-record.ts";
+import { checkSchedule, ScheduleError } from "../service/scheduler.ts";
 import type { RunReport } from "../sync/types.ts";
 import { runOptionsOf } from "./command.ts";
+import {
+  campaignPlan,
+  localTime,
+  oneLine,
+  type ReadyCampaign,
+  redactAll,
+  type SharedFor,
+  scheduleCampaigns,
+  shareLimits,
+} from "./cron-campaigns.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
-import { authErrorOf, SourceLockedError } from "./outcome.ts";
-import { redact } from "./output.ts";
 import { withRunLock } from "./run-lock.ts";
 import { maxWaitMsOf, openRuntime } from "./runtime.ts";
 
 export interface CronFlags {
   config: string;
+  /** One campaign file per `*.json` in this folder. */
+  configDir?: string;
+  /** Where the run history is kept (default: the service config's `state_dir`, else .tokportal-sync/). */
+  stateDir?: string;
+  /** Refuse to start when any campaign's config is bad (default: start the others, report it). */
+  strict?: boolean;
   schedule?: string;
   healthPort?: number;
   healthHost: string;
@@ -31,6 +51,8 @@ export interface CronIO {
   logger?: Logger;
   /** Resolves when the service should stop (default: the first SIGINT or SIGTERM). */
   stopSignal?: Promise<string>;
+  /** Options of the rate gates campaigns on one key share (tests: the sandbox's bucket). */
+  gate?: Omit<RateGateOptions, "maxWaitMs">;
 }
 
 /**
@@ -43,12 +65,13 @@ export async function serviceRun(
   signal: AbortSignal,
   logger: Logger,
   nextRunAt: string | null = null,
+  shared: SharedFor = {},
 ): Promise<RunReport> {
   return withRunLock(
     loaded,
     async () => {
       const maxWaitMs = cronWaitCeilingMs(maxWaitMsOf(loaded), nextRunAt, Date.now());
-      const runtime = await openRuntime(loaded, { maxWaitMs });
+      const runtime = await openRuntime(loaded, { maxWaitMs, ...shared });
       try {
         const { runSync } = await import("../sync/run.ts");
         const c = loaded.config;
@@ -82,13 +105,6 @@ export function cronWaitCeilingMs(configuredMs: number, nextRunAt: string | null
   return Math.max(0, Math.min(configuredMs, next - now));
 }
 
-function oneLine(err: unknown): string {
-  if (err instanceof ConfigError) return err.problems.join("; ");
-  const auth = authErrorOf(err);
-  if (auth) return `TokPortal refused the API key: ${auth.message} Check TOKPORTAL_API_KEY.`;
-  return (err instanceof Error ? err.message || err.name : String(err)).replace(/\s*\n\s*/g, " ");
-}
-
 function firstSignal(): Promise<string> {
   return new Promise((resolve) => {
     const on = (sig: string) => {
@@ -101,56 +117,122 @@ function firstSignal(): Promise<string> {
   });
 }
 
+/** One campaign file, as ever: no schedule, or a bad one, is the command's error (the flag's, for a bad one). */
+function checkSingleSchedule(setup: ServiceSetup, flags: CronFlags): void {
+  const config = setup.campaigns[0]?.loaded?.config;
+  const chosen = flags.schedule ?? config?.schedule;
+  if (!chosen) {
+    throw new ConfigError(
+      `no schedule: pass --schedule "EXPR" or set "schedule" in ${flags.config} (e.g. "*/15 * * * *" for every 15 minutes).`,
+    );
+  }
+  checkSchedule(chosen, config?.timezone);
+}
+
+/** Start-up problems: one `error:` line each on stderr, without any key. */
+function reportStartError(err: unknown, io: CronIO, keys: readonly string[]): ExitCode {
+  if (err instanceof ScheduleError) {
+    io.stderr.write(redactAll(`error: --schedule: ${err.message}\n`, keys));
+    return EXIT.usage;
+  }
+  if (err instanceof ConfigError) {
+    io.stderr.write(redactAll(`${err.problems.map((p) => `error: ${p}`).join("\n")}\n`, keys));
+    return EXIT.usage;
+  }
+  io.stderr.write(redactAll(`error: ${oneLine(err)}\n`, keys));
+  return EXIT.usage;
+}
+
+/** The keys of every campaign, to keep them out of every line. */
+function keysOf(setup: ServiceSetup | null, env: Record<string, string | undefined>): string[] {
+  const names = new Set(["TOKPORTAL_API_KEY"]);
+  for (const c of setup?.campaigns ?? []) if (c.loaded) names.add(c.loaded.apiKeyEnv);
+  return [...names].map((n) => env[n]?.trim() ?? "").filter((k) => k.length >= 8);
+}
+
+function setupOf(flags: CronFlags, io: CronIO): ServiceSetup {
+  return loadService(
+    {
+      config: flags.config,
+      ...(flags.configDir !== undefined ? { configDir: flags.configDir } : {}),
+      ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}),
+    },
+    io.env,
+  );
+}
+
 export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<ExitCode> {
   // Handlers first: a signal during start-up must stop the service, not kill it half-started.
   const stopSignal = io.stopSignal ?? firstSignal();
-  let loaded: LoadedConfig;
-  let schedule: string;
+  let setup: ServiceSetup;
+  let ready: ReadyCampaign[];
+  let invalid: ReturnType<typeof scheduleCampaigns>["invalid"];
   try {
-    loaded = loadConfig(flags.config, io.env);
-    const fromConfig = loaded.config.schedule;
-    const chosen = flags.schedule ?? fromConfig;
-    if (!chosen) {
-      throw new ConfigError(
-        `no schedule: pass --schedule "EXPR" or set "schedule" in ${flags.config} (e.g. "*/15 * * * *" for every 15 minutes).`,
-      );
-    }
-    schedule = chosen;
-    checkSchedule(schedule, loaded.config.timezone);
+    setup = setupOf(flags, io);
+    if (setup.kind === "campaign") checkSingleSchedule(setup, flags);
+    ({ ready, invalid } = scheduleCampaigns(setup.campaigns, flags.schedule));
   } catch (err) {
-    const key = io.env.TOKPORTAL_API_KEY?.trim() || null;
-    if (err instanceof ConfigError) {
-      io.stderr.write(redact(`${err.problems.map((p) => `error: ${p}`).join("\n")}\n`, key));
+    return reportStartError(err, io, keysOf(null, io.env));
+  }
+  const keys = keysOf(setup, io.env);
+  const single = setup.kind === "campaign";
+  if (invalid.length > 0) {
+    io.stderr.write(
+      redactAll(`${invalid.flatMap((c) => c.problems.map((p) => `error: ${p}`)).join("\n")}\n`, keys),
+    );
+    if (flags.strict || ready.length === 0) {
+      const why = ready.length === 0 ? "no campaign can run" : "--strict: every campaign must be valid";
+      io.stderr.write(`error: ${why}; the service did not start.\n`);
       return EXIT.usage;
     }
-    if (err instanceof ScheduleError) {
-      io.stderr.write(redact(`error: --schedule: ${err.message}\n`, key));
-      return EXIT.usage;
-    }
-    io.stderr.write(redact(`error: ${oneLine(err)}\n`, key));
-    return EXIT.usage;
   }
 
-  const apiKey = loaded.apiKey;
-  const logger = io.logger ?? createServiceLogger({ apiKey });
-  const timezone = loaded.config.timezone;
-  const scheduler: SyncScheduler = new SyncScheduler({
-    schedule,
-    ...(timezone ? { timezone } : {}),
+  const logger = io.logger ?? createServiceLogger({ apiKeys: keys });
+  const history = new RunHistory(setup.stateDir);
+  const { limits, shared } = shareLimits(ready, io.env, io.gate);
+  const previous = new Map<string, RunRecord>();
+  for (const c of ready) {
+    const last = await history.latest(c.name).catch(() => null);
+    if (last) previous.set(c.name, last);
+  }
+  const service = new CampaignService({
+    campaigns: ready.map((c) =>
+      campaignPlan(c, shared.get(c.name) ?? {}, { logger, history, keys, run: serviceRun }),
+    ),
+    invalid,
     logger,
-    // Read when the tick starts: by then the scheduler's next run is the tick after this one.
-    runOnce: (signal): Promise<RunReport> => serviceRun(loaded, signal, logger, scheduler.nextRunAt()),
-    // Only the run lock, taken before anything is done, means "skipped": a file lock met at write-back
-    // comes after the run applied, and is a failure to report.
-    isLocked: (err) => err instanceof SourceLockedError,
-    describeError: (err) => redact(oneLine(err), apiKey),
+    history,
+    previous,
   });
+  const pruneHistory = () =>
+    history.prune(setup.retentionDays).then(
+      (removed) => {
+        if (removed > 0)
+          logger.info({ event: "history_pruned", removed }, `run history: ${removed} old runs deleted`);
+      },
+      (err: unknown) =>
+        logger.error({ event: "history_failed", error: oneLine(err) }, "run history not pruned"),
+    );
+  await pruneHistory();
+  const daily = setInterval(pruneHistory, 86_400_000);
+  daily.unref();
 
+  // One campaign file answers /healthz exactly as before; several add each campaign's state.
+  const healthSource: HealthSource = single
+    ? {
+        health: () => service.health(),
+        get lastRun() {
+          return service.lastRun;
+        },
+        runs: (q) => service.runs(q),
+      }
+    : service;
   let health: HealthServer | null = null;
   if (flags.healthPort !== undefined) {
     try {
-      health = await startHealthServer(scheduler, { host: flags.healthHost, port: flags.healthPort });
+      health = await startHealthServer(healthSource, { host: flags.healthHost, port: flags.healthPort });
     } catch (err) {
+      clearInterval(daily);
       const e = err as NodeJS.ErrnoException;
       const why = e.code === "EADDRINUSE" ? "the port is already in use" : (e.code ?? e.message);
       io.stderr.write(
@@ -160,37 +242,70 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
     }
   }
 
-  scheduler.start();
+  service.start();
+  const first = ready[0] as ReadyCampaign;
   logger.info(
     {
       event: "service_started",
-      config: loaded.file,
-      source: loaded.source.type,
-      schedule,
-      timezone: timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
-      maxCredits: loaded.config.max_credits,
-      analytics: loaded.config.analytics,
+      ...(single
+        ? {
+            config: first.loaded.file,
+            source: first.loaded.source.type,
+            schedule: first.schedule,
+            timezone: first.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+            maxCredits: first.loaded.config.max_credits,
+            analytics: first.loaded.config.analytics,
+          }
+        : {
+            config: setup.shown,
+            campaigns: ready.length,
+            invalid: invalid.map((c) => c.name),
+            sharedKeys: limits.counts().keys,
+            sheetsAccounts: limits.counts().sheetsAccounts,
+          }),
+      stateDir: setup.stateDir,
       health: health ? health.url : null,
-      nextRunAt: scheduler.nextRunAt(),
+      nextRunAt: service.health().nextRunAt,
     },
     "service started",
   );
-  if (loaded.config.max_credits === null) {
-    logger.warn(
-      { event: "no_budget" },
-      'max_credits is not set: the service spends no credits; work that costs credits waits (set "max_credits" in the config to let it spend)',
+  for (const { name, scheduler } of service.schedulers()) {
+    const c = ready.find((r) => r.name === name) as ReadyCampaign;
+    const next = scheduler.nextRunAt();
+    logger.info(
+      {
+        event: "campaign_scheduled",
+        campaign: name,
+        schedule: c.schedule,
+        nextRunAt: next,
+        nextRunLocal: localTime(next, c.timezone),
+      },
+      `${name}: next run ${localTime(next, c.timezone) ?? "never"}`,
+    );
+    if (c.loaded.config.max_credits === null) {
+      logger.warn(
+        { event: "no_budget", ...(single ? {} : { campaign: name }) },
+        'max_credits is not set: the service spends no credits; work that costs credits waits (set "max_credits" in the config to let it spend)',
+      );
+    }
+  }
+  for (const bad of invalid) {
+    logger.error(
+      { event: "campaign_invalid", campaign: bad.name, problems: bad.problems },
+      `${bad.name}: not running: its config is bad`,
     );
   }
 
   const signal = await stopSignal;
   logger.info(
-    { event: "service_stopping", signal, running: scheduler.running },
-    scheduler.running
-      ? `${signal}: stopping; the run finishes its calls in flight and the write-back`
+    { event: "service_stopping", signal, running: service.running },
+    service.running
+      ? `${signal}: stopping; the runs in flight finish their calls and the write-back`
       : `${signal}: stopping`,
   );
+  let again: ((sig: string) => void) | null = null;
   const forced = new Promise<ExitCode>((resolve) => {
-    const again = (sig: string) => {
+    again = (sig: string) => {
       logger.error({ event: "service_killed", signal: sig }, `${sig} again: exiting without waiting`);
       resolve(EXIT.rowsFailed);
     };
@@ -198,10 +313,16 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
     process.once("SIGTERM", again);
   });
   const graceful = (async (): Promise<ExitCode> => {
-    await scheduler.stop();
+    clearInterval(daily);
+    await service.stop();
     await health?.close();
     logger.info({ event: "service_stopped" }, "service stopped");
     return EXIT.ok;
   })();
-  return Promise.race([graceful, forced]);
+  const code = await Promise.race([graceful, forced]);
+  if (again) {
+    process.off("SIGINT", again);
+    process.off("SIGTERM", again);
+  }
+  return code;
 }

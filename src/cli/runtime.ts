@@ -8,10 +8,12 @@ import path from "node:path";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { TokPortalClient } from "../api/client.ts";
+import type { RateGate } from "../api/rate-gate.ts";
 import { DEFAULT_MAX_WAIT_MS } from "../api/retry.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { EmulatorHandle } from "../emulator/index.ts";
 import { createSource, lockPathFor, type Source } from "../sources/index.ts";
+import type { SheetsRateLimiter } from "../sources/sheets-limiter.ts";
 import { SourceLockedError } from "./outcome.ts";
 
 export interface Runtime {
@@ -49,6 +51,10 @@ export interface RuntimeOptions {
   sandboxClock?: SandboxClock;
   /** The wait ceiling for this run's calls (ms); default `tokportal.max_wait_seconds`, else 5 minutes. */
   maxWaitMs?: number;
+  /** The rate gate of this key, shared with the service's other campaigns on the same key (default: its own). */
+  gate?: RateGate;
+  /** Google Sheets' quota limiter of this service account (default: the process's one). */
+  sheetsLimiter?: SheetsRateLimiter;
 }
 
 /** Where a config's sandbox keeps its state: `.sandbox/` next to the config file. */
@@ -140,7 +146,10 @@ export function maxWaitMsOf(loaded: LoadedConfig): number {
 
 export async function openRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   // First what can fail on the config alone, so nothing is left running when it does.
-  const source = createSource(loaded.source, { baseDir: loaded.baseDir });
+  const source = createSource(loaded.source, {
+    baseDir: loaded.baseDir,
+    ...(options.sheetsLimiter ? { sheets: { limiter: options.sheetsLimiter } } : {}),
+  });
   let sandbox: EmulatorHandle | null = null;
   let baseUrl = loaded.baseUrl;
   let apiKey = loaded.apiKey;
@@ -162,12 +171,13 @@ export async function openRuntime(loaded: LoadedConfig, options: RuntimeOptions 
   const concurrency = loaded.config.tokportal.concurrency;
   let client: TokPortalClient;
   try {
-    if (!apiKey) throw new Error("TOKPORTAL_API_KEY is not set");
+    if (!apiKey) throw new Error(`${loaded.apiKeyEnv} is not set`);
     client = new TokPortalClient({
       baseUrl,
       apiKey,
       ...(concurrency ? { concurrency } : {}),
       retry: { maxWaitMs: options.maxWaitMs ?? maxWaitMsOf(loaded) },
+      ...(options.gate ? { gate: options.gate } : {}),
     });
   } catch (err) {
     await sandbox?.stop();

@@ -7,11 +7,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { loadConfig } from "../config/load.ts";
+import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import { destructiveOps } from "../sync/plan-pullback.ts";
 import type { Plan, RunReport } from "../sync/types.ts";
 import { errorText, runOptionsOf } from "./command.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
+import { recordManualRun } from "./history-record.ts";
 import { type CommandIO, processIO, write } from "./io.ts";
 import { exitCodeForError, exitCodeForReport, UsageError } from "./outcome.ts";
 import { formatSummary, redact } from "./output.ts";
@@ -97,8 +98,21 @@ export async function runSyncCommand(
   let apiKey: string | null = io.env.TOKPORTAL_API_KEY?.trim() || null;
   // Why a spend was refused without a terminal, to say so instead of "declined".
   let unconfirmed: { cost: number; balance: number | null; pullBacks: number } | null = null;
+  // The run history, when the campaign keeps one (src/cli/history-record.ts).
+  const startedAt = new Date();
+  let recordAs: LoadedConfig | null = null;
+  const record = (report: RunReport | null, error: string | null, exitCode: number) =>
+    recordAs
+      ? recordManualRun(
+          recordAs,
+          { startedAt, report, error, exitCode, stopped: !!options.signal?.aborted },
+          io.env,
+          (line) => write(io.stderr, line),
+        )
+      : Promise.resolve();
   try {
     const loaded = loadConfig(flags.config, io.env);
+    recordAs = loaded;
     if (flags.analyticsOnly && (flags.plan !== undefined || flags.prune || flags.maxCredits !== undefined)) {
       throw new UsageError(
         "--analytics-only changes nothing on TokPortal: it takes no --plan, --prune or --max-credits.",
@@ -160,12 +174,16 @@ export async function runSyncCommand(
       ? `${JSON.stringify(report, null, 2)}\n`
       : formatSummary(report, { color: io.color });
     await write(io.stdout, redact(out, apiKey));
-    return exitCodeForReport(report);
+    const code = exitCodeForReport(report);
+    await record(report, null, code);
+    return code;
   } catch (err) {
     (progress as Progress | null)?.stop();
     const code = exitCodeForError(err);
     const hint = unconfirmed && code === EXIT.budget ? unconfirmedHint(unconfirmed) : undefined;
-    await write(io.stderr, redact(errorText(err, io.env, hint), apiKey));
+    const text = redact(errorText(err, io.env, hint), apiKey);
+    await write(io.stderr, text);
+    await record(null, text.replace(/^error: /, "").split("\n")[0] ?? null, code);
     return code;
   } finally {
     await (runtime as Runtime | null)?.close().catch(() => undefined);

@@ -10,7 +10,7 @@ import { describeValue } from "./describe.ts";
 import { ConfigError } from "./errors.ts";
 import { formatIssues } from "./issues.ts";
 import { findJsonSyntaxError } from "./json-syntax.ts";
-import { type Config, configSchema } from "./schema.ts";
+import { type Config, configSchema, DEFAULT_API_KEY_ENV } from "./schema.ts";
 
 export { DEFAULT_CONFIG_FILE };
 
@@ -26,8 +26,10 @@ export interface LoadedConfig {
   config: Config;
   /** `"sandbox"` (start the emulator in-process) or the TokPortal base URL; TOKPORTAL_BASE_URL wins. */
   baseUrl: string;
-  /** From TOKPORTAL_API_KEY; null only for the sandbox, which then uses its public key. */
+  /** From TOKPORTAL_API_KEY (or `apiKeyEnv`); null only for the sandbox, which then uses its public key. */
   apiKey: string | null;
+  /** The environment variable the key is read from (`tokportal.api_key_env`, default TOKPORTAL_API_KEY). */
+  apiKeyEnv: string;
   /** What `createSource` takes: the config's `source` with its `columns` aliases. */
   source: SourceConfig;
 }
@@ -62,6 +64,41 @@ export function loadConfig(
     throw new ConfigError(`${shown}: cannot be read (${code ?? (err as Error).message}).`);
   }
   const raw = parseJson(text.replace(/^\uFEFF/, ""), shown);
+  return resolveConfig(raw, { shown, file: absolute, baseDir: path.dirname(absolute) }, env, options);
+}
+
+/** Reads a JSON file's value, with the same one-line errors as a config (a service config too). */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(file), "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new ConfigError(`${file}: no such file.`);
+    if (code === "EISDIR") throw new ConfigError(`${file}: is a directory; expected a JSON config file.`);
+    throw new ConfigError(`${file}: cannot be read (${code ?? (err as Error).message}).`);
+  }
+  return parseJson(text.replace(/^\uFEFF/, ""), file);
+}
+
+/** Where a config value came from: the name its error lines start with, and what its paths resolve against. */
+export interface ConfigOrigin {
+  shown: string;
+  file: string;
+  baseDir: string;
+}
+
+/**
+ * Validates a config already read (a file's, or a campaign written inline in a service config) and takes
+ * its key from the environment variable it names.
+ */
+export function resolveConfig(
+  raw: unknown,
+  origin: ConfigOrigin,
+  env: Record<string, string | undefined>,
+  options: LoadConfigOptions = {},
+): LoadedConfig {
+  const { shown } = origin;
   const parsed = configSchema.safeParse(raw);
   const problems = parsed.success ? formatIssues([], raw) : formatIssues(parsed.error.issues, raw);
   if (problems.length > 0 || !parsed.success) {
@@ -69,21 +106,22 @@ export function loadConfig(
   }
   const config = parsed.data;
   const baseUrl = baseUrlOf(config, env);
-  const apiKey = env.TOKPORTAL_API_KEY?.trim() || null;
+  const apiKeyEnv = config.tokportal.api_key_env ?? DEFAULT_API_KEY_ENV;
+  const apiKey = env[apiKeyEnv]?.trim() || null;
   if (apiKey !== null && !API_KEY_FORMAT.test(apiKey)) {
     // Never echo the value: it is a secret, even when malformed.
     throw new ConfigError(
-      "TOKPORTAL_API_KEY does not look like a TokPortal API key (sk_ followed by 64 lowercase hex characters); copy it again from TokPortal's settings.",
+      `${apiKeyEnv} does not look like a TokPortal API key (sk_ followed by 64 lowercase hex characters); copy it again from TokPortal's settings.`,
     );
   }
   if (apiKey === null && baseUrl !== "sandbox" && options.requireApiKey !== false) {
     throw new ConfigError(
-      `TOKPORTAL_API_KEY is not set: export your TokPortal API key in the environment (the config file never holds it), or set "tokportal": {"base_url": "sandbox"} in ${shown} to try the local sandbox.`,
+      `${apiKeyEnv} is not set: export your TokPortal API key in the environment (the config file never holds it), or set "tokportal": {"base_url": "sandbox"} in ${shown} to try the local sandbox.`,
     );
   }
   const { columns } = config;
   const source = { ...config.source, ...(columns ? { columns } : {}) } as SourceConfig;
-  return { file: absolute, baseDir: path.dirname(absolute), config, baseUrl, apiKey, source };
+  return { file: origin.file, baseDir: origin.baseDir, config, baseUrl, apiKey, apiKeyEnv, source };
 }
 
 function parseJson(text: string, shown: string): unknown {

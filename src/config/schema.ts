@@ -66,6 +66,11 @@ const dateFormat = z
     `How dates are written in the sheet's date cells (target_publish_date): ${quoted(DATE_FORMATS)}. Default "YYYY-MM-DD".`,
   );
 
+/** The environment variable a campaign's key is read from unless `tokportal.api_key_env` names another. */
+export const DEFAULT_API_KEY_ENV = "TOKPORTAL_API_KEY";
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const API_KEY_ENV_EXPECTED = 'the name of an environment variable, like "ACME_TOKPORTAL_API_KEY"';
+
 const BASE_URL_EXPECTED = `"sandbox" or an http(s) URL without credentials or query, like "${PRODUCTION_BASE_URL}"`;
 
 export const tokportalSchema = z
@@ -99,10 +104,20 @@ export const tokportalSchema = z
         .describe(
           `The longest a call waits when TokPortal asks it to (a 429's Retry-After, the workspace's create/publish cooldown), in seconds (0 to 3600; default ${DEFAULT_MAX_WAIT_MS / 1000}). A longer wait is not waited out: the rows concerned are left pending, saying what TokPortal asked and when to expect progress, and a later run picks them up. The \`cron\` service also never waits past its next tick.`,
         ),
+      // The service's fields (several campaigns, several keys): see docs/service.md.
+      api_key_env: z
+        .string({ error: expected(API_KEY_ENV_EXPECTED) })
+        .regex(ENV_NAME_PATTERN, { error: expected(API_KEY_ENV_EXPECTED) })
+        .optional()
+        .describe(
+          `The name of the environment variable holding this campaign's TokPortal API key (default "${DEFAULT_API_KEY_ENV}"). Campaigns of different TokPortal workspaces name different variables; the key itself never goes in this file.`,
+        ),
     },
     { error: expected('an object like {"base_url": "sandbox"}') },
   )
-  .describe("Where TokPortal is. The API key is never here: it is read from TOKPORTAL_API_KEY.");
+  .describe(
+    "Where TokPortal is. The API key is never here: it is read from TOKPORTAL_API_KEY (or the variable `api_key_env` names).",
+  );
 
 const csvOutputSchema = z
   .strictObject(

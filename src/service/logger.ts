@@ -30,16 +30,20 @@ export interface ServiceLoggerOptions {
   destination?: DestinationStream;
   /** The key in use, scrubbed from every line. */
   apiKey?: string | null;
+  /** A service of several campaigns: every key in use, each scrubbed from every line. */
+  apiKeys?: readonly string[];
   level?: string;
 }
 
-export function scrubKey(line: string, apiKey: string | null | undefined): string {
-  const out = apiKey && apiKey.length >= 8 ? line.split(apiKey).join("[Redacted]") : line;
+export function scrubKey(line: string, apiKey: string | null | undefined | readonly string[]): string {
+  const keys = typeof apiKey === "string" ? [apiKey] : (apiKey ?? []);
+  let out = line;
+  for (const key of keys) if (key.length >= 8) out = out.split(key).join("[Redacted]");
   return out.replace(KEY_SHAPE, "[Redacted]");
 }
 
 export function createServiceLogger(options: ServiceLoggerOptions = {}): Logger {
-  const apiKey = options.apiKey ?? null;
+  const keys = [...(options.apiKeys ?? []), ...(options.apiKey ? [options.apiKey] : [])];
   const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
   return pino(
     {
@@ -48,7 +52,7 @@ export function createServiceLogger(options: ServiceLoggerOptions = {}): Logger 
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACT_PATHS, censor: "[Redacted]" },
-      hooks: { streamWrite: (line) => scrubKey(line, apiKey) },
+      hooks: { streamWrite: (line) => scrubKey(line, keys) },
     },
     destination,
   );

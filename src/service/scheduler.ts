@@ -23,6 +23,11 @@ export interface SchedulerOptions {
   /** The error as one line for the log, without the key. */
   describeError: (err: unknown) => string;
   now?: () => Date;
+  /**
+   * Called when a run has ended (not for a skipped tick), with its summary and, when it got that far, its
+   * report: the service records it in the run history. Its failure is logged, never the run's.
+   */
+  onRunEnd?: (summary: RunSummary, report: RunReport | null) => Promise<void> | void;
 }
 
 export interface HealthState {
@@ -33,6 +38,8 @@ export interface HealthState {
   /** The last finished run failed entirely (not: some rows failed). */
   failing: boolean;
   lastError: string | null;
+  /** A service of several campaigns: some (not all) of them are failing or cannot run. */
+  degraded?: boolean;
 }
 
 /** Invalid schedule or time zone, in words (croner's message). */
@@ -52,7 +59,7 @@ export class SyncScheduler {
   private job: Cron | null = null;
   private controller: AbortController | null = null;
   private current: Promise<void> | null = null;
-  private runs = 0;
+  private runCount = 0;
   private lastSummary: RunSummary | null = null;
   private stopping = false;
   private readonly now: () => Date;
@@ -121,7 +128,7 @@ export class SyncScheduler {
     const controller = new AbortController();
     this.controller = controller;
     const startedAt = this.now();
-    const n = this.runs + 1;
+    const n = this.runCount + 1;
     logger.info({ event: "run_started", run: n }, "run started");
     let report: RunReport;
     try {
@@ -135,17 +142,30 @@ export class SyncScheduler {
         );
         return;
       }
-      this.runs = n;
+      this.runCount = n;
       const ctx = this.context(n, startedAt, controller.signal.aborted);
       this.lastSummary = summarizeFailure(message, ctx);
       logger.error({ event: "run_failed", ...this.lastSummary }, `run failed: ${message}`);
+      await this.ended(this.lastSummary, null);
       return;
     }
-    this.runs = n;
+    this.runCount = n;
     const summary = summarizeReport(report, this.context(n, startedAt, controller.signal.aborted));
     this.lastSummary = summary;
     const level = summary.counts && (summary.counts.error > 0 || summary.counts.locked > 0) ? "warn" : "info";
     logger[level]({ event: "run_finished", ...summary }, "run finished");
+    await this.ended(summary, report);
+  }
+
+  private async ended(summary: RunSummary, report: RunReport | null): Promise<void> {
+    try {
+      await this.options.onRunEnd?.(summary, report);
+    } catch (err) {
+      this.options.logger.error(
+        { event: "history_failed", error: this.options.describeError(err) },
+        "the run could not be recorded in the run history",
+      );
+    }
   }
 
   private context(run: number, startedAt: Date, stopped: boolean) {
