@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import { Command, type CommanderError, InvalidArgumentError } from "commander";
 import { cronCommand } from "./cli/cron.ts";
 import { doctorCommand } from "./cli/doctor.ts";
-import { EXIT, EXIT_CODES_HELP } from "./cli/exit-codes.ts";
 import { historyCommand } from "./cli/history.ts";
 import { initCommand } from "./cli/init.ts";
 import { loginCommand, logoutCommand } from "./cli/login.ts";
@@ -15,6 +14,7 @@ import { quickstartCommand } from "./cli/quickstart.ts";
 import { syncCommand } from "./cli/sync.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { DEFAULT_API_KEY, isApiKeyFormat } from "./emulator/state.ts";
+import { EXIT, EXIT_CODES_HELP } from "./exit-codes.ts";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;

@@ -5,8 +5,8 @@
 import { TokPortalError } from "../api/errors.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
+import { EXIT } from "../exit-codes.ts";
 import type { RunOptions } from "../sync/run.ts";
-import { EXIT } from "./exit-codes.ts";
 import { authErrorOf, exitCodeForError } from "./outcome.ts";
 import type { Runtime } from "./runtime.ts";
 

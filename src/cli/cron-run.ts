@@ -9,6 +9,7 @@ import type { RateGateOptions } from "../api/rate-gate.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadService, type ServiceSetup } from "../config/service.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { CampaignService } from "../service/campaigns.ts";
 import { type HealthServer, type HealthSource, startHealthServer } from "../service/health.ts";
 import { RunHistory } from "../service/history.ts";
@@ -27,7 +28,6 @@ import {
   scheduleCampaigns,
   shareLimits,
 } from "./cron-campaigns.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { withRunLock } from "./run-lock.ts";
 import { maxWaitMsOf, openRuntime } from "./runtime.ts";
 

@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from "../config/load.ts";
 import { doctorCalls } from "../doctor/calls.ts";
 import { runGoogleChecks } from "../doctor/google.ts";
 import { runDoctor } from "../doctor/run.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { GoogleSheetsSource } from "../sources/google-sheets.ts";
 import { errorText } from "./command.ts";
 import {
@@ -23,7 +24,6 @@ import {
   reportForBugReport,
   type Target,
 } from "./doctor-render.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, saveFile, write } from "./io.ts";
 import { exitCodeForError } from "./outcome.ts";
 import { redact } from "./output.ts";

@@ -4,10 +4,10 @@
  */
 import { ConfigError } from "../config/errors.ts";
 import { historyTarget } from "../config/service.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { RunHistory } from "../service/history.ts";
 import type { RunRecord } from "../service/run-record.ts";
 import { parseSince } from "../service/since.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, write } from "./io.ts";
 
 export interface HistoryFlags {

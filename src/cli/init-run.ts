@@ -10,6 +10,7 @@ import writeFileAtomic from "write-file-atomic";
 import { TokPortalClient } from "../api/client.ts";
 import { tokportalCountryCodes } from "../api/countries.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { aliasesPerTable } from "../sources/index.ts";
 import type { TableName } from "../sources/types.ts";
 import { csvConfig, sheetsConfig, writeConfigIfMissing } from "../workspace/config-file.ts";
@@ -19,7 +20,6 @@ import type { ExtraLayout, LayoutTable, TabChanges } from "../workspace/layout.t
 import { initSpreadsheet, type SheetsInitOptions } from "../workspace/sheets-init.ts";
 import { SYNC_TABS_LAYOUT } from "../workspace/sync-tabs-layout.ts";
 import { errorText } from "./command.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, write } from "./io.ts";
 import { exitCodeForError, UsageError } from "./outcome.ts";
 import { redact } from "./output.ts";

@@ -3,12 +3,12 @@
  * only the account, its scopes and the file the sign-in is kept in.
  */
 
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { SHEETS_SCOPE } from "../sources/google-credentials.ts";
 import { deviceLogin, LoginError, loopbackLogin } from "../sources/google-login-flow.ts";
 import { loginStatus, logout } from "../sources/google-login-status.ts";
 import { saveStoredLogin } from "../sources/google-login-store.ts";
 import { loadOAuthClient, OAuthClientError } from "../sources/google-oauth-client.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, write } from "./io.ts";
 
 export interface LoginFlags {

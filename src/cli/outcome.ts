@@ -1,11 +1,12 @@
 /**
- * Which exit code a run's outcome or an error gets (codes in exit-codes.ts).
+ * Which exit code a run's outcome or an error gets (codes in src/exit-codes.ts).
  */
 import { TokPortalError } from "../api/errors.ts";
 import { ConfigError } from "../config/errors.ts";
+import { EXIT, type ExitCode, runExitCode } from "../exit-codes.ts";
 import { CsvSourceError, SourceError } from "../sources/index.ts";
+import { waitsForCredits as waitsForCreditsOf } from "../sync/credit-wait.ts";
 import type { RunReport } from "../sync/types.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 
 /** A command's own usage error (a flag or a file it names is not usable): exit 2, message as is. */
 export class UsageError extends Error {
@@ -52,16 +53,11 @@ export function exitCodeForError(err: unknown): ExitCode {
   return EXIT.rowsFailed;
 }
 
-/** A row left `pending` because the budget or the balance could not pay for it (messages from src/sync). */
-const CREDIT_WAIT = /\bneeds (?:\d+|more) more credit|too few credits/i;
-
 export function waitsForCredits(report: RunReport): boolean {
-  if (report.mode !== "analytics" && report.plan.totals.deferred.bundles.length > 0) return true;
-  return report.rows.some((r) => r.outcome === "pending" && CREDIT_WAIT.test(r.message));
+  const deferred = report.mode === "analytics" ? 0 : report.plan.totals.deferred.bundles.length;
+  return waitsForCreditsOf(deferred, report.rows);
 }
 
 export function exitCodeForReport(report: RunReport): ExitCode {
-  if (waitsForCredits(report)) return EXIT.budget;
-  if (report.counts.error > 0 || report.counts.locked > 0) return EXIT.rowsFailed;
-  return EXIT.ok;
+  return runExitCode({ authRefused: false, waitsForCredits: waitsForCredits(report), counts: report.counts });
 }

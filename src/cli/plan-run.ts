@@ -1,8 +1,8 @@
 import { loadConfig } from "../config/load.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import type { ServerCheck } from "../sync/server-check.ts";
 import { palette } from "./color.ts";
 import { errorText, runOptionsOf } from "./command.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, saveFile, write } from "./io.ts";
 import { exitCodeForError, exitCodeForReport } from "./outcome.ts";
 import { redact } from "./output.ts";

@@ -4,8 +4,8 @@
  */
 import { Command } from "commander";
 import { DEFAULT_CONFIG_FILE } from "../config/defaults.ts";
+import { EXIT_CODES_HELP } from "../exit-codes.ts";
 import { creditsArg } from "./args.ts";
-import { EXIT_CODES_HELP } from "./exit-codes.ts";
 import type { PlanFlags } from "./plan-run.ts";
 
 const EXAMPLES = `

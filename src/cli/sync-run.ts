@@ -2,16 +2,16 @@
  * What `tokportal-sync sync` does: load the config, take the sheet's run lock, read the sheet, plan (or
  * check a saved plan is still current), confirm the spend, apply with a progress bar, write each row's
  * result back, print a summary (or the RunReport as JSON), and return the exit code that says how it went
- * (exit-codes.ts).
+ * (src/exit-codes.ts).
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { destructiveOps } from "../sync/plan-pullback.ts";
 import type { Plan, RunReport } from "../sync/types.ts";
 import { errorText, runOptionsOf } from "./command.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { recordManualRun } from "./history-record.ts";
 import { type CommandIO, processIO, write } from "./io.ts";
 import { exitCodeForError, exitCodeForReport, UsageError } from "./outcome.ts";

@@ -6,6 +6,7 @@
  * Exit 0 when every row is valid, 1 when some are not, 2 for a config or source error.
  */
 import { loadConfig } from "../config/load.ts";
+import { EXIT, type ExitCode } from "../exit-codes.ts";
 import {
   type Finding,
   type FindingCode,
@@ -21,7 +22,6 @@ import type { SourceProblem } from "../sources/types.ts";
 import type { DesiredState, Plan, SyncStatus } from "../sync/types.ts";
 import { palette } from "./color.ts";
 import { errorText } from "./command.ts";
-import { EXIT, type ExitCode } from "./exit-codes.ts";
 import { type CommandIO, write } from "./io.ts";
 import { authErrorOf, exitCodeForError } from "./outcome.ts";
 import { redact } from "./output.ts";

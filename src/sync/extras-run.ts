@@ -5,7 +5,9 @@
  * Followers are read (src/sync/followers.ts) when the bundles table has a `followers` column or the
  * history is kept, so a sheet that asks for neither makes no extra TokPortal call.
  */
+
 import type { TokPortalClient } from "../api/client.ts";
+import { runExitCode } from "../exit-codes.ts";
 import type { TypedCampaign } from "../sources/coerce.ts";
 import { type ExtraWrite, RUN_LOG_MAX_ROWS } from "../sources/extra-tabs.ts";
 import type { CellPatch, SourceSnapshot } from "../sources/types.ts";
@@ -13,7 +15,7 @@ import type { AnalyticsValues } from "./analytics.ts";
 import { deliveredAccounts, fetchFollowerSeries, fetchFollowers } from "./followers.ts";
 import { type AccountDay, daysToFill, nextHistory, type VideoDay } from "./history.ts";
 import { videoRowRef } from "./rows.ts";
-import { loggedErrors, nextRunLog, runExitCode } from "./run-log.ts";
+import { loggedErrors, nextRunLog } from "./run-log.ts";
 import type { ActualState, RowResult, RunMode, SyncStatus } from "./types.ts";
 
 export interface AccountsMeasure {

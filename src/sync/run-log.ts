@@ -48,21 +48,6 @@ export interface RunLogEntry {
 
 type Cell = string | number;
 
-/**
- * The exit code the command gives this run: the same order as src/cli/outcome.ts (3 key refused, 4 left
- * waiting for credits, 1 rows in error or locked, 0), so the log and the process agree.
- */
-export function runExitCode(o: {
-  authRefused: boolean;
-  waitsForCredits: boolean;
-  counts: Record<SyncStatus, number>;
-}): number {
-  if (o.authRefused) return 3;
-  if (o.waitsForCredits) return 4;
-  if (o.counts.error > 0 || o.counts.locked > 0) return 1;
-  return 0;
-}
-
 /** The first row errors as `CODE videos!7` (the row's code, else its status), joined by `; `. */
 export function loggedErrors(rows: readonly RowResult[], max = LOGGED_ERRORS): string {
   const failed = rows.filter((r) => r.outcome === "error" || r.outcome === "locked");

@@ -15,6 +15,7 @@ import type { CampaignTables, CellPatch, Source, SourceSnapshot } from "../sourc
 import { fetchAnalytics } from "./analytics.ts";
 import { analyticsWarning, resultTargets, sheetTargets, summarize, withAnalytics } from "./analytics-run.ts";
 import { type ApplyOptions, applyPlan } from "./apply.ts";
+import { waitsForCredits } from "./credit-wait.ts";
 import { buildDesired } from "./desired.ts";
 import {
   type AccountsMeasure,
@@ -351,7 +352,7 @@ async function run(o: RunOptions): Promise<RunReport> {
     rows,
     creditsCharged: apply.creditsCharged,
     authRefused: stoppedBy !== null,
-    waitsForCredits: plan.totals.deferred.bundles.length > 0,
+    waitsForCredits: waitsForCredits(plan.totals.deferred.bundles.length, rows),
   });
   const history = {
     videos: videoDays(rows, measuredIds, today()),

@@ -9,10 +9,11 @@ import path from "node:path";
 import lockfile from "proper-lockfile";
 import { afterAll, describe, expect, it } from "vitest";
 import { TokPortalError } from "../../src/api/errors.ts";
-import { EXIT } from "../../src/cli/exit-codes.ts";
 import { exitCodeForError, exitCodeForReport } from "../../src/cli/outcome.ts";
 import { formatSummary, MAX_LISTED_ROWS, redact } from "../../src/cli/output.ts";
 import { ConfigError } from "../../src/config/errors.ts";
+import { EXIT } from "../../src/exit-codes.ts";
+import type { FindingCode } from "../../src/findings/index.ts";
 import { CsvSource, lockPathFor, SourceConfigError, SourceError } from "../../src/sources/index.ts";
 import { RunRefusedError } from "../../src/sync/run.ts";
 import type { RowResult, RunReportOf, SyncStatus } from "../../src/sync/types.ts";
@@ -29,8 +30,9 @@ const apiError = (status: number, code: string) =>
     operationId: "listBundles",
   });
 
-function row(n: number, outcome: SyncStatus, message = ""): RowResult {
+function row(n: number, outcome: SyncStatus, message = "", code?: FindingCode): RowResult {
   return {
+    ...(code ? { code } : {}),
     row: {
       id: `v:b/v${n}`,
       table: "videos",
@@ -133,17 +135,23 @@ describe("exitCodeForReport", () => {
   });
   it("4 when bundles wait for credits (planned, or refused while applying), before 1", () => {
     expect(exitCodeForReport(report([row(1, "pending")], ["b2"]))).toBe(EXIT.budget);
-    expect(exitCodeForReport(report([row(1, "pending", "needs 6 more credits (max_credits 70)")]))).toBe(
-      EXIT.budget,
-    );
+    expect(
+      exitCodeForReport(
+        report([row(1, "pending", "needs 6 more credits (max_credits 70)", "credits_short")]),
+      ),
+    ).toBe(EXIT.budget);
     expect(
       exitCodeForReport(
         report([
           row(1, "error", "x"),
-          row(2, "pending", "TokPortal has too few credits: needs 3 more credit(s)"),
+          row(2, "pending", "TokPortal has too few credits: needs 3 more credit(s)", "insufficient_credits"),
         ]),
       ),
     ).toBe(EXIT.budget);
+    // Pending for another reason, whatever its words: not a credit wait.
+    expect(
+      exitCodeForReport(report([row(1, "pending", "needs 6 more credits", "account_ref_waiting")])),
+    ).toBe(EXIT.ok);
   });
 });
 

@@ -3,10 +3,10 @@ import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EXIT } from "../../src/cli/exit-codes.ts";
 import { exitCodeForError, SourceLockedError } from "../../src/cli/outcome.ts";
 import { RUN_LOCK_STALE_MS, runLockTarget, withRunLock } from "../../src/cli/run-lock.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import { EXIT } from "../../src/exit-codes.ts";
 import { lockPathFor } from "../../src/sources/index.ts";
 
 let dir = "";

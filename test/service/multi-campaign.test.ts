@@ -15,7 +15,6 @@ import { type CronFlags, runCronCommand } from "../../src/cli/cron-run.ts";
 import { runHistoryCommand } from "../../src/cli/history-run.ts";
 import type { CommandIO } from "../../src/cli/io.ts";
 import { runSyncCommand } from "../../src/cli/sync-run.ts";
-import type { RequestLogEntry } from "../../src/emulator/request-log.ts";
 import { createServiceLogger } from "../../src/service/logger.ts";
 import type { RunRecord } from "../../src/service/run-record.ts";
 import { root } from "../cli/cli-harness.ts";
@@ -57,29 +56,6 @@ function textIO(env: Record<string, string | undefined>) {
     color: false,
   };
   return { io, out };
-}
-
-/**
- * The most requests seen in any window, against what the bucket allows in it (capacity + refill). The exact
- * check is the emulator's own bucket (a request beyond it is a 429); this one reads the log's arrival times,
- * which run ahead of the moment the bucket counts a request by however long the shared event loop (two
- * emulators and the service in one process) took to get there: SKEW_MS of that is allowed.
- */
-const SKEW_MS = 250;
-function worstWindow(log: RequestLogEntry[]): { excess: number; counted: number } {
-  // `at` is when the request arrived (the log is in the order answers left): sort by it. 401s take no token.
-  const times = log
-    .filter((e) => e.status !== 401)
-    .map((e) => Date.parse(e.at))
-    .sort((a, b) => a - b);
-  let excess = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < times.length; i++) {
-    for (let j = i; j < times.length; j++) {
-      const span = (times[j] ?? 0) - (times[i] ?? 0) + SKEW_MS;
-      excess = Math.max(excess, j - i + 1 - (BUCKET.capacity + (BUCKET.refillPerSecond * span) / 1000));
-    }
-  }
-  return { excess, counted: times.length };
 }
 
 let dir = "";
@@ -235,16 +211,14 @@ describe("cron with several campaigns", () => {
     expect(await done).toBe(0);
     expect(log.lines.at(-1)?.event).toBe("service_stopped");
 
-    // Per key: not one 429, and never more calls in a window than the bucket allows.
+    // Per key: not one 429 from the sandbox's bucket (TokPortal's own rule, so the campaigns sharing a key
+    // never asked for more than it allows), over more calls than the bucket holds (so they competed).
     for (const emu of [emuA, emuB]) {
       const requests = emu.requestLog();
       expect(requests.filter((e) => e.status === 429)).toEqual([]);
-      const { excess, counted } = worstWindow(requests);
-      console.log(
-        `${emu === emuA ? "key A" : "key B"}: ${counted} calls, 0 429s, busiest window ${(-excess).toFixed(2)} calls under the bound`,
-      );
+      const counted = requests.filter((e) => e.status !== 401).length;
+      console.log(`${emu === emuA ? "key A" : "key B"}: ${counted} calls, 0 429s`);
       expect(counted).toBeGreaterThan(BUCKET.capacity * 2);
-      expect(excess).toBeLessThanOrEqual(0);
     }
     // The first run of each good campaign bought its 4 bundles, once.
     expect(emuA.requestLog().filter((e) => e.operationId === "createBundle" && e.status < 300)).toHaveLength(

@@ -1,6 +1,7 @@
 /**
  * The exit codes of `tokportal-sync` (documented in `--help`). Scripts and CI rely on them, so each cause
- * has its own code; outcome.ts maps a run's report or an error to one. No imports: `--help` stays instant.
+ * has its own code; src/cli/outcome.ts maps a run's report or an error to one, and the run log
+ * (src/sync/run-log.ts) records the same code through `runExitCode`. No imports: `--help` stays instant.
  */
 
 export const EXIT = {
@@ -29,3 +30,18 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  refused by the credit budget or balance (some bundles wait for credits), or the spend was not confirmed
   5  another run holds the lock on the sheet
 When several apply, the most specific wins: 3, 5, 4, then 1.`;
+
+/**
+ * The code a run that went to its end gets, from what it came to: the most specific cause wins (3 key
+ * refused, 4 work waiting for credits, 1 rows in error or locked, else 0). The one place this order lives.
+ */
+export function runExitCode(o: {
+  authRefused: boolean;
+  waitsForCredits: boolean;
+  counts: { error: number; locked: number };
+}): ExitCode {
+  if (o.authRefused) return EXIT.auth;
+  if (o.waitsForCredits) return EXIT.budget;
+  if (o.counts.error > 0 || o.counts.locked > 0) return EXIT.rowsFailed;
+  return EXIT.ok;
+}
