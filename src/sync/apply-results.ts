@@ -16,6 +16,8 @@ interface RowState {
   creditsCharged: number;
   failure: { outcome: SyncStatus; finding: Finding } | null;
   notes: Finding[];
+  /** TokPortal holds the row's content as planned (see `took`). */
+  taken: boolean;
 }
 
 /** What each row of the plan ends up showing after apply (not the planner's plan-rows book). */
@@ -31,6 +33,7 @@ export class RowOutcomes {
         creditsCharged: 0,
         failure: null,
         notes: [],
+        taken: false,
       });
     }
   }
@@ -59,6 +62,17 @@ export class RowOutcomes {
     if (!state) return;
     for (const [k, v] of Object.entries(values)) if (v !== undefined) state.values[k] = v;
     if (changed) state.changed = true;
+  }
+
+  /**
+   * TokPortal took the row's content as planned (its slot configured with it): the row's fingerprint is
+   * written even when a later step of its bundle fails, so the next run does not take the row for changed.
+   * Otherwise a publish whose answer was lost leaves a released slot under an old fingerprint, and the
+   * row would be locked as a change TokPortal no longer takes.
+   */
+  took(rowId: string): void {
+    const state = this.rows.get(rowId);
+    if (state) state.taken = true;
   }
 
   /** The first failure of a row decides its outcome; later ones (skips after it) add nothing. */
@@ -100,7 +114,7 @@ export class RowOutcomes {
         ? [renderFinding(s.planned.row.rowNumbers, s.failure.finding), ...notes].join(" ")
         : [s.planned.message, ...notes].filter((m) => m !== "").join(" ");
       const values = { ...s.values };
-      if (outcome === "synced" && s.planned.fingerprint !== null)
+      if ((outcome === "synced" || s.taken) && s.planned.fingerprint !== null)
         values.sync_fingerprint = s.planned.fingerprint;
       return {
         row: s.planned.row,
