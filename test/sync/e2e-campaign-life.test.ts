@@ -16,7 +16,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSource } from "../../src/sources/index.ts";
 import type { RunReport } from "../../src/sync/types.ts";
-import { editCsv, readCsvRows, syncSource, writeCsv } from "../support/campaign.ts";
+import { editCsv, readCsvRows, syncCsv, syncSource, writeCampaign, writeCsv } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import { emulatorWorld } from "./support/world.ts";
 
@@ -394,5 +394,50 @@ describe("one campaign through its whole life", () => {
 
   it("a lost answer on every write kind at every step: nothing is carried out or charged twice", async () => {
     await live(true);
+  });
+});
+
+describe("the account review when its answers are lost", () => {
+  it("corrections and the finalize are each carried out once, and the bundles row says what was done", async () => {
+    const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 1 });
+    await syncCsv(emu, files);
+    await advanceHours(1);
+    const account = () => bundleOf("c01").account;
+    expect(account()?.status).toBe("in_review");
+    const bundleCells = () => readCsvRows(files.bundlesPath)[0]!;
+    const setAccountReview = (cells: Record<string, string>) =>
+      editCsv(files.bundlesPath, (rows) => {
+        Object.assign(rows[0]!, cells);
+        return rows;
+      });
+    const crashOnce = async (operationId: string) => {
+      emu.setFaults({ rules: [{ operationId, action: "drop_after", times: 1 }] });
+      const since = mark();
+      const crashed = await syncCsv(emu, files, { client: { retry: { maxRetries: 0 } } });
+      expect(codeOf(crashed, "b:c01")).toBe("tokportal_unanswered");
+      emu.setFaults({});
+      const rerun = await syncCsv(emu, files);
+      const again = mark();
+      await syncCsv(emu, files);
+      expect(carriedOut(again)).toEqual([]);
+      return { writes: carriedOut(since), rerun };
+    };
+
+    setAccountReview({ account_review: "changes", account_review_note: "Use the brand logo" });
+    const corrections = await crashOnce("requestBundleAccountCorrections");
+    expect(corrections.writes).toEqual(["requestBundleAccountCorrections"]);
+    expect(account()?.status).toBe("pending_corrections");
+    expect(account()?.correction_comment).toBe("Use the brand logo");
+    expect(codeOf(corrections.rerun, "b:c01")).toBe("corrections_requested");
+    expect(bundleCells()["review_marker"]).toMatch(/^c:[0-9a-f]{12}$/);
+    expect(bundleCells()["account_correction_message"]).toBe("Use the brand logo");
+
+    // Resubmitted a day later; approved, and that answer is lost too.
+    await advanceHours(25);
+    setAccountReview({ account_review: "approve" });
+    const finalize = await crashOnce("finalizeBundleAccount");
+    expect(finalize.writes).toEqual(["finalizeBundleAccount"]);
+    expect(account()?.status).toBe("finalized");
+    expect(bundleCells()["sync_status"]).toBe("synced");
   });
 });
