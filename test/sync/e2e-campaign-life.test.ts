@@ -165,7 +165,7 @@ function sync(files: Files, o: { maxRetries?: number } = {}): Promise<RunReport>
 interface Step {
   name: string;
   /** The user's edits (and the sandbox clock moving) before the run. */
-  before: (files: Files) => Promise<void> | void;
+  before: (files: Files) => unknown;
   /** The writes the sandbox carries out for this step, each once, in the order sent. */
   writes: string[];
   /**
@@ -177,6 +177,8 @@ interface Step {
   crashWrites?: string[];
   /** TokPortal calls of the step's run and of the rerun after it, on the clean life. */
   calls: [run: number, rerun: number];
+  /** Cells the rerun after the step writes (default none). */
+  rerunCells?: number;
   /** What the run's outcome must show. */
   check: (files: Files, report: RunReport, crashed: boolean) => void;
 }
@@ -287,6 +289,8 @@ const STEPS: Step[] = [
   {
     name: "the download issue fixed from the sheet",
     writes: ["fixBundleVideoDownload"],
+    // The rerun's message is the row's plain state: the fix's note (TokPortal's new date) is replaced.
+    rerunCells: 1,
     calls: [6, 5],
     before: (files) => setVideo(files, "a3", { video_url: "https://example.com/v/a3-fixed.mp4" }),
     check: (files, report, crashed) => {
@@ -372,7 +376,12 @@ async function live(crash: boolean): Promise<string[]> {
     const again = mark();
     const rerun = await sync(files);
     expect(carriedOut(again), `${step.name}: the rerun`).toEqual([]);
-    if (!crash) expect([callsOf(report), callsOf(rerun)], `${step.name}: calls`).toEqual(step.calls);
+    if (!crash) {
+      expect([callsOf(report), callsOf(rerun)], `${step.name}: calls`).toEqual(step.calls);
+      expect(rerun.write?.cellsWritten ?? 0, `${step.name}: cells the rerun writes`).toBe(
+        step.rerunCells ?? 0,
+      );
+    }
   }
   expect(debits().map((d) => d.breakdown)).toEqual(DEBITS);
   return all;
