@@ -18,6 +18,7 @@ import { createSource } from "../../src/sources/index.ts";
 import type { RunReport } from "../../src/sync/types.ts";
 import { editCsv, readCsvRows, syncCsv, syncSource, writeCampaign, writeCsv } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
+import { expectLeadingFinding } from "../support/findings.ts";
 import { emulatorWorld } from "./support/world.ts";
 
 // The token bucket runs on the real clock; a whole life makes a few hundred calls in a few seconds, so it
@@ -448,5 +449,68 @@ describe("the account review when its answers are lost", () => {
     expect(finalize.writes).toEqual(["finalizeBundleAccount"]);
     expect(account()?.status).toBe("finalized");
     expect(bundleCells()["sync_status"]).toBe("synced");
+  });
+});
+
+describe("a download fix with other changes in the same row", () => {
+  /** A posted campaign whose second video TokPortal could not download. */
+  async function brokenDownload() {
+    const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 2 });
+    setRow(files.videosPath, "video_ref", "c01-v2", {
+      video_url: "https://cdn.example.com/unreachable/c01-v2.mp4",
+    });
+    await syncCsv(emu, files);
+    await advanceHours(24 * 10 + 6);
+    const report = await syncCsv(emu, files);
+    expect(codeOf(report, "v:c01/c01-v2")).toBe("download_issue");
+    // New media, a new description, and a disclosure TokPortal no longer takes on a released video.
+    setRow(files.videosPath, "video_ref", "c01-v2", {
+      video_url: "https://example.com/v/c01-v2-fixed.mp4",
+      description: "Look 2, now with the right clip",
+      ai_content_disclaimer: "yes",
+    });
+    return files;
+  }
+  const fixed = () => slot("c01", "c01-v2");
+
+  it("sends the description by PATCH before the fix, and names what it cannot send", async () => {
+    const files = await brokenDownload();
+    const since = mark();
+    const report = await syncCsv(emu, files);
+    expect(carriedOut(since)).toEqual(["patchBundleVideo", "fixBundleVideoDownload"]);
+    expect(fixed()).toMatchObject({
+      download_issue: false,
+      description: "Look 2, now with the right clip",
+      ai_content_disclaimer: false,
+    });
+    const row = report.rows.find((r) => r.row.id === "v:c01/c01-v2")!;
+    expect(row.outcome).toBe("synced");
+    // The row says what was not sent, then TokPortal's new date for the fixed video.
+    expectLeadingFinding(row, "download_fix_keeps", undefined, { columns: ["ai_content_disclaimer"] });
+    expect(row.message).toContain("TokPortal moved the publish date");
+    const again = mark();
+    await syncCsv(emu, files);
+    expect(carriedOut(again)).toEqual([]);
+  });
+
+  it("a lost answer on the PATCH or on the fix sends neither twice", async () => {
+    const files = await brokenDownload();
+    emu.setFaults({
+      rules: ["patchBundleVideo", "fixBundleVideoDownload"].map((operationId) => ({
+        operationId,
+        action: "drop_after" as const,
+        times: 1,
+      })),
+    });
+    const since = mark();
+    for (let run = 0; run < 2; run++) await syncCsv(emu, files, { client: { retry: { maxRetries: 0 } } });
+    expect(emu.requestLog(since).filter((e) => e.fault === "rule:drop_after")).toHaveLength(2);
+    emu.setFaults({});
+    await syncCsv(emu, files);
+    const again = mark();
+    await syncCsv(emu, files);
+    expect(carriedOut(again)).toEqual([]);
+    expect(carriedOut(since)).toEqual(["patchBundleVideo", "fixBundleVideoDownload"]);
+    expect(fixed()).toMatchObject({ download_issue: false, description: "Look 2, now with the right clip" });
   });
 });
