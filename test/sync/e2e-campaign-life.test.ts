@@ -7,8 +7,11 @@
  *
  * The life is lived twice on a fresh sandbox: once cleanly, counting every run's calls; once with the
  * answer of every write kind lost once at each step (the sandbox carried it out, the sync never heard).
- * After every step a rerun with nothing changed sends no write. The crashed life carries out exactly the
- * writes of the clean one, each once, and its ledger holds the same debits: nothing sent or charged twice.
+ * After every step a rerun with nothing changed sends no write (and writes no cell). The crashed life
+ * carries out the writes of the clean one, each once (one free re-configure excepted, see `crashWrites`),
+ * and its ledger holds the same debits: nothing charged twice.
+ *
+ * Then the account review with its answers lost, and a download fix whose row changed other columns too.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -118,8 +121,8 @@ const bundleOf = (ref: string) =>
 const slot = (bundle: string, ref: string) => bundleOf(bundle).videos.find((v) => v.external_ref === ref)!;
 
 const mark = (): number => (emu.requestLog().at(-1)?.index ?? -1) + 1;
-/** The writes the sandbox carried out since `since` (an answer lost after the handler ran counts; replays do not). */
-const carriedOut = (since: number) =>
+/** The writes the sandbox carried out since `since`: an answer lost after the handler ran counts, a replay not. */
+const carriedOutEntries = (since: number) =>
   emu
     .requestLog(since)
     .filter(
@@ -128,21 +131,14 @@ const carriedOut = (since: number) =>
         !e.replayed &&
         !e.dry_run &&
         (e.fault === "rule:drop_after" || (e.fault === null && e.status < 400)),
-    )
-    .map((e) => e.operationId ?? e.path);
-/** Same, with the bundle's ref in place of its id: comparable across two sandboxes. */
+    );
+const carriedOut = (since: number) => carriedOutEntries(since).map((e) => e.operationId ?? e.path);
+/** The same as requests, with each bundle's ref in place of its id. */
 const carriedOutAt = (since: number) => {
   const refs = new Map(Object.values(emu.state().bundles).map((b) => [b.id, b.external_ref] as const));
-  return emu
-    .requestLog(since)
-    .filter(
-      (e) =>
-        e.method !== "GET" &&
-        !e.replayed &&
-        !e.dry_run &&
-        (e.fault === "rule:drop_after" || (e.fault === null && e.status < 400)),
-    )
-    .map((e) => `${e.method} ${e.path.replace(/[0-9a-f-]{36}/g, (id) => refs.get(id) ?? ":id")}`);
+  return carriedOutEntries(since).map(
+    (e) => `${e.method} ${e.path.replace(/[0-9a-f-]{36}/g, (id) => refs.get(id) ?? ":id")}`,
+  );
 };
 
 /** A sync run as the CLI makes it, with the run log and the analytics history beside the CSVs. */
