@@ -73,6 +73,25 @@ function editIdea(rows: Record<string, string>[]): string {
   return draft ? `set publish to yes on ${draft.video_ref} (a draft)` : "change a row's description";
 }
 
+/**
+ * The review loop and stories in one line: each verdict written in the sheet with what TokPortal's side
+ * now shows (`review_status`, else the video's status), the videos in review that wait for one, and each
+ * story's status. Null when the sheet has none of them.
+ */
+export function reviewLine(rows: Record<string, string>[]): string | null {
+  const parts: string[] = [];
+  const stateOf = (r: Record<string, string>) => r.review_status || r.video_status || "not synced";
+  for (const r of rows) {
+    if (r.review === "approve") parts.push(`${r.video_ref} approve → ${stateOf(r)}`);
+    else if (r.review === "changes") parts.push(`${r.video_ref} changes + note → ${stateOf(r)}`);
+  }
+  const waiting = rows.filter((r) => r.review_status === "in_review" && !r.review).map((r) => r.video_ref);
+  if (waiting.length > 0) parts.push(`${waiting.join(", ")} in review (set review to approve or changes)`);
+  for (const r of rows)
+    if (r.video_type === "story") parts.push(`story ${r.video_ref} → ${r.video_status || "not synced"}`);
+  return parts.length === 0 ? null : `review and stories: ${parts.join("; ")}`;
+}
+
 export function formatWhereToLook(w: WhereToLook): string {
   const c = w.color ? pc : { bold: String, dim: String };
   const p = (file: string) => shownPath(w.cwd, file);
@@ -102,6 +121,8 @@ export function formatWhereToLook(w: WhereToLook): string {
     lines.push("", c.bold(`A few rows of ${p(w.videosCsv)}:`), ...table(shown, columns));
     if (w.videoRows.length > shown.length) lines.push(c.dim(`  … ${w.videoRows.length - shown.length} more`));
   }
+  const reviews = reviewLine(w.videoRows);
+  if (reviews) lines.push(`  ${reviews}`);
   lines.push(
     "",
     c.bold("Next"),

@@ -73,6 +73,16 @@ export const REVIEW_CODES = {
     text: (p) =>
       `TokPortal could not download the media${p.comment ? ` (${p.comment})` : ""}; put a new video_url or carousel_images in the row and sync`,
   }),
+  download_fix_keeps: code<{ columns: readonly string[] }>({
+    status: "info",
+    meaning:
+      "The row's media changed together with other columns while TokPortal could not download its video: the new media is sent (and the description or name, by a video PATCH), but the columns named are not: a released video no longer takes them, and TokPortal picks a fixed video's date.",
+    fix: "Nothing for the media. TokPortal keeps the columns named as it has them: a new video row can carry other values.",
+    text: (p) => {
+      const one = p.columns.length === 1;
+      return `${p.columns.join(", ")} changed too but ${one ? "is" : "are"} not sent with the new media (a video TokPortal could not download takes only its media, description and name, and TokPortal picks its date): TokPortal keeps ${one ? "it" : "them"} as it has ${one ? "it" : "them"}.`;
+    },
+  }),
   pull_back_too_late: code<{ what: "video" | "bundle"; status: string }>({
     status: "info",
     meaning: "publish is no, but TokPortal's team already took the work: it can no longer be pulled back.",

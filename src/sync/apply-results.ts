@@ -16,6 +16,10 @@ interface RowState {
   creditsCharged: number;
   failure: { outcome: SyncStatus; finding: Finding } | null;
   notes: Finding[];
+  /** TokPortal holds the row's content as planned (see `took`). */
+  taken: boolean;
+  /** What the row says after this run instead of its plan's message (see `says`). */
+  said: Finding | null;
 }
 
 /** What each row of the plan ends up showing after apply (not the planner's plan-rows book). */
@@ -31,6 +35,8 @@ export class RowOutcomes {
         creditsCharged: 0,
         failure: null,
         notes: [],
+        taken: false,
+        said: null,
       });
     }
   }
@@ -59,6 +65,27 @@ export class RowOutcomes {
     if (!state) return;
     for (const [k, v] of Object.entries(values)) if (v !== undefined) state.values[k] = v;
     if (changed) state.changed = true;
+  }
+
+  /**
+   * TokPortal took the row's content as planned (its slot configured with it): the row's fingerprint is
+   * written even when a later step of its bundle fails, so the next run does not take the row for changed.
+   * Otherwise a publish whose answer was lost leaves a released slot under an old fingerprint, and the
+   * row would be locked as a change TokPortal no longer takes.
+   */
+  took(rowId: string): void {
+    const state = this.rows.get(rowId);
+    if (state) state.taken = true;
+  }
+
+  /**
+   * The row's message after this run, in place of its plan's: what the next run's plan will say of the
+   * state this run's write left (a correction note sent: "corrections asked on …"), so a rerun with
+   * nothing changed writes no cell either.
+   */
+  says(rowId: string, finding: Finding): void {
+    const state = this.rows.get(rowId);
+    if (state) state.said = finding;
   }
 
   /** The first failure of a row decides its outcome; later ones (skips after it) add nothing. */
@@ -96,11 +123,12 @@ export class RowOutcomes {
       const outcome = s.failure ? s.failure.outcome : s.planned.outcome;
       // Notes read on from the row's message (which already says which row).
       const notes = s.notes.map(findingText);
-      const message = s.failure
-        ? [renderFinding(s.planned.row.rowNumbers, s.failure.finding), ...notes].join(" ")
+      const lead = s.failure?.finding ?? s.said;
+      const message = lead
+        ? [renderFinding(s.planned.row.rowNumbers, lead), ...notes].join(" ")
         : [s.planned.message, ...notes].filter((m) => m !== "").join(" ");
       const values = { ...s.values };
-      if (outcome === "synced" && s.planned.fingerprint !== null)
+      if ((outcome === "synced" || s.taken) && s.planned.fingerprint !== null)
         values.sync_fingerprint = s.planned.fingerprint;
       return {
         row: s.planned.row,
@@ -117,7 +145,7 @@ export class RowOutcomes {
 
 /** The code (and column) of what the row's message starts with: its failure, its plan, or its first note. */
 function leadingCode(s: RowState): Pick<RowResult, "code" | "column"> {
-  const f = s.failure?.finding;
+  const f = s.failure?.finding ?? s.said;
   if (f) return f.column === undefined ? { code: f.code } : { code: f.code, column: f.column };
   if (s.planned.code !== undefined) {
     const column = s.planned.column;

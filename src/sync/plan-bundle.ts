@@ -28,7 +28,7 @@ import {
   wantsBundlePublish,
 } from "./plan-publish.ts";
 import { pullBackBundle, pullBackVideo } from "./plan-pullback.ts";
-import { downloadFix, downloadFixLanded, reviewAccount, reviewVideo } from "./plan-reviews.ts";
+import { downloadFix, downloadFixLanded, fixCompanions, reviewAccount, reviewVideo } from "./plan-reviews.ts";
 import {
   type BundleDecisions,
   type IssueStatus,
@@ -280,7 +280,13 @@ function planPlacedBundle(view: BundleView, plan: BundlePlan, notes: Notes): Bun
       const fix = downloadFix(view, v, own);
       const review = reviewVideo(view, v, own, fix !== null);
       notes.add(...review.notes);
-      if (fix) afterRelease.push(fix);
+      if (fix) {
+        // The row's other changes go first (description, name) or are named as not sent.
+        const companions = fixCompanions(view, v, own);
+        notes.add(...companions.notes);
+        if (companions.op) afterRelease.push(companions.op);
+        afterRelease.push(fix);
+      }
       if (review.op) afterRelease.push(review.op);
       if (fix || downloadFixLanded(v, own)) continue;
     }

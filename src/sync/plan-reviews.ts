@@ -5,10 +5,11 @@
  * work not in review is said on the row and kept for a later run. A correction note is sent once: the
  * `review_marker` cell and TokPortal's own correction message both say it was.
  */
-import type { Video } from "../api/index.ts";
+import type { PatchVideoBody, Video } from "../api/index.ts";
 import { type Finding, finding, reasoned } from "../findings/index.ts";
 import { correctionFields } from "./desired/review-cells.ts";
 import type { Decided, RowNote } from "./plan-rows.ts";
+import { echoedDiffs } from "./plan-video-fields.ts";
 import { accountStatus, type BundleView, CLOSED_BUNDLE } from "./plan-view.ts";
 import { markerPart, withMarker } from "./review-marker.ts";
 import type { DesiredVideo, PlanOp, ReviewRequest } from "./types.ts";
@@ -148,6 +149,39 @@ export function downloadFix(view: BundleView, v: DesiredVideo, slot: Video): Pla
     media: v.media,
     body,
   };
+}
+
+/**
+ * What else a row whose media is being fixed changed, among the columns TokPortal shows back: the
+ * description and name still go, by a video PATCH planned before the fix (so a fix whose answer is lost is
+ * still found by its `m:` marker, and a lost PATCH is not needed again); the other columns are named on the
+ * row as not sent, with a date (TokPortal sets a fixed video's date, docs/tokportal-api.md §7).
+ */
+export function fixCompanions(view: BundleView, v: DesiredVideo, slot: Video): Decided {
+  const diffs = echoedDiffs(v, slot);
+  const patched: string[] = diffs.filter((c) => c === "description" || c === "name");
+  const kept = diffs.filter((c) => !patched.includes(c));
+  const notes: RowNote[] = [];
+  if (kept.length > 0) {
+    const said = finding("download_fix_keeps", undefined, { columns: kept });
+    notes.push({ kind: "info", row: v.row, finding: said });
+  }
+  if (patched.length === 0) return { op: null, notes };
+  const body: PatchVideoBody = {};
+  if (patched.includes("description")) body.description = v.body.description ?? "";
+  if (patched.includes("name") && v.body.name !== undefined) body.name = v.body.name;
+  const op: PlanOp = {
+    kind: "patchVideo",
+    id: `${view.b.bundleRef}:patchVideo:${slot.position}`,
+    bundleRef: view.b.bundleRef,
+    bundleId: view.bundleId,
+    rows: [v.row.id],
+    ...reasoned("edit_released", { status: slot.status, columns: patched }),
+    cost: 0,
+    position: slot.position,
+    body,
+  };
+  return { op, notes };
 }
 
 /**

@@ -16,6 +16,7 @@
 import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
 import { isAuthFailure, serverMessage } from "./apply-errors.ts";
 import { readDeliveredAccount, readVideosOnlyCountries, wantsDeliveredAccount } from "./remote-accounts.ts";
+import { markerPart } from "./review-marker.ts";
 import type { ActualBundle, ActualState, DesiredBundle, DesiredState } from "./types.ts";
 
 export async function fetchActual(client: TokPortalClient, desired: DesiredState): Promise<ActualState> {
@@ -166,7 +167,13 @@ function sheetChanged(want: DesiredBundle): boolean {
 
 function accountMayChange(bundle: Bundle, want: DesiredBundle): boolean {
   if (bundle.bundle_type === "videos_only") return false;
-  // A correction note about to be sent: the account's own comment tells whether it already was.
-  if (want.accountReview?.action === "changes" && bundle.account_status === "in_review") return true;
+  // A correction note about to be sent: the account's own comment tells whether it already was. Also once
+  // sent when the row does not know it (the answer was lost): the comment shows it, and the row learns it.
+  const review = want.accountReview;
+  if (review?.action === "changes") {
+    if (bundle.account_status === "in_review") return true;
+    const known = markerPart(want.outputs["review_marker"], "c") === review.marker;
+    if (bundle.account_status === "pending_corrections" && !known) return true;
+  }
   return want.account !== null && want.fingerprint !== (want.outputs["sync_fingerprint"] ?? "");
 }

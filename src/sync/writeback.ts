@@ -138,7 +138,10 @@ function knownValues(result: RowResult, columns: readonly string[]): Record<stri
   return out;
 }
 
-/** sync_status, sync_message (empty → cleared), synced_at (only when changed), sync_fingerprint (only synced). */
+/**
+ * sync_status, sync_message (empty → cleared), synced_at (only when changed), sync_fingerprint (synced, or
+ * content TokPortal took before a later step failed: see `RowOutcomes.took`).
+ */
 function syncValues(result: RowResult, now: string): Record<string, CellValue> {
   const out: Record<string, CellValue> = {
     sync_status: result.outcome,
@@ -146,8 +149,9 @@ function syncValues(result: RowResult, now: string): Record<string, CellValue> {
   };
   if (result.changed) out["synced_at"] = now;
   const fp = result.values["sync_fingerprint"];
-  // A row that is not synced keeps its old fingerprint, so the next run sees it as changed and retries.
-  if (result.outcome === "synced" && typeof fp === "string" && fp !== "") out["sync_fingerprint"] = fp;
+  // A row that is not synced keeps its old fingerprint, so the next run sees it as changed and retries;
+  // the results carry one for such a row only when TokPortal already holds its content.
+  if (typeof fp === "string" && fp !== "") out["sync_fingerprint"] = fp;
   return out;
 }
 

@@ -28,7 +28,7 @@ describe("tokportal-sync cron and the run lock", () => {
     // The service was not disturbed: its run finishes and applies the campaign.
     const done = await svc.waitFor(finished, 20_000);
     expect(done.status).toBe("ok");
-    expect(done.counts).toMatchObject({ synced: 16 });
+    expect(done.counts).toMatchObject({ synced: 17 });
     svc.kill("SIGTERM");
     expect((await svc.exited).code).toBe(0);
   });
@@ -47,7 +47,7 @@ describe("tokportal-sync cron and the run lock", () => {
     expect(cli.writes()).toHaveLength(0);
     rmSync(lock, { recursive: true });
     const done = await svc.waitFor(finished, 15_000);
-    expect(done.counts).toMatchObject({ synced: 16 });
+    expect(done.counts).toMatchObject({ synced: 17 });
     svc.kill("SIGINT");
     expect((await svc.exited).code).toBe(0);
   });

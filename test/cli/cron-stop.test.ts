@@ -30,7 +30,7 @@ describe("tokportal-sync cron with slow runs", () => {
     const at = (pred: (l: LogLine) => boolean) => svc.lines.findIndex(pred);
     expect(at((l) => l.event === "tick_skipped")).toBeLessThan(at(finished));
     expect(at((l) => l.event === "run_started" && l.run === 2)).toBe(-1);
-    expect(first.counts).toMatchObject({ synced: 16 });
+    expect(first.counts).toMatchObject({ synced: 17 });
     // One run's worth of creates: the skipped ticks did not start a second, overlapping run.
     expect(cli.log().filter((e) => e.operationId === "createBundle")).toHaveLength(4);
     svc.kill("SIGTERM");
@@ -67,7 +67,7 @@ describe("tokportal-sync cron with slow runs", () => {
     const bundles = csvRows(path.join(dir, "bundles.csv"));
     const videos = csvRows(path.join(dir, "videos.csv"));
     expect(bundles).toHaveLength(4);
-    expect(videos).toHaveLength(12);
+    expect(videos).toHaveLength(13);
     for (const row of [...bundles, ...videos]) expect(row.sync_status).toMatch(/^(synced|pending)$/);
     // Work done before the stop is recorded: each bundle TokPortal created has its id in the sheet.
     const created = cli.log().filter((e) => e.operationId === "createBundle" && e.status === 201).length;

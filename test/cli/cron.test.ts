@@ -36,7 +36,7 @@ describe("tokportal-sync cron", () => {
     const runs = svc.lines.filter(finished);
     const first = runs[0] as LogLine & Record<string, never>;
     expect(first.status).toBe("ok");
-    expect(first.counts).toMatchObject({ synced: 16, error: 0, locked: 0 });
+    expect(first.counts).toMatchObject({ synced: 17, error: 0, locked: 0 });
     expect(first.creditsCharged).toBeGreaterThan(0);
     expect(first.calls).toBeGreaterThan(0);
     expect(first.rateLimited).toBe(0);

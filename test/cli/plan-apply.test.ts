@@ -42,7 +42,7 @@ describe("tokportal-sync sync --plan", () => {
     );
     expect(snapshot()).toEqual(before);
     const plan = parsePlanFile(readFileSync(path.join(cli.dir(), "plan.json"), "utf8"));
-    expect(plan.ops).toHaveLength(15);
+    expect(plan.ops).toHaveLength(16);
     expect(cli.writes()).toEqual([]);
 
     // No --yes and no terminal: a reviewed plan is its own confirmation.

@@ -54,9 +54,9 @@ describe("tokportal-sync plan", () => {
     expect(r.stdout).toMatch(/^ {2}~ {2}spring-us-1 {2}configure 3 videos +videos 2-4 /m);
     expect(r.stdout).toMatch(/^ {2}→ {2}spring-us-1 {2}publish bundle /m);
     expect(r.stdout).toMatch(
-      /^Plan: 15 operations \(4 to create, 9 to change, 2 to publish\), 152 credits$/m,
+      /^Plan: 16 operations \(4 to create, 9 to change, 3 to publish\), 169 credits$/m,
     );
-    expect(r.stdout).toMatch(/^ {2}balance: +10000 now, 9848 after$/m);
+    expect(r.stdout).toMatch(/^ {2}balance: +10000 now, 9831 after$/m);
     expect(r.stdout).toMatch(/^ {2}max_credits: +none/m);
     expect(hasAnsi(r.stdout)).toBe(false);
   });
@@ -71,7 +71,7 @@ describe("tokportal-sync plan", () => {
     cli.expectClean(r);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ {2}! videos 3 {2}error {4}Row 3, column description: is empty/m);
-    expect(r.stdout).toMatch(/^ {2}rows: +16 \(once applied: 15 synced, 1 error\)$/m);
+    expect(r.stdout).toMatch(/^ {2}rows: +17 \(once applied: 16 synced, 1 error\)$/m);
     expect(cli.writes()).toEqual([]);
   });
 
@@ -93,12 +93,12 @@ describe("tokportal-sync plan", () => {
       "rows",
     ]);
     expect(parsePlanFile(r.stdout)).toEqual(plan);
-    expect(plan.totals.cost).toBe(152);
+    expect(plan.totals.cost).toBe(169);
     expect(plan.totals.maxCredits).toBe(500);
     expect(plan.totals.balance).toBe(10_000);
     expect(plan.totals.ops.createBundle).toBe(4);
-    expect(plan.ops).toHaveLength(15);
-    expect(plan.rows).toHaveLength(16);
+    expect(plan.ops).toHaveLength(16);
+    expect(plan.rows).toHaveLength(17);
     const create = plan.ops.find((op) => op.kind === "createBundle");
     expect(create?.rows).toContain("b:spring-us-1");
     expect(cli.writes()).toEqual([]);
@@ -120,7 +120,7 @@ describe("tokportal-sync plan", () => {
         expect(o.wouldCharge).toBe(doc.ops.find((op) => op.id === o.op)?.cost);
       }
     }
-    expect(check.counts).toEqual({ accepted: 4, refused: 0, uncertain: 0, local: 11 });
+    expect(check.counts).toEqual({ accepted: 4, refused: 0, uncertain: 0, local: 12 });
     const writes = cli.writes();
     expect(writes.map((e) => e.operationId)).toEqual([
       "createBundle",

@@ -93,8 +93,9 @@ describe("npm start (tokportal-sync quickstart)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("copied the example campaign and wrote a config");
     expect(r.stdout).toMatch(/1\. The plan for campaign\/bundles\.csv \+ campaign\/videos\.csv:/);
-    expect(r.stdout).toMatch(/Plan: 15 operations\b.*152 credits/);
-    expect(r.stdout).toMatch(/credits: +152 charged/);
+    // 4 accounts (the Spanish one warmed on 3 terms) and 13 video slots (a story among them).
+    expect(r.stdout).toMatch(/Plan: 16 operations\b.*169 credits/);
+    expect(r.stdout).toMatch(/credits: +169 charged/);
     expect(r.stdout).toContain(
       "Moved the sandbox clock from 2027-02-20T09:00:00.000Z to 2027-03-03T18:00:00.000Z",
     );
@@ -102,6 +103,10 @@ describe("npm start (tokportal-sync quickstart)", () => {
     expect(r.stdout).toContain("work/campaign/videos.csv");
     expect(r.stdout).toContain("rm -rf work");
     expect(r.stdout).toContain("set publish to yes on us-v4 (a draft)");
+    // The review loop and the story, in one line.
+    expect(r.stdout).toContain(
+      "review and stories: uk-v2 changes + note → changes_requested; uk-v3 approve → approved; uk-v1, uk-v4 in review (set review to approve or changes); story fr-s1 → finalized",
+    );
 
     expect(JSON.parse(readFileSync(path.join(work, "tokportal-sync.json"), "utf8"))).toEqual(
       quickstartConfig(work),
@@ -120,15 +125,24 @@ describe("npm start (tokportal-sync quickstart)", () => {
     expect(new Set(bundles.map((b) => b.bundle_id)).size).toBe(4);
     const published = new Set(bundles.filter((b) => yes(b.publish)).map((b) => b.bundle_ref));
     const live = videos.filter((v) => published.has(v.bundle_ref ?? "") && yes(v.publish));
-    expect(live.map((v) => v.video_ref)).toEqual(["us-v1", "us-v2", "us-v3", "fr-v1", "fr-v2", "fr-v3"]);
+    expect(live.map((v) => v.video_ref)).toEqual([
+      ...["us-v1", "us-v2", "us-v3", "fr-v1", "fr-v2", "fr-v3", "fr-s1"],
+      ...["uk-v1", "uk-v2", "uk-v3", "uk-v4"],
+    ]);
     for (const v of videos) {
       expect(v.sync_status, v.video_ref).toBe("synced");
       expect(v.video_id, v.video_ref).toMatch(/^[0-9a-f-]{36}$/);
       // synced_at is on the sandbox's clock, so two fresh quick starts write the same sheet.
       expect(v.synced_at?.startsWith("2027-"), v.video_ref).toBe(true);
     }
+    // The UK bundle's videos wait in review (auto_finalize_videos no): uk-v3 approved, uk-v2 sent back.
+    const reviewed: Record<string, string> = {
+      "uk-v1": "in_review",
+      "uk-v2": "pending_corrections",
+      "uk-v4": "in_review",
+    };
     for (const v of live) {
-      expect(v.video_status, v.video_ref).toBe("finalized");
+      expect(v.video_status, v.video_ref).toBe(reviewed[v.video_ref ?? ""] ?? "finalized");
       expect(v.platform_url, v.video_ref).toMatch(/^https:\/\/www\.(tiktok|instagram)\.com\//);
       expect(Number(v.views), v.video_ref).toBeGreaterThan(0);
     }
@@ -136,6 +150,12 @@ describe("npm start (tokportal-sync quickstart)", () => {
       expect(v.video_status, v.video_ref).toBe("configured");
       expect(v.platform_url ?? "", v.video_ref).toBe("");
     }
+    const row = (ref: string) => videos.find((v) => v.video_ref === ref)!;
+    expect(row("uk-v2").review_status).toBe("changes_requested");
+    expect(row("uk-v2").correction_message).toBe("Start on the trench, not the mirror");
+    expect(row("uk-v2").sync_message).toMatch(/corrections asked on 2027-03-03/);
+    expect(row("uk-v3").review_status).toBe("approved");
+    expect(row("fr-s1").video_type).toBe("story");
     afterFirst = {
       bundles: readFileSync(csv("bundles.csv"), "utf8"),
       videos: readFileSync(csv("videos.csv"), "utf8"),
@@ -182,21 +202,21 @@ describe("npm start (tokportal-sync quickstart)", () => {
 
   it("an edit that needs no posting is applied, and the clock stays where it is", async () => {
     const text = readFileSync(csv("videos.csv"), "utf8");
-    // uk-v1's bundle is not published (no account yet), so its date must be 3 days past the sandbox's today.
-    const edited = text.replace("Rainy day layering,2027-03-01", "Rainy day layering part two,2027-03-10");
+    // fr-v4 is configured but not released (publish no): its slot still takes a new description and date.
+    const edited = text.replace("Routine du matin,2027-03-05", "Routine du matin et du soir,2027-03-10");
     expect(edited).not.toBe(text);
     writeFileSync(csv("videos.csv"), edited);
     const r = await runQuickstart(work, tmp);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/spring-uk-1 .*configure .*description/);
+    expect(r.stdout).toMatch(/spring-fr-1 .*configure .*description/);
     expect(r.stdout).toContain("2. Applied it:");
     expect(r.stdout).not.toContain("Nothing to do: TokPortal already matches the sheet");
     expect(r.stdout).toContain("the sandbox clock stays where it is");
     expect(r.stdout).toContain("its clock reads 2027-03-04T18:00:00.000Z");
-    const uk1 = csvRows(csv("videos.csv")).find((v) => v.video_ref === "uk-v1");
-    expect(uk1?.sync_status).toBe("synced");
-    expect(uk1?.video_status).toBe("configured");
+    const fr4 = csvRows(csv("videos.csv")).find((v) => v.video_ref === "fr-v4");
+    expect(fr4?.sync_status).toBe("synced");
+    expect(fr4?.video_status).toBe("configured");
   });
 
   it("never changes a tracked file under fixtures/", () => {

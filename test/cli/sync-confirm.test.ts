@@ -88,7 +88,7 @@ describe("sync on a terminal", () => {
     expect(out.stderr).toMatch(/Spend \d+ credits \(balance 10000\)\? \[y\/N\] /);
     // The plan is shown first: what the credits buy.
     expect(out.stderr).toMatch(/^ {2}\+ {2}spring-us-1 {2}create bundle /m);
-    expect(out.stderr.indexOf("Plan: 15 operations")).toBeLessThan(out.stderr.indexOf("Spend "));
+    expect(out.stderr.indexOf("Plan: 16 operations")).toBeLessThan(out.stderr.indexOf("Spend "));
     expect(code).toBe(0);
     expect(creates()).toBe(4);
     expect(out.stdout).toContain("credits:");
@@ -105,7 +105,7 @@ describe("sync on a terminal", () => {
   it("still asks with a budget (max_credits is a ceiling, not a yes)", async () => {
     const no = terminal("n\n");
     expect(await runSyncCommand({ config: config({ max_credits: 5000 }) }, no.io)).toBe(4);
-    expect(no.out.stderr.indexOf("Plan: 15 operations")).toBeLessThan(no.out.stderr.indexOf("Spend "));
+    expect(no.out.stderr.indexOf("Plan: 16 operations")).toBeLessThan(no.out.stderr.indexOf("Spend "));
     expect(no.out.stderr).toMatch(/Spend \d+ credits \(balance 10000\)\? \[y\/N\] /);
     expect(creates()).toBe(0);
 

@@ -22,7 +22,7 @@ describe("tokportal-sync sync", () => {
     expect(report.counts.error).toBe(0);
     expect(report.counts.locked).toBe(0);
     expect(report.counts.synced).toBeGreaterThan(0);
-    expect(report.rows).toHaveLength(16);
+    expect(report.rows).toHaveLength(17);
     // 3 account bundles and 1 account-only bundle, each with its account: what the plan priced was charged.
     expect(report.creditsCharged).toBe(report.plan.totals.cost);
     expect(report.creditsCharged).toBeGreaterThan(0);
@@ -49,7 +49,7 @@ describe("tokportal-sync sync", () => {
     cli.expectClean(r);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Sync of campaign\/bundles\.csv \+ campaign\/videos\.csv$/m);
-    expect(r.stdout).toMatch(/^ {2}rows: {5}16 rows: \d+ synced/m);
+    expect(r.stdout).toMatch(/^ {2}rows: {5}17 rows: \d+ synced/m);
     expect(r.stdout).toMatch(/^ {2}credits: {2}\d+ charged \(balance before 10000\), max_credits 1000$/m);
     expect(r.stdout).toMatch(/^ {2}calls: {4}\d+ TokPortal calls, 0 rate-limited \(429\)$/m);
     expect(r.stdout).toMatch(

@@ -39,7 +39,7 @@ describe("tokportal-sync validate", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      "Validation of campaign/bundles.csv + campaign/videos.csv\nAll 16 rows are valid (4 bundles rows, 12 videos rows, checked on their own and against TokPortal, reading only).\n",
+      "Validation of campaign/bundles.csv + campaign/videos.csv\nAll 17 rows are valid (4 bundles rows, 13 videos rows, checked on their own and against TokPortal, reading only).\n",
     );
     expect(cli.log().length).toBeGreaterThan(0);
     expect(cli.writes()).toEqual([]);
@@ -59,7 +59,7 @@ describe("tokportal-sync validate", () => {
     expect(r.stdout).toMatch(
       /^ {2}✗ videos row 5 {2}error {4}\[target_publish_date\] 2026-09-02 is too soon/m,
     );
-    expect(r.stdout).toMatch(/^2 of 16 rows are not valid \(4 bundles rows, 12 videos rows, /m);
+    expect(r.stdout).toMatch(/^2 of 17 rows are not valid \(4 bundles rows, 13 videos rows, /m);
     expect(cli.writes()).toEqual([]);
     expect(snapshot()).toEqual(before);
   });
@@ -73,7 +73,7 @@ describe("tokportal-sync validate", () => {
     expect(cli.log()).toEqual([]);
     const result = JSON.parse(r.stdout) as ValidationResult;
     expect(result).toMatchObject({ valid: false, checked: "offline", invalidRows: 1 });
-    expect(result.rows).toEqual({ bundles: 4, videos: 12 });
+    expect(result.rows).toEqual({ bundles: 4, videos: 13 });
     // The lead time needs TokPortal's today: offline, only the empty description is found.
     expect(result.problems).toEqual([
       {
@@ -132,10 +132,10 @@ describe("tokportal-sync validate", () => {
     cli.expectClean(r);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^ {2}! videos row 14 {2}warning {2}\[bundle_ref\] no bundles row has bundle_ref elsewhere: fine only if TokPortal already has a bundle with external_ref cli-elsewhere/m,
+      /^ {2}! videos row 15 {2}warning {2}\[bundle_ref\] no bundles row has bundle_ref elsewhere: fine only if TokPortal already has a bundle with external_ref cli-elsewhere/m,
     );
     expect(r.stdout).toContain(
-      "All 17 rows are valid (4 bundles rows, 13 videos rows, checked on their own, not against TokPortal); 1 note.",
+      "All 18 rows are valid (4 bundles rows, 14 videos rows, checked on their own, not against TokPortal); 1 note.",
     );
     expect(r.stdout).toMatch(
       /^Note: TokPortal could not be reached \(listBundles: network error \(ECONNREFUSED\)/m,

@@ -26,7 +26,7 @@ describe("reading CSV files", () => {
     const t = await src.read();
     expect(t.problems).toEqual([]);
     expect(t.bundles).toHaveLength(4);
-    expect(t.videos).toHaveLength(12);
+    expect(t.videos).toHaveLength(13);
     expect(t.videos.every((v) => (v.cells["target_publish_date"] ?? "") >= "2027-03-01")).toBe(true);
     expect(t.bundles![2]!.cells["biography"]).toBe("Outfits, tips and hauls");
   });
@@ -67,7 +67,16 @@ describe("reading CSV files", () => {
       expect(account.ok, `${bundle_ref}: ${JSON.stringify(account.issues)}`).toBe(true);
     }
     for (const v of typed.videos) {
-      const { video_ref, bundle_ref: _b, publish: _p, position: _pos, ...rest } = v.input!;
+      // The review verdict goes to the review requests once the video is posted, not to the configure.
+      const {
+        video_ref,
+        bundle_ref: _b,
+        publish: _p,
+        position: _pos,
+        review: _review,
+        review_note: _note,
+        ...rest
+      } = v.input!;
       const video = spec.validateSchema("ConfigureVideoRequest", { ...rest, external_ref: video_ref });
       expect(video.ok, `${video_ref}: ${JSON.stringify(video.issues)}`).toBe(true);
     }

@@ -597,7 +597,7 @@ describe("buildDesired: rows and bundles together", () => {
     expect(issueOn(s, "v:b1/v2", "country").code).toBe("country_missing");
   });
 
-  it("the fixture campaign gives 4 bundles and 12 videos with no issues", async () => {
+  it("the fixture campaign gives 4 bundles and 13 videos with no issues", async () => {
     const fixtures = fileURLToPath(new URL("../../fixtures/campaign/", import.meta.url));
     const source = new CsvSource({
       bundlesPath: path.join(fixtures, "bundles.csv"),
@@ -607,7 +607,7 @@ describe("buildDesired: rows and bundles together", () => {
     const s = buildDesired(coerceCampaign(tables), { prefix: "fx-", defaults: DEFAULTS, baseDir: fixtures });
     expect(s.issues).toEqual([]);
     expect([...s.bundles.keys()]).toEqual(["spring-us-1", "spring-fr-1", "spring-uk-1", "spring-es-1"]);
-    expect([...s.bundles.values()].reduce((n, b) => n + b.videos.length, 0)).toBe(12);
+    expect([...s.bundles.values()].reduce((n, b) => n + b.videos.length, 0)).toBe(13);
     expect(s.bundles.get("spring-es-1")!.create?.videos_quantity).toBe(0);
     expect(s.bundles.get("spring-fr-1")!.account?.link_in_bio).toBe("https://example.com/printemps");
     expect(s.bundles.get("spring-us-1")!.create?.videos_quantity).toBe(4);

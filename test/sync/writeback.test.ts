@@ -230,17 +230,20 @@ describe("resultPatches: two tables", () => {
     ]);
   });
 
-  it("writes sync_fingerprint only for synced rows: a row in error keeps its old one", () => {
+  it("writes sync_fingerprint the results carry: a row in error without one keeps its old one", () => {
     const read = campaignOf(
       [],
       [
         { video_ref: "v1", bundle_ref: "b1", sync_fingerprint: "v1-0000000000000000" },
         { video_ref: "v2", bundle_ref: "b1", sync_fingerprint: "v1-0000000000000000" },
+        { video_ref: "v3", bundle_ref: "b1", sync_fingerprint: "v1-0000000000000000" },
       ],
     );
     const patches = resultPatches(
       [
-        result(videoRow(read, "v1"), "error", { sync_fingerprint: "v1-1111111111111111" }, { message: "x" }),
+        result(videoRow(read, "v1"), "error", {}, { message: "x" }),
+        // TokPortal took the row's content before a later step of its bundle failed (RowOutcomes.took).
+        result(videoRow(read, "v3"), "error", { sync_fingerprint: "v1-3333333333333333" }, { message: "y" }),
         result(
           videoRow(read, "v2"),
           "synced",
@@ -252,7 +255,8 @@ describe("resultPatches: two tables", () => {
       NOW,
     );
     expect(patches[0]?.values).not.toHaveProperty("sync_fingerprint");
-    expect(patches[1]?.values["sync_fingerprint"]).toBe("v1-2222222222222222");
+    expect(patches[1]?.values["sync_fingerprint"]).toBe("v1-3333333333333333");
+    expect(patches[2]?.values["sync_fingerprint"]).toBe("v1-2222222222222222");
   });
 
   it("writes only the output columns of the row's kind", () => {

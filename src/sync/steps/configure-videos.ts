@@ -161,6 +161,7 @@ function configured(
     position: slot.position,
   });
   if (slot.status === "configured") ctx.bundle.configured.add(rowId);
+  ctx.book.took(rowId);
 }
 
 /** Statuses a slot reaches only after a configure. */

@@ -2,6 +2,7 @@
  * requestAccountCorrections: `account_review=changes` with a note not sent before; keyed by the note's
  * digest and remembered in the bundles row's `review_marker`, as for videos (request-video-corrections.ts).
  */
+import { finding } from "../../findings/index.ts";
 import { markSent } from "./review-settle.ts";
 import { bundleIdOf } from "./settle.ts";
 import type { KeyContext, OpOf, Step, StepRequest } from "./step.ts";
@@ -31,6 +32,14 @@ export const requestAccountCorrections: Step<"requestAccountCorrections"> = {
         account_correction_requested_at: text(account.correction_requested_at),
         review_marker: markSent(ctx, rowId, op.marker),
       });
+      // What the next run's plan says of a sent note (plan-reviews.ts), said now: a rerun writes nothing.
+      ctx.book.says(
+        rowId,
+        finding("corrections_requested", undefined, {
+          what: "account",
+          at: text(account.correction_requested_at) ?? "",
+        }),
+      );
     }
     return { charged: 0, remaining: null, replayed: res.replayed };
   },

@@ -5,6 +5,7 @@
  */
 
 import type { Video } from "../../api/index.ts";
+import { finding } from "../../findings/index.ts";
 import { markSent, videoIdOf } from "./review-settle.ts";
 import { bundleIdOf, videoRef } from "./settle.ts";
 import type { KeyContext, OpOf, Step, StepRequest } from "./step.ts";
@@ -37,6 +38,14 @@ export const requestVideoCorrections: Step<"requestVideoCorrections"> = {
         correction_requested_at: video.correction_requested_at ?? undefined,
         review_marker: markSent(ctx, rowId, op.marker),
       });
+      // What the next run's plan says of a sent note (plan-reviews.ts), said now: a rerun writes nothing.
+      ctx.book.says(
+        rowId,
+        finding("corrections_requested", undefined, {
+          what: "video",
+          at: video.correction_requested_at ?? "",
+        }),
+      );
     }
     return { charged: 0, remaining: null, replayed: res.replayed };
   },
