@@ -17,6 +17,9 @@ export interface WhereToLook {
   bundlesCsv: string | null;
   videosCsv: string;
   sandboxDir: string;
+  /** The run log and analytics history files, when the run kept them. */
+  runLog?: string | null;
+  history?: string | null;
   /** The sandbox's simulated time now (ISO). */
   sandboxNow: string;
   /** The videos table after the run (header → cell). */
@@ -99,17 +102,16 @@ export function formatWhereToLook(w: WhereToLook): string {
   const rerun = rerunCommand(w);
   const places: [string, string][] = [
     [p(w.videosCsv), "one row per video: video_id, video_status, platform_url, views, sync_status"],
-    ...(w.bundlesCsv
-      ? [
-          [p(w.bundlesCsv), "one row per account order: bundle_id, bundle_status, credits_charged"] as [
-            string,
-            string,
-          ],
-        ]
-      : []),
+  ];
+  if (w.bundlesCsv)
+    places.push([p(w.bundlesCsv), "one row per account order: bundle_id, bundle_status, credits_charged"]);
+  if (w.runLog)
+    places.push([p(w.runLog), "one row per run that changed something: rows by status, credits, calls"]);
+  if (w.history) places.push([p(w.history), "views per video per day, followers per account per day"]);
+  places.push(
     [p(w.configFile), "the config: the sandbox, the CSVs above, ref_prefix, max_credits"],
     [p(w.sandboxDir), `the sandbox's saved world; its clock reads ${w.sandboxNow} (simulated)`],
-  ];
+  );
   const width = Math.max(...places.map(([where]) => where.length));
   const lines: string[] = [
     c.bold("Where to look"),

@@ -6,12 +6,13 @@
  *
  * A rerun reads the sheet afresh: with nothing edited there is nothing to do, and it says so.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Papa from "papaparse";
 import { ConfigError } from "../config/errors.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
+import { EXTRA_FILES } from "../sources/extra-tabs.ts";
 import type { Plan, RunReportOf } from "../sync/types.ts";
 import { plural } from "../words.ts";
 import { errorText, runOptionsOf } from "./command.ts";
@@ -49,6 +50,12 @@ function assertSandbox(loaded: LoadedConfig, shownConfig: string): void {
   throw new ConfigError(
     `${shownConfig}: tokportal.base_url: the quick start runs only on the sandbox, so it must be "sandbox"; to sync with TokPortal itself use \`tokportal-sync sync -c ${shownConfig}\`.`,
   );
+}
+
+/** A file the run keeps beside the videos CSV, when it exists. */
+function besideVideos(videosCsv: string, name: string): string | null {
+  const file = path.join(path.dirname(videosCsv), name);
+  return existsSync(file) ? file : null;
 }
 
 function readCsv(file: string): Record<string, string>[] {
@@ -184,6 +191,8 @@ async function steps(ctx: Context): Promise<ExitCode> {
         configFile: ctx.configFile,
         bundlesCsv: files.length > 1 ? (files[0] ?? null) : null,
         videosCsv,
+        runLog: besideVideos(videosCsv, EXTRA_FILES.sync_runs),
+        history: besideVideos(videosCsv, EXTRA_FILES.analytics_history),
         sandboxDir: sandboxDirOf(loaded),
         sandboxNow: sandbox.clock.iso(),
         videoRows: readCsv(videosCsv),

@@ -41,6 +41,8 @@ export function quickstartConfig(dir: string): Record<string, unknown> {
       type: "csv",
       bundles: `${CAMPAIGN_DIR}/bundles.csv`,
       videos: `${CAMPAIGN_DIR}/videos.csv`,
+      run_log: true,
+      analytics_history: true,
     },
     ref_prefix: "quickstart-",
     defaults: { platform: "tiktok", bundle_type: "account_and_videos", publish: true },
