@@ -31,8 +31,8 @@ import { type SpreadsheetView, type TabView, textGrid } from "./sheet-view.ts";
 export type SheetsRequest = sheets_v4.Schema$Request;
 
 /** A new tab's grid (Google's default for a new sheet). */
-const NEW_TAB_ROWS = 1000;
-const NEW_TAB_COLUMNS = 26;
+export const NEW_TAB_ROWS = 1000;
+export const NEW_TAB_COLUMNS = 26;
 /** The ref column is frozen only when it is among the first columns (freezing ten columns helps nobody). */
 const MAX_FROZEN_COLUMNS = 3;
 

@@ -11,13 +11,10 @@
 import type { sheets_v4 } from "@googleapis/sheets";
 import { dashboardRequests } from "../sources/dashboard.ts";
 import { EXTRA_TABS, type ExtraTabName } from "../sources/extra-tabs.ts";
-import type { ExtraLayout } from "./layout.ts";
+import { type ExtraLayout, NEW_TAB_COLUMNS, NEW_TAB_ROWS } from "./layout.ts";
 
 export const DASHBOARD_TAB = "dashboard";
 const HISTORY_TAB: ExtraTabName = "analytics_history";
-/** A new tab's grid (Google's default for a new sheet). */
-const NEW_TAB_ROWS = 1000;
-const NEW_TAB_COLUMNS = 26;
 
 export type SyncTabHeaders = Record<ExtraTabName, readonly string[]>;
 

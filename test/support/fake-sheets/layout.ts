@@ -44,7 +44,8 @@ export function layoutOf(tab: Tab): TabLayout {
   return tab.layout;
 }
 
-interface GridRangeIn {
+/** A GridRange as a request gives it (every field optional, as JSON leaves defaults out). */
+export interface GridRangeIn {
   sheetId?: number;
   startRowIndex?: number;
   endRowIndex?: number;
