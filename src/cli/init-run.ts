@@ -13,12 +13,14 @@ import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
 import { aliasesPerTable } from "../sources/index.ts";
 import type { TableName } from "../sources/types.ts";
+import { HISTORY_HEADER } from "../sync/history.ts";
+import { RUN_LOG_HEADER } from "../sync/run-log.ts";
 import { csvConfig, sheetsConfig, writeConfigIfMissing } from "../workspace/config-file.ts";
 import { CSV_FILES, csvTemplate, initCsv } from "../workspace/csv-init.ts";
 import { countriesFromAnswer } from "../workspace/guides.ts";
-import type { ExtraLayout, LayoutTable, TabChanges } from "../workspace/layout.ts";
+import type { ExtraLayout, ExtraTabChanges, LayoutTable, TabChanges } from "../workspace/layout.ts";
 import { initSpreadsheet, type SheetsInitOptions } from "../workspace/sheets-init.ts";
-import { SYNC_TABS_LAYOUT } from "../workspace/sync-tabs-layout.ts";
+import { syncTabsLayout } from "../workspace/sync-tabs-layout.ts";
 import { errorText } from "./command.ts";
 import { type CommandIO, write } from "./io.ts";
 import { exitCodeForError, UsageError } from "./outcome.ts";
@@ -41,7 +43,9 @@ export interface InitFlags {
  * More for `init` to lay out on a Google Sheet beside the campaign tabs (e.g. a dashboard tab with charts):
  * each builder's requests go into the same batchUpdate, and must be idempotent like the rest.
  */
-export const EXTRA_LAYOUT: ExtraLayout[] = [SYNC_TABS_LAYOUT];
+export const EXTRA_LAYOUT: ExtraLayout[] = [
+  syncTabsLayout({ sync_runs: RUN_LOG_HEADER, analytics_history: HISTORY_HEADER }),
+];
 
 export interface InitDeps {
   /** Sheets client options (tests point `rootUrl` at the fake server). */
@@ -57,6 +61,8 @@ export interface InitResult {
   config: { file: string; written: boolean };
   /** Google Sheets: what was added per tab, the requests in the batch, and whether it was sent. */
   tabs?: TabChanges[];
+  /** The sync's own tabs and the dashboard (`EXTRA_LAYOUT`): what was added to each. */
+  extraTabs?: ExtraTabChanges[];
   requests?: number;
   sent?: boolean;
   googleRequests?: { reads: number; writes: number };
@@ -210,6 +216,7 @@ async function init(flags: InitFlags, io: CommandIO, deps: InitDeps): Promise<In
     });
     Object.assign(result, {
       tabs: done.plan.tabs,
+      extraTabs: done.plan.extraTabs,
       requests: done.plan.requests.length,
       sent: done.sent,
       googleRequests: { reads: done.counters.reads, writes: done.counters.writes },
@@ -268,6 +275,15 @@ function tabLine(t: TabChanges): string {
   return `  ${t.title}: ${parts.length > 0 ? parts.join("; ") : "nothing missing"}`;
 }
 
+function extraTabLine(t: ExtraTabChanges): string {
+  const parts: string[] = [];
+  if (t.created) parts.push("new tab");
+  if (t.header > 0) parts.push(`header (${plural(t.header, "column")})`);
+  if (t.pivots > 0) parts.push(plural(t.pivots, "pivot table"));
+  if (t.charts > 0) parts.push(plural(t.charts, "chart"));
+  return `  ${t.title}: ${parts.join("; ")}`;
+}
+
 export function formatInit(r: InitResult): string {
   const lines: string[] = [];
   if (r.source === "google_sheets") {
@@ -279,6 +295,7 @@ export function formatInit(r: InitResult): string {
       const verb = r.dryRun ? "Would add" : "Added";
       lines.push(`${verb}, in one batchUpdate of ${plural(r.requests ?? 0, "request")} (${calls}):`);
       for (const t of r.tabs ?? []) lines.push(tabLine(t));
+      for (const t of r.extraTabs ?? []) lines.push(extraTabLine(t));
       lines.push(
         `Country dropdown: ${r.countries === "tokportal" ? "TokPortal's countries" : "the built-in country list (set TOKPORTAL_API_KEY to use TokPortal's)"}.`,
       );

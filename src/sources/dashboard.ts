@@ -14,6 +14,8 @@ export interface DashboardOptions {
   sheetId: number;
   /** The analytics history tab's sheetId. */
   historySheetId: number;
+  /** The history tab's header (src/sync/history.ts `HISTORY_HEADER`): the pivots find their columns in it. */
+  historyHeader: readonly string[];
   title?: string;
   /** Accounts (pivot columns) a chart plots; default 20. */
   maxAccounts?: number;
@@ -21,15 +23,26 @@ export interface DashboardOptions {
   maxRows?: number;
 }
 
-/** Columns of the history tab (src/sync/history.ts HISTORY_HEADER). */
-const H = { date: 0, video_ref: 1, bundle_ref: 2, views: 4, followers: 10, width: 11 } as const;
+/** The history columns the pivots read. */
+const PIVOTED = ["date", "video_ref", "bundle_ref", "views", "followers"] as const;
 /** Where each pivot starts (0-based column of the dashboard tab). */
 const BAND = { views: 26, followers: 52, top: 78, width: 100 } as const;
+
+/** Where the columns the pivots read are in the history tab (0-based), and its width. */
+function historyColumns(header: readonly string[]): Record<(typeof PIVOTED)[number] | "width", number> {
+  const out = { width: header.length } as Record<(typeof PIVOTED)[number] | "width", number>;
+  for (const name of PIVOTED) {
+    out[name] = header.indexOf(name);
+    if (out[name] < 0) throw new Error(`dashboard: the history header has no ${name} column`);
+  }
+  return out;
+}
 
 export function dashboardRequests(o: DashboardOptions): sheets_v4.Schema$Request[] {
   const title = o.title ?? "dashboard";
   const accounts = o.maxAccounts ?? 20;
   const rows = o.maxRows ?? 400;
+  const H = historyColumns(o.historyHeader);
   const source: sheets_v4.Schema$GridRange = {
     sheetId: o.historySheetId,
     startRowIndex: 0,

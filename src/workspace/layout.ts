@@ -31,8 +31,8 @@ import { type SpreadsheetView, type TabView, textGrid } from "./sheet-view.ts";
 export type SheetsRequest = sheets_v4.Schema$Request;
 
 /** A new tab's grid (Google's default for a new sheet). */
-const NEW_TAB_ROWS = 1000;
-const NEW_TAB_COLUMNS = 26;
+export const NEW_TAB_ROWS = 1000;
+export const NEW_TAB_COLUMNS = 26;
 /** The ref column is frozen only when it is among the first columns (freezing ten columns helps nobody). */
 const MAX_FROZEN_COLUMNS = 3;
 
@@ -74,9 +74,20 @@ export interface TabChanges {
   frozen: boolean;
 }
 
+/** What extra layout builders added to one tab (read back from their requests, for the summary). */
+export interface ExtraTabChanges {
+  title: string;
+  created: boolean;
+  /** Header cells written. */
+  header: number;
+  pivots: number;
+  charts: number;
+}
+
 export interface LayoutPlan {
   requests: SheetsRequest[];
   tabs: TabChanges[];
+  extraTabs: ExtraTabChanges[];
 }
 
 /** A tab whose header cannot be laid out without changing a person's columns. */
@@ -332,8 +343,39 @@ export function planLayout(input: LayoutInput): LayoutPlan {
   const tabs = input.tables.map((t) =>
     layoutTab(t, input.view.tabs.get(t.title), input.guides, ids, requests),
   );
-  for (const extra of input.extra ?? []) requests.push(...extra.build(input.view, ids));
-  return { requests, tabs };
+  const extra = (input.extra ?? []).flatMap((e) => e.build(input.view, ids));
+  requests.push(...extra);
+  return { requests, tabs, extraTabs: extraChanges(extra, input.view) };
+}
+
+/** Per tab, what extra requests add: new tabs, header cells, pivot tables, charts. */
+export function extraChanges(requests: readonly SheetsRequest[], view: SpreadsheetView): ExtraTabChanges[] {
+  const titles = new Map([...view.tabs.values()].map((t) => [t.sheetId, t.title]));
+  const byTitle = new Map<string, ExtraTabChanges>();
+  const at = (sheetId: number | null | undefined): ExtraTabChanges => {
+    const title = titles.get(sheetId ?? 0) ?? String(sheetId ?? 0);
+    const known = byTitle.get(title);
+    if (known) return known;
+    const fresh = { title, created: false, header: 0, pivots: 0, charts: 0 };
+    byTitle.set(title, fresh);
+    return fresh;
+  };
+  for (const r of requests) {
+    const added = r.addSheet?.properties;
+    if (added?.title) {
+      titles.set(added.sheetId ?? 0, added.title);
+      at(added.sheetId).created = true;
+    }
+    if (r.updateCells) {
+      const cells = (r.updateCells.rows ?? []).flatMap((row) => row.values ?? []);
+      const tab = at(r.updateCells.start?.sheetId ?? r.updateCells.range?.sheetId);
+      tab.pivots += cells.filter((c) => c.pivotTable).length;
+      tab.header += cells.filter((c) => c.userEnteredValue).length;
+    }
+    const anchor = r.addChart?.chart?.position?.overlayPosition?.anchorCell?.sheetId;
+    if (r.addChart) at(anchor ?? r.addChart.chart?.position?.sheetId).charts++;
+  }
+  return [...byTitle.values()];
 }
 
 /** Every tab `init` reads: the campaign's and those the extra builders ask for. */

@@ -156,6 +156,18 @@ describe("npm start (tokportal-sync quickstart)", () => {
     expect(row("uk-v2").sync_message).toMatch(/corrections asked on 2027-03-03/);
     expect(row("uk-v3").review_status).toBe("approved");
     expect(row("fr-s1").video_type).toBe("story");
+    // The run log and the analytics history beside the campaign, named under "where to look": the order
+    // and the run after the clock moved each logged; a history row for every live video, and its account.
+    expect(r.stdout).toContain("work/campaign/sync-runs.csv");
+    expect(r.stdout).toContain("work/campaign/analytics-history.csv");
+    const runs = csvRows(csv("sync-runs.csv"));
+    expect(runs.map((x) => x.exit_code)).toEqual(["0", "0"]);
+    expect(Number(runs[0]?.credits_charged)).toBe(169);
+    const history = csvRows(csv("analytics-history.csv"));
+    const measured = new Set(history.filter((h) => h.video_ref !== "").map((h) => h.video_ref));
+    expect([...measured].sort()).toEqual(live.map((v) => v.video_ref).sort());
+    const accounts = new Set(history.filter((h) => h.video_ref === "").map((h) => h.bundle_ref));
+    expect([...accounts].sort()).toEqual([...published].sort());
     afterFirst = {
       bundles: readFileSync(csv("bundles.csv"), "utf8"),
       videos: readFileSync(csv("videos.csv"), "utf8"),

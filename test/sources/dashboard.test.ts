@@ -19,7 +19,7 @@ describe("dashboardRequests", () => {
     const api = sheets({ version: "v4", auth: "k", rootUrl: fake.rootUrl });
     const got = await api.spreadsheets.get({ spreadsheetId: "s" });
     const historySheetId = got.data.sheets![0]!.properties!.sheetId!;
-    const requests = dashboardRequests({ sheetId: 4242, historySheetId });
+    const requests = dashboardRequests({ sheetId: 4242, historySheetId, historyHeader: HISTORY_HEADER });
     await api.spreadsheets.batchUpdate({ spreadsheetId: "s", requestBody: { requests } });
     expect(fake.requests("spreadsheets.batchUpdate")).toHaveLength(1);
     expect(fake.requests("spreadsheets.batchUpdate")[0]!.requests).toEqual([

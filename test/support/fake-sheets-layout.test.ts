@@ -141,4 +141,75 @@ describe("the fake's layout requests", () => {
     expect(sheet?.conditionalFormats).toHaveLength(1);
     expect(sheet?.charts).toEqual([{ spec: { title: "views" } }]);
   });
+
+  it("stores a pivot table and a chart over it, returns them, and refuses a misspelt field or a missing tab in either", async () => {
+    const pivot = (sourceSheetId: number, extra: Record<string, unknown> = {}) => ({
+      updateCells: {
+        start: { sheetId: 0, rowIndex: 0, columnIndex: 5 },
+        rows: [
+          {
+            values: [
+              {
+                pivotTable: {
+                  source: {
+                    sheetId: sourceSheetId,
+                    startRowIndex: 0,
+                    startColumnIndex: 0,
+                    endColumnIndex: 2,
+                  },
+                  rows: [{ sourceColumnOffset: 0, sortOrder: "ASCENDING" }],
+                  values: [{ sourceColumnOffset: 1, summarizeFunction: "SUM" }],
+                  ...extra,
+                },
+              },
+            ],
+          },
+        ],
+        fields: "pivotTable",
+      },
+    });
+    const chart = (seriesSheetId: number, extra: Record<string, unknown> = {}) => ({
+      addChart: {
+        chart: {
+          spec: {
+            title: "over the pivot",
+            basicChart: {
+              chartType: "LINE",
+              series: [
+                { series: { sourceRange: { sources: [{ sheetId: seriesSheetId, startColumnIndex: 6 }] } } },
+              ],
+              ...extra,
+            },
+          },
+          position: { overlayPosition: { anchorCell: { sheetId: 0, rowIndex: 0, columnIndex: 0 } } },
+        },
+      },
+    });
+    const misspelt = await failure(send([pivot(0, { valuez: [] })]));
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.message).toContain('Unknown name "valuez"');
+    expect(misspelt.message).toContain("pivot_table");
+    expect((await failure(send([chart(0, { serie: [] })]))).message).toContain('Unknown name "serie"');
+    expect((await failure(send([pivot(99)]))).message).toContain("No grid with id: 99");
+    expect((await failure(send([chart(98)]))).message).toContain("No grid with id: 98");
+    expect(fake.tab("s", "t").layout?.charts ?? []).toEqual([]);
+
+    await send([pivot(0), chart(0)]);
+    const res = await api.spreadsheets.get({
+      spreadsheetId: "s",
+      ranges: ["'t'!A1:F1"],
+      includeGridData: true,
+      fields: "sheets(data.rowData.values.pivotTable,charts(chartId,spec))",
+    });
+    const sheet = res.data.sheets?.[0];
+    expect(sheet?.data?.[0]?.rowData?.[0]?.values?.[5]?.pivotTable).toMatchObject({
+      source: { sheetId: 0 },
+      values: [{ sourceColumnOffset: 1, summarizeFunction: "SUM" }],
+    });
+    expect(sheet?.charts).toHaveLength(1);
+    expect(sheet?.charts?.[0]?.chartId).toEqual(expect.any(Number));
+    expect(sheet?.charts?.[0]?.spec?.basicChart?.series?.[0]?.series?.sourceRange?.sources).toEqual([
+      { sheetId: 0, startColumnIndex: 6 },
+    ]);
+  });
 });

@@ -2,31 +2,18 @@
  * The run log and the analytics history in a Google Sheet (the fake Sheets server, the real client): the
  * requests each run costs, counted at the fake; and a sandbox month of posts as a daily curve per account.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
-import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
 import { HISTORY_HEADER } from "../../src/sync/history.ts";
 import { RUN_LOG_HEADER } from "../../src/sync/run-log.ts";
 import { BUNDLE_HEADER, campaignRows, syncSource, VIDEO_HEADER } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
-import { ManualClock } from "../support/fake-sheets/clock.ts";
-import { type FakeSheets, startFakeSheets } from "../support/fake-sheets/server.ts";
+import { fakeSheetsPerTest } from "../support/fake-sheets/per-test.ts";
 
 const ID = "campaign";
 const emu = sharedEmulator();
-let fake: FakeSheets;
-let clock: ManualClock;
-let limiter: SheetsRateLimiter;
-
-beforeEach(async () => {
-  clock = new ManualClock();
-  fake = await startFakeSheets({ now: () => clock.now() });
-  limiter = new SheetsRateLimiter({ clock });
-});
-afterEach(async () => {
-  await fake.close();
-});
+const { fake, options } = fakeSheetsPerTest();
 
 function seed(bundles: number, videosPerBundle: number, withFollowers = false): void {
   const rows = campaignRows({ bundles, videosPerBundle, startDate: "2026-09-10" });
@@ -49,12 +36,8 @@ const source = () =>
     spreadsheetId: ID,
     bundlesTab: "bundles",
     videosTab: "videos",
-    rootUrl: fake.rootUrl,
-    auth: { apiKey: "test-key" },
-    limiter,
-    clock,
-    retry: { random: () => 0 },
     extras: { sync_runs: true, analytics_history: true },
+    ...options(),
   });
 
 async function advanceTo(iso: string): Promise<void> {

@@ -13,26 +13,20 @@ import type { CommandIO } from "../../src/cli/io.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { knownColumns } from "../../src/sources/columns.ts";
 import { createSource } from "../../src/sources/index.ts";
-import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
 import { gridToRows } from "../../src/sources/table.ts";
 import { syncSource } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
-import { ManualClock } from "../support/fake-sheets/clock.ts";
-import { type FakeSheets, startFakeSheets } from "../support/fake-sheets/server.ts";
+import { fakeSheetsPerTest } from "../support/fake-sheets/per-test.ts";
 
 const emu = sharedEmulator();
+const { fake, options } = fakeSheetsPerTest();
 let dir = "";
-let fake: FakeSheets;
-let clock: ManualClock;
 
-beforeEach(async () => {
+beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), "tps-init-"));
-  clock = new ManualClock();
-  fake = await startFakeSheets({ now: () => clock.now() });
 });
-afterEach(async () => {
+afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
-  await fake.close();
 });
 
 function capture(env: Record<string, string | undefined> = {}) {
@@ -62,15 +56,7 @@ const flags = (extra: Partial<InitFlags>): InitFlags => ({
   ...extra,
 });
 
-const sheetsDeps = () => ({
-  sheets: {
-    rootUrl: fake.rootUrl,
-    auth: { apiKey: "test-key" },
-    limiter: new SheetsRateLimiter({ clock }),
-    clock,
-    retry: { random: () => 0 },
-  },
-});
+const sheetsDeps = () => ({ sheets: options() });
 
 describe("tokportal-sync init", () => {
   it("--spreadsheet lays out the sheet, writes a config that loads, and a second run (from that config) sends nothing", async () => {
@@ -85,6 +71,8 @@ describe("tokportal-sync init", () => {
     ).toBe(0);
     expect(first.out.stdout).toMatch(/^Added, in one batchUpdate of \d+ requests \(2 reads, 1 write\):/);
     expect(first.out.stdout).toContain("bundles: new tab;");
+    expect(first.out.stdout).toContain("  sync_runs: new tab; header (15 columns)\n");
+    expect(first.out.stdout).toContain("  dashboard: new tab; 3 pivot tables; 3 charts\n");
     expect(first.out.stdout).toContain("built-in country list");
     expect(fake.requests("spreadsheets.batchUpdate")).toHaveLength(1);
     const loaded = loadConfig(path.join(dir, "tokportal-sync.json"), {}, { requireApiKey: false });
@@ -93,6 +81,8 @@ describe("tokportal-sync init", () => {
       spreadsheet_id: "sheet-one-1234",
       bundles_tab: "bundles",
       videos_tab: "videos",
+      run_log: true,
+      analytics_history: true,
     });
     expect(loaded.config.max_credits ?? null).toBeNull();
 

@@ -5,66 +5,51 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { sheets, type sheets_v4 } from "@googleapis/sheets";
 import Papa from "papaparse";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tokportalCountryCodes } from "../../src/api/countries.ts";
+import { EXTRA_LAYOUT } from "../../src/cli/init-run.ts";
+import { goLiveTime } from "../../src/cli/quickstart-golive.ts";
 import { knownColumns } from "../../src/sources/columns.ts";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
-import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
+import { HISTORY_HEADER } from "../../src/sync/history.ts";
+import { RUN_LOG_HEADER } from "../../src/sync/run-log.ts";
 import { PROTECTION_DESCRIPTION } from "../../src/workspace/guides.ts";
-import type { LayoutTable } from "../../src/workspace/layout.ts";
+import type { ExtraLayout, LayoutTable } from "../../src/workspace/layout.ts";
 import { initSpreadsheet } from "../../src/workspace/sheets-init.ts";
+import { DASHBOARD_TAB } from "../../src/workspace/sync-tabs-layout.ts";
 import { syncSource } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
-import { ManualClock } from "../support/fake-sheets/clock.ts";
-import { type FakeSheets, startFakeSheets } from "../support/fake-sheets/server.ts";
+import { fakeSheetsPerTest } from "../support/fake-sheets/per-test.ts";
 
 const ID = "workspace";
 const emu = sharedEmulator();
-let fake: FakeSheets;
-let clock: ManualClock;
-let limiter: SheetsRateLimiter;
-
-beforeEach(async () => {
-  clock = new ManualClock();
-  fake = await startFakeSheets({ now: () => clock.now() });
-  limiter = new SheetsRateLimiter({ clock });
-});
-afterEach(async () => {
-  await fake.close();
-});
+const { fake, options } = fakeSheetsPerTest();
 
 const TABLES: LayoutTable[] = [
   { table: "bundles", title: "bundles", mode: { table: "bundles" } },
   { table: "videos", title: "videos", mode: { table: "videos" } },
 ];
 
-const client = { rootUrl: "", auth: { apiKey: "test-key" } };
-
-function init() {
+function init(extra: readonly ExtraLayout[] = []) {
   return initSpreadsheet({
     spreadsheetId: ID,
     tables: TABLES,
     guides: { countries: tokportalCountryCodes() },
-    rootUrl: fake.rootUrl,
-    auth: client.auth,
-    limiter,
-    clock,
-    retry: { random: () => 0 },
+    extra,
+    ...options(),
   });
 }
 
-function source(): GoogleSheetsSource {
+function source(extras = false): GoogleSheetsSource {
   return new GoogleSheetsSource({
     spreadsheetId: ID,
     bundlesTab: "bundles",
     videosTab: "videos",
-    rootUrl: fake.rootUrl,
-    auth: client.auth,
-    limiter,
-    clock,
-    retry: { random: () => 0 },
+    ...(extras ? { extras: { sync_runs: true, analytics_history: true } } : {}),
+    ...options(),
   });
 }
 
@@ -216,5 +201,102 @@ describe("init on a Google Sheet", () => {
     const report = await syncSource(emu, source(), { mode: "plan" });
     const row = report.rows.find((r) => r.row.table === "bundles" && r.row.rowNumbers.includes(2));
     expect(row).toMatchObject({ outcome: "error", code: "value_not_allowed", column: "platform" });
+  });
+});
+
+type Band = { col: number; pivot: sheets_v4.Schema$PivotTable };
+
+/** The pivot table whose band (its column up to the next pivot's) holds column `col`. */
+const bandOf = (bands: readonly Band[], col: number) => bands.filter((b) => b.col <= col).at(-1);
+
+describe("init with the sync's own tabs and the dashboard, as the command lays them out", () => {
+  it("adds them in the one batchUpdate; the quick-start campaign then fills sync_runs and analytics_history with no addSheet; the charts read pivots over the history; a second init sends nothing", async () => {
+    fake.createSpreadsheet({ id: ID, tabs: [{ title: "Sheet1" }] });
+    const first = await init(EXTRA_LAYOUT);
+    expect(first.sent).toBe(true);
+    expect(first.counters).toMatchObject({ reads: 2, writes: 1 });
+    expect(first.plan.extraTabs).toEqual([
+      { title: "sync_runs", created: true, header: RUN_LOG_HEADER.length, pivots: 0, charts: 0 },
+      { title: "analytics_history", created: true, header: HISTORY_HEADER.length, pivots: 0, charts: 0 },
+      { title: DASHBOARD_TAB, created: true, header: 0, pivots: 3, charts: 3 },
+    ]);
+    expect(headerOf("sync_runs")).toEqual([...RUN_LOG_HEADER]);
+    expect(headerOf("analytics_history")).toEqual([...HISTORY_HEADER]);
+    expect(fake.tab(ID, "analytics_history").layout?.frozenRowCount).toBe(1);
+
+    // The dashboard as a client reads it back: every pivot reads the history tab (views, followers, top
+    // videos by views), and each chart reads the band of one pivot.
+    const tabId = (title: string) => fake.tab(ID, title).sheetId;
+    const api = sheets({ version: "v4", auth: "k", rootUrl: fake.rootUrl, retry: false });
+    const read = await api.spreadsheets.get({
+      spreadsheetId: ID,
+      ranges: [`${DASHBOARD_TAB}!1:1`],
+      includeGridData: true,
+      fields: "sheets(data.rowData.values.pivotTable,charts.spec)",
+    });
+    const dashboard = read.data.sheets?.[0];
+    const bands: Band[] = (dashboard?.data?.[0]?.rowData?.[0]?.values ?? []).flatMap((v, col) =>
+      v.pivotTable ? [{ col, pivot: v.pivotTable }] : [],
+    );
+    expect(bands).toHaveLength(3);
+    for (const { pivot } of bands) {
+      expect(pivot.source).toMatchObject({
+        sheetId: tabId("analytics_history"),
+        endColumnIndex: HISTORY_HEADER.length,
+      });
+    }
+    const valueColumn = (b: Band) => HISTORY_HEADER[b.pivot.values?.[0]?.sourceColumnOffset ?? -1];
+    expect(bands.map(valueColumn)).toEqual(["views", "followers", "views"]);
+    const charts = dashboard?.charts ?? [];
+    expect(charts).toHaveLength(3);
+    const chartBands = charts.map((chart) => {
+      const basic = chart.spec?.basicChart;
+      const ranges = [
+        ...(basic?.domains ?? []).flatMap((d) => d.domain?.sourceRange?.sources ?? []),
+        ...(basic?.series ?? []).flatMap((x) => x.series?.sourceRange?.sources ?? []),
+      ];
+      expect(ranges.length).toBeGreaterThan(1);
+      for (const r of ranges) expect(r.sheetId).toBe(tabId(DASHBOARD_TAB));
+      const read = new Set(ranges.map((r) => bandOf(bands, r.startColumnIndex ?? 0)?.col));
+      expect(read.size).toBe(1);
+      return [...read][0];
+    });
+    expect(chartBands).toEqual(bands.map((b) => b.col));
+
+    // The quick-start campaign typed in and synced, then synced again once its videos are live: the run
+    // log and the history fill in, in the write-back's own requests, and no tab is added.
+    typeCampaign("bundles", fixtureRows("bundles.csv"));
+    typeCampaign("videos", fixtureRows("videos.csv"));
+    fake.clearLog();
+    const ordered = await syncSource(emu, source(true));
+    expect(ordered.counts.error).toBe(0);
+    expect(fake.log.map((e) => e.op)).toEqual(["values.batchGet", "values.batchGet", "values.batchUpdate"]);
+    const slots = Object.values(emu.state().bundles).flatMap((b) => b.videos);
+    const live = goLiveTime(slots, emu.rules().managers, emu.clock.now());
+    expect(live).not.toBeNull();
+    await emu.advance(((live as number) - emu.clock.now()) / 1000);
+    const posted = await syncSource(emu, source(true));
+    expect(posted.counts.error).toBe(0);
+    expect(fake.requests("spreadsheets.batchUpdate")).toEqual([]);
+    expect(fake.requests("spreadsheets.get")).toEqual([]);
+
+    const log = fake.values(ID, "sync_runs");
+    expect(log[0]).toEqual([...RUN_LOG_HEADER]);
+    expect(log.length).toBeGreaterThanOrEqual(2);
+    const history = fake.values(ID, "analytics_history");
+    expect(history[0]).toEqual([...HISTORY_HEADER]);
+    const at = (name: (typeof HISTORY_HEADER)[number]) => HISTORY_HEADER.indexOf(name);
+    const videoDays = history.slice(1).filter((r) => r[at("video_ref")] !== "");
+    const accountDays = history.slice(1).filter((r) => r[at("video_ref")] === "");
+    expect(videoDays.length).toBeGreaterThan(0);
+    expect(videoDays.some((r) => Number(r[at("views")]) > 0)).toBe(true);
+    expect(accountDays.length).toBeGreaterThan(0);
+    expect(accountDays.some((r) => Number(r[at("followers")]) > 0)).toBe(true);
+
+    fake.clearLog();
+    const second = await init(EXTRA_LAYOUT);
+    expect(second.sent).toBe(false);
+    expect(second.plan.requests).toEqual([]);
+    expect(fake.log.map((e) => e.op)).toEqual(["spreadsheets.get"]);
   });
 });

@@ -5,8 +5,10 @@
 import type { sheets_v4 } from "@googleapis/sheets";
 import { describe, expect, it } from "vitest";
 import { knownColumns } from "../../src/sources/columns.ts";
+import { HISTORY_HEADER } from "../../src/sync/history.ts";
 import { validationRule } from "../../src/workspace/guides.ts";
 import {
+  extraChanges,
   LayoutError,
   type LayoutTable,
   planLayout,
@@ -14,6 +16,7 @@ import {
   tabsToRead,
 } from "../../src/workspace/layout.ts";
 import { spreadsheetView } from "../../src/workspace/sheet-view.ts";
+import { DASHBOARD_TAB, syncTabsLayout } from "../../src/workspace/sync-tabs-layout.ts";
 
 type CellIn = sheets_v4.Schema$CellData;
 
@@ -140,6 +143,22 @@ describe("the layout plan", () => {
     const ids = new SheetIds({ tabs: new Map(), sheetIds: new Set([0]) });
     expect(ids.forTitle("dashboard")).toBe(ids.forTitle("dashboard"));
     expect(ids.forTitle("history")).not.toBe(ids.forTitle("dashboard"));
+  });
+
+  it("the sync tabs' builder adds only what is missing: the dashboard over a history tab already there", () => {
+    const headers = { sync_runs: ["started_at"], analytics_history: [...HISTORY_HEADER] };
+    const tabs = (titles: string[]) =>
+      spreadsheetView({ sheets: titles.map((title, i) => ({ properties: { sheetId: 10 + i, title } })) });
+    const build = (titles: string[]) =>
+      syncTabsLayout(headers).build(tabs(titles), new SheetIds(tabs(titles)));
+    const onlyDashboard = build(["sync_runs", "analytics_history"]);
+    expect(extraChanges(onlyDashboard, tabs(["sync_runs", "analytics_history"]))).toEqual([
+      { title: DASHBOARD_TAB, created: true, header: 0, pivots: 3, charts: 3 },
+    ]);
+    const pivots = onlyDashboard.flatMap((r) => r.updateCells?.rows?.[0]?.values?.[0]?.pivotTable ?? []);
+    for (const p of pivots) expect(p.source?.sheetId).toBe(11);
+    expect(pivots[0]?.values?.[0]?.sourceColumnOffset).toBe(HISTORY_HEADER.indexOf("views"));
+    expect(build(["sync_runs", "analytics_history", DASHBOARD_TAB])).toEqual([]);
   });
 
   it("derives every rule from the catalogue's types: closed lists refuse, yes/no and dates warn", () => {

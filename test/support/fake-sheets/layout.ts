@@ -1,9 +1,10 @@
 /**
- * The presentation side of a fake spreadsheet: per-cell notes, data validation and formats, protected
- * ranges, conditional format rules, charts and frozen rows/columns, as the `spreadsheets.batchUpdate`
- * requests that set them (updateCells, repeatCell, setDataValidation, addProtectedRange,
- * addConditionalFormatRule, addChart, updateSheetProperties) and as `spreadsheets.get` returns them, so a
- * second read sees what the first write stored.
+ * The presentation side of a fake spreadsheet: per-cell notes, data validation, formats and pivot tables,
+ * protected ranges, conditional format rules, charts and frozen rows/columns, as the
+ * `spreadsheets.batchUpdate` requests that set them (updateCells, repeatCell, setDataValidation,
+ * addProtectedRange, addConditionalFormatRule, addChart, updateSheetProperties) and as `spreadsheets.get`
+ * returns them, so a second read sees what the first write stored. A pivot's source and a chart's ranges
+ * must name tabs that exist (earlier in the same batch counts), as Google checks.
  *
  * Like the API, validation is not enforced on values written through the API (values.update and
  * friends); it only guides people in the UI.
@@ -43,7 +44,8 @@ export function layoutOf(tab: Tab): TabLayout {
   return tab.layout;
 }
 
-interface GridRangeIn {
+/** A GridRange as a request gives it (every field optional, as JSON leaves defaults out). */
+export interface GridRangeIn {
   sheetId?: number;
   startRowIndex?: number;
   endRowIndex?: number;
@@ -170,6 +172,12 @@ export function layoutRequest(
         throw badRequest(`Invalid ${where}: exactly one of start and range is required`);
       }
       const tab = book.tabById(start?.sheetId ?? range?.sheetId);
+      for (const rd of rows) {
+        for (const data of rd.values ?? []) {
+          const pivot = data.pivotTable as { source?: GridRangeIn } | undefined;
+          if (pivot) book.tabById(pivot.source?.sheetId);
+        }
+      }
       const row0 = start?.rowIndex ?? range?.startRowIndex ?? 0;
       const col0 = start?.columnIndex ?? range?.startColumnIndex ?? 0;
       rows.forEach((rd, r) => {
@@ -246,6 +254,7 @@ export function layoutRequest(
       };
       const sheetId = position.overlayPosition?.anchorCell?.sheetId ?? position.sheetId;
       if (sheetId === undefined) throw badRequest(`Invalid ${where}: chart.position names no sheet`);
+      for (const range of chartRanges(chart.spec)) book.tabById(range.sheetId);
       chart.chartId = nextId++;
       layoutOf(book.tabById(sheetId)).charts.push(chart);
       return { addChart: { chart } };
@@ -253,6 +262,20 @@ export function layoutRequest(
     default:
       return undefined;
   }
+}
+
+/** Every grid range a chart's spec reads (domains and series of a basic chart). */
+function chartRanges(spec: unknown): GridRangeIn[] {
+  const basic = (spec as { basicChart?: Record<string, unknown> } | undefined)?.basicChart;
+  const parts = [
+    ...((basic?.domains ?? []) as { domain?: { sourceRange?: { sources?: GridRangeIn[] } } }[]).map(
+      (d) => d.domain,
+    ),
+    ...((basic?.series ?? []) as { series?: { sourceRange?: { sources?: GridRangeIn[] } } }[]).map(
+      (x) => x.series,
+    ),
+  ];
+  return parts.flatMap((p) => p?.sourceRange?.sources ?? []);
 }
 
 /** The layout fields of a tab in a `spreadsheets.get` answer (Google leaves out what is empty or zero). */
@@ -281,5 +304,6 @@ export function cellLayoutFields(tab: Tab, row: number, col: number): Record<str
     ...(meta.note !== undefined ? { note: meta.note } : {}),
     ...(meta.dataValidation !== undefined ? { dataValidation: meta.dataValidation } : {}),
     ...(meta.userEnteredFormat !== undefined ? { userEnteredFormat: meta.userEnteredFormat } : {}),
+    ...(meta.pivotTable !== undefined ? { pivotTable: meta.pivotTable } : {}),
   };
 }

@@ -17,6 +17,7 @@ import {
   applyNewSheetProperties,
   cellLayoutFields,
   frozenCounts,
+  type GridRangeIn,
   layoutRequest,
   type TabLayout,
 } from "./layout.ts";
@@ -62,14 +63,6 @@ export interface UpdateResult {
   updatedRows: number;
   updatedColumns: number;
   updatedCells: number;
-}
-
-interface GridRangeIn {
-  sheetId?: number;
-  startRowIndex?: number;
-  endRowIndex?: number;
-  startColumnIndex?: number;
-  endColumnIndex?: number;
 }
 
 interface DimensionRangeIn {
