@@ -19,6 +19,8 @@ import { createSource } from "../../src/sources/index.ts";
 import type { Source } from "../../src/sources/types.ts";
 import { type RunOptions, runSync } from "../../src/sync/run.ts";
 import type { RowDefaults, RunMode, RunReportOf } from "../../src/sync/types.ts";
+import type { CellValue } from "./fake-sheets/cells.ts";
+import type { FakeSheets } from "./fake-sheets/server.ts";
 
 export interface CampaignSpec {
   bundles: number;
@@ -266,4 +268,25 @@ export async function syncSource<M extends RunMode = "apply">(
   } finally {
     await client.close();
   }
+}
+
+/** A generated campaign as a spreadsheet on the fake Sheets server: a bundles and a videos tab, by header. */
+export function seedCampaignSheet(
+  fake: Pick<FakeSheets, "createSpreadsheet">,
+  id: string,
+  spec: CampaignSpec,
+  bundleHeader: readonly string[] = BUNDLE_HEADER,
+): void {
+  const rows = campaignRows(spec);
+  const grid = (header: readonly string[], data: Record<string, string>[]): CellValue[][] => [
+    [...header],
+    ...data.map((r) => header.map((h) => r[h] ?? "")),
+  ];
+  fake.createSpreadsheet({
+    id,
+    tabs: [
+      { title: "bundles", rows: grid(bundleHeader, rows.bundles) },
+      { title: "videos", rows: grid(VIDEO_HEADER, rows.videos) },
+    ],
+  });
 }

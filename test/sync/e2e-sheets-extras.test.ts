@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
 import { HISTORY_HEADER } from "../../src/sync/history.ts";
 import { RUN_LOG_HEADER } from "../../src/sync/run-log.ts";
-import { BUNDLE_HEADER, campaignRows, syncSource, VIDEO_HEADER } from "../support/campaign.ts";
+import { BUNDLE_HEADER, seedCampaignSheet, syncSource } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
 import { fakeSheetsPerTest } from "../support/fake-sheets/per-test.ts";
@@ -16,19 +16,8 @@ const emu = sharedEmulator();
 const { fake, options } = fakeSheetsPerTest();
 
 function seed(bundles: number, videosPerBundle: number, withFollowers = false): void {
-  const rows = campaignRows({ bundles, videosPerBundle, startDate: "2026-09-10" });
-  const bundleHeader = withFollowers ? [...BUNDLE_HEADER, "followers"] : [...BUNDLE_HEADER];
-  const grid = (header: readonly string[], data: Record<string, string>[]): CellValue[][] => [
-    [...header],
-    ...data.map((r) => header.map((h) => r[h] ?? "")),
-  ];
-  fake.createSpreadsheet({
-    id: ID,
-    tabs: [
-      { title: "bundles", rows: grid(bundleHeader, rows.bundles) },
-      { title: "videos", rows: grid(VIDEO_HEADER, rows.videos) },
-    ],
-  });
+  const header = withFollowers ? [...BUNDLE_HEADER, "followers"] : BUNDLE_HEADER;
+  seedCampaignSheet(fake, ID, { bundles, videosPerBundle, startDate: "2026-09-10" }, header);
 }
 
 const source = () =>

@@ -7,13 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GoogleSheetsSource } from "../../src/sources/google-sheets.ts";
 import { SheetsRateLimiter } from "../../src/sources/sheets-limiter.ts";
 import type { RunReport } from "../../src/sync/types.ts";
-import {
-  BUNDLE_HEADER,
-  type CsvRunOptions,
-  campaignRows,
-  syncSource,
-  VIDEO_HEADER,
-} from "../support/campaign.ts";
+import { type CsvRunOptions, seedCampaignSheet, syncSource } from "../support/campaign.ts";
 import { sharedEmulator } from "../support/emulator.ts";
 import type { CellValue } from "../support/fake-sheets/cells.ts";
 import { ManualClock } from "../support/fake-sheets/clock.ts";
@@ -43,18 +37,7 @@ const WRITE_OPS = new Set([
 ]);
 
 function seedSheet(bundles: number, videosPerBundle: number): void {
-  const rows = campaignRows({ bundles, videosPerBundle, startDate: "2026-09-10" });
-  const grid = (header: readonly string[], data: Record<string, string>[]): CellValue[][] => [
-    [...header],
-    ...data.map((r) => header.map((h) => r[h] ?? "")),
-  ];
-  fake.createSpreadsheet({
-    id: ID,
-    tabs: [
-      { title: "bundles", rows: grid(BUNDLE_HEADER, rows.bundles) },
-      { title: "videos", rows: grid(VIDEO_HEADER, rows.videos) },
-    ],
-  });
+  seedCampaignSheet(fake, ID, { bundles, videosPerBundle, startDate: "2026-09-10" });
 }
 
 /** Rows of a tab as header → cell (formatted, as a user sees them). */
