@@ -12,53 +12,36 @@
  *   probe():           1 read (`spreadsheets.get` of the title and tab names), for `doctor`.
  */
 import { inspect } from "node:util";
-import { sheets, type sheets_v4 } from "@googleapis/sheets";
 import type { DateFormat } from "./coerce.ts";
 import type { TableMode } from "./columns.ts";
 import { EXTRA_TABS, type ExtraTabsOption } from "./extra-tabs.ts";
-import { tokenFailure } from "./google-auth-failure.ts";
-import { type CredentialsInfo, credentialsWords } from "./google-credentials.ts";
-import { resolveSheetsAuth, type SheetsAuthOptions } from "./sheets-auth.ts";
-import { type RetryOptions, SheetsCalls, type SheetsCounters, SheetsSourceError } from "./sheets-calls.ts";
-import { processSheetsLimiter, type SheetsClock, type SheetsRateLimiter } from "./sheets-limiter.ts";
+import type { CredentialsInfo } from "./google-credentials.ts";
+import { type SheetsCounters, SheetsSourceError } from "./sheets-calls.ts";
+import { openSheets, type SheetsConnectionOptions } from "./sheets-connection.ts";
 import { PER_CALL, readTabs, type SheetsContext } from "./sheets-read.ts";
 import { SheetsSnapshot } from "./sheets-snapshot.ts";
 import type { TableOptions } from "./table.ts";
 import type { Source, TableName } from "./types.ts";
 
-export interface GoogleSheetsSourceOptions {
-  spreadsheetId: string;
+/** The connection (credentials, client, pacing: src/sources/sheets-connection.ts) and the campaign tabs. */
+export interface GoogleSheetsSourceOptions extends SheetsConnectionOptions {
   /** The bundles tab; absent or null = single-table mode (the videos tab carries the bundle columns). */
   bundlesTab?: string | null;
   videosTab: string;
   /** Per table: a header as the user wrote it → canonical column name (the config's `columns`). */
   aliases?: Partial<Record<TableName, Record<string, string>>>;
   dateFormat?: DateFormat;
-  /** Credentials (a credentials file of any type, a login, impersonation, a token, an API key; see sheets-auth.ts). */
-  auth?: SheetsAuthOptions;
-  /** A ready client (tests, or callers with their own auth). Its own retries are disabled per call. */
-  client?: sheets_v4.Sheets;
-  /** Where the API lives (tests point it at the fake server). */
-  rootUrl?: string;
-  /** Default: the limiter shared by the whole process. */
-  limiter?: SheetsRateLimiter;
-  clock?: SheetsClock;
-  retry?: RetryOptions;
   /** Largest `values.batchUpdate` body. Default 2,000,000 bytes (Google's recommendation). */
   maxBodyBytes?: number;
-  /** Per-request timeout in ms. Default 60 s. */
-  timeoutMs?: number;
   /** The run log and analytics history tabs the sync keeps (tabs `sync_runs`, `analytics_history`). */
   extras?: ExtraTabsOption;
 }
 
 export class GoogleSheetsSource implements Source {
-  private client: sheets_v4.Sheets | null;
-  private calls: SheetsCalls | null = null;
+  private ctx: SheetsContext | null = null;
   private info: CredentialsInfo | null = null;
 
   constructor(private readonly options: GoogleSheetsSourceOptions) {
-    this.client = options.client ?? null;
     if (!options.spreadsheetId) throw new SheetsSourceError("spreadsheet_id is empty: set it in the config.");
     if (!options.videosTab) throw new SheetsSourceError("videos_tab is empty: set it in the config.");
   }
@@ -88,7 +71,7 @@ export class GoogleSheetsSource implements Source {
 
   /** Requests sent so far by this source (retries included), for tests and benchmarks. */
   get counters(): SheetsCounters {
-    return this.calls ? { ...this.calls.counters } : { reads: 0, writes: 0, retries: 0, rateLimited: 0 };
+    return this.ctx ? { ...this.ctx.calls.counters } : { reads: 0, writes: 0, retries: 0, rateLimited: 0 };
   }
 
   /** Which Google credentials were found and used (null before the first request, or with a given client). */
@@ -97,38 +80,11 @@ export class GoogleSheetsSource implements Source {
   }
 
   private async ready(): Promise<SheetsContext> {
-    if (!this.client || !this.calls) {
-      let principal: string | null = null;
-      if (!this.client) {
-        const resolved = await resolveSheetsAuth(this.options.auth);
-        principal = resolved.principal;
-        this.info = resolved.info;
-        this.client = sheets({
-          version: "v4",
-          auth: resolved.auth,
-          retry: false,
-          timeout: this.options.timeoutMs ?? 60_000,
-          ...(this.options.rootUrl ? { rootUrl: this.options.rootUrl } : {}),
-        });
-      }
-      this.calls = new SheetsCalls({
-        limiter: this.options.limiter ?? processSheetsLimiter(),
-        spreadsheetId: this.options.spreadsheetId,
-        principal,
-        ...(this.info ? this.wordsFor(this.info) : {}),
-        ...(this.options.clock ? { clock: this.options.clock } : {}),
-        ...(this.options.retry ? { retry: this.options.retry } : {}),
-      });
-    }
-    return { api: this.client, calls: this.calls, spreadsheetId: this.options.spreadsheetId };
-  }
-
-  private wordsFor(info: CredentialsInfo) {
-    const words = credentialsWords(info);
-    return {
-      credentials: words,
-      tokenFailure: (err: unknown, what: string) => tokenFailure(err, what, words),
-    };
+    if (this.ctx) return this.ctx;
+    const { info, ...ctx } = await openSheets(this.options);
+    this.info = info;
+    this.ctx = ctx;
+    return ctx;
   }
 
   private tableOptions(table: TableName): TableOptions {

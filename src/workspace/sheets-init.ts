@@ -10,34 +10,19 @@
  *   some tab is missing:           that read is refused (a range names a missing tab), then 1 read of the
  *                                  tab titles and, when some of the tabs exist, 1 read of those; then 1 write.
  */
-import { sheets, type sheets_v4 } from "@googleapis/sheets";
+import type { sheets_v4 } from "@googleapis/sheets";
 import { quoteTitle } from "../sources/a1.ts";
-import { resolveSheetsAuth, type SheetsAuthOptions } from "../sources/sheets-auth.ts";
-import {
-  type RetryOptions,
-  SheetsCalls,
-  type SheetsCounters,
-  SheetsSourceError,
-} from "../sources/sheets-calls.ts";
-import { processSheetsLimiter, type SheetsClock, type SheetsRateLimiter } from "../sources/sheets-limiter.ts";
-import { PER_CALL } from "../sources/sheets-read.ts";
+import { type SheetsCounters, SheetsSourceError } from "../sources/sheets-calls.ts";
+import { openSheets, type SheetsConnectionOptions } from "../sources/sheets-connection.ts";
+import { PER_CALL, type SheetsContext } from "../sources/sheets-read.ts";
 import type { GuideContext } from "./guides.ts";
 import { type ExtraLayout, type LayoutPlan, type LayoutTable, planLayout, tabsToRead } from "./layout.ts";
 import { HEADER_SCAN_ROWS, type SpreadsheetView, spreadsheetView, VIEW_FIELDS } from "./sheet-view.ts";
 
-export interface SheetsInitOptions {
-  spreadsheetId: string;
+export interface SheetsInitOptions extends SheetsConnectionOptions {
   tables: readonly LayoutTable[];
   guides: GuideContext;
   extra?: readonly ExtraLayout[];
-  auth?: SheetsAuthOptions;
-  /** A ready client (tests); else one is built from `auth`. */
-  client?: sheets_v4.Sheets;
-  /** Where the API lives (tests point it at the fake server). */
-  rootUrl?: string;
-  limiter?: SheetsRateLimiter;
-  clock?: SheetsClock;
-  retry?: RetryOptions;
   /** Plan only: read, and return what would be sent without sending it. */
   dryRun?: boolean;
 }
@@ -49,37 +34,10 @@ export interface SheetsInitResult {
   counters: SheetsCounters;
 }
 
-interface Ctx {
-  api: sheets_v4.Sheets;
-  calls: SheetsCalls;
-  spreadsheetId: string;
-}
-
-async function open(o: SheetsInitOptions): Promise<Ctx> {
-  let api = o.client;
-  let principal: string | null = null;
-  if (!api) {
-    const resolved = await resolveSheetsAuth(o.auth);
-    principal = resolved.principal;
-    api = sheets({
-      version: "v4",
-      auth: resolved.auth,
-      retry: false,
-      timeout: 60_000,
-      ...(o.rootUrl ? { rootUrl: o.rootUrl } : {}),
-    });
-  }
-  const calls = new SheetsCalls({
-    limiter: o.limiter ?? processSheetsLimiter(),
-    spreadsheetId: o.spreadsheetId,
-    principal,
-    ...(o.clock ? { clock: o.clock } : {}),
-    ...(o.retry ? { retry: o.retry } : {}),
-  });
-  return { api, calls, spreadsheetId: o.spreadsheetId };
-}
-
-async function readTabs(ctx: Ctx, titles: readonly string[]): Promise<sheets_v4.Schema$Spreadsheet> {
+async function readTabs(
+  ctx: SheetsContext,
+  titles: readonly string[],
+): Promise<sheets_v4.Schema$Spreadsheet> {
   if (titles.length === 0) return { sheets: [] };
   const res = await ctx.calls.run("read", "reading the layout (spreadsheets.get)", () =>
     ctx.api.spreadsheets.get(
@@ -99,7 +57,7 @@ const missingTab = (err: unknown): boolean =>
   err instanceof SheetsSourceError && err.status === 400 && /Unable to parse range/i.test(err.message);
 
 /** The view of the tabs `init` lays out, and the ids of every tab (a new one needs an id of its own). */
-export async function readView(ctx: Ctx, wanted: readonly string[]): Promise<SpreadsheetView> {
+export async function readView(ctx: SheetsContext, wanted: readonly string[]): Promise<SpreadsheetView> {
   try {
     return spreadsheetView(await readTabs(ctx, wanted));
   } catch (err) {
@@ -119,7 +77,7 @@ export async function readView(ctx: Ctx, wanted: readonly string[]): Promise<Spr
 }
 
 export async function initSpreadsheet(o: SheetsInitOptions): Promise<SheetsInitResult> {
-  const ctx = await open(o);
+  const ctx = await openSheets(o);
   const view = await readView(ctx, tabsToRead(o.tables, o.extra));
   const plan = planLayout({
     view,
