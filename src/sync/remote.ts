@@ -152,19 +152,21 @@ function isUnderPrefix(ref: string, prefix: string): boolean {
   return ref !== "" && ref.startsWith(prefix);
 }
 
+/** A row differs from what the last sync stored. */
+const rowChanged = (row: { fingerprint: string; outputs: Record<string, string> }): boolean =>
+  row.fingerprint !== (row.outputs["sync_fingerprint"] ?? "");
+
+/** Whether the bundles row or any of its videos rows changed. */
+function sheetChanged(want: DesiredBundle): boolean {
+  return rowChanged(want) || want.videos.some(rowChanged);
+}
+
 /**
  * The account is read only when the planner needs it: the bundle has an account, the sheet fills a profile
  * column, and the bundle row changed since the last synced run (an unchanged row has nothing new to send).
  * Also once the bundle left `pending_setup`: a profile change TokPortal no longer takes locks the row, and
  * its message says what TokPortal has.
  */
-/** Whether the bundles row or any of its videos rows differs from what the last sync stored. */
-function sheetChanged(want: DesiredBundle): boolean {
-  const changed = (row: { fingerprint: string; outputs: Record<string, string> }) =>
-    row.fingerprint !== (row.outputs["sync_fingerprint"] ?? "");
-  return changed(want) || want.videos.some(changed);
-}
-
 function accountMayChange(bundle: Bundle, want: DesiredBundle): boolean {
   if (bundle.bundle_type === "videos_only") return false;
   // A correction note about to be sent: the account's own comment tells whether it already was. Also once
@@ -175,5 +177,5 @@ function accountMayChange(bundle: Bundle, want: DesiredBundle): boolean {
     const known = markerPart(want.outputs["review_marker"], "c") === review.marker;
     if (bundle.account_status === "pending_corrections" && !known) return true;
   }
-  return want.account !== null && want.fingerprint !== (want.outputs["sync_fingerprint"] ?? "");
+  return want.account !== null && rowChanged(want);
 }
