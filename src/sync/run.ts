@@ -247,23 +247,28 @@ async function run(o: RunOptions): Promise<RunReport> {
   /** TokPortal's day (a sandbox's clock is simulated): the history's "today". */
   const today = () => dayOf(o.client.serverNow() ?? clock().getTime());
   /** The run log's facts, measured right before the write-back that carries them. */
-  const facts = (f: Omit<RunLogFacts, "startedAt" | "endedAt" | "calls" | "rateLimited" | "counts">) => {
+  /** TokPortal calls (by operation) and 429s since the run began. */
+  const usage = () => {
     const after = o.client.stats();
-    const calls = Object.values(callsSince(before.calls, after.calls)).reduce((a, n) => a + n, 0);
+    return {
+      calls: callsSince(before.calls, after.calls),
+      rateLimited: after.rateLimited - before.rateLimited,
+    };
+  };
+  const facts = (f: Omit<RunLogFacts, "startedAt" | "endedAt" | "calls" | "rateLimited" | "counts">) => {
+    const { calls, rateLimited } = usage();
+    const total = Object.values(calls).reduce((a, n) => a + n, 0);
     const endedAt = clock().toISOString();
-    const rateLimited = after.rateLimited - before.rateLimited;
-    return { ...f, startedAt, endedAt, calls, rateLimited, counts: countOutcomes(f.rows) };
+    return { ...f, startedAt, endedAt, calls: total, rateLimited, counts: countOutcomes(f.rows) };
   };
   /** What every report says, measured as the run ends: the mode's own fields go between `head` and `tail`. */
   const ended = (r: Pick<RunReportBase, "rows" | "creditsCharged" | "write" | "analytics">) => {
-    const after = o.client.stats();
     const head = { source: o.source.describe(), startedAt, durationMs: Math.round(performance.now() - t0) };
     const tail = {
       rows: r.rows,
       counts: countOutcomes(r.rows),
       creditsCharged: r.creditsCharged,
-      calls: callsSince(before.calls, after.calls),
-      rateLimited: after.rateLimited - before.rateLimited,
+      ...usage(),
       write: r.write,
       warnings,
       analytics: r.analytics,
