@@ -11,7 +11,6 @@ import {
   type Finding,
   GOOGLE_CHECKS,
   type GoogleFacts,
-  type Outcome,
 } from "./checks.ts";
 
 const TITLES = new Map<string, string>([...GOOGLE_CHECKS, ...CHECKS].map((c) => [c.code, c.title]));
@@ -19,16 +18,6 @@ const TITLES = new Map<string, string>([...GOOGLE_CHECKS, ...CHECKS].map((c) => 
 export function titleOf(code: CheckCode): string {
   return TITLES.get(code) ?? code;
 }
-
-export const OUTCOME_WORDS: Record<Outcome, string> = {
-  ok: "ok",
-  differs: "differs",
-  unreadable: "unreadable",
-  failed: "no answer",
-  refused: "refused",
-  not_checked: "not checked",
-  key_refused: "key refused",
-};
 
 /** What was found, in a few words. */
 export function foundText(f: Finding, status?: number | null): string {

@@ -210,10 +210,6 @@ export function requiredColumns(table: TableName): readonly string[] {
   return table === "bundles" ? ["bundle_ref"] : ["video_ref", "bundle_ref"];
 }
 
-export function isOutputColumn(mode: TableMode, name: string): boolean {
-  return outputColumns(mode).includes(name);
-}
-
 export function columnSpec(mode: TableMode, name: string): ColumnSpec | undefined {
   return inputColumns(mode).find((c) => c.name === name);
 }

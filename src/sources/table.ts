@@ -248,12 +248,6 @@ export function rowKeyOf(row: SheetRow): RowKey {
     : { table: "videos", rowNumber: row.rowNumber };
 }
 
-export function describeKey(key: RowKey): string {
-  if ("rowNumber" in key) return `${key.table} row ${key.rowNumber}`;
-  if (key.table === "bundles") return `bundle ${key.bundleRef}`;
-  return `video ${key.bundleRef}/${key.videoRef}`;
-}
-
 const refKey = (bundleRef: string, videoRef?: string): string =>
   videoRef === undefined ? bundleRef : `${bundleRef}\u0000${videoRef}`;
 
