@@ -4,6 +4,8 @@
  * its account when other campaigns share them), and the record its end appends to the run history.
  */
 import type { Logger } from "pino";
+import type { Alerter } from "../alerts/alerter.ts";
+import type { TokPortalClient } from "../api/client.ts";
 import type { RateGate, RateGateOptions } from "../api/rate-gate.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -14,6 +16,7 @@ import { runRecordOf } from "../service/run-record.ts";
 import { checkSchedule, ScheduleError } from "../service/scheduler.ts";
 import { keyIdentity, SharedLimits, sheetsIdentity } from "../service/shared-limits.ts";
 import type { SheetsRateLimiter } from "../sources/sheets-limiter.ts";
+import type { RunReport } from "../sync/types.ts";
 import { authErrorOf, exitCodeForError, exitCodeForReport, SourceLockedError } from "./outcome.ts";
 import { redact } from "./output.ts";
 import { maxWaitMsOf } from "./runtime.ts";
@@ -107,6 +110,8 @@ function refuseSharedSandboxes(ready: ReadyCampaign[], invalid: InvalidCampaign[
 export interface SharedFor {
   gate?: RateGate;
   sheetsLimiter?: SheetsRateLimiter;
+  /** A read the run's end makes with the run's client (alerts: the balance, src/alerts/balance.ts). */
+  probe?: (client: TokPortalClient, report: RunReport, signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -141,6 +146,8 @@ export function shareLimits(
 export interface PlanContext {
   logger: Logger;
   history: RunHistory | null;
+  /** The campaigns' alerts (src/alerts/), when any campaign has some. */
+  alerts?: Alerter | null;
   keys: readonly string[];
   /** One sync run (cron-run.ts's serviceRun). */
   run: (
@@ -149,12 +156,16 @@ export interface PlanContext {
     logger: Logger,
     nextRunAt: string | null,
     shared: SharedFor,
-  ) => Promise<import("../sync/types.ts").RunReport>;
+  ) => Promise<RunReport>;
 }
 
 export function campaignPlan(c: ReadyCampaign, shared: SharedFor, ctx: PlanContext): CampaignPlan {
   const logger = ctx.logger.child({ campaign: c.name });
   let lastError: unknown = null;
+  const alerts = ctx.alerts?.has(c.name) ? ctx.alerts : null;
+  const runShared: SharedFor = alerts
+    ? { ...shared, probe: (client, report, signal) => alerts.probe(c.name, client, report, signal) }
+    : shared;
   return {
     name: c.name,
     schedule: c.schedule,
@@ -162,7 +173,7 @@ export function campaignPlan(c: ReadyCampaign, shared: SharedFor, ctx: PlanConte
     runOnce: async (signal, nextRunAt) => {
       lastError = null;
       try {
-        return await ctx.run(c.loaded, signal, logger, nextRunAt, shared);
+        return await ctx.run(c.loaded, signal, logger, nextRunAt, runShared);
       } catch (err) {
         lastError = err;
         throw err;
@@ -173,10 +184,11 @@ export function campaignPlan(c: ReadyCampaign, shared: SharedFor, ctx: PlanConte
     isLocked: (err) => err instanceof SourceLockedError,
     describeError: (err) => redactAll(oneLine(err, c.loaded.apiKeyEnv), ctx.keys),
     onRunEnd: async (summary, report) => {
-      const history = ctx.history;
-      if (!history) return;
       const exitCode = report ? exitCodeForReport(report) : exitCodeForError(lastError);
-      await history.append(runRecordOf(summary, report, { campaign: c.name, trigger: "cron", exitCode }));
+      const record = runRecordOf(summary, report, { campaign: c.name, trigger: "cron", exitCode });
+      // Returns at once: alerts are weighed and delivered beside the runs, never in their way.
+      alerts?.runEnded(c.name, record, report);
+      await ctx.history?.append(record);
     },
   };
 }

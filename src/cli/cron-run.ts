@@ -5,6 +5,7 @@
  * with a record in the run history. Returns the exit code once stopped.
  */
 import type { Logger } from "pino";
+import { type AlertsOptions, setupAlerts } from "../alerts/setup.ts";
 import type { RateGateOptions } from "../api/rate-gate.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
@@ -53,6 +54,8 @@ export interface CronIO {
   stopSignal?: Promise<string>;
   /** Options of the rate gates campaigns on one key share (tests: the sandbox's bucket). */
   gate?: Omit<RateGateOptions, "maxWaitMs">;
+  /** Alert delivery's timeouts and retries (tests), and how long a stop waits for it (default 5 s). */
+  alerts?: AlertsOptions & { drainMs?: number };
 }
 
 /**
@@ -75,7 +78,7 @@ export async function serviceRun(
       try {
         const { runSync } = await import("../sync/run.ts");
         const c = loaded.config;
-        return await runSync({
+        const report = await runSync({
           ...runOptionsOf(loaded, runtime),
           maxCredits: c.max_credits ?? 0,
           prune: false,
@@ -84,6 +87,8 @@ export async function serviceRun(
           signal,
           confirm: async () => true,
         });
+        await shared.probe?.(runtime.client, report, signal);
+        return report;
       } finally {
         await runtime.close().catch(() => undefined);
       }
@@ -176,6 +181,16 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   }
   const keys = keysOf(setup, io.env);
   const single = setup.kind === "campaign";
+  const logger = io.logger ?? createServiceLogger({ apiKeys: keys });
+  const alerting = setupAlerts(
+    setup,
+    ready.map((c) => c.name),
+    io.env,
+    logger,
+    io.alerts,
+  );
+  for (const [name, problems] of alerting.problems) invalid.push({ name, problems });
+  ready = ready.filter((c) => !alerting.problems.has(c.name));
   if (invalid.length > 0) {
     io.stderr.write(
       redactAll(`${invalid.flatMap((c) => c.problems.map((p) => `error: ${p}`)).join("\n")}\n`, keys),
@@ -187,7 +202,6 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
     }
   }
 
-  const logger = io.logger ?? createServiceLogger({ apiKeys: keys });
   const history = new RunHistory(setup.stateDir);
   const { limits, shared } = shareLimits(ready, io.env, io.gate);
   const previous = new Map<string, RunRecord>();
@@ -197,7 +211,13 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   }
   const service = new CampaignService({
     campaigns: ready.map((c) =>
-      campaignPlan(c, shared.get(c.name) ?? {}, { logger, history, keys, run: serviceRun }),
+      campaignPlan(c, shared.get(c.name) ?? {}, {
+        logger,
+        history,
+        alerts: alerting.alerter,
+        keys,
+        run: serviceRun,
+      }),
     ),
     invalid,
     logger,
@@ -315,6 +335,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   const graceful = (async (): Promise<ExitCode> => {
     clearInterval(daily);
     await service.stop();
+    await alerting.alerter?.drain(io.alerts?.drainMs ?? 5000);
     await health?.close();
     logger.info({ event: "service_stopped" }, "service stopped");
     return EXIT.ok;

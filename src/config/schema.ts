@@ -11,15 +11,10 @@ import { z } from "zod";
 import { PRODUCTION_BASE_URL } from "../api/client.ts";
 import { DEFAULT_MAX_WAIT_MS } from "../api/retry.ts";
 import { DATE_FORMATS, type DateFormat } from "../sources/coerce.ts";
-import { describeValue } from "./describe.ts";
+import { alertsSchema } from "./alerts-schema.ts";
+import { expected } from "./expected.ts";
 
-/** An error function for a field: `expected <what>, got <value>`, or `missing; expected <what>`. */
-export function expected(what: string) {
-  return (issue: { input?: unknown }): string =>
-    issue.input === undefined
-      ? `missing; expected ${what}`
-      : `expected ${what}, got ${describeValue(issue.input)}`;
-}
+export { expected };
 
 const quoted = (values: readonly string[]): string => values.map((v) => JSON.stringify(v)).join(", ");
 
@@ -319,6 +314,7 @@ export const configSchema = z
         .refine(isTimeZone, { error: expected('an IANA time zone like "Europe/Paris" or "UTC"') })
         .optional()
         .describe('Time zone of `schedule`, an IANA name like "Europe/Paris" (default: the machine\'s).'),
+      alerts: alertsSchema.optional(),
     },
     { error: expected(KEY_EXPECTED) },
   )

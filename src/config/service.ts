@@ -8,6 +8,7 @@
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { alertChannelsSchema, type ChannelConfig } from "./alerts-schema.ts";
 import { ConfigError } from "./errors.ts";
 import { formatIssues } from "./issues.ts";
 import { type LoadConfigOptions, type LoadedConfig, readJsonFile, resolveConfig } from "./load.ts";
@@ -50,6 +51,7 @@ export const serviceConfigSchema = z
         .max(3650, { error: expected("a whole number of days from 1 to 3650") })
         .default(DEFAULT_RETENTION_DAYS)
         .describe(`Run records older than this are deleted (default ${DEFAULT_RETENTION_DAYS}).`),
+      alert_channels: alertChannelsSchema.optional(),
     },
     { error: expected('an object like {"campaigns": [...]}') },
   )
@@ -80,6 +82,8 @@ export interface ServiceSetup {
   stateDir: string;
   retentionDays: number;
   campaigns: CampaignSetup[];
+  /** Alert channels the service config names for its campaigns (`alert_channels`); empty otherwise. */
+  alertChannels: Record<string, ChannelConfig>;
 }
 
 export interface ServiceTarget {
@@ -161,7 +165,12 @@ function fromServiceFile(
   raw: unknown,
   env: Record<string, string | undefined>,
   options: LoadConfigOptions,
-): { campaigns: CampaignSetup[]; stateDir: string | undefined; retentionDays: number } {
+): {
+  campaigns: CampaignSetup[];
+  stateDir: string | undefined;
+  retentionDays: number;
+  alertChannels: Record<string, ChannelConfig>;
+} {
   const parsed = serviceConfigSchema.safeParse(raw);
   if (!parsed.success) {
     // Campaigns are checked one by one below; here only the service's own fields.
@@ -189,7 +198,12 @@ function fromServiceFile(
     }
     return loadCampaign(name, inline, { shown: `${where} (${name})`, file: absolute, baseDir }, env, options);
   });
-  return { campaigns, stateDir: parsed.data.state_dir, retentionDays: parsed.data.history_retention_days };
+  return {
+    campaigns,
+    stateDir: parsed.data.state_dir,
+    retentionDays: parsed.data.history_retention_days,
+    alertChannels: parsed.data.alert_channels ?? {},
+  };
 }
 
 /**
@@ -226,6 +240,7 @@ export function loadService(
       stateDir: path.resolve(target.stateDir ?? path.join(dir, DEFAULT_STATE_DIR)),
       retentionDays: DEFAULT_RETENTION_DAYS,
       campaigns,
+      alertChannels: {},
     };
   }
   const file = target.config ?? "tokportal-sync.json";
@@ -242,6 +257,7 @@ export function loadService(
       stateDir: path.resolve(target.stateDir ?? path.join(here, DEFAULT_STATE_DIR)),
       retentionDays: DEFAULT_RETENTION_DAYS,
       campaigns: [{ name, shown: file, loaded, problems: [] }],
+      alertChannels: {},
     };
   }
   const service = fromServiceFile(file, raw, env, options);
@@ -254,6 +270,7 @@ export function loadService(
     stateDir: path.resolve(stateDir),
     retentionDays: service.retentionDays,
     campaigns: service.campaigns,
+    alertChannels: service.alertChannels,
   };
 }
 

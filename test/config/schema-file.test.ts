@@ -55,6 +55,7 @@ describe("config.schema.json", () => {
       "analytics",
       "schedule",
       "timezone",
+      "alerts",
     ]);
     expect(undescribed(schema)).toEqual([]);
   });
