@@ -241,6 +241,11 @@ describe("alerts end to end", () => {
       "target_publish_date",
       "target_publish_date",
     ]);
+    expect(body.opened[0].rows.map((r: { code: string }) => r.code)).toEqual([
+      "not_a_date",
+      "not_a_date",
+      "not_a_date",
+    ]);
     expect(body.recovered).toEqual([]);
     const slack = JSON.parse(
       (http.received.find((r) => r.path.startsWith("/slack/")) as { body: string }).body,
@@ -343,8 +348,7 @@ describe("alerts end to end", () => {
     // Per channel: the first run's bundles create nothing wrong, then 20 changes (10 pastes, 10 fixes).
     expect(undelivered.map((l) => l.messages)).toEqual([40]);
     const all = s.log.lines.join("\n");
-    for (const secret of ["closedSecret", "hangSecret", HOOK_SECRET, KEY])
-      expect(all).not.toContain(secret);
+    for (const secret of ["closedSecret", "hangSecret", HOOK_SECRET, KEY]) expect(all).not.toContain(secret);
     await hang.close();
     console.info(
       `alerts down: ${ticks + 1} runs ended, ${hang.received.length} request held by the hanging receiver, 0 delivered`,
