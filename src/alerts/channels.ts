@@ -18,7 +18,11 @@ export interface AlertChannel {
 
 /** Why a send failed, without anything from the URL or the server's answer. */
 export class DeliveryError extends Error {
-  constructor(readonly reason: string) {
+  /** `permanent`: the receiver refused the message itself (a 4xx other than 408/429); sending again is no use. */
+  constructor(
+    readonly reason: string,
+    readonly permanent = false,
+  ) {
     super(`not delivered (${reason})`);
     this.name = "DeliveryError";
   }
@@ -63,8 +67,12 @@ async function post(
     throw new DeliveryError(reasonOf(err));
   }
   await answer.body.dump().catch(() => undefined);
-  if (answer.statusCode < 200 || answer.statusCode >= 300)
-    throw new DeliveryError(`HTTP ${answer.statusCode}`);
+  const status = answer.statusCode;
+  if (status >= 200 && status < 300) return;
+  throw new DeliveryError(
+    `HTTP ${status}`,
+    status >= 400 && status < 500 && status !== 408 && status !== 429,
+  );
 }
 
 export interface HttpChannelOptions {

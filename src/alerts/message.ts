@@ -99,15 +99,18 @@ const jsonGroup = (g: AlertGroup) => ({
   })),
 });
 
+/** Slack reads `&`, `<` and `>` as markup: a cell's text is escaped so it shows as written. */
+const slackText = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 /** A Slack incoming webhook's body: the text, and a section block per group. */
 export function slackBody(m: AlertMessage): string {
   const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text } });
   return JSON.stringify({
-    text: m.text,
+    text: slackText(m.text),
     blocks: [
-      section(`*${m.subject}*`),
-      ...m.opened.map((g) => section(`:warning: ${g.text}`)),
-      ...m.recovered.map((g) => section(`:white_check_mark: Recovered: ${g.text}`)),
+      section(`*${slackText(m.subject)}*`),
+      ...m.opened.map((g) => section(`:warning: ${slackText(g.text)}`)),
+      ...m.recovered.map((g) => section(`:white_check_mark: Recovered: ${slackText(g.text)}`)),
       ...(m.sheetUrl ? [section(`<${m.sheetUrl}|Open the sheet>`)] : []),
     ],
   });

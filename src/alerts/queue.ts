@@ -6,7 +6,7 @@
  */
 import pRetry from "p-retry";
 import type { Logger } from "pino";
-import { type AlertChannel, reasonOf } from "./channels.ts";
+import { type AlertChannel, DeliveryError, reasonOf } from "./channels.ts";
 import type { AlertMessage } from "./message.ts";
 
 export interface QueueOptions {
@@ -72,7 +72,8 @@ export class DeliveryQueue {
           minTimeout: this.options.minDelayMs ?? 1000,
           maxTimeout: this.options.maxDelayMs ?? 60_000,
           signal: this.stop.signal,
-          shouldRetry: () => !this.stop.signal.aborted,
+          shouldRetry: ({ error }) =>
+            !this.stop.signal.aborted && !(error instanceof DeliveryError && error.permanent),
         });
         this.counts.sent++;
         this.logger.info(

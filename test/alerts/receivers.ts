@@ -20,7 +20,8 @@ export interface HttpReceiver {
   close(): Promise<void>;
 }
 
-export async function startHttpReceiver(mode: "ok" | "hang" = "ok"): Promise<HttpReceiver> {
+/** `ok` answers 200, `hang` never answers, a number answers that status. */
+export async function startHttpReceiver(mode: "ok" | "hang" | number = "ok"): Promise<HttpReceiver> {
   const received: Received[] = [];
   const held = new Set<ServerResponse>();
   const server = createServer((req, res) => {
@@ -37,7 +38,7 @@ export async function startHttpReceiver(mode: "ok" | "hang" = "ok"): Promise<Htt
         res.on("close", () => held.delete(res));
         return;
       }
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      res.writeHead(typeof mode === "number" ? mode : 200, { "content-type": "text/plain" }).end("answer");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
