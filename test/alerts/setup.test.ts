@@ -13,6 +13,8 @@ import { setupAlerts } from "../../src/alerts/setup.ts";
 import { runCronCommand } from "../../src/cli/cron-run.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { loadService } from "../../src/config/service.ts";
+import type { RunRecord } from "../../src/service/run-record.ts";
+import { startHttpReceiver } from "./receivers.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "tps-alert-setup-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,5 +114,29 @@ describe("alert settings", () => {
     expect(stderr).toContain(
       `alerts.channels[0].url_env: ACME_SLACK_URL is not set: export the Slack incoming webhook URL in the environment (the config never holds it).`,
     );
+  });
+
+  it("a Google Sheets campaign's message links to its sheet; a failed run opens run_failed", async () => {
+    const hook = await startHttpReceiver("ok");
+    const file = write("sheets.json", {
+      ...campaign({ channels: [{ type: "webhook", url_env: "HOOK" }] }),
+      source: { type: "google_sheets", spreadsheet_id: "1AbCdEfGhIjK", videos_tab: "videos" },
+    });
+    const env = { HOOK: `${hook.url}/h` };
+    const { alerter } = setupAlerts(loadService({ config: file }, env), ["sheets"], env, quiet);
+    const record = {
+      campaign: "sheets",
+      status: "failed",
+      stopped: false,
+      finishedAt: "2026-09-01T12:00:00.000Z",
+      error: "The spreadsheet cannot be reached.",
+    } as RunRecord;
+    alerter?.runEnded("sheets", record, null);
+    await alerter?.drain(5000);
+    const body = JSON.parse(hook.received[0]?.body ?? "{}");
+    expect(body.sheet_url).toBe("https://docs.google.com/spreadsheets/d/1AbCdEfGhIjK/edit");
+    expect(body.opened.map((g: { code: string }) => g.code)).toEqual(["run_failed"]);
+    expect(body.text).toContain("The run failed: The spreadsheet cannot be reached.");
+    await hook.close();
   });
 });
