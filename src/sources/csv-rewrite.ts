@@ -103,8 +103,11 @@ export async function indexCsv(
       grid.push(row);
       return;
     }
-    const kept: string[] = [];
-    for (const c of keepCols) if (c < row.length) kept[c] = row[c]!;
+    // Only the refs and the non-blank cells being written; a blank cell reads as "" either way.
+    let last = -1;
+    for (const c of keepCols) if (c < row.length && row[c]!.trim() !== "" && c > last) last = c;
+    const kept: string[] = new Array(last + 1);
+    for (const c of keepCols) if (c <= last && row[c]!.trim() !== "") kept[c] = row[c]!;
     grid.push(kept);
   });
   return format ? { grid, width, format, stamp } : null;

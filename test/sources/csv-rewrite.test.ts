@@ -59,7 +59,7 @@ describe("CSV write-back, streamed", () => {
     expect(index!.grid.map((r) => r.filter((c) => c !== undefined))).toEqual([
       ["video_ref", "bundle_ref", "video_id"],
       [],
-      ["v2", "b1", ""],
+      ["v2", "b1"],
     ]);
     const saved = "video_ref,bundle_ref,video_id\nv2,b1,\nv1,b1,\n";
     writeFileSync(p, saved);
