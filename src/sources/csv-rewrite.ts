@@ -18,7 +18,7 @@ import { type CsvEdit, type CsvFormat, type ReadCsvOptions, renderRecord } from 
 import { eachCsvRecord } from "./csv-records.ts";
 import { resolveHeader, type TableOptions } from "./table.ts";
 import type { TableName } from "./types.ts";
-import { type Change, type FreshTable, keyId, wholeFresh } from "./write-plan.ts";
+import { type CellWrite, type Change, type FreshTable, keyId, wholeFresh } from "./write-plan.ts";
 
 /** Which rows the planner must see. */
 export interface Wanted {
@@ -125,6 +125,30 @@ function keyOfRow(row: readonly string[], table: TableName, cols: { bundle?: num
  * The index as the planner's fresh table (throws `WritePlanError` when the header is unusable). `grid`:
  * the index's grid, or that grid with carried-over cells applied (which may widen it).
  */
+/**
+ * The cells of plans, applied in order (a later plan's cell wins), as the edits of each record in turn:
+ * each plan's writes are walked once, so no per-row table is built for a write-back of every row.
+ */
+export function editsInOrder(
+  plans: readonly (readonly CellWrite[])[],
+): (index: number) => CsvEdit[] | undefined {
+  const at = plans.map(() => 0);
+  return (index) => {
+    let edits: CsvEdit[] | undefined;
+    plans.forEach((cells, p) => {
+      let k = at[p]!;
+      while (k < cells.length && cells[k]!.row - 1 < index) k++;
+      for (; k < cells.length && cells[k]!.row - 1 === index; k++) {
+        const c = cells[k]!;
+        edits ??= [];
+        edits.push({ rowIndex: index, colIndex: c.col, value: String(c.value) });
+      }
+      at[p] = k;
+    });
+    return edits;
+  };
+}
+
 export function freshOf(index: CsvIndex, grid: string[][], options: TableOptions): FreshTable {
   const fresh = wholeFresh(grid, options);
   fresh.layout.width = Math.max(fresh.layout.width, index.width);
@@ -132,15 +156,15 @@ export function freshOf(index: CsvIndex, grid: string[][], options: TableOptions
 }
 
 /**
- * Pass 2: `input` with `edits` (by record index) replaces `target` atomically. False, with nothing
- * written, when `input` is not the version `index` was made from.
+ * Pass 2: `input` with its edits replaces `target` atomically. `editsAt(i)` is asked for records in
+ * order, once each. False, with nothing written, when `input` is not the version `index` was made from.
  */
 export async function rewriteCsv(
   input: string,
   target: string,
   readOptions: ReadCsvOptions,
   index: CsvIndex,
-  edits: ReadonlyMap<number, CsvEdit[]>,
+  editsAt: (index: number) => CsvEdit[] | undefined,
 ): Promise<boolean> {
   const before = await fsp.stat(target).catch(() => null);
   const temp = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
@@ -157,7 +181,7 @@ export async function rewriteCsv(
     const format = await eachCsvRecord(
       input,
       { ...readOptions, delimiter: index.format.delimiter },
-      (r) => pending.push(renderRecord(r.raw, r.fields, index.format, edits.get(r.index), r.last)),
+      (r) => pending.push(renderRecord(r.raw, r.fields, index.format, editsAt(r.index), r.last)),
       flush,
     );
     await flush();

@@ -10,9 +10,9 @@
 import { promises as fsp } from "node:fs";
 import { outputColumns } from "./columns.ts";
 import { writeCsvExtras } from "./csv-extra.ts";
-import type { CsvEdit, CsvGrid, ReadCsvOptions } from "./csv-file.ts";
+import type { CsvGrid, ReadCsvOptions } from "./csv-file.ts";
 import { CsvSourceError } from "./csv-lock.ts";
-import { freshOf, indexCsv, rewriteCsv, wantedBy } from "./csv-rewrite.ts";
+import { editsInOrder, freshOf, indexCsv, rewriteCsv, wantedBy } from "./csv-rewrite.ts";
 import type { ExtraReads, ExtraWrite } from "./extra-tabs.ts";
 import { encodeCsvValue } from "./formula.ts";
 import { gridToRows, rowKeyOf, type TableOptions } from "./table.ts";
@@ -162,14 +162,10 @@ export class CsvSnapshot implements SourceSnapshot {
       requests: 0,
     };
     if (plan.cells.length === 0) return report;
-    const edits = new Map<number, CsvEdit[]>();
-    for (const p of carried ? [carried, plan] : [plan]) {
-      for (const c of [...headerWrites(p), ...p.cells]) {
-        const list = edits.get(c.row - 1) ?? [];
-        list.push({ rowIndex: c.row - 1, colIndex: c.col, value: String(c.value) });
-        edits.set(c.row - 1, list);
-      }
-    }
+    // Each plan's cells are sorted by row, and its header cells sit on the header row, above them all.
+    const edits = editsInOrder(
+      (carried ? [carried, plan] : [plan]).map((p) => [...headerWrites(p), ...p.cells]),
+    );
     if (!(await rewriteCsv(input, target, readOptions, index, edits))) return null;
     report.requests = 1;
     // With an output file the input rows are untouched, so what was read still describes them.
