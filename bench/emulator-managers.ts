@@ -1,20 +1,29 @@
 /**
  * What the simulated managers cost. The core runs `runManagers` before every API request, so its cost with
- * nothing due is added to every request; the lifecycle run measures how fast a big clock jump is applied.
+ * nothing due, or with the one bundle a request touched, is added to every request; the lifecycle run
+ * measures how fast a big clock jump is applied. Each size runs in a fresh world.
  *
- *   npx tsx bench/emulator-managers.ts [bundles=2000] [videosPerBundle=10]
+ *   npx tsx bench/emulator-managers.ts [bundles=2000,20000] [videosPerBundle=10] [--before <checkout>]
  *
+ * `--before <dir>`: the same runs against another checkout's managers (side-by-side columns).
  * Writes the `emulator-managers` section of BENCHMARKS.md.
  */
-import type { EmulatorClock, EmulatorRules, EventSink } from "../src/emulator/context.ts";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { EmulatorClock, EmulatorRules, EventSink, ManagerEnv } from "../src/emulator/context.ts";
 import type { Bundle, EmulatorState } from "../src/emulator/model.ts";
 import { newAccount, newSlot } from "../src/emulator/ops/domain.ts";
+import { markBundleTouched } from "../src/emulator/ops/due-index.ts";
 import { runManagers } from "../src/emulator/ops/managers.ts";
 import { emptyState } from "../src/emulator/state.ts";
 import { machineLines, report } from "./report.ts";
 
-const BUNDLES = Number(process.argv[2] ?? 2000);
-const VIDEOS = Number(process.argv[3] ?? 10);
+const args = process.argv.slice(2);
+const beforeAt = args.indexOf("--before");
+const BEFORE = beforeAt >= 0 ? path.resolve(args[beforeAt + 1]!) : null;
+const plain = args.filter((_, i) => beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1));
+const SIZES = (plain[0] ?? "2000,20000").split(",").map(Number);
+const VIDEOS = Number(plain[1] ?? 10);
 const START = Date.parse("2026-09-01T12:00:00.000Z");
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -26,7 +35,7 @@ const rules: EmulatorRules = {
   managers: { acceptAfterSeconds: 600, postAtHourUtc: 17, autoFinalizeAfterHours: 72 },
 };
 
-function world(): EmulatorState {
+function world(BUNDLES: number): EmulatorState {
   const state = emptyState();
   const iso = new Date(START).toISOString();
   for (let b = 0; b < BUNDLES; b++) {
@@ -79,11 +88,13 @@ function world(): EmulatorState {
   return state;
 }
 
-function run(state: EmulatorState, at: number, sink: EventSink): number {
+type Managers = (env: ManagerEnv) => void;
+
+function run(managers: Managers, state: EmulatorState, at: number, sink: EventSink): number {
   const clock: EmulatorClock = { now: () => at, iso: () => new Date(at).toISOString() };
   let n = 0;
   const started = performance.now();
-  runManagers({ state, clock, rules, events: sink, newId: () => `s-${n++}`, random: () => 0.5 });
+  managers({ state, clock, rules, events: sink, newId: () => `s-${n++}`, random: () => 0.5 });
   return performance.now() - started;
 }
 
@@ -94,41 +105,88 @@ const sink: EventSink = {
   },
 };
 
-// 1. Nothing due: every bundle published, acceptance still 10 minutes away. This is the per-request tax.
-const idle = world();
-run(idle, START, sink);
-const idleTimes: number[] = [];
-for (let i = 0; i < 200; i++) idleTimes.push(run(idle, START + 1000, sink));
-idleTimes.sort((a, b) => a - b);
-const idleP50 = idleTimes[100] ?? 0;
+const p50 = (times: number[]) => times.sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
 
-// 2. Accepted and waiting for post dates: the steady state of a live campaign.
-const waiting = world();
-run(waiting, START + HOUR, sink);
-const waitTimes: number[] = [];
-for (let i = 0; i < 200; i++) waitTimes.push(run(waiting, START + HOUR + 1000, sink));
-waitTimes.sort((a, b) => a - b);
-const waitP50 = waitTimes[100] ?? 0;
+interface Figures {
+  idle: number;
+  waiting: number;
+  touched: number;
+  jumpMs: number;
+  jumpEvents: number;
+  completed: number;
+}
 
-// 3. Lifecycle: one jump of 30 days applies every transition at once.
-const jump = world();
-events = 0;
-const jumpMs = run(jump, START + 30 * DAY, sink);
-const jumpEvents = events;
-const completed = Object.values(jump.bundles).filter((b) => b.status === "completed").length;
+function measure(
+  managers: Managers,
+  bundles: number,
+  touch: (s: EmulatorState, id: string) => void,
+): Figures {
+  // 1. Nothing due: every bundle published, acceptance still 10 minutes away. This is the per-request tax.
+  const idle = world(bundles);
+  run(managers, idle, START, sink);
+  const idleTimes: number[] = [];
+  for (let i = 0; i < 200; i++) idleTimes.push(run(managers, idle, START + 1000, sink));
+
+  // 2. Accepted and waiting for post dates: the steady state of a live campaign.
+  const waiting = world(bundles);
+  run(managers, waiting, START + HOUR, sink);
+  const waitTimes: number[] = [];
+  for (let i = 0; i < 200; i++) waitTimes.push(run(managers, waiting, START + HOUR + 1000, sink));
+
+  // 3. As 2, after a request that touched one bundle (a handler's ctx.bundle(id)): what a write costs.
+  const touchTimes: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    touch(waiting, `b-${(i * 7919) % bundles}`);
+    touchTimes.push(run(managers, waiting, START + HOUR + 2000, sink));
+  }
+
+  // 4. Lifecycle: one jump of 30 days applies every transition at once.
+  const jump = world(bundles);
+  events = 0;
+  const jumpMs = run(managers, jump, START + 30 * DAY, sink);
+  const completed = Object.values(jump.bundles).filter((b) => b.status === "completed").length;
+  return {
+    idle: p50(idleTimes),
+    waiting: p50(waitTimes),
+    touched: p50(touchTimes),
+    jumpMs,
+    jumpEvents: events,
+    completed,
+  };
+}
+
+const before: Managers | null = BEFORE
+  ? (await import(pathToFileURL(path.join(BEFORE, "src/emulator/ops/managers.ts")).href)).runManagers
+  : null;
+
+const rows: string[] = [];
+for (const bundles of SIZES) {
+  const now = measure(runManagers, bundles, markBundleTouched);
+  const then = before ? measure(before, bundles, () => undefined) : null;
+  const ms = (f: (x: Figures) => number) =>
+    `${then ? `${f(then).toFixed(3)} ms | ` : ""}${f(now).toFixed(3)} ms`;
+  const jump = (x: Figures) => `${x.jumpMs.toFixed(0)} ms, ${x.jumpEvents} events, ${x.completed} completed`;
+  const n = bundles.toLocaleString("en-US");
+  rows.push(
+    `| ${n} | nothing due (all published), p50 per call | ${ms((x) => x.idle)} |`,
+    `| ${n} | accepted, waiting for post dates, p50 per call | ${ms((x) => x.waiting)} |`,
+    `| ${n} | as above, after a request touched one bundle, p50 per call | ${ms((x) => x.touched)} |`,
+    `| ${n} | 30-day jump: whole lifecycle of every bundle | ${then ? `${jump(then)} | ` : ""}${jump(now)} |`,
+  );
+}
 
 report("emulator-managers", [
   "## Emulator managers",
   "",
-  `\`npx tsx bench/emulator-managers.ts ${BUNDLES} ${VIDEOS}\`: \`runManagers\` in process on a world of`,
-  `${BUNDLES} published account_and_videos bundles with ${VIDEOS} published videos each. The core runs it before`,
-  "every API request, so the first two rows are a per-request cost; the last is one 30-day clock jump.",
+  `\`npx tsx bench/emulator-managers.ts ${SIZES.join(",")} ${VIDEOS}${BEFORE ? " --before <checkout of the code before>" : ""}\`: \`runManagers\` in process on worlds of`,
+  `${SIZES.map((n) => n.toLocaleString("en-US")).join(" and ")} published account_and_videos bundles with ${VIDEOS} published videos each. The core runs it before`,
+  "every API request, so the first three rows of a size are a per-request cost; the last is one 30-day clock jump.",
+  "The managers keep each bundle's next due time in an index (src/emulator/ops/due-index.ts): a run looks at the",
+  `bundles that changed or fell due only.${BEFORE ? " The before column runs the managers as they were, scanning every bundle on every call." : ""}`,
   "",
   ...machineLines(),
   "",
-  "| scenario | result |",
-  "|---|---:|",
-  `| nothing due (all published), p50 per call | ${idleP50.toFixed(2)} ms |`,
-  `| accepted, waiting for post dates, p50 per call | ${waitP50.toFixed(2)} ms |`,
-  `| 30-day jump: whole lifecycle of every bundle | ${jumpMs.toFixed(0)} ms, ${jumpEvents} events, ${completed}/${BUNDLES} completed |`,
+  BEFORE ? "| bundles | scenario | before (scan) | now (index) |" : "| bundles | scenario | now (index) |",
+  BEFORE ? "|---:|---|---:|---:|" : "|---:|---|---:|",
+  ...rows,
 ]);

@@ -13,9 +13,11 @@ import { fileURLToPath } from "node:url";
 const BENCHES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["api-throughput", ["600", "20", "16"]],
   ["emulator-load", ["--requests", "20000", "--concurrency", "64"]],
-  ["emulator-managers", ["2000", "10"]],
+  ["emulator-managers", ["2000,20000", "10"]],
   ["csv-read", ["100000"]],
-  ["sheets-writeback", ["1000", "10000"]],
+  ["csv-writeback", ["100000"]],
+  ["upload-stream", ["500"]],
+  ["sheets-writeback", ["1000", "10000", "100000"]],
   ["sync-scenarios", ["100", "10", "50", "20"]],
   // TokPortal's own refill (2/s): the bound is minutes, so the baseline (half an hour at that rate) is left out.
   ["sync-scenarios", ["100", "10", "2", "20", "no-naive"]],

@@ -4,7 +4,9 @@
  * (loopback HTTP). Counts requests and body sizes from the fake's own log. Updates only its own section
  * of BENCHMARKS.md.
  *
- *   npx tsx bench/sheets-writeback.ts [rows…]      (default: 1000 10000)
+ *   npx tsx bench/sheets-writeback.ts [rows…]      (default: 1000 10000 100000)
+ *
+ * Fails when a write request's body passes the 2 MB Google recommends (the source's `maxBodyBytes`).
  */
 import { performance } from "node:perf_hooks";
 import { GoogleSheetsSource } from "../src/sources/google-sheets.ts";
@@ -19,7 +21,9 @@ const sizes = process.argv
   .slice(2)
   .map(Number)
   .filter((n) => Number.isInteger(n) && n > 0);
-if (sizes.length === 0) sizes.push(1000, 10_000);
+if (sizes.length === 0) sizes.push(1000, 10_000, 100_000);
+/** The body size Google recommends staying under, and the source's default chunk budget. */
+const BODY_LIMIT = 2_000_000;
 
 interface Result {
   rows: number;
@@ -29,6 +33,7 @@ interface Result {
   writeRequests: string;
   cells: number;
   bodyBytes: number;
+  totalBytes: number;
   noopMs: number;
   noopRequests: number;
 }
@@ -63,6 +68,8 @@ async function measure(rows: number): Promise<Result> {
     const reads = fake.log.filter((e) => e.bucket === "read").length;
     const writes = fake.log.filter((e) => e.bucket === "write");
     const bodyBytes = Math.max(...writes.map((e) => e.bodyBytes));
+    const totalBytes = writes.reduce((sum, e) => sum + e.bodyBytes, 0);
+    if (bodyBytes > BODY_LIMIT) throw new Error(`${rows} rows: a write body of ${bodyBytes} bytes`);
 
     const next = make();
     const again = await next.read();
@@ -78,6 +85,7 @@ async function measure(rows: number): Promise<Result> {
       writeRequests: `${reads} read + ${writes.length} write`,
       cells: written.cellsWritten,
       bodyBytes,
+      totalBytes,
       noopMs,
       noopRequests: fake.log.length,
     };
@@ -101,15 +109,16 @@ async function main(): Promise<void> {
     "then a fresh source's `read()` + `write()` of the same patches (nothing changes). Requests and body",
     "sizes are counted by the fake's log; times are wall-clock and include the fake's own work (the",
     "machine was shared: expect the times to vary by about 2x between runs; the request",
-    "counts do not vary).",
+    "counts do not vary). Writes are chunked so no body passes 2 MB (Google's recommended request size):",
+    "the write requests and their total body size grow with the cells, the read stays one request.",
     "",
     ...machineLines(),
     "",
-    "| rows | read ms | read requests | write ms | write requests | cells written | largest body | no-op write ms | no-op requests |",
-    "|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    "| rows | read ms | read requests | write ms | write requests | cells written | largest body | all write bodies | no-op write ms | no-op requests |",
+    "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ...results.map(
       (r) =>
-        `| ${r.rows} | ${ms(r.readMs)} | ${r.readRequests} | ${ms(r.writeMs)} | ${r.writeRequests} | ${r.cells} | ${(r.bodyBytes / 1e6).toFixed(2)} MB | ${ms(r.noopMs)} | ${r.noopRequests} |`,
+        `| ${r.rows} | ${ms(r.readMs)} | ${r.readRequests} | ${ms(r.writeMs)} | ${r.writeRequests} | ${r.cells} | ${(r.bodyBytes / 1e6).toFixed(2)} MB | ${(r.totalBytes / 1e6).toFixed(2)} MB | ${ms(r.noopMs)} | ${r.noopRequests} |`,
     ),
   ]);
 }

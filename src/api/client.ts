@@ -15,6 +15,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
+import { Readable } from "node:stream";
 import pLimit, { type LimitFunction } from "p-limit";
 import { registerSecret, scrubSecrets, TokPortalError } from "./errors.ts";
 import { type TypedOperations, typedOperations } from "./operations.ts";
@@ -31,7 +32,8 @@ import type {
   ClientEvent,
   ClientStats,
   OperationId,
-  UploadFile,
+  PresignedFile,
+  StreamedBytes,
 } from "./types.ts";
 
 export { CLIENT_NAME, CLIENT_VERSION } from "./request.ts";
@@ -162,7 +164,7 @@ export class TokPortalClient {
   private async putBytes(
     operationId: string,
     uploadUrl: string,
-    file: UploadFile,
+    file: PresignedFile,
     contentType: string,
     options: CallOptions,
   ): Promise<void> {
@@ -178,25 +180,36 @@ export class TokPortalClient {
         operationId,
       });
     }
-    const bytes = file.data instanceof Blob ? new Uint8Array(await file.data.arrayBuffer()) : file.data;
+    const data = file.data;
+    let streamed: StreamedBytes | null = null;
+    let bytes: Uint8Array | null = null;
+    if (isStreamed(data)) streamed = data;
+    else bytes = data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data;
+    const size = streamed ? streamed.size : bytes!.byteLength;
     const putId = `${operationId}:put`;
     await withRetries(
       async (attempt) => {
         this.counters.attempts++;
-        this.counters.bytesSent += bytes.byteLength;
+        this.counters.bytesSent += size;
         let res: HttpResponse;
+        // A stream is used up by an attempt: each attempt reads the file again from its start.
+        const body = streamed ? streamed.open() : bytes!;
         try {
           res = await this.limit(() =>
             this.transport.send({
               url,
               method: "PUT",
-              headers: { "content-type": contentType },
-              body: bytes,
+              headers: streamed
+                ? { "content-type": contentType, "content-length": String(size) }
+                : { "content-type": contentType },
+              body,
               ...attemptSignal(options),
             }),
           );
         } catch (error) {
           throw this.networkError(putId, error, null, options);
+        } finally {
+          if (body instanceof Readable) body.destroy();
         }
         this.counters.bytesReceived += res.body.byteLength;
         const serverDate = Date.parse(res.headers["date"] ?? "");
@@ -442,4 +455,8 @@ function sleepOn(clock: GateClock, ms: number, signal?: AbortSignal): Promise<vo
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+function isStreamed(data: PresignedFile["data"]): data is StreamedBytes {
+  return !(data instanceof Uint8Array) && !(data instanceof Blob);
 }

@@ -66,6 +66,7 @@ import type {
   OperationId,
   PatchBundleBody,
   PatchVideoBody,
+  PresignedFile,
   QueryValue,
   UploadFile,
   UploadImageFromUrlBody,
@@ -79,7 +80,7 @@ export interface Caller {
   putBytes(
     operationId: string,
     uploadUrl: string,
-    file: UploadFile,
+    file: PresignedFile,
     contentType: string,
     options: CallOptions,
   ): Promise<void>;
@@ -316,7 +317,7 @@ export function typedOperations(api: Caller) {
     /** Presigned flow: ask for an upload URL (a sensitive operation: no Idempotency-Key), then PUT the bytes. */
     video: async (
       bundleId: string,
-      file: UploadFile,
+      file: PresignedFile,
       options: CallOptions = {},
     ): Promise<{ public_url: string }> => {
       const contentType = file.contentType ?? "video/mp4";
@@ -332,7 +333,7 @@ export function typedOperations(api: Caller) {
     },
     image: async (
       bundleId: string,
-      file: UploadFile,
+      file: PresignedFile,
       purpose: ImagePurpose | undefined,
       options: CallOptions = {},
     ): Promise<{ storage_path: string; public_url: string | undefined }> => {

@@ -6,6 +6,7 @@
  * the whole body as bytes. Turning failures into `TokPortalError`s is the client's job, which knows the
  * operation; `describeNetworkError` helps it without keeping the undici error (which may hold headers).
  */
+import type { Readable } from "node:stream";
 import { FormData, Pool } from "undici";
 
 export interface TransportOptions {
@@ -30,7 +31,8 @@ export interface HttpRequest {
   url: URL;
   method: string;
   headers: Record<string, string>;
-  body?: string | Uint8Array | FormData;
+  /** A stream is sent as it is read (its Content-Length set by the caller) and cannot be sent twice. */
+  body?: string | Uint8Array | FormData | Readable;
   signal?: AbortSignal;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;

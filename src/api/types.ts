@@ -2,6 +2,7 @@
  * The client's public request and result types. Request bodies come from the spec's generated types
  * (src/api/generated/openapi.ts), with defaulted fields made optional to send.
  */
+import type { Readable } from "node:stream";
 import type { RateLimitSnapshot } from "./errors.ts";
 import type { components, operations } from "./generated/openapi.ts";
 import type { Charge } from "./parse.ts";
@@ -58,6 +59,22 @@ export type QueryValue = string | number | boolean | undefined | ReadonlyArray<s
 /** A file to upload: its bytes, the name TokPortal stores and its media type. */
 export interface UploadFile {
   data: Uint8Array | Blob;
+  filename: string;
+  contentType?: string;
+}
+
+/**
+ * Bytes read from disk as they are sent, so a large file never sits in memory: `open()` gives a fresh
+ * stream for each attempt (a stream that was sent cannot be sent again), `size` its Content-Length.
+ */
+export interface StreamedBytes {
+  size: number;
+  open(): Readable;
+}
+
+/** What the presigned flow's PUT takes: bytes in memory, or a file streamed from disk. */
+export interface PresignedFile {
+  data: Uint8Array | Blob | StreamedBytes;
   filename: string;
   contentType?: string;
 }

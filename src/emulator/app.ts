@@ -26,7 +26,13 @@ import { validationStage } from "./pipeline/validation.ts";
 import type { RequestLogEntry } from "./request-log.ts";
 import { Router } from "./router.ts";
 import type { RulesPatch } from "./rules.ts";
-import { readStoredObject, receivePresignedUpload, STORAGE_ROUTE, UPLOAD_ROUTE } from "./storage.ts";
+import {
+  readStoredObject,
+  receiveBody,
+  receivePresignedUpload,
+  STORAGE_ROUTE,
+  UPLOAD_ROUTE,
+} from "./storage.ts";
 import { WebhookDispatcher } from "./webhook-dispatcher.ts";
 import { type CreatedKey, Emulator, type EmulatorOptions } from "./world.ts";
 
@@ -71,12 +77,13 @@ export function createApp(world: Emulator, spec: EmulatorSpec = loadSpec()): Hon
   app.put(`${UPLOAD_ROUTE}:token`, async (c) => {
     const requestId = requestIdOf(c.req.header("x-request-id"));
     try {
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      // Read as it arrives: a large video is counted and hashed, not held (storage.ts).
+      const body = await receiveBody(c.req.raw.body);
       receivePresignedUpload(
         world.state,
         c.req.param("token"),
         c.req.header("content-type"),
-        bytes,
+        body,
         world.clock.now(),
       );
       world.touch();

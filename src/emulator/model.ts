@@ -187,8 +187,10 @@ export interface UploadRecord {
   storage_path: string;
   /** False until the bytes arrive (presigned flow). */
   complete: boolean;
-  /** Bytes as base64, kept in state so --state FILE restores uploaded media too. */
+  /** Bytes as base64, kept in state so --state FILE restores uploaded media too (null: not kept, see storage.ts). */
   data_base64: string | null;
+  /** SHA-256 (hex) of the bytes received by a presigned PUT. */
+  sha256?: string;
   created_at: string;
   /** Presigned flow: the secret part of the upload URL (single use: `complete` refuses a second PUT). */
   upload_token?: string | null;

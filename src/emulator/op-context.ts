@@ -4,6 +4,7 @@
  */
 import { ApiError, type OpContext } from "./context.ts";
 import type { ApiKeyRecord, Bundle, EmulatorState, Workspace } from "./model.ts";
+import { markBundleTouched } from "./ops/due-index.ts";
 import { DRY_RUN_ID_PREFIX, isUuid, randomHex } from "./random.ts";
 import type { Emulator } from "./world.ts";
 
@@ -94,6 +95,8 @@ function opContext(
         throw new ApiError(403, "BUNDLE_NOT_OWNED", "This bundle belongs to another workspace.", {
           bundle_id: id,
         });
+      // The handler may change it: its managers' due time is worked out again (ops/due-index.ts).
+      markBundleTouched(state, b.id);
       return b;
     },
     charge(breakdown, description, bundleId) {

@@ -4,13 +4,42 @@
  *
  * The HTTP core routes two non-API paths here:
  *   GET /__emulator/storage/<storage_path>  → readStoredObject(state, storagePath)
- *   PUT /__emulator/uploads/<token>         → receivePresignedUpload(state, token, contentType, bytes, nowMs)
+ *   PUT /__emulator/uploads/<token>         → receiveBody(body), then receivePresignedUpload(state, token, …)
+ *
+ * A presigned upload is read as it arrives (size and SHA-256 counted on the way); its bytes are kept only
+ * up to KEPT_UPLOAD_BYTES_MAX, so a video of hundreds of megabytes never sits in the sandbox's memory or
+ * state file. Such an upload is complete (size and hash recorded) but is not served back.
  */
+import { createHash } from "node:crypto";
 import { ApiError } from "./context.ts";
 import type { EmulatorState, UploadRecord } from "./model.ts";
 
 export const STORAGE_ROUTE = "/__emulator/storage/";
 export const UPLOAD_ROUTE = "/__emulator/uploads/";
+
+/** Presigned uploads larger than this are counted and hashed but their bytes are not kept. */
+export const KEPT_UPLOAD_BYTES_MAX = 16 * 1024 * 1024;
+
+/** A request body as received: its size, its SHA-256 (hex), and its bytes when small enough to keep. */
+export interface ReceivedBody {
+  size: number;
+  sha256: string;
+  bytes: Uint8Array | null;
+}
+
+/** Reads a body chunk by chunk, keeping its bytes only while they stay within KEPT_UPLOAD_BYTES_MAX. */
+export async function receiveBody(body: AsyncIterable<Uint8Array> | null): Promise<ReceivedBody> {
+  const hash = createHash("sha256");
+  let size = 0;
+  let chunks: Uint8Array[] | null = [];
+  for await (const chunk of body ?? []) {
+    hash.update(chunk);
+    size += chunk.byteLength;
+    if (chunks && size > KEPT_UPLOAD_BYTES_MAX) chunks = null;
+    chunks?.push(chunk);
+  }
+  return { size, sha256: hash.digest("hex"), bytes: chunks ? Buffer.concat(chunks) : null };
+}
 
 export interface StoredObject {
   contentType: string;
@@ -70,7 +99,7 @@ export function receivePresignedUpload(
   state: EmulatorState,
   token: string,
   contentType: string | undefined,
-  bytes: Uint8Array,
+  body: ReceivedBody,
   nowMs: number,
 ): UploadRecord {
   const record = Object.values(state.uploads).find((r) => r.upload_token === token);
@@ -92,10 +121,11 @@ export function receivePresignedUpload(
       },
     );
   }
-  if (bytes.byteLength === 0)
+  if (body.size === 0)
     throw new ApiError(400, "VALIDATION_ERROR", "The uploaded file is empty.", { field: "file" });
-  record.data_base64 = Buffer.from(bytes).toString("base64");
-  record.size_bytes = bytes.byteLength;
+  record.data_base64 = body.bytes ? Buffer.from(body.bytes).toString("base64") : null;
+  record.size_bytes = body.size;
+  record.sha256 = body.sha256;
   record.complete = true;
   // The token stays on the record, so a second PUT is told the URL was used rather than unknown.
   return record;

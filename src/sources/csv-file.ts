@@ -74,7 +74,7 @@ interface Head {
   format: CsvFormat;
 }
 
-async function inspectHead(path: string, opts: ReadCsvOptions): Promise<Head | SourceProblem> {
+export async function inspectHead(path: string, opts: ReadCsvOptions): Promise<Head | SourceProblem> {
   let buf: Buffer;
   try {
     const fh = await fsp.open(path, "r");
@@ -115,18 +115,22 @@ async function inspectHead(path: string, opts: ReadCsvOptions): Promise<Head | S
   return { format: { delimiter: opts.delimiter ?? detectDelimiter(head), newline, bom } };
 }
 
-class BadEncoding extends Error {
+export class BadEncoding extends Error {
   constructor(readonly line: number) {
     super("invalid UTF-8");
   }
 }
 
 /** The file as UTF-8 text chunks, BOM removed; throws `BadEncoding` naming the line of the first bad byte. */
-async function* utf8Chunks(path: string, bom: boolean): AsyncGenerator<string> {
+export async function* utf8Chunks(
+  path: string,
+  bom: boolean,
+  chunkBytes = 256 * 1024,
+): AsyncGenerator<string> {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let line = 1;
   let first = true;
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
     const bytes = chunk as Buffer;
     let text: string;
     try {
@@ -395,28 +399,33 @@ export function renderCsv(
   }
   const out: string[] = format.bom ? ["\uFEFF"] : [];
   for (let i = 0; i < raw.length; i++) {
-    const rowEdits = byRow.get(i);
-    const record = raw[i]!;
-    if (!rowEdits) {
-      out.push(record);
-      continue;
-    }
-    const { body, term } = splitTerminator(record);
-    const values = records[i] ?? [];
-    let fields = body === "" ? [] : splitRawRecord(body, format.delimiter);
-    if (
-      fields &&
-      body !== "" &&
-      (fields.length !== values.length || fields.some((f, k) => unquote(f) !== values[k]))
-    ) {
-      fields = null;
-    }
-    const cells = fields ?? values.map((v) => quoteField(v, format.delimiter));
-    for (const e of rowEdits) {
-      while (cells.length <= e.colIndex) cells.push("");
-      cells[e.colIndex] = quoteField(e.value, format.delimiter);
-    }
-    out.push(cells.join(format.delimiter) + (term === "" && i < raw.length - 1 ? format.newline : term));
+    out.push(renderRecord(raw[i]!, records[i] ?? [], format, byRow.get(i), i === raw.length - 1));
   }
   return out.join("");
+}
+
+/** One record's new text (`raw` itself without edits); the last record may lack a line ending. */
+export function renderRecord(
+  raw: string,
+  values: readonly string[],
+  format: CsvFormat,
+  rowEdits: readonly CsvEdit[] | undefined,
+  last: boolean,
+): string {
+  if (!rowEdits) return raw;
+  const { body, term } = splitTerminator(raw);
+  let fields = body === "" ? [] : splitRawRecord(body, format.delimiter);
+  if (
+    fields &&
+    body !== "" &&
+    (fields.length !== values.length || fields.some((f, k) => unquote(f) !== values[k]))
+  ) {
+    fields = null;
+  }
+  const cells = fields ?? values.map((v) => quoteField(v, format.delimiter));
+  for (const e of rowEdits) {
+    while (cells.length <= e.colIndex) cells.push("");
+    cells[e.colIndex] = quoteField(e.value, format.delimiter);
+  }
+  return cells.join(format.delimiter) + (term === "" && !last ? format.newline : term);
 }

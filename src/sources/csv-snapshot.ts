@@ -1,18 +1,18 @@
 /**
- * A read of the CSV files, and its write-back. Per file: take the file's lock, re-read it, place every
- * patch by ref in what is on disk now (write-plan.ts), and rewrite the file atomically only if a cell
- * actually changes. Untouched records are copied byte for byte (delimiter, quoting, line endings and BOM
+ * A read of the CSV files, and its write-back. Per file: take the file's lock, re-read it as a stream,
+ * place every patch by ref in what is on disk now (write-plan.ts), and rewrite the file atomically, as a
+ * stream too, only if a cell actually changes (csv-rewrite.ts). Untouched records are copied byte for byte (delimiter, quoting, line endings and BOM
  * kept); text from remote is escaped so no spreadsheet runs it (formula.ts).
  *
  * With an output file, the input file is never written: the output file is the input file's current
  * content plus the output columns, which are carried over from the previous output file by row ref.
  */
 import { promises as fsp } from "node:fs";
-import writeFileAtomic from "write-file-atomic";
 import { outputColumns } from "./columns.ts";
 import { writeCsvExtras } from "./csv-extra.ts";
-import { type CsvEdit, type CsvGrid, renderCsv } from "./csv-file.ts";
+import type { CsvGrid, ReadCsvOptions } from "./csv-file.ts";
 import { CsvSourceError } from "./csv-lock.ts";
+import { editsInOrder, freshOf, indexCsv, rewriteCsv, wantedBy } from "./csv-rewrite.ts";
 import type { ExtraReads, ExtraWrite } from "./extra-tabs.ts";
 import { encodeCsvValue } from "./formula.ts";
 import { gridToRows, rowKeyOf, type TableOptions } from "./table.ts";
@@ -20,7 +20,9 @@ import type { CampaignTables, CellPatch, SheetRow, SourceSnapshot, TableName, Wr
 import {
   applyWritePlan,
   type CellEncoding,
+  type Change,
   changesOf,
+  type FreshTable,
   headerWrites,
   keyId,
   planWrite,
@@ -28,7 +30,6 @@ import {
   rememberWritten,
   type WritePlan,
   WritePlanError,
-  wholeFresh,
 } from "./write-plan.ts";
 
 /** What the snapshot needs of the source's files (the source itself, which keeps no state). */
@@ -37,6 +38,8 @@ export interface CsvStore {
   outputPath(table: TableName): string | null;
   tableOptions(table: TableName): TableOptions;
   readGrid(file: string, table: TableName, keepRaw: boolean): Promise<CsvGrid>;
+  /** How `readGrid` reads `file` (for the write-back's streamed passes). */
+  readOptions(file: string, table: TableName): ReadCsvOptions;
   display(file: string): string;
   lock(file: string): Promise<() => Promise<void>>;
   /** Where the extra tabs' files live (beside this file), and how long to wait for their locks. */
@@ -105,47 +108,73 @@ export class CsvSnapshot implements SourceSnapshot {
     const target = this.store.outputPath(table) ?? input;
     const release = await this.store.lock(target);
     try {
-      const csv = await this.store.readGrid(input, table, true);
-      const fatal = csv.problems.filter((p) => p.fatal);
-      if (fatal.length > 0) throw new CsvSourceError(fatal.map((p) => p.message).join(" "), input);
-      let grid = csv.grid;
-      let carried: WritePlan | null = null;
-      if (target !== input && (await exists(target))) {
-        carried = await this.carryOver(table, target, grid);
-        grid = applyWritePlan(grid, carried);
+      const previous =
+        target !== input && (await exists(target)) ? await this.previousOutputs(table, target) : null;
+      for (let attempt = 1; ; attempt++) {
+        const report = await this.rewriteOnce(table, input, target, changes, previous);
+        if (report) return report;
+        if (attempt === REWRITE_ATTEMPTS) {
+          throw new CsvSourceError(
+            `${this.store.display(input)} kept changing while it was being written back; close it in other programs and run again.`,
+            input,
+          );
+        }
       }
-      const read = this.reads.get(table) ?? null;
-      let plan: WritePlan;
-      try {
-        plan = planWrite(opts, changes, wholeFresh(grid, opts), read);
-      } catch (err) {
-        if (err instanceof WritePlanError) throw new CsvSourceError(err.message, input);
-        throw err;
-      }
-      const report: WriteReport = {
-        cellsWritten: plan.cells.length,
-        rowsNotFound: plan.rowsNotFound,
-        requests: 0,
-      };
-      if (plan.cells.length === 0) return report;
-      const edits: CsvEdit[] = [];
-      for (const p of carried ? [carried, plan] : [plan]) {
-        for (const c of [...headerWrites(p), ...p.cells])
-          edits.push({ rowIndex: c.row - 1, colIndex: c.col, value: String(c.value) });
-      }
-      const text = renderCsv(csv.raw!, csv.records!, csv.format, edits);
-      await writeFileAtomic(target, text, { encoding: "utf8" });
-      report.requests = 1;
-      // With an output file the input rows are untouched, so what was read still describes them.
-      if (target === input && read) rememberWritten(read, plan.written);
-      return report;
     } finally {
       await release();
     }
   }
 
-  /** The output columns of the previous output file, as a plan against the fresh input grid. */
-  private async carryOver(table: TableName, target: string, grid: string[][]): Promise<WritePlan> {
+  /** One re-read, plan and rewrite; null when the input changed under it (then nothing was written). */
+  private async rewriteOnce(
+    table: TableName,
+    input: string,
+    target: string,
+    changes: Change[],
+    previous: PreviousOutputs | null,
+  ): Promise<WriteReport | null> {
+    const opts = this.store.tableOptions(table);
+    const readOptions = this.store.readOptions(input, table);
+    const wanted = wantedBy(changes, previous ? [...previous.keys] : [], previous !== null);
+    const index = await indexCsv(input, readOptions, opts, wanted);
+    if (!index) {
+      const csv = await this.store.readGrid(input, table, false);
+      const fatal = csv.problems.filter((p) => p.fatal);
+      throw new CsvSourceError(fatal.map((p) => p.message).join(" "), input);
+    }
+    let grid = index.grid;
+    let carried: WritePlan | null = null;
+    const read = this.reads.get(table) ?? null;
+    let plan: WritePlan;
+    try {
+      if (previous) {
+        carried = carryOver(opts, previous, freshOf(index, grid, opts));
+        grid = applyWritePlan(grid, carried);
+      }
+      plan = planWrite(opts, changes, freshOf(index, grid, opts), read);
+    } catch (err) {
+      if (err instanceof WritePlanError) throw new CsvSourceError(err.message, input);
+      throw err;
+    }
+    const report: WriteReport = {
+      cellsWritten: plan.cells.length,
+      rowsNotFound: plan.rowsNotFound,
+      requests: 0,
+    };
+    if (plan.cells.length === 0) return report;
+    // Each plan's cells are sorted by row, and its header cells sit on the header row, above them all.
+    const edits = editsInOrder(
+      (carried ? [carried, plan] : [plan]).map((p) => [...headerWrites(p), ...p.cells]),
+    );
+    if (!(await rewriteCsv(input, target, readOptions, index, edits))) return null;
+    report.requests = 1;
+    // With an output file the input rows are untouched, so what was read still describes them.
+    if (target === input && read) rememberWritten(read, plan.written);
+    return report;
+  }
+
+  /** The previous output file's rows and columns, read once (it is under the lock). */
+  private async previousOutputs(table: TableName, target: string): Promise<PreviousOutputs> {
     const opts = this.store.tableOptions(table);
     const prev = await this.store.readGrid(target, table, false);
     const prevRows = prev.problems.some((p) => p.fatal) ? null : gridToRows(prev.grid, opts);
@@ -155,24 +184,40 @@ export class CsvSnapshot implements SourceSnapshot {
         target,
       );
     }
-    const inputRows = new Map<string, SheetRow>();
-    for (const row of gridToRows(grid, opts).rows) inputRows.set(keyId(rowKeyOf(row)), row);
     const present = [...prevRows.layout.columns.keys()].filter((c) => outputColumns(opts).includes(c));
-    const patches: CellPatch[] = [];
-    for (const row of prevRows.rows) {
-      const key = rowKeyOf(row);
-      if ("rowNumber" in key) continue;
-      const values: Record<string, string> = {};
-      const inputRow = inputRows.get(keyId(key));
-      for (const c of present) {
-        // A column that is also an input (position): the user's own value in the input file wins.
-        if (inputRow && (inputRow.cells[c] ?? "") !== "") continue;
-        values[c] = row.cells[c] ?? "";
-      }
-      patches.push({ key, values });
-    }
-    return planWrite(opts, changesOf(patches, opts, STORED), wholeFresh(grid, opts), null);
+    const rows = prevRows.rows.filter((row) => !("rowNumber" in rowKeyOf(row)));
+    return { rows, present, keys: new Set(rows.map((row) => keyId(rowKeyOf(row)))) };
   }
+}
+
+/** How many times a write-back starts again when a person saves the file while it is being rewritten. */
+const REWRITE_ATTEMPTS = 3;
+
+interface PreviousOutputs {
+  /** The rows with refs (outputs are carried over by ref only). */
+  rows: SheetRow[];
+  /** The output columns the file has. */
+  present: string[];
+  keys: Set<string>;
+}
+
+/** The output columns of the previous output file, as a plan against the fresh input table. */
+function carryOver(opts: TableOptions, previous: PreviousOutputs, fresh: FreshTable): WritePlan {
+  const inputRows = new Map<string, SheetRow>();
+  for (const row of gridToRows(fresh.grid, opts).rows) inputRows.set(keyId(rowKeyOf(row)), row);
+  const patches: CellPatch[] = [];
+  for (const row of previous.rows) {
+    const key = rowKeyOf(row);
+    const values: Record<string, string> = {};
+    const inputRow = inputRows.get(keyId(key));
+    for (const c of previous.present) {
+      // A column that is also an input (position): the user's own value in the input file wins.
+      if (inputRow && (inputRow.cells[c] ?? "") !== "") continue;
+      values[c] = row.cells[c] ?? "";
+    }
+    patches.push({ key, values });
+  }
+  return planWrite(opts, changesOf(patches, opts, STORED), fresh, null);
 }
 
 export async function exists(file: string): Promise<boolean> {

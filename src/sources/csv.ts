@@ -9,7 +9,7 @@ import path from "node:path";
 import type { DateFormat } from "./coerce.ts";
 import { outputColumns } from "./columns.ts";
 import { readCsvExtras } from "./csv-extra.ts";
-import { type CsvDelimiter, type CsvGrid, readCsvGrid } from "./csv-file.ts";
+import { type CsvDelimiter, type CsvGrid, type ReadCsvOptions, readCsvGrid } from "./csv-file.ts";
 import { lockCsvFile } from "./csv-lock.ts";
 import { CsvSnapshot, exists } from "./csv-snapshot.ts";
 import type { ExtraTabsOption } from "./extra-tabs.ts";
@@ -81,11 +81,13 @@ export class CsvSource implements Source {
     return this.singleTable ? `${names} (single table)` : names;
   }
 
+  readOptions(file: string, table: TableName): ReadCsvOptions {
+    const opts = { table, displayName: this.display(file) };
+    return this.options.delimiter === undefined ? opts : { ...opts, delimiter: this.options.delimiter };
+  }
+
   async readGrid(file: string, table: TableName, keepRaw: boolean): Promise<CsvGrid> {
-    const opts = { table, displayName: this.display(file), keepRaw };
-    return this.options.delimiter === undefined
-      ? readCsvGrid(file, opts)
-      : readCsvGrid(file, { ...opts, delimiter: this.options.delimiter });
+    return readCsvGrid(file, { ...this.readOptions(file, table), keepRaw });
   }
 
   private async readTable(

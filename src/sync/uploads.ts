@@ -19,7 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import type { TokPortalClient } from "../api/client.ts";
 import { TokPortalError } from "../api/errors.ts";
@@ -186,16 +186,22 @@ export class MediaUploader {
     bundleId: string,
     bundleRef: string,
   ): Promise<string> {
-    let data: Uint8Array;
+    let size: number;
     try {
-      data = await readFile(path);
+      size = (await stat(path)).size;
     } catch (error) {
       throw new UploadError(name, readFailure(error), error);
     }
-    const file = { data, filename: name, contentType };
     const signal = this.options.signal ? { signal: this.options.signal } : {};
     try {
-      if (data.byteLength <= this.directMaxBytes) {
+      if (size <= this.directMaxBytes) {
+        let data: Uint8Array;
+        try {
+          data = await readFile(path);
+        } catch (error) {
+          throw new UploadError(name, readFailure(error), error);
+        }
+        const file = { data, filename: name, contentType };
         this.stats.direct++;
         const idempotency = {
           idempotencyKey: idempotencyKey({
@@ -211,10 +217,13 @@ export class MediaUploader {
           return (await uploads.videoDirect(bundleId, file, idempotency)).data.public_url;
         return (await uploads.imageDirect(bundleId, file, purpose, idempotency)).data.storage_path;
       }
+      // Large files are read from disk as they are sent, once per attempt, never whole in memory.
+      const file = { data: { size, open: () => createReadStream(path) }, filename: name, contentType };
       this.stats.presigned++;
       if (purpose === "video") return (await this.client.uploads.video(bundleId, file, signal)).public_url;
       return (await this.client.uploads.image(bundleId, file, purpose, signal)).storage_path;
     } catch (error) {
+      if (error instanceof UploadError) throw error;
       throw new UploadError(name, uploadFailure(error), error);
     }
   }

@@ -7,6 +7,7 @@ import type { Bundle, BundleType, Platform } from "../model.ts";
 import { findSavedAccount } from "./accounts.ts";
 import { canonicalCountry, isOpenForNewAccounts, OPEN_COUNTRIES } from "./countries.ts";
 import { bodyOf, emitBundleEvent, newAccount, newSlot } from "./domain.ts";
+import { markBundleAdded } from "./due-index.ts";
 import { type BundleOrder, type CostBreakdown, chargeItems, priceOrder, sumBreakdowns } from "./pricing.ts";
 import { reviewMode } from "./views.ts";
 
@@ -274,6 +275,7 @@ function materialize(ctx: OpContext, plan: PlannedBundle, id: string): Bundle {
     bundle.videos.push(newSlot(ctx.newId(), id, position, now));
   }
   ctx.state.bundles[id] = bundle;
+  markBundleAdded(ctx.state, id);
   emitBundleEvent(ctx, "bundle.created", bundle, null);
   return bundle;
 }

@@ -14,10 +14,13 @@
  *
  * Transitions are stamped with the time they were due, not with "now", so a big clock jump yields the
  * same history as many small ones. State decides everything: running twice at the same time is a no-op.
+ * Each bundle's next due time is kept in an index (due-index.ts), so a run costs what changed, not the
+ * number of bundles.
  */
 import { createHash } from "node:crypto";
 import type { EmulatorRules, ManagerEnv } from "../context.ts";
 import type { Bundle, SavedAccount, VideoSlot } from "../model.ts";
+import { dueIndexOf } from "./due-index.ts";
 import { METRICS_SALT_COUNTER } from "./metrics.ts";
 import { UNREACHABLE_MARK } from "./video-config.ts";
 
@@ -44,15 +47,30 @@ export function runManagers(env: ManagerEnv): void {
   if (counters[METRICS_SALT_COUNTER] === undefined)
     counters[METRICS_SALT_COUNTER] = Math.floor(env.random() * 2 ** 31);
   const now = env.clock.now();
+  // Only the bundles that changed or fell due are looked at (due-index.ts); they are advanced in creation
+  // order, as a walk over every bundle would, so ids and the order of events stay the same.
+  const index = dueIndexOf(env.state, JSON.stringify(env.rules.managers));
+  for (const id of index.takeChanged()) index.set(id, dueTime(env.state.bundles[id], env));
   const queued: QueuedEvent[] = [];
-  for (const bundle of Object.values(env.state.bundles)) {
-    const s = bundle.status;
-    if (s === "pending_setup" || s === "cancelled" || s === "archived" || s === "completed") continue;
-    advanceBundle(bundle, now, env, queued);
+  for (const id of index.takeDue(now)) {
+    const bundle = env.state.bundles[id];
+    if (bundle && isActive(bundle)) advanceBundle(bundle, now, env, queued);
+    index.set(id, dueTime(bundle, env));
   }
   // Bundles are simulated one by one; their events go out merged in the order things happened.
   queued.sort((a, b) => a.at - b.at || a.seq - b.seq);
   for (const e of queued) env.events.emit(e.workspaceId, e.type, e.data);
+}
+
+function isActive(bundle: Bundle): boolean {
+  const s = bundle.status;
+  return !(s === "pending_setup" || s === "cancelled" || s === "archived" || s === "completed");
+}
+
+/** When the bundle's next step is due; +∞ when it waits for the client or is gone. */
+function dueTime(bundle: Bundle | undefined, env: ManagerEnv): number {
+  if (!bundle || !isActive(bundle)) return Number.POSITIVE_INFINITY;
+  return nextStep(bundle, env)?.at ?? Number.POSITIVE_INFINITY;
 }
 
 function advanceBundle(bundle: Bundle, now: number, env: ManagerEnv, queued: QueuedEvent[]): void {
@@ -70,8 +88,8 @@ function advanceBundle(bundle: Bundle, now: number, env: ManagerEnv, queued: Que
 }
 
 /**
- * The earliest step this bundle waits for, or null when it waits for the client. This runs for every
- * active bundle before every request, so it allocates nothing per video and parses each timestamp once.
+ * The earliest step this bundle waits for, or null when it waits for the client. It runs for each bundle
+ * that changed or fell due, so it allocates nothing per video and parses each timestamp once.
  */
 function nextStep(bundle: Bundle, env: ManagerEnv): { at: number; step: Step } | null {
   const { managers } = env.rules;

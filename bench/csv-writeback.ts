@@ -1,0 +1,178 @@
+/**
+ * CSV write-back memory: what one `snapshot.write()` adds to the RSS of a process that has read a
+ * 100,000-row videos CSV. Each case runs in a child process of its own (so the RSS is the write-back's
+ * and the read's only): the child reads the file, builds the patches, then writes them back while
+ * sampling its RSS. Writes the `csv-writeback` section of BENCHMARKS.md.
+ *
+ *   npx tsx bench/csv-writeback.ts [rows] [--before <checkout>]
+ *
+ * `--before <dir>`: also run the children against the sources of another checkout (the code before the
+ * streamed rewrite), for the side-by-side columns.
+ */
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { copyFileSync, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { machineLines, report } from "./report.ts";
+
+interface ChildResult {
+  patches: number;
+  cellsWritten: number;
+  writeMs: number;
+  /** Peak RSS before the write-back (the read's), after it, and the RSS when it started (after a GC). */
+  peakBeforeMb: number;
+  peakAfterMb: number;
+  startMb: number;
+  /** Highest RSS sampled every 2 ms during the write-back. */
+  sampledMaxMb: number;
+}
+
+const mb = (bytes: number) => bytes / 1024 / 1024;
+const peakMb = () => process.resourceUsage().maxRSS / 1024;
+
+async function child(root: string, file: string, every: number): Promise<void> {
+  const { CsvSource } = await import(pathToFileURL(path.join(root, "src/sources/csv.ts")).href);
+  const snapshot = await new CsvSource({ videosPath: file }).read();
+  const patches = [];
+  for (let i = 0; i < snapshot.videos.length; i += every) {
+    const cells = snapshot.videos[i].cells;
+    patches.push({
+      key: { table: "videos", bundleRef: cells.bundle_ref, videoRef: cells.video_ref },
+      values: { video_id: `id-${i}`, sync_status: "synced" },
+    });
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  const peakBeforeMb = peakMb();
+  const startMb = mb(process.memoryUsage().rss);
+  let sampledMaxMb = startMb;
+  const timer = setInterval(() => {
+    sampledMaxMb = Math.max(sampledMaxMb, mb(process.memoryUsage().rss));
+  }, 2);
+  const t0 = performance.now();
+  const written = await snapshot.write(patches);
+  const writeMs = performance.now() - t0;
+  clearInterval(timer);
+  sampledMaxMb = Math.max(sampledMaxMb, mb(process.memoryUsage().rss));
+  const result: ChildResult = {
+    patches: patches.length,
+    cellsWritten: written.cellsWritten,
+    writeMs,
+    peakBeforeMb,
+    peakAfterMb: peakMb(),
+    startMb,
+    sampledMaxMb,
+  };
+  console.log(JSON.stringify(result));
+}
+
+async function generate(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write(
+    "video_ref,bundle_ref,position,video_type,description,target_publish_date,video_url,carousel_images,publish,notes\r\n",
+  );
+  let batch: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const bundle = `b${Math.floor(i / 10)}`;
+    const carousel = i % 7 === 0;
+    batch.push(
+      [
+        `v${i}`,
+        bundle,
+        "",
+        carousel ? "carousel" : "video",
+        i % 5 === 0 ? `"Spring look #${i}, with a comma and ""quotes"""` : `Spring look #${i} #ootd #style`,
+        `2027-03-${String(1 + (i % 28)).padStart(2, "0")}`,
+        carousel ? "" : `https://example.com/media/${bundle}/${i}.mp4`,
+        carousel ? `https://example.com/c/${i}-1.jpg;https://example.com/c/${i}-2.jpg` : "",
+        i % 3 === 0 ? "no" : "yes",
+        i % 11 === 0 ? `"note\r\non two lines"` : "",
+      ].join(","),
+    );
+    if (batch.length === 1000) {
+      if (!out.write(`${batch.join("\r\n")}\r\n`)) await once(out, "drain");
+      batch = [];
+    }
+  }
+  if (batch.length > 0) out.write(`${batch.join("\r\n")}\r\n`);
+  out.end();
+  await once(out, "finish");
+}
+
+function runChild(root: string, file: string, every: number): ChildResult {
+  const self = fileURLToPath(import.meta.url);
+  const run = spawnSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", self, "--child", root, file, String(every)],
+    { encoding: "utf8", cwd: root },
+  );
+  if (run.status !== 0) throw new Error(`child failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as ChildResult;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const beforeAt = args.indexOf("--before");
+  const before = beforeAt >= 0 ? path.resolve(args[beforeAt + 1]!) : null;
+  const rows = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== "--before") ?? 100_000);
+  const here = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-csv-wb-"));
+  try {
+    const pristine = path.join(dir, "pristine.csv");
+    await generate(pristine, rows);
+    const sizeMb = mb(statSync(pristine).size);
+    const cases = [
+      { label: "every row (2 cells each)", every: 1 },
+      { label: "1,000 rows spread through the file", every: Math.max(1, Math.floor(rows / 1000)) },
+    ];
+    const measure = (root: string, every: number) => {
+      const file = path.join(dir, "videos.csv");
+      copyFileSync(pristine, file);
+      return runChild(root, file, every);
+    };
+    const lines: string[] = [];
+    for (const c of cases) {
+      const now = measure(here, c.every);
+      const then = before ? measure(before, c.every) : null;
+      const added = (r: ChildResult) => Math.max(0, r.peakAfterMb - r.peakBeforeMb);
+      const sampled = (r: ChildResult) => r.sampledMaxMb - r.startMb;
+      const cell = (f: (r: ChildResult) => number, unit: string) =>
+        `${then ? `${f(then).toFixed(0)} ${unit} | ` : ""}${f(now).toFixed(0)} ${unit}`;
+      lines.push(
+        `| ${c.label}: ${now.patches.toLocaleString("en-US")} patches, ${now.cellsWritten.toLocaleString("en-US")} cells | added to the peak RSS | ${cell(added, "MB")} |`,
+        `| | RSS sampled during the write − RSS at its start | ${cell(sampled, "MB")} |`,
+        `| | peak RSS before → after | ${then ? `${then.peakBeforeMb.toFixed(0)} → ${then.peakAfterMb.toFixed(0)} MB | ` : ""}${now.peakBeforeMb.toFixed(0)} → ${now.peakAfterMb.toFixed(0)} MB |`,
+        `| | write-back time | ${cell((r) => r.writeMs, "ms")} |`,
+      );
+    }
+    const head = before
+      ? "| case | figure | before (whole-grid re-read) | now (streamed) |\n|---|---|---:|---:|"
+      : "| case | figure | now (streamed) |\n|---|---|---:|";
+    const body = `## CSV write-back memory
+
+\`npx tsx bench/csv-writeback.ts ${rows}${before ? " --before <checkout of the code before>" : ""}\`: the videos CSV of
+the CSV source bench (${rows.toLocaleString("en-US")} rows, CRLF, ${sizeMb.toFixed(1)} MB) read through \`CsvSource.read()\`
+in a child process of its own (\`node --expose-gc\`), then one \`snapshot.write()\`: lock, streamed re-read
+placing by ref, streamed rewrite to a temporary file, atomic replace. "Added to the peak" is the process's
+peak RSS after the write-back minus its peak before it (the read's); the sampled figure is the highest
+RSS seen every 2 ms during the write-back minus the RSS when it began (after a GC).${before ? " The before column runs the same children against the sources before the streamed rewrite." : ""}
+
+${machineLines().join("\n")}
+
+${head}
+${lines.join("\n")}
+`;
+    report("csv-writeback", [body]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === "--generate") {
+  await generate(process.argv[3]!, Number(process.argv[4]));
+} else if (process.argv[2] === "--child") {
+  await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+} else {
+  await main();
+}

@@ -1,0 +1,202 @@
+/**
+ * The CSV write-back's two passes over the file, each a stream (csv-records.ts), so the write-back's memory
+ * does not grow with the file:
+ *
+ * 1. `indexCsv`: the file as a sparse grid for the write planner (write-plan.ts). Every record keeps its
+ *    row number, but only the rows a change may land on keep cells: rows whose refs a change names (their
+ *    refs and the columns being written, or every cell when `whole`), and rows named by number (every
+ *    cell: such a row is recognized by its content). The width (where new columns go) is measured on
+ *    every row as it passes.
+ * 2. `rewriteCsv`: the file again, each record copied byte for byte or rebuilt with its edits
+ *    (`renderRecord`), into a temporary file beside the target that then replaces it. If the input
+ *    changed between the passes (a person saved it: only tokportal-sync takes the lock), nothing is
+ *    replaced and the caller starts again.
+ */
+import { randomBytes } from "node:crypto";
+import { promises as fsp, type Stats } from "node:fs";
+import { type CsvEdit, type CsvFormat, type ReadCsvOptions, renderRecord } from "./csv-file.ts";
+import { eachCsvRecord } from "./csv-records.ts";
+import { resolveHeader, type TableOptions } from "./table.ts";
+import type { TableName } from "./types.ts";
+import { type CellWrite, type Change, type FreshTable, keyId, wholeFresh } from "./write-plan.ts";
+
+/** Which rows the planner must see. */
+export interface Wanted {
+  /** `keyId`s of the ref keys a change (or a carried-over output) names. */
+  keys: Set<string>;
+  /** 0-based indexes of the rows named by number. */
+  rows: Set<number>;
+  /** Output columns being written, by canonical name. */
+  columns: Set<string>;
+  /** Keep every cell of a wanted row (the carry-over from an output file reads the row's inputs). */
+  whole: boolean;
+}
+
+export function wantedBy(changes: readonly Change[], extraKeys: readonly string[], whole: boolean): Wanted {
+  const wanted: Wanted = { keys: new Set(extraKeys), rows: new Set(), columns: new Set(), whole };
+  for (const c of changes) {
+    wanted.columns.add(c.column);
+    if ("rowNumber" in c.key) wanted.rows.add(c.key.rowNumber - 1);
+    else wanted.keys.add(keyId(c.key));
+  }
+  return wanted;
+}
+
+/** What identifies a version of the file: a save replaces or rewrites it, which changes one of these. */
+type Stamp = Pick<Stats, "size" | "mtimeMs" | "ino">;
+const stampOf = (s: Stats): Stamp => ({ size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+const sameStamp = (a: Stamp, b: Stamp) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+
+export interface CsvIndex {
+  /** `grid[i]` is record i; rows the planner need not see are empty. */
+  grid: string[][];
+  /** One past the last column holding a non-blank cell in any row (`HeaderLayout.width` of the whole file). */
+  width: number;
+  format: CsvFormat;
+  stamp: Stamp;
+}
+
+const EMPTY: string[] = [];
+
+/** Pass 1. Null when the file cannot be read as CSV text (`readCsvGrid` words why). */
+export async function indexCsv(
+  file: string,
+  readOptions: ReadCsvOptions,
+  options: TableOptions,
+  wanted: Wanted,
+): Promise<CsvIndex | null> {
+  const stamp = stampOf(await fsp.stat(file));
+  const grid: string[][] = [];
+  let width = 0;
+  let refCols: { bundle?: number; video?: number } | null = null;
+  let keepCols: number[] = [];
+  const format = await eachCsvRecord(file, readOptions, (record) => {
+    const row = record.ok ? record.fields : EMPTY;
+    for (let c = row.length - 1; c >= width; c--) {
+      if ((row[c] ?? "").trim() !== "") {
+        width = c + 1;
+        break;
+      }
+    }
+    if (!refCols) {
+      // Up to the header (the first non-blank row) every row is kept: blank rows cost nothing.
+      grid.push(row);
+      if (row.some((c) => c.trim() !== "")) {
+        const columns = resolveHeader([row], options).layout?.columns ?? new Map<string, number>();
+        refCols = { bundle: columns.get("bundle_ref"), video: columns.get("video_ref") };
+        keepCols = [refCols.bundle, refCols.video, ...[...wanted.columns].map((c) => columns.get(c))].filter(
+          (c): c is number => c !== undefined,
+        );
+      }
+      return;
+    }
+    if (wanted.rows.has(record.index)) {
+      grid.push(row);
+      return;
+    }
+    const key = keyOfRow(row, options.table, refCols);
+    if (key === null || !wanted.keys.has(key)) {
+      grid.push(EMPTY);
+      return;
+    }
+    if (wanted.whole) {
+      grid.push(row);
+      return;
+    }
+    // Only the refs and the non-blank cells being written; a blank cell reads as "" either way.
+    let last = -1;
+    for (const c of keepCols) if (c < row.length && row[c]!.trim() !== "" && c > last) last = c;
+    const kept: string[] = new Array(last + 1);
+    for (const c of keepCols) if (c <= last && row[c]!.trim() !== "") kept[c] = row[c]!;
+    grid.push(kept);
+  });
+  return format ? { grid, width, format, stamp } : null;
+}
+
+function keyOfRow(row: readonly string[], table: TableName, cols: { bundle?: number; video?: number }) {
+  const b = cols.bundle === undefined ? "" : (row[cols.bundle] ?? "").trim();
+  if (b === "") return null;
+  if (table === "bundles") return keyId({ table, bundleRef: b });
+  const v = cols.video === undefined ? "" : (row[cols.video] ?? "").trim();
+  return v === "" ? null : keyId({ table, bundleRef: b, videoRef: v });
+}
+
+/**
+ * The index as the planner's fresh table (throws `WritePlanError` when the header is unusable). `grid`:
+ * the index's grid, or that grid with carried-over cells applied (which may widen it).
+ */
+/**
+ * The cells of plans, applied in order (a later plan's cell wins), as the edits of each record in turn:
+ * each plan's writes are walked once, so no per-row table is built for a write-back of every row.
+ */
+export function editsInOrder(
+  plans: readonly (readonly CellWrite[])[],
+): (index: number) => CsvEdit[] | undefined {
+  const at = plans.map(() => 0);
+  return (index) => {
+    let edits: CsvEdit[] | undefined;
+    plans.forEach((cells, p) => {
+      let k = at[p]!;
+      while (k < cells.length && cells[k]!.row - 1 < index) k++;
+      for (; k < cells.length && cells[k]!.row - 1 === index; k++) {
+        const c = cells[k]!;
+        edits ??= [];
+        edits.push({ rowIndex: index, colIndex: c.col, value: String(c.value) });
+      }
+      at[p] = k;
+    });
+    return edits;
+  };
+}
+
+export function freshOf(index: CsvIndex, grid: string[][], options: TableOptions): FreshTable {
+  const fresh = wholeFresh(grid, options);
+  fresh.layout.width = Math.max(fresh.layout.width, index.width);
+  return fresh;
+}
+
+/**
+ * Pass 2: `input` with its edits replaces `target` atomically. `editsAt(i)` is asked for records in
+ * order, once each. False, with nothing written, when `input` is not the version `index` was made from.
+ */
+export async function rewriteCsv(
+  input: string,
+  target: string,
+  readOptions: ReadCsvOptions,
+  index: CsvIndex,
+  editsAt: (index: number) => CsvEdit[] | undefined,
+): Promise<boolean> {
+  const before = await fsp.stat(target).catch(() => null);
+  const temp = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const fh = await fsp.open(temp, "wx", before ? before.mode & 0o7777 : 0o666);
+  let replaced = false;
+  try {
+    let pending: string[] = index.format.bom ? ["\uFEFF"] : [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const text = pending.join("");
+      pending = [];
+      await fh.write(text, null, "utf8");
+    };
+    const format = await eachCsvRecord(
+      input,
+      { ...readOptions, delimiter: index.format.delimiter },
+      (r) => pending.push(renderRecord(r.raw, r.fields, index.format, editsAt(r.index), r.last)),
+      flush,
+    );
+    await flush();
+    const after = await fsp.stat(input);
+    if (!format || !sameStamp(index.stamp, stampOf(after))) return false;
+    await fh.sync();
+    if (before && process.getuid?.() === 0) await fh.chown(before.uid, before.gid);
+    await fh.close();
+    await fsp.rename(temp, target);
+    replaced = true;
+    return true;
+  } finally {
+    if (!replaced) {
+      await fh.close().catch(() => undefined);
+      await fsp.unlink(temp).catch(() => undefined);
+    }
+  }
+}
