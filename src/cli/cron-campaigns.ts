@@ -172,11 +172,11 @@ export function campaignPlan(c: ReadyCampaign, shared: SharedFor, ctx: PlanConte
     // comes after the run applied, and is a failure to report.
     isLocked: (err) => err instanceof SourceLockedError,
     describeError: (err) => redactAll(oneLine(err, c.loaded.apiKeyEnv), ctx.keys),
-    onRunEnd: async (summary, report) => {
+    onRunEnd: async (summary, report, trigger) => {
       const history = ctx.history;
       if (!history) return;
       const exitCode = report ? exitCodeForReport(report) : exitCodeForError(lastError);
-      await history.append(runRecordOf(summary, report, { campaign: c.name, trigger: "cron", exitCode }));
+      await history.append(runRecordOf(summary, report, { campaign: c.name, trigger, exitCode }));
     },
   };
 }

@@ -28,6 +28,7 @@ import {
   scheduleCampaigns,
   shareLimits,
 } from "./cron-campaigns.ts";
+import { serviceWebhooks, type WebhookSetupOptions, webhookSecretsOf } from "./cron-webhooks.ts";
 import { withRunLock } from "./run-lock.ts";
 import { maxWaitMsOf, openRuntime } from "./runtime.ts";
 
@@ -53,6 +54,8 @@ export interface CronIO {
   stopSignal?: Promise<string>;
   /** Options of the rate gates campaigns on one key share (tests: the sandbox's bucket). */
   gate?: Omit<RateGateOptions, "maxWaitMs">;
+  /** The webhook refresh's debounce and tolerance (tests). */
+  webhooks?: WebhookSetupOptions;
 }
 
 /**
@@ -174,7 +177,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   } catch (err) {
     return reportStartError(err, io, keysOf(null, io.env));
   }
-  const keys = keysOf(setup, io.env);
+  const keys = [...keysOf(setup, io.env), ...webhookSecretsOf(ready, io.env)];
   const single = setup.kind === "campaign";
   if (invalid.length > 0) {
     io.stderr.write(
@@ -195,15 +198,18 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
     const last = await history.latest(c.name).catch(() => null);
     if (last) previous.set(c.name, last);
   }
+  const webhooks = serviceWebhooks(ready, io.env, logger, io.webhooks);
   const service = new CampaignService({
-    campaigns: ready.map((c) =>
-      campaignPlan(c, shared.get(c.name) ?? {}, { logger, history, keys, run: serviceRun }),
-    ),
+    campaigns: ready.map((c) => {
+      const plan = campaignPlan(c, shared.get(c.name) ?? {}, { logger, history, keys, run: serviceRun });
+      return webhooks ? webhooks.wrap(plan) : plan;
+    }),
     invalid,
     logger,
     history,
     previous,
   });
+  webhooks?.attach(service);
   const pruneHistory = () =>
     history.prune(setup.retentionDays).then(
       (removed) => {
@@ -230,7 +236,11 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   let health: HealthServer | null = null;
   if (flags.healthPort !== undefined) {
     try {
-      health = await startHealthServer(healthSource, { host: flags.healthHost, port: flags.healthPort });
+      health = await startHealthServer(healthSource, {
+        host: flags.healthHost,
+        port: flags.healthPort,
+        ...(webhooks ? { routes: [webhooks.route] } : {}),
+      });
     } catch (err) {
       clearInterval(daily);
       const e = err as NodeJS.ErrnoException;
@@ -289,6 +299,19 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
       );
     }
   }
+  if (webhooks) {
+    const hooks = webhooks.describe();
+    if (health)
+      logger.info(
+        { event: "webhooks_ready", url: `${health.url}${hooks.path}`, ...hooks },
+        "TokPortal webhooks: receiving",
+      );
+    else
+      logger.warn(
+        { event: "webhooks_no_port", ...hooks },
+        "a webhook secret is set but the service has no port: pass --health-port to receive TokPortal's webhooks",
+      );
+  }
   for (const bad of invalid) {
     logger.error(
       { event: "campaign_invalid", campaign: bad.name, problems: bad.problems },
@@ -314,6 +337,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   });
   const graceful = (async (): Promise<ExitCode> => {
     clearInterval(daily);
+    webhooks?.stop();
     await service.stop();
     await health?.close();
     logger.info({ event: "service_stopped" }, "service stopped");
