@@ -14,6 +14,7 @@
  * (SyncScheduler.runNow), so a burst never runs twice in parallel.
  */
 import type { Logger } from "pino";
+import type { WebhookEventType } from "../api/types.ts";
 import type { RunReport } from "../sync/types.ts";
 import type { RunNowReason, RunNowResult } from "./scheduler.ts";
 import type { WebhookEvent } from "./webhook-verify.ts";
@@ -34,6 +35,20 @@ export const REFRESH_EVENTS: readonly string[] = [
   "account.banned",
   "bundle.cancelled",
   "bundle.archived",
+];
+
+/**
+ * What `webhooks register` subscribes: the refresh events the published contract lets a subscription
+ * name. `account.remade`, `account.banned`, `bundle.cancelled` and `bundle.archived` are outside it
+ * (docs/tokportal-api.md §13): they are taken when delivered, and the next tick catches them otherwise.
+ */
+export const SUBSCRIBED_EVENTS: readonly WebhookEventType[] = [
+  "video.in_review",
+  "video.pending_corrections",
+  "video.finalized",
+  "account.in_review",
+  "account.pending_corrections",
+  "account.finalized",
 ];
 
 export const DEFAULT_DEBOUNCE_MS = 3_000;
