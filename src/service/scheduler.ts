@@ -148,14 +148,23 @@ export class SyncScheduler {
   }
 
   private begin(trigger: RunTrigger): Promise<void> {
-    const run = this.runOne(trigger).finally(() => {
-      this.current = null;
-      this.controller = null;
-      const next = this.queued;
-      this.queued = null;
-      // Started before this promise settles, so whoever awaits the finished run finds the next in `current`.
-      if (next && !this.stopping) this.begin(next);
-    });
+    // A run started after another (queued) has no caller to hand a failure to: it is logged here, for
+    // every run alike, so none can end as an unhandled rejection.
+    const run = this.runOne(trigger)
+      .catch((err: unknown) => {
+        this.options.logger.error(
+          { event: "tick_error", error: this.options.describeError(err) },
+          "tick failed",
+        );
+      })
+      .finally(() => {
+        this.current = null;
+        this.controller = null;
+        const next = this.queued;
+        this.queued = null;
+        // Started before this promise settles, so whoever awaits the finished run finds the next in `current`.
+        if (next && !this.stopping) this.begin(next);
+      });
     this.current = run;
     return run;
   }

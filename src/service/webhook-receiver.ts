@@ -69,10 +69,16 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
       }
       chunks.push(chunk);
     });
+    let ended = false;
     req.on("end", () => {
+      ended = true;
       if (!over) resolve(Buffer.concat(chunks));
     });
     req.on("error", reject);
+    // A sender that goes away mid-body must not leave this promise (and its chunks) waiting forever.
+    req.on("close", () => {
+      if (!ended && !over) reject(new Error("the request was closed before its body ended"));
+    });
   });
 }
 

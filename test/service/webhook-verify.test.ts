@@ -6,6 +6,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { signWebhook } from "../../src/emulator/webhook-dispatcher.ts";
+import { CampaignService } from "../../src/service/campaigns.ts";
 import { createServiceLogger } from "../../src/service/logger.ts";
 import { SyncScheduler } from "../../src/service/scheduler.ts";
 import { campaignsFor, type RefreshTarget } from "../../src/service/webhook-refresh.ts";
@@ -226,5 +227,15 @@ describe("SyncScheduler.runNow", () => {
     expect(triggers).toEqual(["manual", "webhook"]);
     await scheduler.stop();
     expect(scheduler.runNow("manual").result).toBe("stopping");
+  });
+
+  it("CampaignService.runNow names an unknown campaign", () => {
+    const service = new CampaignService({
+      campaigns: [],
+      invalid: [{ name: "bad", problems: ["x"] }],
+      logger,
+    });
+    expect(service.runNow("nope", "manual").result).toBe("unknown_campaign");
+    expect(service.runNow("bad", "manual").result).toBe("unknown_campaign");
   });
 });
