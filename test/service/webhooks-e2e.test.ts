@@ -187,7 +187,10 @@ describe("TokPortal webhooks to the cron service", () => {
       await log.waitFor((l) => l.event === "run_finished");
       await sleep(2_500);
       const received = log.lines.filter((l) => l.event === "webhook_received").length;
-      expect(received).toBeGreaterThan(1);
+      // 2 accounts delivered and finalized, 4 videos posted and finalized: 12 events, one run of 5 calls
+      // (the bundle listing, then each bundle's account and videos).
+      expect(received).toBe(12);
+      expect(log.lines.find((l) => l.event === "run_finished")?.calls).toBe(5);
       expect(runs()).toHaveLength(1);
       expect(runs()[0]?.trigger).toBe("webhook");
       const refreshed = log.lines.filter((l) => l.event === "webhook_refresh");
