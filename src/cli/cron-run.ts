@@ -299,19 +299,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
       );
     }
   }
-  if (webhooks) {
-    const hooks = webhooks.describe();
-    if (health)
-      logger.info(
-        { event: "webhooks_ready", url: `${health.url}${hooks.path}`, ...hooks },
-        "TokPortal webhooks: receiving",
-      );
-    else
-      logger.warn(
-        { event: "webhooks_no_port", ...hooks },
-        "a webhook secret is set but the service has no port: pass --health-port to receive TokPortal's webhooks",
-      );
-  }
+  webhooks?.announce(health?.url ?? null);
   for (const bad of invalid) {
     logger.error(
       { event: "campaign_invalid", campaign: bad.name, problems: bad.problems },

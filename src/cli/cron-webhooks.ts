@@ -33,8 +33,8 @@ export interface ServiceWebhooks {
   wrap(plan: CampaignPlan): CampaignPlan;
   /** Where refreshes go once the service exists. */
   attach(service: { runNow(campaign: string, reason: RunNowReason): { result: RunNowResult } }): void;
-  /** The start-up line's facts. */
-  describe(): { path: string; subscriptions: Array<{ env: string; campaigns: string[] }> };
+  /** The start-up line: where it receives (`serverUrl`: the service's port, null without one). */
+  announce(serverUrl: string | null): void;
   stop(): void;
 }
 
@@ -92,13 +92,23 @@ export function serviceWebhooks(
     attach: (service) => {
       runNow = (campaign, reason) => service.runNow(campaign, reason);
     },
-    describe: () => ({
-      path: WEBHOOK_PATH,
-      subscriptions: envs.map((name, i) => ({
+    announce: (serverUrl) => {
+      const subscriptions = envs.map((name, i) => ({
         env: name,
         campaigns: targets.filter((t) => t.subscription === i).map((t) => t.name),
-      })),
-    }),
+      }));
+      if (serverUrl) {
+        logger.info(
+          { event: "webhooks_ready", url: `${serverUrl}${WEBHOOK_PATH}`, path: WEBHOOK_PATH, subscriptions },
+          "TokPortal webhooks: receiving",
+        );
+      } else {
+        logger.warn(
+          { event: "webhooks_no_port", path: WEBHOOK_PATH, subscriptions },
+          "a webhook secret is set but the service has no port: pass --health-port to receive TokPortal's webhooks",
+        );
+      }
+    },
     stop: () => refresh.stop(),
   };
 }
