@@ -13,6 +13,7 @@ import { planCommand } from "./cli/plan.ts";
 import { quickstartCommand } from "./cli/quickstart.ts";
 import { syncCommand } from "./cli/sync.ts";
 import { validateCommand } from "./cli/validate.ts";
+import { webhooksCommand } from "./cli/webhooks.ts";
 import { DEFAULT_API_KEY, isApiKeyFormat } from "./emulator/state.ts";
 import { EXIT, EXIT_CODES_HELP } from "./exit-codes.ts";
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(cronCommand());
   program.addCommand(historyCommand());
+  program.addCommand(webhooksCommand());
   program.addCommand(doctorCommand());
   program.addCommand(loginCommand());
   program.addCommand(logoutCommand());

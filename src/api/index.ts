@@ -29,6 +29,7 @@ export type {
   Bundle,
   BundleAccount,
   Charge,
+  CreatedWebhookEndpoint,
   CreditBalance,
   CreditCosts,
   CreditTransaction,
@@ -40,6 +41,8 @@ export type {
   UploadedVideo,
   Video,
   VideoAnalytics,
+  WebhookDelivery,
+  WebhookEndpoint,
   WebhookEvents,
 } from "./parse.ts";
 export { type GateClock, RateGate, type RateGateOptions, systemClock } from "./rate-gate.ts";

@@ -14,6 +14,8 @@ import {
   type BundleAccount,
   BundleSchema,
   ChargeSchema,
+  type CreatedWebhookEndpoint,
+  CreatedWebhookEndpointSchema,
   type CreditBalance,
   CreditBalanceSchema,
   type CreditCosts,
@@ -45,6 +47,10 @@ import {
   type VideoAnalytics,
   VideoAnalyticsSchema,
   VideoSchema,
+  type WebhookDelivery,
+  WebhookDeliverySchema,
+  type WebhookEndpoint,
+  WebhookEndpointSchema,
   type WebhookEvents,
   WebhookEventsSchema,
 } from "./parse.ts";
@@ -59,6 +65,7 @@ import type {
   ConfigureAccountBody,
   ConfigureVideoBody,
   CreateBundleBody,
+  CreateWebhookEndpointBody,
   ExportAnalyticsQuery,
   FixDownloadBody,
   ImagePurpose,
@@ -71,6 +78,7 @@ import type {
   UploadFile,
   UploadImageFromUrlBody,
   VideoCorrectionsBody,
+  WebhookDeliveriesQuery,
   WriteOptions,
 } from "./types.ts";
 
@@ -383,6 +391,28 @@ export function typedOperations(api: Caller) {
   const webhooks = {
     events: async (options: CallOptions = {}): Promise<WebhookEvents> =>
       readObject("listWebhookEvents", {}, WebhookEventsSchema, options),
+    /**
+     * Subscribes a URL; the answer holds the signing secret, once. A sensitive operation: TokPortal refuses
+     * an Idempotency-Key on it, so it is sent without one and not retried after an ambiguous failure (a
+     * second try would meet 409 "already exists" and the secret would be lost with the first answer).
+     */
+    create: async (
+      body: CreateWebhookEndpointBody,
+      options: CallOptions = {},
+    ): Promise<CreatedWebhookEndpoint> =>
+      readObject("createWebhookEndpoint", { body }, CreatedWebhookEndpointSchema, {
+        ...options,
+        allowWithoutIdempotencyKey: true,
+      }),
+    list: (options: CallOptions = {}): AsyncGenerator<WebhookEndpoint> =>
+      list("listWebhookEndpoints", {}, {}, WebhookEndpointSchema, options, (w) => w.id),
+    /** Newest first (docs/tokportal-api.md §13). */
+    deliveries: (
+      webhookId: string,
+      query: WebhookDeliveriesQuery = {},
+      options: CallOptions = {},
+    ): AsyncGenerator<WebhookDelivery> =>
+      list("listWebhookDeliveries", { id: webhookId }, query, WebhookDeliverySchema, options, (d) => d.id),
   };
 
   return { bundles, account, videos: { ...videos, ...review }, uploads, credits, analytics, webhooks };

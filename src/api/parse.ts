@@ -377,6 +377,38 @@ export const WebhookEventsSchema = z.looseObject({
 });
 export type WebhookEvents = z.output<typeof WebhookEventsSchema>;
 
+/** A webhook endpoint (subscription) as listed: never its secret (docs/tokportal-api.md §13). */
+export const WebhookEndpointSchema = z.looseObject({
+  id: text,
+  url: text,
+  events: z.array(text).catch([]),
+  description: opt(text),
+  enabled: opt(flag),
+  created_at: opt(text),
+});
+export type WebhookEndpoint = z.output<typeof WebhookEndpointSchema>;
+
+/** `POST /webhooks`'s answer: the endpoint and, only here, its `signing_secret`. */
+export const CreatedWebhookEndpointSchema = WebhookEndpointSchema.extend({
+  signing_secret: z.string({ error: "is missing: TokPortal answers the signing secret once, here" }).min(1),
+});
+export type CreatedWebhookEndpoint = z.output<typeof CreatedWebhookEndpointSchema>;
+
+/** One delivery attempt; the record's shape is inferred (docs/tokportal-api.md §13), so all but the id is optional. */
+export const WebhookDeliverySchema = z.looseObject({
+  id: text,
+  event_id: opt(text),
+  event_type: opt(text),
+  success: opt(flag),
+  response_status: opt(int),
+  attempt: opt(int),
+  duration_ms: opt(num),
+  error: opt(text),
+  created_at: opt(text),
+  delivered_at: opt(text),
+});
+export type WebhookDelivery = z.output<typeof WebhookDeliverySchema>;
+
 /** `pagination.total_pages`, or null when the block is absent or unreadable. */
 export function readTotalPages(body: unknown): number | null {
   if (!isObject(body) || !isObject(body.pagination)) return null;

@@ -41,6 +41,9 @@ export interface FixDownloadBody {
   carousel_images?: string[];
 }
 export type UploadImageFromUrlBody = Defaulted<Schemas["UploadImageFromUrlRequest"], "purpose">;
+export type CreateWebhookEndpointBody = Defaulted<Schemas["CreateWebhookEndpointRequest"], "enabled">;
+/** The event types the published contract lets a subscription name. */
+export type WebhookEventType = Schemas["CreateWebhookEndpointRequest"]["events"][number];
 export type ImagePurpose = NonNullable<Schemas["UploadImageFromUrlRequest"]["purpose"]>;
 
 type QueryOf<Op extends keyof operations> = operations[Op]["parameters"] extends { query?: infer Q }
@@ -52,6 +55,7 @@ type QueryOf<Op extends keyof operations> = operations[Op]["parameters"] extends
   : never;
 export type ListBundlesQuery = Omit<QueryOf<"listBundles">, "page" | "per_page">;
 export type ExportAnalyticsQuery = QueryOf<"exportAnalyticsVideos">;
+export type WebhookDeliveriesQuery = Omit<QueryOf<"listWebhookDeliveries">, "page" | "per_page">;
 export type AccountVideoAnalyticsQuery = Omit<QueryOf<"listAccountVideoAnalytics">, "page" | "per_page">;
 
 export type QueryValue = string | number | boolean | undefined | ReadonlyArray<string | number | boolean>;

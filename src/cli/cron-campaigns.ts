@@ -183,9 +183,9 @@ export function campaignPlan(c: ReadyCampaign, shared: SharedFor, ctx: PlanConte
     // comes after the run applied, and is a failure to report.
     isLocked: (err) => err instanceof SourceLockedError,
     describeError: (err) => redactAll(oneLine(err, c.loaded.apiKeyEnv), ctx.keys),
-    onRunEnd: async (summary, report) => {
+    onRunEnd: async (summary, report, trigger) => {
       const exitCode = report ? exitCodeForReport(report) : exitCodeForError(lastError);
-      const record = runRecordOf(summary, report, { campaign: c.name, trigger: "cron", exitCode });
+      const record = runRecordOf(summary, report, { campaign: c.name, trigger, exitCode });
       // Returns at once: alerts are weighed and delivered beside the runs, never in their way.
       alerts?.runEnded(c.name, record, report);
       await ctx.history?.append(record);

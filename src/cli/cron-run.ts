@@ -29,6 +29,7 @@ import {
   scheduleCampaigns,
   shareLimits,
 } from "./cron-campaigns.ts";
+import { serviceWebhooks, type WebhookSetupOptions, webhookSecretsOf } from "./cron-webhooks.ts";
 import { withRunLock } from "./run-lock.ts";
 import { maxWaitMsOf, openRuntime } from "./runtime.ts";
 
@@ -56,6 +57,8 @@ export interface CronIO {
   gate?: Omit<RateGateOptions, "maxWaitMs">;
   /** Alert delivery's timeouts and retries (tests), and how long a stop waits for it (default 5 s). */
   alerts?: AlertsOptions & { drainMs?: number };
+  /** The webhook refresh's debounce and tolerance (tests). */
+  webhooks?: WebhookSetupOptions;
 }
 
 /**
@@ -179,7 +182,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   } catch (err) {
     return reportStartError(err, io, keysOf(null, io.env));
   }
-  const keys = keysOf(setup, io.env);
+  const keys = [...keysOf(setup, io.env), ...webhookSecretsOf(ready, io.env)];
   const single = setup.kind === "campaign";
   const logger = io.logger ?? createServiceLogger({ apiKeys: keys });
   const alerting = setupAlerts(
@@ -209,21 +212,24 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
     const last = await history.latest(c.name).catch(() => null);
     if (last) previous.set(c.name, last);
   }
+  const webhooks = serviceWebhooks(ready, io.env, logger, io.webhooks);
   const service = new CampaignService({
-    campaigns: ready.map((c) =>
-      campaignPlan(c, shared.get(c.name) ?? {}, {
+    campaigns: ready.map((c) => {
+      const plan = campaignPlan(c, shared.get(c.name) ?? {}, {
         logger,
         history,
         alerts: alerting.alerter,
         keys,
         run: serviceRun,
-      }),
-    ),
+      });
+      return webhooks ? webhooks.wrap(plan) : plan;
+    }),
     invalid,
     logger,
     history,
     previous,
   });
+  webhooks?.attach(service);
   const pruneHistory = () =>
     history.prune(setup.retentionDays).then(
       (removed) => {
@@ -250,7 +256,11 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   let health: HealthServer | null = null;
   if (flags.healthPort !== undefined) {
     try {
-      health = await startHealthServer(healthSource, { host: flags.healthHost, port: flags.healthPort });
+      health = await startHealthServer(healthSource, {
+        host: flags.healthHost,
+        port: flags.healthPort,
+        ...(webhooks ? { routes: [webhooks.route] } : {}),
+      });
     } catch (err) {
       clearInterval(daily);
       const e = err as NodeJS.ErrnoException;
@@ -309,6 +319,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
       );
     }
   }
+  webhooks?.announce(health?.url ?? null);
   for (const bad of invalid) {
     logger.error(
       { event: "campaign_invalid", campaign: bad.name, problems: bad.problems },
@@ -334,6 +345,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   });
   const graceful = (async (): Promise<ExitCode> => {
     clearInterval(daily);
+    webhooks?.stop();
     await service.stop();
     await alerting.alerter?.drain(io.alerts?.drainMs ?? 5000);
     await health?.close();

@@ -64,6 +64,10 @@ const dateFormat = z
 /** The environment variable a campaign's key is read from unless `tokportal.api_key_env` names another. */
 export const DEFAULT_API_KEY_ENV = "TOKPORTAL_API_KEY";
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** The environment variable a campaign's webhook signing secret is read from unless the config names another. */
+export const DEFAULT_WEBHOOK_SECRET_ENV = "TOKPORTAL_WEBHOOK_SECRET";
+const WEBHOOK_SECRET_ENV_EXPECTED =
+  'the name of an environment variable, like "ACME_TOKPORTAL_WEBHOOK_SECRET"';
 const API_KEY_ENV_EXPECTED = 'the name of an environment variable, like "ACME_TOKPORTAL_API_KEY"';
 
 const BASE_URL_EXPECTED = `"sandbox" or an http(s) URL without credentials or query, like "${PRODUCTION_BASE_URL}"`;
@@ -106,6 +110,13 @@ export const tokportalSchema = z
         .optional()
         .describe(
           `The name of the environment variable holding this campaign's TokPortal API key (default "${DEFAULT_API_KEY_ENV}"). Campaigns of different TokPortal workspaces name different variables; the key itself never goes in this file.`,
+        ),
+      webhook_secret_env: z
+        .string({ error: expected(WEBHOOK_SECRET_ENV_EXPECTED) })
+        .regex(ENV_NAME_PATTERN, { error: expected(WEBHOOK_SECRET_ENV_EXPECTED) })
+        .optional()
+        .describe(
+          `The name of the environment variable holding the signing secret of this campaign's TokPortal webhook subscription (default "${DEFAULT_WEBHOOK_SECRET_ENV}"; \`tokportal-sync webhooks register\` prints it). When it is set, \`cron\` receives TokPortal's webhooks on its port and refreshes the campaign in minutes. Campaigns on different TokPortal keys have different subscriptions: name different variables.`,
         ),
     },
     { error: expected('an object like {"base_url": "sandbox"}') },

@@ -12,7 +12,13 @@ import type { CampaignStatus, HealthSource } from "./health.ts";
 import type { HistoryQuery, RunHistory } from "./history.ts";
 import type { RunRecord } from "./run-record.ts";
 import type { RunSummary } from "./run-summary.ts";
-import { type HealthState, SyncScheduler } from "./scheduler.ts";
+import {
+  type HealthState,
+  type RunNowReason,
+  type RunNowResult,
+  type RunTrigger,
+  SyncScheduler,
+} from "./scheduler.ts";
 
 export interface CampaignPlan {
   name: string;
@@ -22,7 +28,7 @@ export interface CampaignPlan {
   runOnce: (signal: AbortSignal, nextRunAt: string | null) => Promise<RunReport>;
   isLocked: (err: unknown) => boolean;
   describeError: (err: unknown) => string;
-  onRunEnd?: (summary: RunSummary, report: RunReport | null) => Promise<void> | void;
+  onRunEnd?: (summary: RunSummary, report: RunReport | null, trigger: RunTrigger) => Promise<void> | void;
 }
 
 export interface InvalidCampaign {
@@ -96,6 +102,17 @@ export class CampaignService implements HealthSource {
       if (r && (!last || r.finishedAt > last.finishedAt)) last = r;
     }
     return last;
+  }
+
+  /**
+   * A run of one campaign as soon as possible (SyncScheduler.runNow): `started`, `queued` behind its run
+   * in flight, `stopping`, or `unknown_campaign` (a campaign whose config is bad is unknown here: it
+   * cannot run). `done` resolves when that run has ended.
+   */
+  runNow(campaign: string, reason: RunNowReason): { result: RunNowResult; done: Promise<void> } {
+    const entry = this.entries.find((e) => e.name === campaign);
+    if (!entry) return { result: "unknown_campaign", done: Promise.resolve() };
+    return entry.scheduler.runNow(reason);
   }
 
   lastRunOf(campaign: string): RunSummary | null {

@@ -42,6 +42,9 @@ export interface HealthSource {
   runs?(query: HistoryQuery): Promise<RunRecord[]>;
 }
 
+/** Another route of the service's server (the webhook receiver): true when it answered the request. */
+export type ServiceRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface HealthServer {
   url: string;
   port: number;
@@ -140,9 +143,13 @@ function answerRuns(source: HealthSource, url: URL, res: ServerResponse, head: b
 
 export function startHealthServer(
   source: HealthSource,
-  options: { host: string; port: number },
+  options: { host: string; port: number; routes?: readonly ServiceRoute[] },
 ): Promise<HealthServer> {
-  const server: Server = createServer((req, res) => handleHealth(source, req, res));
+  // Other routes (the TokPortal webhook receiver) answer first what is theirs.
+  const routes = options.routes ?? [];
+  const server: Server = createServer((req, res) => {
+    if (!routes.some((route) => route(req, res))) handleHealth(source, req, res);
+  });
   // Probes are short; idle keep-alive sockets must not hold the service up when it stops.
   server.keepAliveTimeout = 1_000;
   return new Promise((resolve, reject) => {

@@ -23,8 +23,11 @@ export interface RunRecord {
   /** The record's format, for readers of older files. */
   v: 1;
   campaign: string;
-  /** `cron`: a tick of the service; `sync`: a run by hand. */
-  trigger: "cron" | "sync";
+  /**
+   * `cron`: a tick of the service; `sync`: a run by hand; `webhook`: the service's refresh after TokPortal
+   * events; `manual`: the service asked to run now.
+   */
+  trigger: "cron" | "sync" | "webhook" | "manual";
   startedAt: string;
   finishedAt: string;
   durationMs: number;

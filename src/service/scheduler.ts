@@ -5,6 +5,10 @@
  *
  * What a run is, is given (`runOnce`), so this module knows nothing of sheets or TokPortal: it owns the
  * schedule, the stop signal and the log lines around each run.
+ *
+ * A run can also be asked for now (`runNow`: a TokPortal webhook, a "sync now" button): it starts at once
+ * when nothing runs, and otherwise waits for the run in flight and starts right after it, however many
+ * times it was asked meanwhile. Never two runs at once.
  */
 import { Cron } from "croner";
 import type { Logger } from "pino";
@@ -27,8 +31,19 @@ export interface SchedulerOptions {
    * Called when a run has ended (not for a skipped tick), with its summary and, when it got that far, its
    * report: the service records it in the run history. Its failure is logged, never the run's.
    */
-  onRunEnd?: (summary: RunSummary, report: RunReport | null) => Promise<void> | void;
+  onRunEnd?: (summary: RunSummary, report: RunReport | null, trigger: RunTrigger) => Promise<void> | void;
 }
+
+/** What started a run: a tick of the schedule, or a `runNow` (a TokPortal webhook, someone's request). */
+export type RunTrigger = "cron" | RunNowReason;
+export type RunNowReason = "webhook" | "manual";
+
+/**
+ * `started`: the run began now; `queued`: a run is in flight, one more starts right after it (asking again
+ * meanwhile adds nothing); `stopping`: the service is stopping, nothing starts; `unknown_campaign`: no
+ * campaign has that name (CampaignService).
+ */
+export type RunNowResult = "started" | "queued" | "stopping" | "unknown_campaign";
 
 export interface HealthState {
   running: boolean;
@@ -62,6 +77,8 @@ export class SyncScheduler {
   private runCount = 0;
   private lastSummary: RunSummary | null = null;
   private stopping = false;
+  /** A `runNow` came while a run was in flight: its reason, for the run that follows. */
+  private queued: RunNowReason | null = null;
   private readonly now: () => Date;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -115,21 +132,50 @@ export class SyncScheduler {
   /** One run now, as a tick would (also what a tick calls). Resolves when the run has ended. */
   tick(): Promise<void> {
     if (this.current || this.stopping) return this.current ?? Promise.resolve();
-    const run = this.runOne().finally(() => {
-      this.current = null;
-      this.controller = null;
-    });
+    return this.begin("cron");
+  }
+
+  /**
+   * A run as soon as possible: now when nothing runs, else right after the run in flight (see the
+   * module's comment). `done` resolves when the run asked for has ended (at once for `stopping`).
+   */
+  runNow(reason: RunNowReason): { result: RunNowResult; done: Promise<void> } {
+    if (this.stopping) return { result: "stopping", done: Promise.resolve() };
+    if (!this.current) return { result: "started", done: this.begin(reason) };
+    this.queued ??= reason;
+    const after = this.current.then(() => this.current ?? Promise.resolve());
+    return { result: "queued", done: after };
+  }
+
+  private begin(trigger: RunTrigger): Promise<void> {
+    // A run started after another (queued) has no caller to hand a failure to: it is logged here, for
+    // every run alike, so none can end as an unhandled rejection.
+    const run = this.runOne(trigger)
+      .catch((err: unknown) => {
+        this.options.logger.error(
+          { event: "tick_error", error: this.options.describeError(err) },
+          "tick failed",
+        );
+      })
+      .finally(() => {
+        this.current = null;
+        this.controller = null;
+        const next = this.queued;
+        this.queued = null;
+        // Started before this promise settles, so whoever awaits the finished run finds the next in `current`.
+        if (next && !this.stopping) this.begin(next);
+      });
     this.current = run;
     return run;
   }
 
-  private async runOne(): Promise<void> {
+  private async runOne(trigger: RunTrigger): Promise<void> {
     const { logger } = this.options;
     const controller = new AbortController();
     this.controller = controller;
     const startedAt = this.now();
     const n = this.runCount + 1;
-    logger.info({ event: "run_started", run: n }, "run started");
+    logger.info({ event: "run_started", run: n, trigger }, "run started");
     let report: RunReport;
     try {
       report = await this.options.runOnce(controller.signal);
@@ -146,7 +192,7 @@ export class SyncScheduler {
       const ctx = this.context(n, startedAt, controller.signal.aborted);
       this.lastSummary = summarizeFailure(message, ctx);
       logger.error({ event: "run_failed", ...this.lastSummary }, `run failed: ${message}`);
-      await this.ended(this.lastSummary, null);
+      await this.ended(this.lastSummary, null, trigger);
       return;
     }
     this.runCount = n;
@@ -154,12 +200,12 @@ export class SyncScheduler {
     this.lastSummary = summary;
     const level = summary.counts && (summary.counts.error > 0 || summary.counts.locked > 0) ? "warn" : "info";
     logger[level]({ event: "run_finished", ...summary }, "run finished");
-    await this.ended(summary, report);
+    await this.ended(summary, report, trigger);
   }
 
-  private async ended(summary: RunSummary, report: RunReport | null): Promise<void> {
+  private async ended(summary: RunSummary, report: RunReport | null, trigger: RunTrigger): Promise<void> {
     try {
-      await this.options.onRunEnd?.(summary, report);
+      await this.options.onRunEnd?.(summary, report, trigger);
     } catch (err) {
       this.options.logger.error(
         { event: "history_failed", error: this.options.describeError(err) },
@@ -179,6 +225,7 @@ export class SyncScheduler {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.queued = null;
     this.job?.stop();
     this.controller?.abort();
     await this.current;

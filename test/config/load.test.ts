@@ -331,7 +331,7 @@ describe("loadConfig: every field's error names its path and what it expects", (
 
   it("names unknown keys, what the object accepts, and the close one for a typo", () => {
     expect(problems({ ...MINIMAL, tokportal: { baseUrl: "sandbox" }, refprefix: "x" })).toEqual([
-      'tokportal.baseUrl: unknown key; did you mean "base_url"? (expected one of: base_url, concurrency, max_wait_seconds, api_key_env)',
+      'tokportal.baseUrl: unknown key; did you mean "base_url"? (expected one of: base_url, concurrency, max_wait_seconds, api_key_env, webhook_secret_env)',
       expect.stringMatching(
         /^refprefix: unknown key; did you mean "ref_prefix"\? \(expected one of: \$schema, tokportal, source, ref_prefix/,
       ),
