@@ -59,6 +59,10 @@ await build({
     ].join("\n"),
   },
   logLevel: "warning",
+  // Less to read at each start; names are kept, so a DEBUG=1 stack still says where.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
   plugins: [
     {
       name: "source-import-meta-url",
