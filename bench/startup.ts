@@ -31,14 +31,30 @@ const WAYS = {
 } as const;
 type Way = keyof typeof WAYS;
 
-function run(way: Way, args: readonly string[], cwd: string): number {
+/**
+ * Preloaded into each child: prints the process's CPU time (user + system, all its threads) as it exits.
+ * On a shared machine the wall time grows with the other jobs' load; the CPU time much less.
+ */
+const CPU_PROBE =
+  'data:text/javascript,process.on("exit",()=>{const u=process.cpuUsage();process.stderr.write("\\n@cpu "+(u.user+u.system)+"\\n")})';
+
+interface Sample {
+  wall: number;
+  cpu: number;
+}
+
+function run(way: Way, args: readonly string[], cwd: string): Sample {
   const started = performance.now();
-  const child = spawnSync(process.execPath, [...WAYS[way], ...args], { cwd, encoding: "utf8" });
-  const seconds = (performance.now() - started) / 1000;
-  if (child.status !== 0) {
+  const child = spawnSync(process.execPath, ["--import", CPU_PROBE, ...WAYS[way], ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+  const wall = (performance.now() - started) / 1000;
+  const cpu = Number(/@cpu (\d+)\s*$/.exec(child.stderr)?.[1]) / 1e6;
+  if (child.status !== 0 || !Number.isFinite(cpu)) {
     throw new Error(`${way} ${args.join(" ")} exited ${child.status ?? child.signal}: ${child.stderr}`);
   }
-  return seconds;
+  return { wall, cpu };
 }
 
 const median = (xs: number[]): number => {
@@ -64,7 +80,7 @@ try {
     ["--version", ["--version"]],
     ["--help", ["--help"]],
   ];
-  const times = new Map<string, number[]>();
+  const times = new Map<string, Sample[]>();
   for (let i = 0; i < SPAWNS; i++) {
     for (const [name, args] of commands) {
       for (const way of Object.keys(WAYS) as Way[]) {
@@ -73,16 +89,16 @@ try {
       }
     }
   }
-  const cell = (name: string, way: Way): string => {
-    const xs = times.get(`${name}|${way}`)!;
-    return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)})`;
-  };
+  const walls = (name: string, way: Way) => times.get(`${name}|${way}`)!.map((x) => x.wall);
+  const cpus = (name: string, way: Way) => times.get(`${name}|${way}`)!.map((x) => x.cpu);
+  const cell = (name: string, way: Way): string =>
+    `${median(walls(name, way)).toFixed(2)} (${Math.min(...walls(name, way)).toFixed(2)}) | ${median(cpus(name, way)).toFixed(2)}`;
   const rows = commands.map(([name]) => {
-    const bin = median(times.get(`${name}|bin`)!);
-    const sources = median(times.get(`${name}|sources`)!);
-    return `| \`${name}\` | ${cell(name, "bin")} | ${cell(name, "sources")} | ${(sources / bin).toFixed(1)}× |`;
+    const ratio = median(walls(name, "sources")) / median(walls(name, "bin"));
+    return `| \`${name}\` | ${cell(name, "bin")} | ${cell(name, "sources")} | ${ratio.toFixed(1)}× |`;
   });
-  const validate = median(times.get("validate|bin")!);
+  const validate = median(walls("validate", "bin"));
+  const validateCpu = median(cpus("validate", "bin"));
   report("startup", [
     "## Start-up",
     "",
@@ -95,11 +111,13 @@ try {
     "",
     ...machineLines(),
     "",
-    "| command | bin: median (fastest), s | sources: median (fastest), s | sources / bin |",
-    "|---|---:|---:|---:|",
+    "| command | bin: wall, median (fastest), s | bin: CPU, s | sources: wall, median (fastest), s | sources: CPU, s | sources / bin (wall) |",
+    "|---|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    `\`validate\` through the bin: ${validate.toFixed(2)} s, ${validate <= TARGET_S ? "within" : "**over**"} the ${TARGET_S} s target.`,
+    `\`validate\` through the bin: ${validate.toFixed(2)} s wall (median), ${validateCpu.toFixed(2)} s of CPU; ` +
+      `target ${TARGET_S} s: ${validate <= TARGET_S ? "met" : "**not met**"} in wall time on this run, ` +
+      `${validateCpu <= TARGET_S ? "met" : "**not met**"} in CPU time (what the wall time comes to on an idle machine).`,
   ]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
