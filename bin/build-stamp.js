@@ -1,8 +1,8 @@
 /**
  * Whether dist/ was built from the sources as they are now. `npm run build` (scripts/build.js) writes
  * dist/build-stamp.json with the time the build started; the build is current while no file or folder
- * under src/, nor package.json or package-lock.json (the bundle holds the packages too), changed after
- * that time. One stat per file (about 300): a few milliseconds at each start. A folder's time changes
+ * under src/, nor package.json, package-lock.json (the bundle holds the packages too), tsconfig.json or
+ * scripts/build.js, changed after that time. One stat per file (about 300): a few milliseconds at each start. A folder's time changes
  * when a file is added, removed or renamed in it, so those count too. Without src/ (an installed copy, the
  * container image) dist/ is all there is and counts as current.
  */
@@ -11,6 +11,8 @@ import path from "node:path";
 
 export const STAMP_FILE = path.join("dist", "build-stamp.json");
 export const BUNDLE_FILE = path.join("dist", "cli.mjs");
+/** Besides src/: the packages the bundle holds, and how it is built. */
+const BUILD_INPUTS = ["package.json", "package-lock.json", "tsconfig.json", path.join("scripts", "build.js")];
 
 /** The newest change time (ms) under src/ and of the package files; null when there is no src/. */
 export function newestSourceChange(root) {
@@ -29,7 +31,7 @@ export function newestSourceChange(root) {
     }
   };
   walk(src);
-  for (const file of ["package.json", "package-lock.json"]) {
+  for (const file of BUILD_INPUTS) {
     try {
       newest = Math.max(newest, statSync(path.join(root, file)).mtimeMs);
     } catch {

@@ -48,8 +48,12 @@ describe("the bin's choice between the build and the sources", () => {
     expect(buildState(root)).toBe("stale");
   });
 
-  it("runs the sources once the dependencies change (the bundle holds them)", () => {
+  it("runs the sources once the dependencies or the way to build change", () => {
     write(at("package-lock.json"), after, "{}");
+    expect(buildState(root)).toBe("stale");
+    utimesSync(at("package-lock.json"), before, before);
+    expect(buildState(root)).toBe("current");
+    write(at("scripts", "build.js"), after);
     expect(buildState(root)).toBe("stale");
   });
 
