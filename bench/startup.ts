@@ -14,7 +14,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildState } from "../bin/build-stamp.js";
@@ -70,6 +70,7 @@ if (state !== "current") {
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), "tps-startup-"));
+const loadBefore = loadavg()[0]!;
 try {
   // What `npm start` leaves: the working folder, and a sandbox that has run the campaign once.
   run("bin", ["quickstart", "--dir", dir], dir);
@@ -115,9 +116,11 @@ try {
     "|---|---:|---:|---:|---:|---:|",
     ...rows,
     "",
+    `Load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end: both times grow`,
+    "with the other jobs' load, the wall time most.",
+    "",
     `\`validate\` through the bin: ${validate.toFixed(2)} s wall (median), ${validateCpu.toFixed(2)} s of CPU; ` +
-      `target ${TARGET_S} s: ${validate <= TARGET_S ? "met" : "**not met**"} in wall time on this run, ` +
-      `${validateCpu <= TARGET_S ? "met" : "**not met**"} in CPU time (what the wall time comes to on an idle machine).`,
+      `target ${TARGET_S} s: ${validate <= TARGET_S ? "met" : "**not met**"} in wall time on this run.`,
   ]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
