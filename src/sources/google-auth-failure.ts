@@ -10,7 +10,7 @@
  * writes every result the sheet is missing, as after any failed write-back.
  */
 import type { CredentialsWords } from "./google-credentials.ts";
-import { SheetsAuthError } from "./sheets-auth.ts";
+import { SheetsAuthError } from "./sheets-auth-error.ts";
 import { redact } from "./sheets-calls.ts";
 
 interface FailureShape {

@@ -20,7 +20,7 @@ export { CsvSource, CsvSourceError, type CsvSourceOptions, lockPathFor } from ".
 export { isSourceError, SourceError } from "./errors.ts";
 export { encodeCsvValue, escapeFormula, looksLikeFormula } from "./formula.ts";
 export { GoogleSheetsSource, type GoogleSheetsSourceOptions } from "./google-sheets.ts";
-export { SheetsAuthError } from "./sheets-auth.ts";
+export { SheetsAuthError } from "./sheets-auth-error.ts";
 export { SheetsSourceError } from "./sheets-calls.ts";
 export * from "./table.ts";
 export type * from "./types.ts";

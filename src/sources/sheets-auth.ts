@@ -25,7 +25,6 @@ import {
   Impersonated,
   type OAuth2Client,
 } from "google-auth-library";
-import { SourceError } from "./errors.ts";
 import {
   CLOUD_PLATFORM_SCOPE,
   type CredentialKind,
@@ -36,9 +35,11 @@ import {
   SHEETS_SCOPE,
 } from "./google-credentials.ts";
 import { hasStoredLogin, loginFile } from "./google-login-store.ts";
+import { type SheetsAuthCode, SheetsAuthError } from "./sheets-auth-error.ts";
 import { redact } from "./sheets-calls.ts";
 
 export { SHEETS_SCOPE } from "./google-credentials.ts";
+export { type SheetsAuthCode, SheetsAuthError } from "./sheets-auth-error.ts";
 
 export interface SheetsAuthOptions {
   apiKey?: string;
@@ -59,31 +60,6 @@ export interface ResolvedSheetsAuth {
   /** What was found and used, in words (never the secret itself). */
   origin: string;
   info: CredentialsInfo;
-}
-
-/** Why credentials could not be used; the message says what was found and the fix. */
-export type SheetsAuthCode =
-  | "empty_api_key"
-  | "file_missing"
-  | "file_unreadable"
-  | "file_not_json"
-  | "file_unknown_type"
-  | "file_invalid"
-  | "login_unreadable"
-  | "no_credentials"
-  | "token_refused"
-  | "impersonation_refused"
-  | "scope_missing";
-
-export class SheetsAuthError extends SourceError {
-  constructor(
-    readonly code: SheetsAuthCode,
-    message: string,
-    /** Google's own code for a refusal (`invalid_grant`, `PERMISSION_DENIED`), when it gave one. */
-    readonly google: string | null = null,
-  ) {
-    super(message);
-  }
 }
 
 /** The types Google's auth library loads from a file. */

@@ -3,10 +3,10 @@
  * its own retries off, and the calls wrapper that paces, retries and words errors naming those credentials
  * (a refused token becomes one line saying what to do). The sync's source and `init` both open it here.
  */
-import { sheets, type sheets_v4 } from "@googleapis/sheets";
+import type { sheets_v4 } from "@googleapis/sheets";
 import { tokenFailure } from "./google-auth-failure.ts";
 import { type CredentialsInfo, credentialsWords } from "./google-credentials.ts";
-import { resolveSheetsAuth, type SheetsAuthOptions } from "./sheets-auth.ts";
+import type { SheetsAuthOptions } from "./sheets-auth.ts";
 import { type RetryOptions, SheetsCalls } from "./sheets-calls.ts";
 import { processSheetsLimiter, type SheetsClock, type SheetsRateLimiter } from "./sheets-limiter.ts";
 import type { SheetsContext } from "./sheets-read.ts";
@@ -36,6 +36,12 @@ export async function openSheets(o: SheetsConnectionOptions): Promise<SheetsConn
   let principal: string | null = null;
   let info: CredentialsInfo | null = null;
   if (!api) {
+    // Loaded on use: the Google client and auth libraries take about 0.1 s to load, which a command
+    // on a CSV campaign would otherwise pay at every start (docs/architecture.md, "Start-up").
+    const [{ sheets }, { resolveSheetsAuth }] = await Promise.all([
+      import("@googleapis/sheets"),
+      import("./sheets-auth.ts"),
+    ]);
     const resolved = await resolveSheetsAuth(o.auth);
     principal = resolved.principal;
     info = resolved.info;
