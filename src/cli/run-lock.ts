@@ -107,14 +107,14 @@ export interface RunHold {
   source: Source | null;
 }
 
-/** Makes the source's snapshots check the lease right before they write. */
+/** Makes the source's snapshots renew the lease right before they write, and write only if it is ours. */
 function guarded(source: Source, lease: SheetLease): Source {
   const read = source.read.bind(source);
   source.read = async () => {
     const snapshot = await read();
     const write = snapshot.write.bind(snapshot);
     snapshot.write = async (patches, extras) => {
-      lease.assertHeld();
+      await lease.confirm();
       return write(patches, extras);
     };
     return snapshot;

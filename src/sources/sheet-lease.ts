@@ -10,11 +10,11 @@
  *            create with the id]: when another run changed or took it first, the delete matches nothing
  *            and the create fails, so the batch does nothing
  *   renew    update id + our value → our value with a later expiry; an answer that updated nothing means
- *            the lease is no longer ours
+ *            the lease is no longer ours. Every renewal interval, and once more right before the write-back
  *   release  delete id + our value
  *
- * Requests per run: 1 write to acquire a free lease, 1 per renewal, 1 to release; a refused run costs
- * 1 write + 1 read, a take-over 2 writes + 1 read.
+ * Requests per run: 1 write to acquire a free lease, 1 per renewal (one per interval, plus one before a
+ * write-back), 1 to release; a refused run costs 1 write + 1 read, a take-over 2 writes + 1 read.
  */
 import type { sheets_v4 } from "@googleapis/sheets";
 import { SourceError } from "./errors.ts";
@@ -141,7 +141,8 @@ export async function leaseHolder(ctx: SheetsContext, now: number = Date.now()):
 export class SheetLease {
   private lease: LeaseRecord;
   private timer: ReturnType<typeof setInterval> | null = null;
-  private renewing: Promise<void> | null = null;
+  /** The renewal in flight: renewals never overlap (two updates of one value: the second finds it gone). */
+  private renewing: Promise<boolean> | null = null;
   private lostError: SheetLeaseLostError | null = null;
   private released = false;
 
@@ -217,8 +218,26 @@ export class SheetLease {
     if (lost) throw lost;
   }
 
-  /** One renewal (the timer's; tests call it directly). Resolves false once the lease is lost. */
-  async renew(): Promise<boolean> {
+  /**
+   * Renews now, right before writing to the sheet, and throws if the lease is no longer ours: the write
+   * then has a whole TTL of certainty whatever the renewal timer last saw.
+   */
+  async confirm(): Promise<void> {
+    await this.renew();
+    this.assertHeld();
+  }
+
+  /** One renewal, after the one in flight (the timer's; tests call it directly). False once the lease is lost. */
+  renew(): Promise<boolean> {
+    const next = (this.renewing ?? Promise.resolve(true)).then(() => this.renewNow());
+    const tracked = next.finally(() => {
+      if (this.renewing === tracked) this.renewing = null;
+    });
+    this.renewing = tracked;
+    return tracked;
+  }
+
+  private async renewNow(): Promise<boolean> {
     if (this.lost) return false;
     const next = renewedLease(this.lease, this.o.now(), this.o.ttlMs);
     try {
@@ -264,12 +283,7 @@ export class SheetLease {
 
   private start(): this {
     this.timer = setInterval(() => {
-      if (this.renewing) return;
-      this.renewing = this.renew()
-        .then(() => undefined)
-        .finally(() => {
-          this.renewing = null;
-        });
+      if (!this.renewing) void this.renew();
     }, this.o.renewEveryMs);
     this.timer.unref?.();
     return this;
