@@ -16,6 +16,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { type CreateSourceOptions, createSource, GoogleSheetsSource, type Source } from "../sources/index.ts";
 import type { LeaseRecord } from "../sources/lease-record.ts";
 import {
+  leaseHolder,
   SheetLease,
   SheetLeaseHeldError,
   type SheetLeaseLostError,
@@ -143,6 +144,24 @@ async function takeLease(
       throw new RunLockedError({ code: "run_lease_held", lease: err.lease });
     throw err;
   }
+}
+
+/**
+ * Who holds this config's sheet right now, by its lease (one read; null when free or expired, and for CSV,
+ * which has no lease): for pages showing whether a campaign is running somewhere.
+ */
+export async function sheetLeaseHolder(
+  loaded: LoadedConfig,
+  options: Pick<RunLockOptions, "sheets"> = {},
+  now: number = Date.now(),
+): Promise<LeaseRecord | null> {
+  if (loaded.source.type !== "google_sheets") return null;
+  const source = createSource(loaded.source, {
+    baseDir: loaded.baseDir,
+    ...(options.sheets ? { sheets: options.sheets } : {}),
+  });
+  if (!(source instanceof GoogleSheetsSource)) return null;
+  return leaseHolder(await source.connection(), now);
 }
 
 /**

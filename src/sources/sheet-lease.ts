@@ -269,13 +269,13 @@ export class SheetLease {
     }
   }
 
-  /** Stops renewing and deletes the entry if it is still ours; never throws (the lease expires anyway). */
+  /** Stops renewing and deletes the entry if it still holds our value; never throws (it expires anyway). */
   async release(): Promise<void> {
     this.stop();
     await this.renewing?.catch(() => undefined);
     if (this.released) return;
     this.released = true;
-    if (this.lostError) return;
+    // Matched by our own value, so even a lease thought lost is deleted only if it is still ours.
     await batch(this.ctx, "release of the run lease (deleteDeveloperMetadata)", [
       deleteRequest(encodeLease(this.lease)),
     ]).catch(() => undefined);

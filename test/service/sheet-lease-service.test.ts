@@ -14,7 +14,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOptionsOf } from "../../src/cli/command.ts";
 import { exitCodeForError, SourceLockedError } from "../../src/cli/outcome.ts";
-import { type RunLockOptions, withRunLock } from "../../src/cli/run-lock.ts";
+import { type RunLockOptions, sheetLeaseHolder, withRunLock } from "../../src/cli/run-lock.ts";
 import { openRuntime } from "../../src/cli/runtime.ts";
 import { type LoadedConfig, loadConfig } from "../../src/config/load.ts";
 import { EXIT } from "../../src/exit-codes.ts";
@@ -225,6 +225,8 @@ describe("two machines on one Google Sheet", () => {
     expect((err as Error).message).toContain(other.acquired_at);
     expect((err as Error).message).toContain(other.expires_at);
     expect(emu.requestLog().length).toBe(before);
+    // What a status page asks: who holds this campaign's sheet now (one read).
+    expect((await sheetLeaseHolder(loaded, machine("status").lock))?.holder.host).toBe("build-server-7");
   });
 
   it("a run whose lease is taken mid-run stops before its write-back: nothing is written to the sheet", async () => {
