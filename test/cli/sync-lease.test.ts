@@ -4,7 +4,10 @@
  * (test/support/fake-google/). It exits 5 naming the holder and sends nothing to TokPortal; once the lease
  * has expired, the next sync takes it over, runs, and releases it.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   encodeLease,
   LEASE_KEY,
@@ -16,6 +19,9 @@ import { SA, serviceAccountKey } from "../support/fake-google/credentials.ts";
 import { fakeGoogleHarness, SPREADSHEET_ID } from "../support/fake-google/harness.ts";
 
 const h = fakeGoogleHarness();
+// Its own temp dir for the local run lock: other test files run syncs of a sheet with the same id meanwhile.
+const tmp = mkdtempSync(path.join(tmpdir(), "tps-lease-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function leaseBy(host: string, acquiredAt: number, ttlMs: number): string {
   const value = encodeLease(newLease(thisHolder(host), acquiredAt, ttlMs));
@@ -42,7 +48,7 @@ describe("sync and the sheet's run lease", () => {
     const key = serviceAccountKey(SA);
     h.google().addServiceAccount(SA, key.publicKey);
     h.campaignSheet([SA]);
-    const env = { GOOGLE_APPLICATION_CREDENTIALS: h.file("sa.json", key.json) };
+    const env = { GOOGLE_APPLICATION_CREDENTIALS: h.file("sa.json", key.json), TMPDIR: tmp };
     h.writeConfig();
     const acquired = Date.now();
     leaseBy("replica-2", acquired, 120_000);
