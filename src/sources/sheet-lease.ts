@@ -31,6 +31,7 @@ import {
   newLease,
   parseLease,
   renewedLease,
+  sameHolder,
   stillHeld,
   thisHolder,
 } from "./lease-record.ts";
@@ -157,7 +158,8 @@ export class SheetLease {
 
   /**
    * Takes the sheet's lease and starts renewing it; throws `SheetLeaseHeldError` when another run holds it.
-   * A lease left by a run that died is taken over only once it has expired.
+   * A lease left by a run that died is taken over only once it has expired (at once when that run was a
+   * process of this machine that is gone).
    */
   static async acquire(ctx: SheetsContext, options: SheetLeaseOptions = {}): Promise<SheetLease> {
     const o = {
@@ -181,6 +183,10 @@ export class SheetLease {
       }
       const entry = await readEntry(ctx);
       const state = leaseState(entry?.value, entry !== null, o.now(), gone);
+      // Ours already: a write that reached Google but whose answer was lost, then was sent again.
+      if (state.kind === "held" && sameHolder(state.lease.holder, holder)) {
+        return new SheetLease(ctx, state.lease, o).start();
+      }
       if (state.kind === "held") throw new SheetLeaseHeldError(state.lease);
       if (state.kind === "free") continue;
       const taken = newLease(holder, o.now(), o.ttlMs);

@@ -40,13 +40,13 @@ beforeEach(() => {
   clock = Date.parse("2026-12-04T10:00:00.000Z");
 });
 
-async function connection(): Promise<SheetsContext> {
+async function connection(maxRetries = 0): Promise<SheetsContext> {
   const source = new GoogleSheetsSource({
     spreadsheetId: sheetId,
     videosTab: "videos",
     rootUrl: fake.rootUrl,
     auth: { apiKey: "test-key" },
-    retry: { maxRetries: 0 },
+    retry: { maxRetries, baseDelayMs: 1, maxDelayMs: 1, random: () => 0 },
   });
   return source.connection();
 }
@@ -234,6 +234,29 @@ describe("SheetLease", () => {
     for (const r of results) {
       if (r.status === "rejected") expect(r.reason).toBeInstanceOf(SheetLeaseHeldError);
     }
+  });
+
+  it("a take whose answer was lost is sent again, finds the lease its own and keeps it", async () => {
+    const ctx = await connection(2);
+    const spreadsheets = ctx.api.spreadsheets;
+    const send = spreadsheets.batchUpdate.bind(spreadsheets) as (...a: unknown[]) => Promise<unknown>;
+    let dropped = false;
+    // The first batch reaches the fake and is applied; its answer never comes back.
+    spreadsheets.batchUpdate = (async (...a: unknown[]) => {
+      const res = await send(...a);
+      if (dropped) return res;
+      dropped = true;
+      throw Object.assign(new Error("socket hang up"), {
+        code: "ECONNRESET",
+        config: { url: `${fake.rootUrl}v4/spreadsheets/${sheetId}:batchUpdate` },
+      });
+    }) as never;
+    const lease = await SheetLease.acquire(ctx, by("machine-a"));
+    expect(lease.record.holder.host).toBe("machine-a");
+    // The create applied, the same create again (refused: the id exists), the read that finds it ours.
+    expect(counts()).toEqual({ writes: 2, reads: 1 });
+    await lease.release();
+    expect(fake.book(sheetId).metadata.entries.size).toBe(0);
   });
 
   it("a lease left by a process of this machine that is gone is taken at once; a live one is waited for", async () => {
