@@ -75,9 +75,14 @@ export async function serviceRun(
 ): Promise<RunReport> {
   return withRunLock(
     loaded,
-    async () => {
+    async (hold) => {
       const maxWaitMs = cronWaitCeilingMs(maxWaitMsOf(loaded), nextRunAt, Date.now());
-      const runtime = await openRuntime(loaded, { maxWaitMs, ...shared });
+      // The lock's source: its lease stops the apply and refuses the write-back once lost.
+      const runtime = await openRuntime(loaded, {
+        maxWaitMs,
+        ...shared,
+        ...(hold.source ? { source: hold.source } : {}),
+      });
       try {
         const { runSync } = await import("../sync/run.ts");
         const c = loaded.config;
@@ -87,7 +92,7 @@ export async function serviceRun(
           prune: false,
           mode: "apply",
           analytics: c.analytics,
-          signal,
+          signal: AbortSignal.any([signal, hold.signal]),
           confirm: async () => true,
         });
         await shared.probe?.(runtime.client, report, signal);
@@ -99,6 +104,7 @@ export async function serviceRun(
     {
       onCompromised: (err) =>
         logger.error({ event: "lock_lost", error: err.message }, "the run lock was lost during a run"),
+      ...(shared.sheetsLimiter ? { sheets: { limiter: shared.sheetsLimiter } } : {}),
     },
   );
 }

@@ -55,6 +55,8 @@ export interface RuntimeOptions {
   gate?: RateGate;
   /** Google Sheets' quota limiter of this service account (default: the process's one). */
   sheetsLimiter?: SheetsRateLimiter;
+  /** A source already opened: the run lock's, whose connection the sheet's lease uses (src/cli/run-lock.ts). */
+  source?: Source;
 }
 
 /** Where a config's sandbox keeps its state: `.sandbox/` next to the config file. */
@@ -146,10 +148,12 @@ export function maxWaitMsOf(loaded: LoadedConfig): number {
 
 export async function openRuntime(loaded: LoadedConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   // First what can fail on the config alone, so nothing is left running when it does.
-  const source = createSource(loaded.source, {
-    baseDir: loaded.baseDir,
-    ...(options.sheetsLimiter ? { sheets: { limiter: options.sheetsLimiter } } : {}),
-  });
+  const source =
+    options.source ??
+    createSource(loaded.source, {
+      baseDir: loaded.baseDir,
+      ...(options.sheetsLimiter ? { sheets: { limiter: options.sheetsLimiter } } : {}),
+    });
   let sandbox: EmulatorHandle | null = null;
   let baseUrl = loaded.baseUrl;
   let apiKey = loaded.apiKey;

@@ -145,11 +145,12 @@ export async function runSyncCommand(
       const question = parts.join(" and ");
       return ask(io, `${question.charAt(0).toUpperCase()}${question.slice(1)}? [y/N] `);
     };
-    const report = await withRunLock(loaded, async (): Promise<RunReport> => {
+    const report = await withRunLock(loaded, async (hold): Promise<RunReport> => {
       // The run lock keeps other runs out; a CSV file being rewritten by a process that does not take it
       // (an older version, a tool) would only be found at write-back, after TokPortal was changed.
       await assertSourceUnlocked(loaded);
-      runtime = await openRuntime(loaded);
+      // The lock's source: its lease stops the apply and refuses the write-back once lost.
+      runtime = await openRuntime(loaded, hold.source ? { source: hold.source } : {});
       apiKey = runtime.apiKey;
       progress = progressFor(io, !!flags.json);
       const bar = progress;
@@ -162,7 +163,7 @@ export async function runSyncCommand(
           mode: flags.analyticsOnly ? "analytics" : "apply",
           analytics: loaded.config.analytics,
           confirm,
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal: options.signal ? AbortSignal.any([options.signal, hold.signal]) : hold.signal,
           ...(saved ? { savedPlan: saved } : {}),
           ...(bar ? { onProgress: (e) => bar.onProgress(e) } : {}),
         });

@@ -79,6 +79,11 @@ export class GoogleSheetsSource implements Source {
     return this.info;
   }
 
+  /** The opened connection (credentials, client, paced calls), for the run lease (sheet-lease.ts). */
+  connection(): Promise<SheetsContext> {
+    return this.ready();
+  }
+
   private async ready(): Promise<SheetsContext> {
     if (this.ctx) return this.ctx;
     const { info, ...ctx } = await openSheets(this.options);

@@ -2,12 +2,19 @@ import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { exitCodeForError, SourceLockedError } from "../../src/cli/outcome.ts";
 import { RUN_LOCK_STALE_MS, runLockTarget, withRunLock } from "../../src/cli/run-lock.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { EXIT } from "../../src/exit-codes.ts";
 import { lockPathFor } from "../../src/sources/index.ts";
+import { type FakeSheets, startFakeSheets } from "../support/fake-sheets/server.ts";
+
+let fake: FakeSheets;
+beforeAll(async () => {
+  fake = await startFakeSheets();
+});
+afterAll(() => fake?.close());
 
 let dir = "";
 beforeEach(() => {
@@ -105,14 +112,17 @@ describe("withRunLock", () => {
     await mkdir(tmp);
     const a = sheetsConfig("sheetAAAAAAAAAA");
     const b = sheetsConfig("sheetBBBBBBBBBB");
+    for (const id of ["sheetAAAAAAAAAA", "sheetBBBBBBBBBB"]) {
+      fake.createSpreadsheet({ id, tabs: [{ title: "Videos" }] });
+    }
+    const opts = { tmpDir: tmp, sheets: { rootUrl: fake.rootUrl, auth: { apiKey: "test-key" } } };
     expect(runLockTarget(a, tmp).lockPath).toBe(path.join(tmp, "tokportal-sync-sheetAAAAAAAAAA.run.lock"));
-    const err = await withRunLock(a, () => withRunLock(a, async () => 1, { tmpDir: tmp }), {
-      tmpDir: tmp,
-    }).catch((e: unknown) => e);
+    const err = await withRunLock(a, () => withRunLock(a, async () => 1, opts), opts).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SourceLockedError);
+    expect(err).toMatchObject({ code: "run_lock_held" });
     expect((err as Error).message).toMatch(/on this machine/);
-    await expect(
-      withRunLock(a, () => withRunLock(b, async () => 2, { tmpDir: tmp }), { tmpDir: tmp }),
-    ).resolves.toBe(2);
+    await expect(withRunLock(a, () => withRunLock(b, async () => 2, opts), opts)).resolves.toBe(2);
   });
 });

@@ -12,6 +12,9 @@
  *   GET  /v4/spreadsheets/{id}/values:batchGet      values.batchGet
  *   POST /v4/spreadsheets/{id}/values:batchUpdate   values.batchUpdate (atomic)
  *   POST /v4/spreadsheets/{id}/values:batchClear    values.batchClear
+ *   GET  /v4/spreadsheets/{id}/developerMetadata/{n} developerMetadata.get
+ *   POST /v4/spreadsheets/{id}/developerMetadata:search developerMetadata.search
+ *   (create/update/deleteDeveloperMetadata are batchUpdate requests: developer-metadata.ts)
  *
  * plus Google's error shape, the per-minute quotas (quota.ts, injectable clock), auth checks (API keys,
  * bearer tokens, sharing), injected faults and latency, a request log, and direct helpers for tests.
@@ -113,6 +116,8 @@ interface Route {
   bucket: QuotaBucket;
   spreadsheetId: string | null;
   range?: string;
+  /** `developerMetadata.get`'s id, as written in the path. */
+  metadataId?: string;
 }
 
 const OPS_BY_SUFFIX: Record<string, { method: string; op: string; bucket: QuotaBucket }> = {
@@ -121,6 +126,7 @@ const OPS_BY_SUFFIX: Record<string, { method: string; op: string; bucket: QuotaB
   "/values:batchGet": { method: "GET", op: "values.batchGet", bucket: "read" },
   "/values:batchUpdate": { method: "POST", op: "values.batchUpdate", bucket: "write" },
   "/values:batchClear": { method: "POST", op: "values.batchClear", bucket: "write" },
+  "/developerMetadata:search": { method: "POST", op: "developerMetadata.search", bucket: "read" },
 };
 
 function route(method: string, path: string): Route | null {
@@ -133,6 +139,10 @@ function route(method: string, path: string): Route | null {
   const tail = m[2] as string;
   const fixed = OPS_BY_SUFFIX[tail];
   if (fixed) return fixed.method === method ? { op: fixed.op, bucket: fixed.bucket, spreadsheetId } : null;
+  const meta = /^\/developerMetadata\/([^/:]+)$/.exec(tail);
+  if (meta && method === "GET") {
+    return { op: "developerMetadata.get", bucket: "read", spreadsheetId, metadataId: meta[1] as string };
+  }
   const values = /^\/values\/([^:]+)$/.exec(tail);
   if (values) {
     const range = decodeURIComponent(values[1] as string);
@@ -577,6 +587,17 @@ export class FakeSheets {
           }
         });
         return { spreadsheetId: book.spreadsheetId, clearedRanges: ranges };
+      }
+      case "developerMetadata.get": {
+        const id = Number(r.metadataId);
+        if (!Number.isInteger(id)) {
+          throw badRequest(`Invalid value at 'metadata_id' (TYPE_INT32), "${r.metadataId}"`);
+        }
+        return selectFields(book.metadata.get(id), fields);
+      }
+      case "developerMetadata.search": {
+        checkFieldNames(body, "SearchDeveloperMetadataRequest");
+        return selectFields(book.metadata.search(b.dataFilters), fields);
       }
       case "spreadsheets.batchUpdate": {
         checkFieldNames(body, "BatchUpdateSpreadsheetRequest");

@@ -12,6 +12,7 @@ import {
   type ValueInputOption,
   type ValueRenderOption,
 } from "./cells.ts";
+import { DeveloperMetadataStore } from "./developer-metadata.ts";
 import { badRequest } from "./errors.ts";
 import {
   applyNewSheetProperties,
@@ -95,6 +96,8 @@ function sortKey(cell: Cell | undefined): [number, number | string | boolean] {
 export class Workbook {
   tabs: Tab[] = [];
   private nextSheetId = 0;
+  /** Developer metadata (developer-metadata.ts), rolled back with the tabs when a batch fails. */
+  readonly metadata = new DeveloperMetadataStore((id) => this.tabs.some((t) => t.sheetId === id));
 
   constructor(
     readonly spreadsheetId: string,
@@ -262,12 +265,17 @@ export class Workbook {
 
   /** Applies `spreadsheets.batchUpdate` requests atomically: all of them or none. */
   batchUpdate(requests: unknown[]): unknown[] {
-    const saved = { tabs: this.tabs.map(cloneTab), nextSheetId: this.nextSheetId };
+    const saved = {
+      tabs: this.tabs.map(cloneTab),
+      nextSheetId: this.nextSheetId,
+      metadata: this.metadata.snapshot(),
+    };
     try {
       return requests.map((req, i) => this.structural(req, i));
     } catch (err) {
       this.tabs = saved.tabs;
       this.nextSheetId = saved.nextSheetId;
+      this.metadata.restore(saved.metadata);
       throw err;
     }
   }
@@ -340,9 +348,12 @@ export class Workbook {
       case "deleteSheet": {
         const tab = this.tabById((body as { sheetId?: number }).sheetId);
         this.tabs = this.tabs.filter((t) => t !== tab);
+        this.metadata.dropSheet(tab.sheetId);
         return {};
       }
       default: {
+        const meta = this.metadata.request(kind, body, i);
+        if (meta !== undefined) return meta;
         const reply = layoutRequest(this, kind, body, i);
         if (reply !== undefined) return reply;
         throw badRequest(`Invalid requests[${i}]: the fake Sheets server does not implement ${kind}`);
