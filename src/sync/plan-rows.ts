@@ -152,10 +152,12 @@ function worst(d: Draft): IssueStatus | null {
 function build(drafts: Draft[]): GatheredRows {
   // Sheet order: bundles table first, then by row number; a single-table bundle row comes before the
   // videos rows it shares numbers with (stable sort keeps insertion order).
+  const firstRow = new Map<Draft, number>();
+  for (const d of drafts) firstRow.set(d, Math.min(...d.row.rowNumbers));
   drafts.sort(
     (a, b) =>
       (TABLE_ORDER[a.row.key.table] ?? 2) - (TABLE_ORDER[b.row.key.table] ?? 2) ||
-      Math.min(...a.row.rowNumbers) - Math.min(...b.row.rowNumbers),
+      firstRow.get(a)! - firstRow.get(b)!,
   );
   const findings = new Map<string, RowFinding[]>();
   const rows = drafts.map((d): PlannedRow => {
