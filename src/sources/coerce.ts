@@ -382,9 +382,12 @@ export function coerceCampaign(tables: CampaignTables, opts: CoerceOptions = {})
   for (const row of tables.videos) {
     const { values, problems } = coerceRow(row, o);
     const ok = (row.cells["bundle_ref"] ?? "") !== "" && (row.cells["video_ref"] ?? "") !== "";
-    const input: Record<string, TypedValue> = {};
-    for (const [k, v] of Object.entries(values)) {
-      if (!singleTable || !BUNDLE_SETTING_SET.has(k) || k === "publish") input[k] = v;
+    // With a bundles table every value is the video's: the row's values are its input as they are.
+    const input: Record<string, TypedValue> = singleTable ? {} : values;
+    if (singleTable) {
+      for (const k in values) {
+        if (!BUNDLE_SETTING_SET.has(k) || k === "publish") input[k] = values[k]!;
+      }
     }
     if (singleTable) settingsByRow.set(row.rowNumber, values);
     videos.push({
@@ -423,16 +426,18 @@ function markDuplicates<T>(
   column: string,
   refs: (key: string) => { bundleRef: string; videoRef: string | null },
 ): void {
-  const groups = new Map<string, TypedRow<T>[]>();
+  // A row alone with its key (nearly all of them) is stored as itself: no array per row.
+  const groups = new Map<string, TypedRow<T> | TypedRow<T>[]>();
   for (const r of rows) {
     const k = keyOf(r);
     if (k === undefined) continue;
-    const g = groups.get(k) ?? [];
-    g.push(r);
-    groups.set(k, g);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, r);
+    else if (Array.isArray(g)) g.push(r);
+    else groups.set(k, [g, r]);
   }
   for (const [k, g] of groups) {
-    if (g.length < 2) continue;
+    if (!Array.isArray(g)) continue;
     const rows = g.map((r) => r.rowNumber);
     for (const r of g) r.problems.push(rowProblem(r, finding("ref_duplicate", column, { ...refs(k), rows })));
   }
