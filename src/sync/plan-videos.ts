@@ -227,26 +227,35 @@ export function configureOps(
  */
 function capSafeOrder(view: BundleView, list: readonly Candidate[]): Candidate[] {
   const perDay = new Map<string, number>();
-  const bump = (date: string, by: number) => perDay.set(date, (perDay.get(date) ?? 0) + by);
-  for (const s of view.slots) if (dated(s)) bump(s.target_publish_date!, 1);
-  const oldDate = (c: Candidate) =>
-    c.slot.video && dated(c.slot.video) ? c.slot.video.target_publish_date! : null;
-  const fits = (c: Candidate) => {
-    const date = c.v.body.target_publish_date;
-    const self = oldDate(c) === date ? 1 : 0;
-    return (perDay.get(date) ?? 0) - self < VIDEOS_PER_DAY;
-  };
+  for (const s of view.slots) if (dated(s)) bump(perDay, s.target_publish_date!, 1);
   const out: Candidate[] = [];
   const rest = [...list];
   while (rest.length > 0) {
-    const i = rest.findIndex(fits);
-    const c = rest.splice(i === -1 ? 0 : i, 1)[0]!;
-    const old = oldDate(c);
-    if (old !== null) bump(old, -1);
-    bump(c.v.body.target_publish_date, 1);
+    let i = 0;
+    while (i < rest.length && !fitsOn(perDay, rest[i]!)) i++;
+    const c = rest.splice(i === rest.length ? 0 : i, 1)[0]!;
+    const old = oldDateOf(c);
+    if (old !== null) bump(perDay, old, -1);
+    bump(perDay, c.v.body.target_publish_date, 1);
     out.push(c);
   }
   return out;
+}
+
+// capSafeOrder's helpers: module functions, not closures made for each bundle.
+function bump(perDay: Map<string, number>, date: string, by: number): void {
+  perDay.set(date, (perDay.get(date) ?? 0) + by);
+}
+
+function oldDateOf(c: Candidate): string | null {
+  return c.slot.video && dated(c.slot.video) ? c.slot.video.target_publish_date! : null;
+}
+
+/** The candidate's date has room when it arrives (its own slot's date counted out). */
+function fitsOn(perDay: Map<string, number>, c: Candidate): boolean {
+  const date = c.v.body.target_publish_date;
+  const self = oldDateOf(c) === date ? 1 : 0;
+  return (perDay.get(date) ?? 0) - self < VIDEOS_PER_DAY;
 }
 
 /** Drift on a synced row: the fields TokPortal itself may change (a date moved, a caption edited there). */
@@ -264,15 +273,20 @@ function summarize(
   paid: readonly string[][],
 ): ReturnType<typeof reasoned<"configure_videos">> {
   const byReason = new Map<string, RowRef[]>();
-  const add = (reason: string, row: RowRef): void => {
-    byReason.set(reason, [...(byReason.get(reason) ?? []), row]);
-  };
-  for (const c of chunk) add(c.reason, c.v.row);
-  chunk.forEach((c, i) => {
-    for (const item of paid[i] ?? []) add(CONFIGURE_REASONS.paid_option({ item }), c.v.row);
-  });
+  for (const c of chunk) addReason(byReason, c.reason, c.v.row);
+  for (let i = 0; i < chunk.length; i++) {
+    const row = chunk[i]!.v.row;
+    for (const item of paid[i] ?? []) addReason(byReason, CONFIGURE_REASONS.paid_option({ item }), row);
+  }
   const parts = [...byReason].map(
     ([reason, rows]) => `${reason} (${rowList(rows.flatMap((r) => r.rowNumbers))})`,
   );
   return reasoned("configure_videos", { parts });
+}
+
+/** Appends in place: the list of a reason grows to a batch's 500 rows, so no copy per row. */
+function addReason(byReason: Map<string, RowRef[]>, reason: string, row: RowRef): void {
+  const rows = byReason.get(reason);
+  if (rows) rows.push(row);
+  else byReason.set(reason, [row]);
 }
