@@ -118,7 +118,19 @@ export function parseList(cell: string, maxItems?: number): Parsed<string[] | un
 export function parseEnum<T extends string>(cell: string, values: readonly T[]): Parsed<T | undefined> {
   const v = cell.trim();
   if (v === "") return { ok: true, value: undefined };
-  const found = values.find((x) => x.toLowerCase() === v.toLowerCase());
+  const found = lowercaseIndex(values).get(v.toLowerCase()) as T | undefined;
   if (found !== undefined) return { ok: true, value: found };
   return fail("value_not_allowed", { value: v, allowed: values });
+}
+
+/** An enum's values by their lower case (the first of equals wins, as a scan would): built once per list. */
+const LOWERCASE = new WeakMap<readonly string[], Map<string, string>>();
+function lowercaseIndex(values: readonly string[]): Map<string, string> {
+  let index = LOWERCASE.get(values);
+  if (index === undefined) {
+    index = new Map();
+    for (const x of values) if (!index.has(x.toLowerCase())) index.set(x.toLowerCase(), x);
+    LOWERCASE.set(values, index);
+  }
+  return index;
 }
