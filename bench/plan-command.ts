@@ -30,6 +30,8 @@ const BIN = fileURLToPath(new URL("../bin/tokportal-sync.js", import.meta.url));
 
 interface Run {
   seconds: number;
+  /** User + system CPU seconds (from /usr/bin/time; null without it): steadier than wall time on a busy machine. */
+  cpu: number | null;
   peakRssMb: number;
   exitCode: number;
   stdoutBytes: number;
@@ -69,9 +71,13 @@ function runOnce(args: string[], cwd: string): Promise<Run> {
     child.on("close", (code) => {
       if (poll) clearInterval(poll);
       const seconds = (performance.now() - started) / 1000;
+      let cpu: number | null = null;
       if (timed) {
         const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
         peak.kb = m ? Number(m[1]) : 0;
+        const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+        const system = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+        if (user && system) cpu = Number(user[1]) + Number(system[1]);
       }
       // A plan was printed: 0, 1 (rows in error) or 4 (bundles waiting for credits: the sandbox's balance does
       // not cover a campaign this size). Anything else is a failure to plan.
@@ -79,7 +85,7 @@ function runOnce(args: string[], cwd: string): Promise<Run> {
         reject(new Error(`plan ${args.join(" ")} exited ${code}:\n${stderr.slice(-2000)}`));
         return;
       }
-      resolve({ seconds, peakRssMb: peak.kb / 1024, exitCode: code ?? -1, stdoutBytes });
+      resolve({ seconds, cpu, peakRssMb: peak.kb / 1024, exitCode: code ?? -1, stdoutBytes });
     });
   });
 }
@@ -117,11 +123,15 @@ try {
     for (let i = 0; i < RUNS; i++) runs.push(await runOnce(args, dir));
     const s = median(runs.map((r) => r.seconds));
     const mb = median(runs.map((r) => r.peakRssMb));
+    const cpus = runs.map((r) => r.cpu).filter((c): c is number => c !== null);
+    const cpu = cpus.length > 0 ? median(cpus).toFixed(2) : "n/a";
     const out = median(runs.map((r) => r.stdoutBytes)) / 1024 / 1024;
     console.error(
-      `${name}: ${s.toFixed(2)} s, ${mb.toFixed(0)} MB peak RSS (runs: ${runs.map((r) => r.seconds.toFixed(2)).join(", ")})`,
+      `${name}: ${s.toFixed(2)} s (CPU ${cpu} s), ${mb.toFixed(0)} MB peak RSS (runs: ${runs.map((r) => r.seconds.toFixed(2)).join(", ")})`,
     );
-    rows.push(`| ${name} | ${s.toFixed(2)} | ${mb.toFixed(0)} | ${out.toFixed(1)} | ${runs[0]!.exitCode} |`);
+    rows.push(
+      `| ${name} | ${s.toFixed(2)} | ${cpu} | ${mb.toFixed(0)} | ${out.toFixed(1)} | ${runs[0]!.exitCode} |`,
+    );
   }
   report("plan-command", [
     "## The `plan` command on 100,000 rows",
@@ -135,8 +145,8 @@ try {
     "",
     ...machineLines(),
     "",
-    "| command | seconds | peak RSS MB | stdout MB | exit code |",
-    "|---|---:|---:|---:|---:|",
+    "| command | seconds | CPU seconds | peak RSS MB | stdout MB | exit code |",
+    "|---|---:|---:|---:|---:|---:|",
     ...rows,
   ]);
 } finally {
