@@ -166,7 +166,7 @@ function table(now: Measure[], before: Measure[]): string[] {
     ),
     `| **total, µs per row** | ${now.map((m) => cell(m, at(m.rows), (x) => usPerRow(x.total, x.rows))).join(" | ")} |`,
     `| **total, seconds** | ${now.map((m) => cell(m, at(m.rows), (x) => x.total.toFixed(2))).join(" | ")} |`,
-    `| CPU seconds (user + system) | ${now.map((m) => (m.cpu ?? 0).toFixed(2)).join(" | ")} |`,
+    `| CPU seconds (user + system) | ${now.map((m) => cell(m, at(m.rows), (x) => (x.cpu ?? 0).toFixed(2))).join(" | ")} |`,
     `| **peak RSS, MB** | ${now.map((m) => cell(m, at(m.rows), (x) => x.peakRssMb.toFixed(0))).join(" | ")} |`,
   ];
 }
@@ -223,7 +223,8 @@ async function main(argv: string[]): Promise<void> {
     `(${[...csvMb].map(([r, mb]) => `${r.toLocaleString("en")} rows: ${mb.toFixed(1)} MB of CSV`).join(", ")})`,
     "read through the CSV source, typed, validated into the desired state and planned against an empty workspace",
     "(every bundle a create, every video a configure), each size in a fresh process; the median of the runs.",
-    "Before: the same measurement at commit d4d60ca (`bench/sync-offline-before.json`). Targets: 100,000 rows",
+    "Before: the same measurement at commit d4d60ca (`bench/sync-offline-before.json`: the stage times and RSS",
+    "on a quiet machine, the CPU seconds later under the load of the after figures). Targets: 100,000 rows",
     "≤ 2.5 s and ≤ 350 MB; 400,000 rows ≤ 12 s and ≤ 1 GB; the time per row flat across sizes.",
     "",
     ...machineLines(),
