@@ -1,115 +1,29 @@
 /**
  * Typed coercion of sheet cells. Pure: every function returns a value or a finding (with its words for a
- * sheet user), never throws on bad input.
+ * sheet user), never throws on bad input. The per-cell parsers live in cell-parsers.ts.
  */
+import { type Finding, type FindingCode, finding, renderFinding } from "../findings/index.ts";
 import {
-  type Finding,
-  type FindingCode,
-  finding,
-  findingText,
-  type ParamsOf,
-  renderFinding,
-} from "../findings/index.ts";
+  type DateFormat,
+  fail,
+  type Parsed,
+  parseBoolean,
+  parseDate,
+  parseEnum,
+  parseInteger,
+  parseList,
+} from "./cell-parsers.ts";
 
-export type DateFormat = "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY";
-export const DATE_FORMATS: readonly DateFormat[] = ["YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY"];
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; finding: Finding; message: string };
-
-function fail<C extends FindingCode>(
-  code: C,
-  params: ParamsOf<C>,
-): { ok: false; finding: Finding; message: string } {
-  const f = finding(code, undefined, params);
-  return { ok: false, finding: f, message: findingText(f) };
-}
-
-const TRUE_WORDS = new Set(["yes", "y", "true", "1", "x"]);
-const FALSE_WORDS = new Set(["no", "n", "false", "0"]);
-
-/** `undefined` when the cell is blank (not set). */
-export function parseBoolean(cell: string): Parsed<boolean | undefined> {
-  const v = cell.trim().toLowerCase();
-  if (v === "") return { ok: true, value: undefined };
-  if (TRUE_WORDS.has(v)) return { ok: true, value: true };
-  if (FALSE_WORDS.has(v)) return { ok: true, value: false };
-  return fail("not_boolean", { value: cell.trim() });
-}
-
-function isRealDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  // Date.UTC rolls invalid days over (Feb 30 → Mar 2); a real date survives the round trip.
-  const d = new Date(Date.UTC(year, month - 1, day));
-  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
-}
-
-const pad = (n: number, width: number): string => String(n).padStart(width, "0");
-
-/**
- * A calendar date as `YYYY-MM-DD`. ISO dates are always accepted; `format` adds the one day/month order the
- * campaign uses (a sheet cannot be read unambiguously with both DD/MM and MM/DD).
- */
-export function parseDate(cell: string, format: DateFormat = "YYYY-MM-DD"): Parsed<string | undefined> {
-  const v = cell.trim();
-  if (v === "") return { ok: true, value: undefined };
-  let year: number;
-  let month: number;
-  let day: number;
-  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
-  const slashed = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$/.exec(v);
-  if (iso) {
-    year = Number(iso[1]);
-    month = Number(iso[2]);
-    day = Number(iso[3]);
-  } else if (slashed && format !== "YYYY-MM-DD") {
-    const a = Number(slashed[1]);
-    const b = Number(slashed[2]);
-    year = Number(slashed[3]);
-    [day, month] = format === "DD/MM/YYYY" ? [a, b] : [b, a];
-  } else if (slashed) {
-    return fail("date_ambiguous", { value: v, format });
-  } else {
-    return fail("not_a_date", { value: v, format });
-  }
-  if (!isRealDate(year, month, day)) {
-    return fail("date_not_real", { value: v, format });
-  }
-  return { ok: true, value: `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}` };
-}
-
-export function parseInteger(cell: string, min?: number, max?: number): Parsed<number | undefined> {
-  const v = cell.trim();
-  if (v === "") return { ok: true, value: undefined };
-  const range = { value: v, min: min ?? null, max: max ?? null };
-  if (!/^[+-]?\d+$/.test(v)) return fail("not_a_whole_number", range);
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
-    return fail("number_out_of_range", range);
-  }
-  return { ok: true, value: n };
-}
-
-/** `;`-separated list; items are trimmed and empty items dropped. Blank → undefined. */
-export function parseList(cell: string, maxItems?: number): Parsed<string[] | undefined> {
-  const items = cell
-    .split(";")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  if (items.length === 0) return { ok: true, value: undefined };
-  if (maxItems !== undefined && items.length > maxItems) {
-    return fail("too_many_items", { count: items.length, max: maxItems });
-  }
-  return { ok: true, value: items };
-}
-
-/** Case-insensitive match against the allowed values; the canonical spelling is returned. */
-export function parseEnum<T extends string>(cell: string, values: readonly T[]): Parsed<T | undefined> {
-  const v = cell.trim();
-  if (v === "") return { ok: true, value: undefined };
-  const found = values.find((x) => x.toLowerCase() === v.toLowerCase());
-  if (found !== undefined) return { ok: true, value: found };
-  return fail("value_not_allowed", { value: v, allowed: values });
-}
+export {
+  DATE_FORMATS,
+  type DateFormat,
+  type Parsed,
+  parseBoolean,
+  parseDate,
+  parseEnum,
+  parseInteger,
+  parseList,
+} from "./cell-parsers.ts";
 
 // ——— Rows → typed values ———
 
@@ -382,9 +296,12 @@ export function coerceCampaign(tables: CampaignTables, opts: CoerceOptions = {})
   for (const row of tables.videos) {
     const { values, problems } = coerceRow(row, o);
     const ok = (row.cells["bundle_ref"] ?? "") !== "" && (row.cells["video_ref"] ?? "") !== "";
-    const input: Record<string, TypedValue> = {};
-    for (const [k, v] of Object.entries(values)) {
-      if (!singleTable || !BUNDLE_SETTING_SET.has(k) || k === "publish") input[k] = v;
+    // With a bundles table every value is the video's: the row's values are its input as they are.
+    const input: Record<string, TypedValue> = singleTable ? {} : values;
+    if (singleTable) {
+      for (const k in values) {
+        if (!BUNDLE_SETTING_SET.has(k) || k === "publish") input[k] = values[k]!;
+      }
     }
     if (singleTable) settingsByRow.set(row.rowNumber, values);
     videos.push({
@@ -423,16 +340,18 @@ function markDuplicates<T>(
   column: string,
   refs: (key: string) => { bundleRef: string; videoRef: string | null },
 ): void {
-  const groups = new Map<string, TypedRow<T>[]>();
+  // A row alone with its key (nearly all of them) is stored as itself: no array per row.
+  const groups = new Map<string, TypedRow<T> | TypedRow<T>[]>();
   for (const r of rows) {
     const k = keyOf(r);
     if (k === undefined) continue;
-    const g = groups.get(k) ?? [];
-    g.push(r);
-    groups.set(k, g);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, r);
+    else if (Array.isArray(g)) g.push(r);
+    else groups.set(k, [g, r]);
   }
   for (const [k, g] of groups) {
-    if (g.length < 2) continue;
+    if (!Array.isArray(g)) continue;
     const rows = g.map((r) => r.rowNumber);
     for (const r of g) r.problems.push(rowProblem(r, finding("ref_duplicate", column, { ...refs(k), rows })));
   }

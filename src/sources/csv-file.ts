@@ -198,6 +198,7 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
   const records: string[][] = [];
   let badEncoding: BadEncoding | null = null;
   let tail = "";
+  const shared = new SharedCells();
 
   async function* source(): AsyncGenerator<string> {
     try {
@@ -230,6 +231,7 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
           grid.push([]);
           return;
         }
+        shared.dedupe(data);
         grid.push(data);
       },
       complete: () => resolve(),
@@ -429,3 +431,24 @@ export function renderRecord(
   }
   return cells.join(format.delimiter) + (term === "" && !last ? format.newline : term);
 }
+
+/**
+ * One string for each short value a file repeats (a bundle_ref on each of its videos rows, "video", "yes",
+ * a date): papaparse copies every short cell, and a 100,000-row file holds a few hundred thousand equal
+ * copies. Long cells are slices of the read chunk and cost nothing to keep. Lives for one read only.
+ */
+class SharedCells {
+  private readonly seen = new Map<string, string>();
+
+  dedupe(cells: string[]): void {
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      if (cell.length === 0 || cell.length > SHARED_CELL_MAX_LENGTH) continue;
+      const same = this.seen.get(cell);
+      if (same !== undefined) cells[i] = same;
+      else if (this.seen.size < SHARED_CELLS_MAX) this.seen.set(cell, cell);
+    }
+  }
+}
+const SHARED_CELL_MAX_LENGTH = 12;
+const SHARED_CELLS_MAX = 100_000;

@@ -48,8 +48,21 @@ export interface ReadTable {
   locator: RowLocator;
 }
 
+/**
+ * The locator is built on first use: a run that writes nothing back (`plan`, `validate`) never indexes the
+ * table. The ref columns it reads are never written, so building it later finds the same rows.
+ */
 export function readTable(grid: string[][], layout: HeaderLayout, options: TableOptions): ReadTable {
-  return { options, layout, grid, locator: new RowLocator(grid, layout, options.table) };
+  let locator: RowLocator | undefined;
+  return {
+    options,
+    layout,
+    grid,
+    get locator(): RowLocator {
+      locator ??= new RowLocator(grid, layout, options.table);
+      return locator;
+    },
+  };
 }
 
 /**

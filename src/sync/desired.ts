@@ -44,11 +44,18 @@ export function buildDesired(campaign: TypedCampaign, options: DesiredOptions): 
 
 /** 1. Problems found while coercing, each on its row (a row without usable refs gets a row id of its own). */
 function coercionIssues(campaign: TypedCampaign): RowIssue[] {
+  if (campaign.problems.length === 0) return [];
+  // Refs only for the rows that have problems: a large clean campaign builds none.
+  const withProblems = new Set(campaign.problems.map((p) => `${p.table}:${p.rowNumber}`));
   const refByRow = new Map<string, RowRef>();
   for (const b of campaign.bundles) {
-    if (b.table === "bundles") refByRow.set(`bundles:${b.rowNumber}`, bundleRowRef(b));
+    const id = `bundles:${b.rowNumber}`;
+    if (b.table === "bundles" && withProblems.has(id)) refByRow.set(id, bundleRowRef(b));
   }
-  for (const v of campaign.videos) refByRow.set(`videos:${v.rowNumber}`, videoRowRef(v));
+  for (const v of campaign.videos) {
+    const id = `videos:${v.rowNumber}`;
+    if (withProblems.has(id)) refByRow.set(id, videoRowRef(v));
+  }
   return campaign.problems.map((p) => ({
     row: refByRow.get(`${p.table}:${p.rowNumber}`) ?? {
       id: `row:${p.table}:${p.rowNumber}`,

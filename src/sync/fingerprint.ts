@@ -60,5 +60,8 @@ function quotedKey(k: string): string {
 
 /** `"v1-"` + the first 16 hex digits of SHA-256 over the canonical JSON of `value`. */
 export function fingerprintOf(value: unknown): string {
-  return `${FINGERPRINT_VERSION}-${hash("sha256", canonicalJson(value), "hex").slice(0, 16)}`;
+  // The 16 digits from the digest's first 8 bytes: a slice of the 64-digit text would keep all 64 alive
+  // for as long as the fingerprint (one per row, kept by the desired state and the plan).
+  const digest = hash("sha256", canonicalJson(value), "buffer");
+  return `${FINGERPRINT_VERSION}-${digest.toString("hex", 0, 8)}`;
 }

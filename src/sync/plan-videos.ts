@@ -43,38 +43,48 @@ export function decideVideo(view: BundleView, v: DesiredVideo, slot: Assignment)
   const stored = v.outputs["sync_fingerprint"] ?? "";
   // A fingerprint stored before local files' identities were part of it still stands for the unchanged row:
   // an upgrade must not re-send, or lock, every row that names a local file.
-  const changed = v.fingerprint !== stored && videoFingerprint(v.body, {}) !== stored;
+  // A fingerprint is never empty: with none stored the row counts as changed without hashing it again.
+  const changed = v.fingerprint !== stored && (stored === "" || videoFingerprint(v.body, {}) !== stored);
   const nothing: VideoDecision = { notes: [] };
-  const configure = (reason: string): VideoDecision => {
-    if (CLOSED_BUNDLE.has(view.status)) {
-      const params = { bundleRef: view.b.bundleRef, status: view.status };
-      const code =
-        video === null || status === "pending" ? "bundle_closed_for_videos" : "video_changed_bundle_closed";
-      return { notes: [issue(v.row, "locked", finding(code, undefined, params))] };
-    }
-    return { candidate: { v, slot, reason }, notes: [] };
-  };
 
   const why = CONFIGURE_REASONS;
-  if (video === null || status === "pending") return configure(why.new_video({}));
+  if (video === null || status === "pending") return configure(view, v, slot, why.new_video({}));
   if (EDITABLE_SLOT.has(status)) {
-    if (!slot.byRef) return configure(why.takes_slot({ position: slot.position }));
+    if (!slot.byRef) return configure(view, v, slot, why.takes_slot({ position: slot.position }));
     if (stored !== "") {
       const drift = driftDiffs(v, video);
-      if (changed) return configure(why.row_changed({ columns: drift }));
-      return drift.length > 0 ? configure(why.changed_on_tokportal({ columns: drift })) : nothing;
+      if (changed) return configure(view, v, slot, why.row_changed({ columns: drift }));
+      return drift.length > 0
+        ? configure(view, v, slot, why.changed_on_tokportal({ columns: drift }))
+        : nothing;
     }
     // No fingerprint (a rerun after a crash, a sheet restored): adopt a slot already holding exactly this row.
     // TokPortal re-hosts media, so a local file can never be shown equal: send it again.
-    if (namesLocalFile(v)) return configure(why.local_file({}));
+    if (namesLocalFile(v)) return configure(view, v, slot, why.local_file({}));
     const diffs = echoedDiffs(v, video);
-    return diffs.length > 0 ? configure(why.differs_from_tokportal({ columns: diffs })) : nothing;
+    return diffs.length > 0
+      ? configure(view, v, slot, why.differs_from_tokportal({ columns: diffs }))
+      : nothing;
   }
   // Past configuring: released to the manager. A PATCH still sets some columns (plan-release.ts).
   if (!slot.byRef) return claimSlot(view, v, video, slot.position);
   const diffs = echoedDiffs(v, video);
   if (stored === "" ? diffs.length === 0 : !changed) return nothing;
   return editReleased(view, v, video, slot.position, diffs, stored);
+}
+
+/**
+ * A configure for the row, or a lock when the bundle takes no more video changes. A module function, not a
+ * closure made per row: the planner calls this for every videos row of a campaign.
+ */
+function configure(view: BundleView, v: DesiredVideo, slot: Assignment, reason: string): VideoDecision {
+  if (CLOSED_BUNDLE.has(view.status)) {
+    const params = { bundleRef: view.b.bundleRef, status: view.status };
+    const pending = (slot.video?.status ?? "pending") === "pending";
+    const code = pending ? "bundle_closed_for_videos" : "video_changed_bundle_closed";
+    return { notes: [issue(v.row, "locked", finding(code, undefined, params))] };
+  }
+  return { candidate: { v, slot, reason }, notes: [] };
 }
 
 /**
@@ -131,38 +141,47 @@ export function checkSchedule(
   const earliest = addDays(view.today, days);
   const moving = new Set(candidates.map((c) => c.slot.position));
   const perDay = new Map<string, string[]>();
-  const count = (date: string, who: string) => perDay.set(date, [...(perDay.get(date) ?? []), who]);
   // Slots that keep their date count first: TokPortal counts every non-cancelled dated slot.
   for (const s of view.slots) {
     if (moving.has(s.position) || !dated(s)) continue;
-    count(s.target_publish_date!, `slot ${s.position}${s.external_ref ? ` (${s.external_ref})` : ""}`);
+    countOn(
+      perDay,
+      s.target_publish_date!,
+      `slot ${s.position}${s.external_ref ? ` (${s.external_ref})` : ""}`,
+    );
   }
   const accepted: Candidate[] = [];
   const notes: RowNote[] = [...edits.notes];
   for (const c of candidates) {
     const date = c.v.body.target_publish_date;
-    // A refused row's slot keeps the date it has.
-    const keepOld = () => {
-      const old = c.slot.video;
-      if (old && dated(old)) count(old.target_publish_date!, `slot ${c.slot.position}`);
-    };
     if (date < earliest) {
       const params = { date, days, creating: !delivered, earliest };
       notes.push(issue(c.v.row, "error", finding("date_too_soon", "target_publish_date", params)));
-      keepOld();
+      keepOldDate(perDay, c);
       continue;
     }
     const taken = perDay.get(date) ?? [];
     if (taken.length >= VIDEOS_PER_DAY) {
       const params = { bundleRef: view.b.bundleRef, perDay: VIDEOS_PER_DAY, date, taken: [...taken] };
       notes.push(issue(c.v.row, "error", finding("day_full", "target_publish_date", params)));
-      keepOld();
+      keepOldDate(perDay, c);
       continue;
     }
-    count(date, rowList(c.v.row.rowNumbers));
+    countOn(perDay, date, rowList(c.v.row.rowNumbers));
     accepted.push(c);
   }
   return { accepted, notes };
+}
+
+/** Who takes a slot on `date` (a day holds a handful: the list is copied, as it always was). */
+function countOn(perDay: Map<string, string[]>, date: string, who: string): void {
+  perDay.set(date, [...(perDay.get(date) ?? []), who]);
+}
+
+/** A refused row's slot keeps the date it has. */
+function keepOldDate(perDay: Map<string, string[]>, c: Candidate): void {
+  const old = c.slot.video;
+  if (old && dated(old)) countOn(perDay, old.target_publish_date!, `slot ${c.slot.position}`);
 }
 
 /** One configureVideos op per 500 rows, numbered from `firstNumber` (`ref:configureVideos`, `…:2`, …). */
@@ -208,26 +227,35 @@ export function configureOps(
  */
 function capSafeOrder(view: BundleView, list: readonly Candidate[]): Candidate[] {
   const perDay = new Map<string, number>();
-  const bump = (date: string, by: number) => perDay.set(date, (perDay.get(date) ?? 0) + by);
-  for (const s of view.slots) if (dated(s)) bump(s.target_publish_date!, 1);
-  const oldDate = (c: Candidate) =>
-    c.slot.video && dated(c.slot.video) ? c.slot.video.target_publish_date! : null;
-  const fits = (c: Candidate) => {
-    const date = c.v.body.target_publish_date;
-    const self = oldDate(c) === date ? 1 : 0;
-    return (perDay.get(date) ?? 0) - self < VIDEOS_PER_DAY;
-  };
+  for (const s of view.slots) if (dated(s)) bump(perDay, s.target_publish_date!, 1);
   const out: Candidate[] = [];
   const rest = [...list];
   while (rest.length > 0) {
-    const i = rest.findIndex(fits);
-    const c = rest.splice(i === -1 ? 0 : i, 1)[0]!;
-    const old = oldDate(c);
-    if (old !== null) bump(old, -1);
-    bump(c.v.body.target_publish_date, 1);
+    let i = 0;
+    while (i < rest.length && !fitsOn(perDay, rest[i]!)) i++;
+    const c = rest.splice(i === rest.length ? 0 : i, 1)[0]!;
+    const old = oldDateOf(c);
+    if (old !== null) bump(perDay, old, -1);
+    bump(perDay, c.v.body.target_publish_date, 1);
     out.push(c);
   }
   return out;
+}
+
+// capSafeOrder's helpers: module functions, not closures made for each bundle.
+function bump(perDay: Map<string, number>, date: string, by: number): void {
+  perDay.set(date, (perDay.get(date) ?? 0) + by);
+}
+
+function oldDateOf(c: Candidate): string | null {
+  return c.slot.video && dated(c.slot.video) ? c.slot.video.target_publish_date! : null;
+}
+
+/** The candidate's date has room when it arrives (its own slot's date counted out). */
+function fitsOn(perDay: Map<string, number>, c: Candidate): boolean {
+  const date = c.v.body.target_publish_date;
+  const self = oldDateOf(c) === date ? 1 : 0;
+  return (perDay.get(date) ?? 0) - self < VIDEOS_PER_DAY;
 }
 
 /** Drift on a synced row: the fields TokPortal itself may change (a date moved, a caption edited there). */
@@ -245,15 +273,20 @@ function summarize(
   paid: readonly string[][],
 ): ReturnType<typeof reasoned<"configure_videos">> {
   const byReason = new Map<string, RowRef[]>();
-  const add = (reason: string, row: RowRef): void => {
-    byReason.set(reason, [...(byReason.get(reason) ?? []), row]);
-  };
-  for (const c of chunk) add(c.reason, c.v.row);
-  chunk.forEach((c, i) => {
-    for (const item of paid[i] ?? []) add(CONFIGURE_REASONS.paid_option({ item }), c.v.row);
-  });
+  for (const c of chunk) addReason(byReason, c.reason, c.v.row);
+  for (let i = 0; i < chunk.length; i++) {
+    const row = chunk[i]!.v.row;
+    for (const item of paid[i] ?? []) addReason(byReason, CONFIGURE_REASONS.paid_option({ item }), row);
+  }
   const parts = [...byReason].map(
     ([reason, rows]) => `${reason} (${rowList(rows.flatMap((r) => r.rowNumbers))})`,
   );
   return reasoned("configure_videos", { parts });
+}
+
+/** Appends in place: the list of a reason grows to a batch's 500 rows, so no copy per row. */
+function addReason(byReason: Map<string, RowRef[]>, reason: string, row: RowRef): void {
+  const rows = byReason.get(reason);
+  if (rows) rows.push(row);
+  else byReason.set(reason, [row]);
 }

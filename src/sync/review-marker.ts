@@ -4,14 +4,15 @@
  * fields), `m:` the media TokPortal reported it could not download. The cell reads `c:…;m:…`.
  */
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { canonicalJson } from "./fingerprint.ts";
 
 export type MarkerKind = "c" | "m";
 
 /** `c:` or `m:` and 12 hex digits of the value's canonical hash. */
 export function markerOf(kind: MarkerKind, value: unknown): string {
-  return `${kind}:${createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 12)}`;
+  // One-shot hash (no Hash object per call: the desired state makes one marker per videos row).
+  return `${kind}:${hash("sha256", canonicalJson(value), "buffer").toString("hex", 0, 6)}`;
 }
 
 /** The part of a kind the cell holds (`c:…`), or null. */
