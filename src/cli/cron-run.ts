@@ -17,6 +17,8 @@ import { createServiceLogger } from "../service/logger.ts";
 import type { RunRecord } from "../service/run-record.ts";
 import { checkSchedule, ScheduleError } from "../service/scheduler.ts";
 import type { RunReport } from "../sync/types.ts";
+import { statusAuthOf, statusPages } from "../web/server.ts";
+import { ServiceStatus } from "../web/service-data.ts";
 import { runOptionsOf } from "./command.ts";
 import {
   campaignPlan,
@@ -42,6 +44,8 @@ export interface CronFlags {
   schedule?: string;
   healthPort?: number;
   healthHost: string;
+  /** Serve the status pages on the health port (default true; `--no-status-page`). */
+  statusPage?: boolean;
 }
 
 export interface CronIO {
@@ -195,10 +199,29 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
     const last = await history.latest(c.name).catch(() => null);
     if (last) previous.set(c.name, last);
   }
+  let pagesToken: string | null = null;
+  const pagesOn = flags.healthPort !== undefined && flags.statusPage !== false;
+  if (pagesOn) {
+    try {
+      pagesToken = statusAuthOf(flags.healthHost, io.env);
+    } catch (err) {
+      io.stderr.write(`error: ${(err as Error).message}.\n`);
+      return EXIT.usage;
+    }
+  }
+  let status: ServiceStatus | null = null;
   const service = new CampaignService({
-    campaigns: ready.map((c) =>
-      campaignPlan(c, shared.get(c.name) ?? {}, { logger, history, keys, run: serviceRun }),
-    ),
+    campaigns: ready.map((c) => {
+      const plan = campaignPlan(c, shared.get(c.name) ?? {}, { logger, history, keys, run: serviceRun });
+      const recorded = plan.onRunEnd;
+      return {
+        ...plan,
+        onRunEnd: async (summary, report) => {
+          status?.noteRun(c.name, report);
+          await recorded?.(summary, report);
+        },
+      };
+    }),
     invalid,
     logger,
     history,
@@ -230,7 +253,13 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   let health: HealthServer | null = null;
   if (flags.healthPort !== undefined) {
     try {
-      health = await startHealthServer(healthSource, { host: flags.healthHost, port: flags.healthPort });
+      status = pagesOn ? new ServiceStatus(ready, service, history) : null;
+      const pages = status ? statusPages({ data: status, syncNow: status, token: pagesToken }) : null;
+      health = await startHealthServer(healthSource, {
+        host: flags.healthHost,
+        port: flags.healthPort,
+        ...(pages ? { pages: pages.handle } : {}),
+      });
     } catch (err) {
       clearInterval(daily);
       const e = err as NodeJS.ErrnoException;

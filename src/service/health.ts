@@ -138,11 +138,17 @@ function answerRuns(source: HealthSource, url: URL, res: ServerResponse, head: b
   );
 }
 
+/** A handler tried before the health endpoints (the status pages, src/web/server.ts): true when it answered. */
+export type PagesHook = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export function startHealthServer(
   source: HealthSource,
-  options: { host: string; port: number },
+  options: { host: string; port: number; pages?: PagesHook },
 ): Promise<HealthServer> {
-  const server: Server = createServer((req, res) => handleHealth(source, req, res));
+  const server: Server = createServer((req, res) => {
+    if (options.pages?.(req, res)) return;
+    handleHealth(source, req, res);
+  });
   // Probes are short; idle keep-alive sockets must not hold the service up when it stops.
   server.keepAliveTimeout = 1_000;
   return new Promise((resolve, reject) => {
