@@ -11,6 +11,7 @@ import { initCommand } from "./cli/init.ts";
 import { loginCommand, logoutCommand } from "./cli/login.ts";
 import { planCommand } from "./cli/plan.ts";
 import { quickstartCommand } from "./cli/quickstart.ts";
+import { reportCommand } from "./cli/report.ts";
 import { syncCommand } from "./cli/sync.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { DEFAULT_API_KEY, isApiKeyFormat } from "./emulator/state.ts";
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(cronCommand());
   program.addCommand(historyCommand());
+  program.addCommand(reportCommand());
   program.addCommand(doctorCommand());
   program.addCommand(loginCommand());
   program.addCommand(logoutCommand());

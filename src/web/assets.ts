@@ -63,16 +63,21 @@ const CHARTS_SCRIPT = `
       var opt = { label: s.label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true };
       if (bars) {
         opt.fill = COLORS[i % COLORS.length];
-        opt.paths = uPlot.paths.bars({ size: [0.8 / n, 40], align: 0, gap: 1 });
+        // Side by side: the first series left of its day, the second right of it.
+        opt.paths = uPlot.paths.bars({ size: [n > 1 ? 0.4 : 0.7, 40], align: n > 1 ? (i === 0 ? -1 : 1) : 0, gap: 1 });
         opt.points = { show: false };
       }
       return opt;
     }));
     var values = [data.days.map(seconds)].concat(data.series.map(function (s) { return s.values; }));
     var width = Math.max(240, box.clientWidth);
-    var plot = new uPlot({ width: width, height: 200, series: series,
-      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
-      axes: [{}, { size: 60 }] }, values, box);
+    var pad = 43200;
+    var plot = new uPlot({ width: width, height: 200, series: series, legend: { live: false },
+      scales: {
+        x: { time: true, range: function (u, min, max) { return [min - pad, max + pad]; } },
+        y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } }
+      },
+      axes: [{}, { size: 70 }] }, values, box);
     fig.setAttribute("data-drawn", String(plot.data[0].length));
     window.addEventListener("resize", function () { plot.setSize({ width: Math.max(240, box.clientWidth), height: 200 }); });
   }

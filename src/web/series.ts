@@ -58,8 +58,13 @@ export function creditsChart(runs: readonly RunEntry[], now: number): Chart {
     const day = r.startedAt.slice(0, 10);
     byDay.set(day, (byDay.get(day) ?? 0) + r.creditsCharged);
   }
-  const first = [...byDay.keys()].sort()[0];
-  const end = Date.parse(new Date(now).toISOString().slice(0, 10));
+  const known = [...byDay.keys()].sort();
+  const first = known[0];
+  // Up to today, or to the last run when runs are dated later (a sandbox's clock runs ahead).
+  const end = Math.max(
+    Date.parse(new Date(now).toISOString().slice(0, 10)),
+    Date.parse(known.at(-1) ?? "") || 0,
+  );
   const start = Math.max(end - (CREDIT_DAYS - 1) * DAY_MS, first ? Date.parse(first) : end);
   const days: string[] = [];
   for (let t = start; t <= end; t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
