@@ -48,7 +48,8 @@ function sendText(res: ServerResponse, status: number, type: string, body: strin
     "content-length": Buffer.byteLength(body),
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    // Not no-referrer: with it the browser sends `Origin: null` on the sync-now form, which the CSRF check refuses.
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "content-security-policy":
       "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'",
