@@ -81,7 +81,7 @@ function facts(v: CampaignView, ctx: PageContext): SafeHtml {
 <dt>next run</dt><dd><span data-k="next-run">${v.nextRunAt ? html`<time datetime="${v.nextRunAt}" title="${utcTime(v.nextRunAt)}">${relative(v.nextRunAt, ctx.now)}</time>` : "none scheduled"}</span></dd>
 <dt>rows</dt><dd>${rowCounts(v)}</dd>
 <dt>credits</dt><dd>${credits(v)}</dd>
-<dt>balance</dt><dd data-k="balance">${v.balance === null ? "unknown" : v.balance}</dd>
+<dt>balance</dt><dd data-k="balance">${v.balance === null ? "not known yet (read by the next run that spends)" : v.balance}</dd>
 <dt>alerts</dt><dd data-k="alerts">${v.alerts.length === 0 ? html`<span class="muted">none open</span>` : html`<ul>${v.alerts.map((a) => html`<li>${tone("bad", a.words)} <span class="muted">since ${utcTime(a.since)}</span></li>`)}</ul>`}</dd>
 ${v.sheetError ? html`<dt>sheet</dt><dd>${tone("bad", `cannot be read: ${v.sheetError}`)}</dd>` : ""}
 </dl>`;
