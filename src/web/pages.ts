@@ -66,7 +66,8 @@ function credits(v: CampaignView): SafeHtml {
 function lastRun(v: CampaignView, now: number): SafeHtml {
   const r = v.lastRun;
   if (!r) return html`<span class="muted">no run yet</span>`;
-  return html`${tone(r.tone, r.words, "last-run")} <time datetime="${r.startedAt}" title="${utcTime(r.startedAt)}">${relative(r.startedAt, now)}</time>`;
+  // A run log row stands for the quiet runs folded into it too: it ended at the last of them.
+  return html`${tone(r.tone, r.words, "last-run")} <time datetime="${r.finishedAt}" title="${utcTime(r.finishedAt)}">${relative(r.finishedAt, now)}</time>`;
 }
 
 function syncForm(name: string, ctx: PageContext, running: boolean): SafeHtml {
@@ -81,7 +82,7 @@ function facts(v: CampaignView, ctx: PageContext): SafeHtml {
 <dt>next run</dt><dd><span data-k="next-run">${v.nextRunAt ? html`<time datetime="${v.nextRunAt}" title="${utcTime(v.nextRunAt)}">${relative(v.nextRunAt, ctx.now)}</time>` : "none scheduled"}</span></dd>
 <dt>rows</dt><dd>${rowCounts(v)}</dd>
 <dt>credits</dt><dd>${credits(v)}</dd>
-<dt>balance</dt><dd data-k="balance">${v.balance === null ? "not known yet (read by the next run that spends)" : v.balance}</dd>
+<dt>balance</dt><dd data-k="balance">${v.balance !== null ? v.balance : ctx.inline ? "not in the report (the sheet does not keep it)" : "not known yet (read by the next run that spends)"}</dd>
 <dt>alerts</dt><dd data-k="alerts">${v.alerts.length === 0 ? html`<span class="muted">none open</span>` : html`<ul>${v.alerts.map((a) => html`<li>${tone("bad", a.words)} <span class="muted">since ${utcTime(a.since)}</span></li>`)}</ul>`}</dd>
 ${v.sheetError ? html`<dt>sheet</dt><dd>${tone("bad", `cannot be read: ${v.sheetError}`)}</dd>` : ""}
 </dl>`;

@@ -111,7 +111,7 @@ export function runsFromLog(table: ExtraTable | null): RunEntry[] {
     return [
       {
         startedAt,
-        finishedAt: at(row, "ended_at") || startedAt,
+        finishedAt: at(row, "last_quiet_at") || at(row, "ended_at") || startedAt,
         trigger: "log" as const,
         status: exitCode === EXIT.usage ? ("failed" as const) : ("ok" as const),
         counts,
