@@ -4,6 +4,8 @@
  * "sync now" as one run of the campaign's scheduler, refused while one runs or the sheet is locked.
  */
 
+import lockfile from "proper-lockfile";
+import { RUN_LOCK_STALE_MS, runLockTarget } from "../cli/run-lock.ts";
 import { assertSourceUnlocked } from "../cli/runtime.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { CampaignService } from "../service/campaigns.ts";
@@ -25,6 +27,23 @@ export interface ServiceCampaign {
 /** The balance a run's plan read (null when the run asked for none). */
 export function balanceOf(report: RunReport | null): number | null {
   return report && "plan" in report ? report.plan.totals.balance : null;
+}
+
+/** True while another run holds the sheet's run lock (a manual `sync`), or a CSV file's write lock. */
+async function sheetLocked(loaded: LoadedConfig): Promise<boolean> {
+  const target = runLockTarget(loaded);
+  try {
+    const held = await lockfile.check(target.file, {
+      realpath: false,
+      lockfilePath: target.lockPath,
+      stale: RUN_LOCK_STALE_MS,
+    });
+    if (held) return true;
+    await assertSourceUnlocked(loaded);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 export class ServiceStatus implements StatusData, SyncNow {
@@ -85,11 +104,7 @@ export class ServiceStatus implements StatusData, SyncNow {
     const c = this.campaigns.find((x) => x.name === name);
     if (!entry || !c) return { started: false, reason: "unknown" };
     if (entry.scheduler.running) return { started: false, reason: "running" };
-    try {
-      await assertSourceUnlocked(c.loaded);
-    } catch {
-      return { started: false, reason: "locked" };
-    }
+    if (await sheetLocked(c.loaded)) return { started: false, reason: "locked" };
     if (entry.scheduler.running) return { started: false, reason: "running" };
     void entry.scheduler.tick();
     return { started: true };

@@ -10,8 +10,11 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CronFlags, runCronCommand } from "../../src/cli/cron-run.ts";
+import { withRunLock } from "../../src/cli/run-lock.ts";
+import { loadConfig } from "../../src/config/load.ts";
 import { RunHistory } from "../../src/service/history.ts";
 import { createServiceLogger } from "../../src/service/logger.ts";
+import { SYNC_REFUSED_WORDS } from "../../src/web/server.ts";
 import { readCsvRows } from "../support/campaign.ts";
 import { type Browser, HAS_CHROMIUM, openBrowser, watchedPage } from "./browser.ts";
 import { CAMPAIGN, KEY, type Month, simulateMonth } from "./month.ts";
@@ -167,6 +170,25 @@ describe.skipIf(!HAS_CHROMIUM)("status pages in Chromium", () => {
     expect((await history.read({ campaign: CAMPAIGN })).length).toBe(before + 1);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it("sync now is refused while another run holds the sheet, and the page says so", async () => {
+    const history = new RunHistory(month.stateDir);
+    const before = (await history.read({ campaign: CAMPAIGN })).length;
+    const page = await (await fetch(`${service.url}/campaigns/${CAMPAIGN}`)).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    await withRunLock(loadConfig(month.config, month.env), async () => {
+      const res = await fetch(`${service.url}/campaigns/${CAMPAIGN}/sync`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: service.url },
+        body: `csrf=${encodeURIComponent(csrf)}`,
+        redirect: "manual",
+      });
+      expect(res.status).toBe(303);
+    });
+    const after = await (await fetch(`${service.url}/campaigns/${CAMPAIGN}`)).text();
+    expect(after).toContain(SYNC_REFUSED_WORDS.locked);
+    expect((await history.read({ campaign: CAMPAIGN })).length).toBe(before);
+  });
 
   it("off loopback: refuses to start without a token; with one, a request without it gets 401", async () => {
     const refused = await startService(month, { healthHost: "0.0.0.0" });
