@@ -253,7 +253,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   let health: HealthServer | null = null;
   if (flags.healthPort !== undefined) {
     try {
-      status = pagesOn ? new ServiceStatus(ready, service, history) : null;
+      status = pagesOn ? new ServiceStatus(ready, service, history, invalid) : null;
       const pages = status ? statusPages({ data: status, syncNow: status, token: pagesToken }) : null;
       health = await startHealthServer(healthSource, {
         host: flags.healthHost,

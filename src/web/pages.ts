@@ -84,7 +84,7 @@ function facts(v: CampaignView, ctx: PageContext): SafeHtml {
 <dt>credits</dt><dd>${credits(v)}</dd>
 <dt>balance</dt><dd data-k="balance">${v.balance !== null ? v.balance : ctx.inline ? "not in the report (the sheet does not keep it)" : "not known yet (read by the next run that spends)"}</dd>
 <dt>alerts</dt><dd data-k="alerts">${v.alerts.length === 0 ? html`<span class="muted">none open</span>` : html`<ul>${v.alerts.map((a) => html`<li>${tone("bad", a.words)} <span class="muted">since ${utcTime(a.since)}</span></li>`)}</ul>`}</dd>
-${v.sheetError ? html`<dt>sheet</dt><dd>${tone("bad", `cannot be read: ${v.sheetError}`)}</dd>` : ""}
+${v.sheetError ? html`<dt>problem</dt><dd data-k="problem">${tone("bad", v.sheetError)}</dd>` : ""}
 </dl>`;
 }
 

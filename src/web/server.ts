@@ -14,7 +14,9 @@ import { buildCampaignView, type CampaignInput, type CampaignView } from "./mode
 import { campaignPage, overviewPage, type PageContext } from "./pages.ts";
 
 /** What "sync now" answers: started, or refused with a reason code. */
-export type SyncNowResult = { started: true } | { started: false; reason: "running" | "locked" | "unknown" };
+export type SyncNowResult =
+  | { started: true }
+  | { started: false; reason: "running" | "locked" | "invalid" | "unknown" };
 
 /** Starts one run of a campaign now (the scheduler's tick for now; `runNow(reason)` once wired). */
 export interface SyncNow {
@@ -39,6 +41,7 @@ export interface StatusPagesOptions {
 export const SYNC_REFUSED_WORDS: Record<Exclude<SyncNowResult, { started: true }>["reason"], string> = {
   running: "not started: a run of this campaign is going; its result shows here when it ends",
   locked: "not started: another run holds the sheet (a manual sync?); try again when it ends",
+  invalid: "not started: this campaign's config is bad (see its problem); fix it and restart the service",
   unknown: "not started: there is no such campaign",
 };
 

@@ -8,7 +8,7 @@ import lockfile from "proper-lockfile";
 import { RUN_LOCK_STALE_MS, runLockTarget } from "../cli/run-lock.ts";
 import { assertSourceUnlocked } from "../cli/runtime.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import type { CampaignService } from "../service/campaigns.ts";
+import type { CampaignService, InvalidCampaign } from "../service/campaigns.ts";
 import type { RunHistory } from "../service/history.ts";
 import { createSource } from "../sources/index.ts";
 import type { RunReport } from "../sync/types.ts";
@@ -54,6 +54,7 @@ export class ServiceStatus implements StatusData, SyncNow {
     private readonly campaigns: ServiceCampaign[],
     private readonly service: CampaignService,
     private readonly history: RunHistory,
+    private readonly invalid: InvalidCampaign[] = [],
     private readonly alerts: AlertSource = NO_ALERTS,
     private readonly now: () => number = Date.now,
   ) {}
@@ -66,7 +67,26 @@ export class ServiceStatus implements StatusData, SyncNow {
   }
 
   names(): string[] {
-    return this.campaigns.map((c) => c.name);
+    return [...this.campaigns.map((c) => c.name), ...this.invalid.map((c) => c.name)];
+  }
+
+  /** A campaign whose config is bad: its past runs, and why it does not run. */
+  private async invalidInput(bad: InvalidCampaign): Promise<CampaignInput> {
+    const records = await this.history.read({ campaign: bad.name });
+    return {
+      name: bad.name,
+      now: this.now(),
+      runs: runsFromRecords(records),
+      tables: null,
+      sheetError: `not running, its config is bad: ${bad.problems.join("; ")}`,
+      history: null,
+      balance: null,
+      maxCredits: null,
+      nextRunAt: null,
+      running: false,
+      alerts: this.alerts.openAlerts(bad.name),
+      rowLink: () => null,
+    };
   }
 
   private sheet(c: ServiceCampaign): Promise<SheetData> {
@@ -80,7 +100,8 @@ export class ServiceStatus implements StatusData, SyncNow {
 
   async input(name: string): Promise<CampaignInput | null> {
     const c = this.campaigns.find((x) => x.name === name);
-    if (!c) return null;
+    const bad = this.invalid.find((x) => x.name === name);
+    if (!c) return bad ? this.invalidInput(bad) : null;
     const state = this.service.campaigns().find((s) => s.name === name);
     const [records, sheet] = await Promise.all([this.history.read({ campaign: name }), this.sheet(c)]);
     return {
@@ -102,6 +123,7 @@ export class ServiceStatus implements StatusData, SyncNow {
   async runNow(name: string): Promise<SyncNowResult> {
     const entry = this.service.schedulers().find((e) => e.name === name);
     const c = this.campaigns.find((x) => x.name === name);
+    if (this.invalid.some((x) => x.name === name)) return { started: false, reason: "invalid" };
     if (!entry || !c) return { started: false, reason: "unknown" };
     if (entry.scheduler.running) return { started: false, reason: "running" };
     if (await sheetLocked(c.loaded)) return { started: false, reason: "locked" };

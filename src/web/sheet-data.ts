@@ -20,7 +20,12 @@ export async function sheetOf(source: Source): Promise<SheetData> {
       error: null,
     };
   } catch (err) {
-    return { tables: null, history: null, runLog: null, error: (err as Error).message.split("\n")[0] ?? "" };
+    return {
+      tables: null,
+      history: null,
+      runLog: null,
+      error: `the sheet cannot be read: ${(err as Error).message.split("\n")[0] ?? ""}`,
+    };
   }
 }
 
