@@ -258,7 +258,7 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
       health = await startHealthServer(healthSource, {
         host: flags.healthHost,
         port: flags.healthPort,
-        ...(pages ? { pages: pages.handle } : {}),
+        ...(pages ? { routes: [pages.handle] } : {}),
       });
     } catch (err) {
       clearInterval(daily);

@@ -42,6 +42,9 @@ export interface HealthSource {
   runs?(query: HistoryQuery): Promise<RunRecord[]>;
 }
 
+/** Another route of the service's server (the webhook receiver): true when it answered the request. */
+export type ServiceRoute = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface HealthServer {
   url: string;
   port: number;
@@ -138,16 +141,14 @@ function answerRuns(source: HealthSource, url: URL, res: ServerResponse, head: b
   );
 }
 
-/** A handler tried before the health endpoints (the status pages, src/web/server.ts): true when it answered. */
-export type PagesHook = (req: IncomingMessage, res: ServerResponse) => boolean;
-
 export function startHealthServer(
   source: HealthSource,
-  options: { host: string; port: number; pages?: PagesHook },
+  options: { host: string; port: number; routes?: readonly ServiceRoute[] },
 ): Promise<HealthServer> {
+  // Other routes (the TokPortal webhook receiver) answer first what is theirs.
+  const routes = options.routes ?? [];
   const server: Server = createServer((req, res) => {
-    if (options.pages?.(req, res)) return;
-    handleHealth(source, req, res);
+    if (!routes.some((route) => route(req, res))) handleHealth(source, req, res);
   });
   // Probes are short; idle keep-alive sockets must not hold the service up when it stops.
   server.keepAliveTimeout = 1_000;

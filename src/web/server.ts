@@ -1,7 +1,7 @@
 /**
  * The status pages on the service's port: `/` (every campaign), `/campaigns/NAME` (one campaign),
  * `/assets/*` (style, chart script, uPlot from node_modules), and `POST /campaigns/NAME/sync` ("sync
- * now"). Mounted through health.ts's `pages` hook, so the health endpoints answer as before.
+ * now"). Mounted as one of health.ts's routes, so the health endpoints answer as before.
  *
  * Read-only except "sync now", which needs the form's per-process token and a same-origin request
  * (CSRF), and is refused while a run of the campaign is going or the sheet is locked. On an interface
