@@ -17,7 +17,7 @@ export interface OpenAlert {
 
 /** Where open alerts come from; the service has none until alerts are wired in. */
 export interface AlertSource {
-  openAlerts(campaign: string): OpenAlert[];
+  openAlerts(campaign: string): OpenAlert[] | Promise<OpenAlert[]>;
 }
 
 export const NO_ALERTS: AlertSource = { openAlerts: () => [] };

@@ -84,7 +84,7 @@ export class ServiceStatus implements StatusData, SyncNow {
       maxCredits: null,
       nextRunAt: null,
       running: false,
-      alerts: this.alerts.openAlerts(bad.name),
+      alerts: await this.alerts.openAlerts(bad.name),
       rowLink: () => null,
     };
   }
@@ -115,7 +115,7 @@ export class ServiceStatus implements StatusData, SyncNow {
       maxCredits: c.loaded.config.max_credits,
       nextRunAt: state?.nextRunAt ?? null,
       running: state?.running ?? false,
-      alerts: this.alerts.openAlerts(name),
+      alerts: await this.alerts.openAlerts(name),
       rowLink: rowLinkOf(c.loaded.source),
     };
   }
