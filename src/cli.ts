@@ -11,6 +11,7 @@ import { initCommand } from "./cli/init.ts";
 import { loginCommand, logoutCommand } from "./cli/login.ts";
 import { planCommand } from "./cli/plan.ts";
 import { quickstartCommand } from "./cli/quickstart.ts";
+import { reportCommand } from "./cli/report.ts";
 import { syncCommand } from "./cli/sync.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { webhooksCommand } from "./cli/webhooks.ts";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   program.addCommand(cronCommand());
   program.addCommand(historyCommand());
   program.addCommand(webhooksCommand());
+  program.addCommand(reportCommand());
   program.addCommand(doctorCommand());
   program.addCommand(loginCommand());
   program.addCommand(logoutCommand());

@@ -9,6 +9,7 @@ import type { TokPortalClient } from "../api/client.ts";
 import type { RunRecord } from "../service/run-record.ts";
 import type { RunReport } from "../sync/types.ts";
 import { planBalance, readBalance, wantsBalanceRead } from "./balance.ts";
+import type { AlertCode, OpenCondition } from "./codes.ts";
 import {
   type AlertSettings,
   type AlertState,
@@ -19,6 +20,7 @@ import {
 import { buildMessage } from "./message.ts";
 import type { DeliveryQueue } from "./queue.ts";
 import type { AlertStateStore } from "./state-store.ts";
+import { groupHeadline } from "./words.ts";
 
 export interface CampaignAlerts {
   settings: AlertSettings;
@@ -103,6 +105,20 @@ export class Alerter {
       campaign,
       next.catch(() => this.store.load(campaign)),
     );
+  }
+
+  /** The conditions open now, one entry per code (the status page shows them). */
+  async openAlerts(campaign: string): Promise<{ code: string; since: string; words: string }[]> {
+    if (!this.campaigns.has(campaign)) return [];
+    const state = await this.state(campaign).catch(() => null);
+    if (!state) return [];
+    const byCode = new Map<AlertCode, OpenCondition[]>();
+    for (const c of Object.values(state.open)) byCode.set(c.code, [...(byCode.get(c.code) ?? []), c]);
+    return [...byCode].map(([code, items]) => ({
+      code,
+      since: items.map((i) => i.since).sort()[0] ?? "",
+      words: groupHeadline(code, items, false).replace(/:$/, "."),
+    }));
   }
 
   /** Resolves once every run ended so far has been weighed and its message queued. */

@@ -11,13 +11,15 @@ import { ConfigError } from "../config/errors.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { loadService, type ServiceSetup } from "../config/service.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
-import { CampaignService } from "../service/campaigns.ts";
+import { type CampaignPlan, CampaignService } from "../service/campaigns.ts";
 import { type HealthServer, type HealthSource, startHealthServer } from "../service/health.ts";
 import { RunHistory } from "../service/history.ts";
 import { createServiceLogger } from "../service/logger.ts";
 import type { RunRecord } from "../service/run-record.ts";
 import { checkSchedule, ScheduleError } from "../service/scheduler.ts";
 import type { RunReport } from "../sync/types.ts";
+import { statusAuthOf, statusPages } from "../web/server.ts";
+import { ServiceStatus } from "../web/service-data.ts";
 import { runOptionsOf } from "./command.ts";
 import {
   campaignPlan,
@@ -44,6 +46,8 @@ export interface CronFlags {
   schedule?: string;
   healthPort?: number;
   healthHost: string;
+  /** Serve the status pages on the health port (default true; `--no-status-page`). */
+  statusPage?: boolean;
 }
 
 export interface CronIO {
@@ -219,6 +223,17 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
     if (last) previous.set(c.name, last);
   }
   const webhooks = serviceWebhooks(ready, io.env, logger, io.webhooks);
+  let pagesToken: string | null = null;
+  const pagesOn = flags.healthPort !== undefined && flags.statusPage !== false;
+  if (pagesOn) {
+    try {
+      pagesToken = statusAuthOf(flags.healthHost, io.env);
+    } catch (err) {
+      io.stderr.write(`error: ${(err as Error).message}.\n`);
+      return EXIT.usage;
+    }
+  }
+  let status: ServiceStatus | null = null;
   const service = new CampaignService({
     campaigns: ready.map((c) => {
       const plan = campaignPlan(c, shared.get(c.name) ?? {}, {
@@ -228,7 +243,15 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
         keys,
         run: serviceRun,
       });
-      return webhooks ? webhooks.wrap(plan) : plan;
+      const recorded = plan.onRunEnd;
+      const noted: CampaignPlan = {
+        ...plan,
+        onRunEnd: async (summary, report, trigger) => {
+          status?.noteRun(c.name, report);
+          await recorded?.(summary, report, trigger);
+        },
+      };
+      return webhooks ? webhooks.wrap(noted) : noted;
     }),
     invalid,
     logger,
@@ -262,10 +285,15 @@ export async function runCronCommand(flags: CronFlags, io: CronIO): Promise<Exit
   let health: HealthServer | null = null;
   if (flags.healthPort !== undefined) {
     try {
+      status = pagesOn
+        ? new ServiceStatus(ready, service, history, invalid, alerting.alerter ?? undefined)
+        : null;
+      const pages = status ? statusPages({ data: status, syncNow: status, token: pagesToken }) : null;
+      const routes = [...(webhooks ? [webhooks.route] : []), ...(pages ? [pages.handle] : [])];
       health = await startHealthServer(healthSource, {
         host: flags.healthHost,
         port: flags.healthPort,
-        ...(webhooks ? { routes: [webhooks.route] } : {}),
+        ...(routes.length > 0 ? { routes } : {}),
       });
     } catch (err) {
       clearInterval(daily);

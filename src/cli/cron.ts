@@ -57,6 +57,7 @@ export function cronCommand(): Command {
     )
     .option("--health-port <port>", "serve GET /healthz, /last-run and /runs on this port", portArg)
     .option("--health-host <host>", "interface of the health server", "127.0.0.1")
+    .option("--no-status-page", "serve only the health endpoints, not the status pages (/, /campaigns/NAME)")
     .addHelpText("after", EXAMPLES)
     .action(async (flags: CronFlags) => {
       const { runCronCommand } = await import("./cron-run.ts");

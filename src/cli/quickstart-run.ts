@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Papa from "papaparse";
+import writeFileAtomic from "write-file-atomic";
 import { ConfigError } from "../config/errors.ts";
 import { type LoadedConfig, loadConfig } from "../config/load.ts";
 import { EXIT, type ExitCode } from "../exit-codes.ts";
@@ -200,5 +201,12 @@ async function steps(ctx: Context): Promise<ExitCode> {
       }),
     );
   }
+  // The campaign as one HTML page (the status page's view), as of the sandbox's clock.
+  const { campaignReport } = await import("./report-run.ts");
+  const reportFile = path.join(ctx.dir, "report.html");
+  await writeFileAtomic(reportFile, await campaignReport(loaded, sandbox.clock.now()));
+  await out(
+    `\nReport: ${shownPath(ctx.cwd, reportFile)}  (the campaign at a glance; open it in a browser)\n`,
+  );
   return exitCodeForReport(final);
 }
