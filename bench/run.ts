@@ -20,6 +20,7 @@ const BENCHES: ReadonlyArray<readonly [string, readonly string[]]> = [
   // TokPortal's own refill (2/s): the bound is minutes, so the baseline (half an hour at that rate) is left out.
   ["sync-scenarios", ["100", "10", "2", "20", "no-naive"]],
   ["sync-offline", ["10000", "10"]],
+  ["service-memory", ["1000", "5", "50", "200"]],
 ];
 
 const only = process.argv.slice(2);
