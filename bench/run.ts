@@ -21,6 +21,7 @@ const BENCHES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["sync-scenarios", ["100", "10", "2", "20", "no-naive"]],
   ["sync-offline", ["10000", "10"]],
   ["service-memory", ["1000", "5", "50", "200"]],
+  ["service-day", ["96", "2", "10", "5"]],
 ];
 
 const only = process.argv.slice(2);
