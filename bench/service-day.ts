@@ -16,6 +16,7 @@ const [ticks = 96, tickSeconds = 2, bundles = 10, videosPerBundle = 5] = process
 const day = await runServiceDay({ ticks, tickSeconds, bundles, videosPerBundle });
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const healthy = day.ticks.filter((t) => HEALTHY.includes(t.campaign));
+for (const pair of day.overlapping) console.log(`overlap:\n  ${pair.join("\n  ")}`);
 const runsOf = (c: string) => day.records.filter((r) => r.campaign === c).length;
 const pct = (f: number) => `${Math.round(f * 100)}%`;
 

@@ -37,7 +37,7 @@ describe("a simulated day of the service", () => {
       expect(k.rateLimited, `429s on key ${k.key}`).toBe(0);
       expect(k.worstExcess, `key ${k.key} over the bucket`).toBeLessThanOrEqual(1);
     }
-    expect(day.overlaps).toBe(0);
+    expect(day.overlapping).toEqual([]);
     for (const t of day.ticks.filter((t) => HEALTHY.includes(t.campaign))) {
       expect(t.missed, `${t.campaign} missed a tick`).toBe(0);
     }

@@ -100,6 +100,7 @@ export interface DayResult {
   ticks: TickFigures[];
   /** Pairs of runs of one campaign whose [start, end] intersect, across both instances. */
   overlaps: number;
+  overlapping: string[][];
   /** Per campaign, rows whose `sync_status` is not `synced` in its files at the end, and those in `error` or `locked`. */
   unsynced: Record<string, number>;
   failedRows: Record<string, number>;
@@ -371,7 +372,8 @@ export async function runServiceDay(o: DayOptions): Promise<DayResult> {
           o.tickSeconds * 1000,
         ),
       ),
-      overlaps: overlapsOf(records),
+      overlaps: overlapsOf(records).length,
+      overlapping: overlapsOf(records),
       unsynced,
       failedRows,
       errorCodes,
@@ -399,19 +401,24 @@ function videosOf(dir: string, c: string): string {
   return path.join(dir, c, "videos.csv");
 }
 
-/** Runs of one campaign (either instance) whose spans intersect. */
-export function overlapsOf(records: ReadonlyArray<RunRecord>): number {
-  let n = 0;
+/** Runs of one campaign (either instance) whose spans intersect, each pair as two lines. */
+export function overlapsOf(records: ReadonlyArray<RunRecord & { instance: number }>): string[][] {
+  const pairs: string[][] = [];
+  const line = (r: RunRecord & { instance: number }) =>
+    `#${r.instance} ${r.campaign} ${r.startedAt}–${r.finishedAt} ${r.status} ${r.error ?? ""}`;
   for (const c of new Set(records.map((r) => r.campaign))) {
-    const spans = records
+    const runs = records
       .filter((r) => r.campaign === c)
-      .map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt)] as const)
-      .sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < spans.length; i++) {
-      if ((spans[i] as readonly [number, number])[0] < (spans[i - 1] as readonly [number, number])[1]) n++;
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    for (let i = 1; i < runs.length; i++) {
+      const [a, b] = [runs[i - 1], runs[i]] as [
+        RunRecord & { instance: number },
+        RunRecord & { instance: number },
+      ];
+      if (Date.parse(b.startedAt) < Date.parse(a.finishedAt)) pairs.push([line(a), line(b)]);
     }
   }
-  return n;
+  return pairs;
 }
 
 /**
