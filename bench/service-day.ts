@@ -6,7 +6,14 @@
  *
  *   npx tsx bench/service-day.ts [ticks=96] [tickSeconds=2] [bundles=10] [videosPerBundle=5]
  */
-import { HEALTHY, REFUSED, REPLICA, runServiceDay, SHEETS_GONE } from "../test/support/service-day.ts";
+import {
+  HEALTHY,
+  REFUSED,
+  REPLICA,
+  runServiceDay,
+  SHEETS_GONE,
+  TICK_TO_LOCK_MS,
+} from "../test/support/service-day.ts";
 import { machineLines, report } from "./report.ts";
 
 const [ticks = 96, tickSeconds = 2, bundles = 10, videosPerBundle = 5] = process.argv
@@ -34,7 +41,7 @@ report("service-day", [
     return `| ${k.key} | ${k.calls} | ${k.rateLimited} | ${k.worstExcess.toFixed(1)} | ${r?.calls} | ${r?.rateLimited} |`;
   }),
   "",
-  `Runs: ${day.records.length} in ${(day.wallMs / 1000).toFixed(0)} s (${day.records.filter((r) => r.status === "failed").length} failed: the missing sheets, the refused key, waits refused while the replica shared the keys). Healthy campaigns: ${sum(healthy.map((t) => t.runs))} runs, ${sum(healthy.map((t) => t.idleTicks))} ticks at which they were free, ${sum(healthy.map((t) => t.missed))} of them missed, latest start ${Math.max(...healthy.map((t) => t.worstLateMs))} ms after its tick. ${REFUSED}: ${runsOf(REFUSED)} runs, all refused. Overlapping runs of one campaign across the two instances: ${day.overlaps}.`,
+  `Runs: ${day.records.length} in ${(day.wallMs / 1000).toFixed(0)} s (${day.records.filter((r) => r.status === "failed").length} failed: the missing sheets, the refused key, waits refused while the replica shared the keys). Healthy campaigns: ${sum(healthy.map((t) => t.runs))} runs, ${sum(healthy.map((t) => t.idleTicks))} ticks at which they were free, ${sum(healthy.map((t) => t.missed))} of them missed, latest start ${Math.max(...healthy.map((t) => t.worstLateMs))} ms after its tick. ${REFUSED}: ${runsOf(REFUSED)} runs, all refused. Overlapping runs of one campaign across the two instances: ${day.overlaps} (and ${day.tickToLock} record pairs within ${TICK_TO_LOCK_MS} ms: a tick stamped just before the other instance released the lock).`,
   "",
   `Rows not synced by the last whole run after the sheets came back and the replica left: ${sum(
     Object.entries(day.unsynced)
