@@ -24,6 +24,8 @@ const BENCHES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ["sync-offline", []],
   ["startup", ["11"]],
   ["plan-command", []],
+  ["service-memory", ["1000", "5", "50", "200"]],
+  ["service-day", ["96", "2", "10", "5"]],
 ];
 
 const only = process.argv.slice(2);
