@@ -5,7 +5,7 @@
  * `WebhookDelivery`. Deliveries to one endpoint go out one at a time, in emission order, so a receiver
  * sees events in the order they happened.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import type { EmulatorClock, EventSink } from "./context.ts";
 import type { EmulatorState, WebhookDelivery, WebhookEndpoint } from "./model.ts";
 
@@ -40,39 +40,6 @@ export function buildEnvelope(
 export function signWebhook(secret: string, rawBody: string, unixSeconds: number): string {
   const mac = createHmac("sha256", secret).update(`${unixSeconds}.${rawBody}`).digest("hex");
   return `t=${unixSeconds},v1=${mac}`;
-}
-
-/**
- * Checks a `TokPortal-Signature` header against the raw body as received. Accepts any of several `v1`
- * values (secret rotation) and refuses a timestamp further than `toleranceSeconds` from `now` (ms since
- * the epoch; default the real clock), which stops replays of an old delivery.
- */
-export function verifyWebhookSignature(
-  rawBody: string | Uint8Array,
-  header: string | null | undefined,
-  secret: string,
-  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
-  now: number = Date.now(),
-): boolean {
-  if (!header || !secret) return false;
-  let timestamp: number | undefined;
-  const signatures: string[] = [];
-  for (const part of header.split(",")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (key === "t" && /^\d+$/.test(value)) timestamp = Number(value);
-    else if (key === "v1" && /^[0-9a-f]{64}$/i.test(value)) signatures.push(value.toLowerCase());
-  }
-  if (timestamp === undefined || signatures.length === 0) return false;
-  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return false;
-  const body = typeof rawBody === "string" ? rawBody : Buffer.from(rawBody).toString("utf8");
-  const expected = Buffer.from(createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex"));
-  return signatures.some((s) => {
-    const given = Buffer.from(s);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
 }
 
 export interface DeliveryOutcome {

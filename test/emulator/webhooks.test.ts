@@ -2,7 +2,20 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSpec } from "../../src/api/spec.ts";
-import { signWebhook, verifyWebhookSignature } from "../../src/emulator/webhook-dispatcher.ts";
+import { signWebhook } from "../../src/emulator/webhook-dispatcher.ts";
+import { verifySignature } from "../../src/service/webhook-verify.ts";
+
+/** The sandbox's signature as the service's receiver checks it (src/service/webhook-verify.ts). */
+function verifyWebhookSignature(
+  body: string | Uint8Array,
+  header: string | undefined,
+  secret: string,
+  toleranceSeconds = 300,
+  nowMs = Date.now(),
+): boolean {
+  return verifySignature(Buffer.from(body), header, { secrets: [secret], nowMs, toleranceSeconds }).ok;
+}
+
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
 
 interface Received {
@@ -359,7 +372,7 @@ describe("dry run", () => {
   });
 });
 
-describe("verifyWebhookSignature", () => {
+describe("the sandbox's signature, checked by the service's receiver", () => {
   const secret = "whsec_0123";
   const body = '{"id":"evt_1","type":"webhook.test"}';
 
