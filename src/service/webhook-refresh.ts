@@ -20,24 +20,6 @@ import type { RunNowReason, RunNowResult } from "./scheduler.ts";
 import type { WebhookEvent } from "./webhook-verify.ts";
 
 /**
- * Events that change what the sheet shows and that TokPortal's side causes. Left out: `*.created`,
- * `*.configured` and `*.published`, which follow the sync's own writes (each would start a second,
- * idle run after every run that writes), and `webhook.test`.
- */
-export const REFRESH_EVENTS: readonly string[] = [
-  "video.in_review",
-  "video.pending_corrections",
-  "video.finalized",
-  "account.in_review",
-  "account.pending_corrections",
-  "account.finalized",
-  "account.remade",
-  "account.banned",
-  "bundle.cancelled",
-  "bundle.archived",
-];
-
-/**
  * What `webhooks register` subscribes: the refresh events the published contract lets a subscription
  * name. `account.remade`, `account.banned`, `bundle.cancelled` and `bundle.archived` are outside it
  * (docs/tokportal-api.md §13): they are taken when delivered, and the next tick catches them otherwise.
@@ -49,6 +31,19 @@ export const SUBSCRIBED_EVENTS: readonly WebhookEventType[] = [
   "account.in_review",
   "account.pending_corrections",
   "account.finalized",
+];
+
+/**
+ * Events that change what the sheet shows and that TokPortal's side causes. Left out: `*.created`,
+ * `*.configured` and `*.published`, which follow the sync's own writes (each would start a second,
+ * idle run after every run that writes), and `webhook.test`.
+ */
+export const REFRESH_EVENTS: readonly string[] = [
+  ...SUBSCRIBED_EVENTS,
+  "account.remade",
+  "account.banned",
+  "bundle.cancelled",
+  "bundle.archived",
 ];
 
 export const DEFAULT_DEBOUNCE_MS = 3_000;

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { CATALOGUE } from "../../src/findings/catalogue.ts";
 import type { SheetRow } from "../../src/sources/types.ts";
+import { RUN_LOG_HEADER } from "../../src/sync/run-log.ts";
 import { buildCampaignView, type CampaignInput } from "../../src/web/model.ts";
 import { campaignPage } from "../../src/web/pages.ts";
 import { runsFromLog } from "../../src/web/runs.ts";
@@ -21,23 +22,7 @@ const row = (table: "bundles" | "videos", n: number, cells: Record<string, strin
 });
 
 const LOG = [
-  [
-    "started_at",
-    "ended_at",
-    "mode",
-    "synced",
-    "pending",
-    "locked",
-    "error",
-    "skipped",
-    "credits_charged",
-    "tokportal_calls",
-    "rate_limited",
-    "errors",
-    "exit_code",
-    "quiet_runs",
-    "last_quiet_at",
-  ],
+  [...RUN_LOG_HEADER],
   [
     "2026-08-31T09:00:00.000Z",
     "2026-08-31T09:00:01.000Z",
