@@ -40,7 +40,7 @@ export async function campaignReport(loaded: LoadedConfig, now: number = Date.no
     nextRunAt: null,
     running: false,
     alerts: [],
-    rowLink: rowLinkOf(loaded.source),
+    rowLink: rowLinkOf(loaded.source, sheet.tabIds),
   });
   return campaignPage(view, { now, inline: true });
 }

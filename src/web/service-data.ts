@@ -120,7 +120,7 @@ export class ServiceStatus implements StatusData, SyncNow {
       nextRunAt: state?.nextRunAt ?? null,
       running: state?.running ?? false,
       alerts: await this.alerts.openAlerts(name),
-      rowLink: rowLinkOf(c.loaded.source),
+      rowLink: rowLinkOf(c.loaded.source, sheet.tabIds),
     };
   }
 
