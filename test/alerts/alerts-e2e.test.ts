@@ -230,6 +230,8 @@ describe("alerts end to end", () => {
     await s.alerter.settled();
     await new Promise((r) => setTimeout(r, 100));
     expect(counts()).toEqual({ slack: 1, hook: 1, mail: 1 });
+    // What the status page shows meanwhile: the open condition, by code.
+    expect((await s.alerter.openAlerts("acme")).map((o) => o.code)).toEqual(["row_error"]);
 
     const hook = http.received.find((r) => r.path === "/hook") as (typeof http.received)[number];
     const body = JSON.parse(hook.body);
@@ -272,6 +274,7 @@ describe("alerts end to end", () => {
     await again.alerter.settled();
     await new Promise((r) => setTimeout(r, 100));
     expect(counts()).toEqual({ slack: 2, hook: 2, mail: 2 });
+    expect(await again.alerter.openAlerts("acme")).toEqual([]);
     const recovery = JSON.parse(
       (http.received.filter((r) => r.path === "/hook")[1] as { body: string }).body,
     );
