@@ -173,6 +173,7 @@ export function assertNoSecrets(value: unknown): void {
     size += s.length + 1;
     if (size >= 1 << 20) flush();
   };
+  const keys = new Set<string>();
   const walk = (v: unknown): void => {
     if (typeof v === "string") add(v);
     else if (typeof v !== "object" || v === null) return;
@@ -182,7 +183,11 @@ export function assertNoSecrets(value: unknown): void {
       if (typeof toJSON === "function") walk(toJSON.call(v));
       else
         for (const k of Object.keys(v)) {
-          add(k);
+          // Keys repeat in every op and row: each is checked once.
+          if (!keys.has(k)) {
+            keys.add(k);
+            add(k);
+          }
           walk((v as Record<string, unknown>)[k]);
         }
     }
