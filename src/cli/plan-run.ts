@@ -6,7 +6,7 @@ import { errorText, runOptionsOf } from "./command.ts";
 import { type CommandIO, saveFile, write } from "./io.ts";
 import { exitCodeForError, exitCodeForReport } from "./outcome.ts";
 import { redact } from "./output.ts";
-import { formatPlan, formatServerCheck } from "./plan-table.ts";
+import { formatPlanLines, formatServerCheck } from "./plan-table.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 
 /** The engine's orphan warnings (src/sync/run.ts), shown in the plan's totals instead. */
@@ -21,12 +21,24 @@ export interface PlanFlags {
   prune?: boolean;
 }
 
-/** The `--json` document: the plan file's JSON, plus `serverCheck` when it was asked for. */
-export function planDocument(serialized: string, check: ServerCheck | null): string {
-  if (!check) return serialized;
-  const doc = JSON.parse(serialized) as Record<string, unknown>;
-  doc.serverCheck = check;
-  return `${JSON.stringify(doc, null, 2)}\n`;
+/** Writes the pieces in chunks of about a megabyte, each redacted, waiting for the stream to take each. */
+async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string>, apiKey: string | null) {
+  let chunk: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    chunk.push(piece);
+    size += piece.length;
+    if (size >= 1 << 20) {
+      await write(stream, redact(chunk.join(""), apiKey));
+      chunk = [];
+      size = 0;
+    }
+  }
+  if (chunk.length > 0) await write(stream, redact(chunk.join(""), apiKey));
+}
+
+function* withNewlines(lines: readonly string[]): Generator<string> {
+  for (const line of lines) yield `${line}\n`;
 }
 
 /** Runs the command and returns its exit code; prints everything itself, throws nothing. */
@@ -38,7 +50,7 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
     runtime = await openRuntime(loaded);
     apiKey = runtime.apiKey;
     const { runSync } = await import("../sync/run.ts");
-    const { serializePlan } = await import("../sync/plan-file.ts");
+    const { assertNoSecrets, planJsonPieces, serializePlan } = await import("../sync/plan-file.ts");
     const report = await runSync({
       ...runOptionsOf(loaded, runtime),
       maxCredits: flags.maxCredits ?? loaded.config.max_credits,
@@ -48,7 +60,7 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
     });
     const plan = report.plan;
     // Refuses a plan holding key-like text before anything is printed or saved.
-    const serialized = serializePlan(plan);
+    assertNoSecrets(plan);
     let check: ServerCheck | null = null;
     if (flags.serverCheck) {
       const { serverCheck } = await import("../sync/server-check.ts");
@@ -56,14 +68,20 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
         concurrency: loaded.config.tokportal.concurrency ?? 4,
       });
     }
-    if (flags.out !== undefined) await saveFile(flags.out, serialized, "the plan");
+    if (flags.out !== undefined) await saveFile(flags.out, serializePlan(plan), "the plan");
 
-    let out: string;
     if (flags.json) {
-      out = planDocument(serialized, check);
+      // The plan file's JSON (plus `serverCheck` when asked), printed piece by piece: never one string.
+      await writePieces(io.stdout, planJsonPieces(plan, check ? { serverCheck: check } : {}), apiKey);
     } else {
       const c = palette(io.color);
-      const lines = [c.bold(`Plan for ${report.source}`), "", formatPlan(plan, { color: io.color })];
+      // The table's lines are printed in chunks (one string of them would be copied several times over).
+      const lines = [
+        c.bold(`Plan for ${report.source}`),
+        "",
+        ...formatPlanLines(plan, { color: io.color }),
+        "",
+      ];
       // The totals already list the orphans; the rest (ignored columns, unreadable rows) only shows here.
       const warnings = report.warnings.filter((w) => !ORPHAN_WARNING.test(w));
       if (warnings.length > 0)
@@ -79,9 +97,8 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
           ? "Nothing was changed (this is a plan): `tokportal-sync sync` applies it."
           : "Nothing was changed (this is a plan).",
       );
-      out = `${lines.join("\n")}\n`;
+      await writePieces(io.stdout, withNewlines(lines), apiKey);
     }
-    await write(io.stdout, redact(out, apiKey));
     const code = exitCodeForReport(report);
     return code === EXIT.ok && check && check.counts.refused > 0 ? EXIT.rowsFailed : code;
   } catch (err) {

@@ -127,6 +127,11 @@ export interface PlanTableOptions {
 }
 
 export function formatPlan(plan: Plan, options: PlanTableOptions): string {
+  return `${formatPlanLines(plan, options).join("\n")}\n`;
+}
+
+/** The lines of `formatPlan`, for a caller that prints them a chunk at a time rather than as one string. */
+export function formatPlanLines(plan: Plan, options: PlanTableOptions): string[] {
   const c: Colors = palette(options.color);
   const served = rowsByOp(plan);
   const lines: string[] = [];
@@ -140,7 +145,9 @@ export function formatPlan(plan: Plan, options: PlanTableOptions): string {
       rows: rowsLabel(served.get(op.id) ?? []),
       cost: credits(op.cost),
     }));
-    const width = (k: "bundle" | "action" | "rows" | "cost") => Math.max(...cells.map((x) => x[k].length));
+    // A loop, not Math.max(...): hundreds of thousands of arguments overflow the stack.
+    const width = (k: "bundle" | "action" | "rows" | "cost") =>
+      cells.reduce((m, x) => Math.max(m, x[k].length), 0);
     const w = { bundle: width("bundle"), action: width("action"), rows: width("rows"), cost: width("cost") };
     const paint = { "+": c.green, "~": c.yellow, "→": c.cyan, "-": c.red } as const;
     for (const x of cells) {
@@ -159,7 +166,7 @@ export function formatPlan(plan: Plan, options: PlanTableOptions): string {
   const notSynced = plan.rows.filter(isNotSynced);
   if (notSynced.length > 0) {
     if (lines.length > 0) lines.push("");
-    const w = Math.max(...notSynced.map((r) => rowLabel(r).length));
+    const w = notSynced.reduce((m, r) => Math.max(m, rowLabel(r).length), 0);
     for (const r of notSynced) {
       const mark = r.outcome === "error" || r.outcome === "locked" ? c.red : c.yellow;
       lines.push(
@@ -175,7 +182,7 @@ export function formatPlan(plan: Plan, options: PlanTableOptions): string {
   }
 
   lines.push("", ...totalLines(plan, c));
-  return `${lines.join("\n")}\n`;
+  return lines;
 }
 
 function totalLines(plan: Plan, c: Colors): string[] {

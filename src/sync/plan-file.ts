@@ -142,12 +142,91 @@ export function serializePlan(plan: Plan): string {
   const ordered: Record<string, unknown> = {};
   for (const k of TOP_LEVEL) ordered[k] = plan[k];
   const text = `${JSON.stringify(ordered, null, 2)}\n`;
-  if (scrubSecrets(text) !== text) {
-    throw new PlanFileError(
-      "The plan contains text that looks like a TokPortal API key (in a sheet cell?); it is not written. Remove the key from the sheet and plan again.",
-    );
-  }
+  if (scrubSecrets(text) !== text) throw secretInPlan();
   return text;
+}
+
+function secretInPlan(): PlanFileError {
+  return new PlanFileError(
+    "The plan contains text that looks like a TokPortal API key (in a sheet cell?); it is not written. Remove the key from the sheet and plan again.",
+  );
+}
+
+/**
+ * Refuses a plan holding text that looks like an API key (or a secret the client knows) in any string or
+ * object key: the check `serializePlan` makes, without writing the plan's JSON. Each string is checked on
+ * its own (a key split across two strings is no leak), so an escape JSON would put before a key cannot hide it.
+ */
+export function assertNoSecrets(value: unknown): void {
+  // Strings are scrubbed in batches: one scrubSecrets call per string would cost more than the walk.
+  // "\n" between them is no word character, so each string's ends stay word boundaries, as on their own.
+  let batch: string[] = [];
+  let size = 0;
+  const flush = () => {
+    const text = batch.join("\n");
+    if (scrubSecrets(text) !== text) throw secretInPlan();
+    batch = [];
+    size = 0;
+  };
+  const add = (s: string) => {
+    batch.push(s);
+    size += s.length + 1;
+    if (size >= 1 << 20) flush();
+  };
+  const keys = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") add(v);
+    else if (typeof v !== "object" || v === null) return;
+    else if (Array.isArray(v)) for (const x of v) walk(x);
+    else {
+      const toJSON = (v as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === "function") walk(toJSON.call(v));
+      else
+        for (const k of Object.keys(v)) {
+          // Keys repeat in every op and row: each is checked once.
+          if (!keys.has(k)) {
+            keys.add(k);
+            add(k);
+          }
+          walk((v as Record<string, unknown>)[k]);
+        }
+    }
+  };
+  walk(value);
+  flush();
+}
+
+/**
+ * The text of `serializePlan` (plus `extra` keys after the plan's, as `--json` adds `serverCheck`), in
+ * pieces of at most a thousand ops or rows, so a large plan is printed without holding its whole JSON. Checks
+ * nothing: call `assertNoSecrets` first.
+ */
+export function* planJsonPieces(plan: Plan, extra: Record<string, unknown> = {}): Generator<string> {
+  const entries: Array<[string, unknown]> = TOP_LEVEL.map((k) => [k, plan[k]]);
+  entries.push(...Object.entries(extra));
+  let first = true;
+  yield "{";
+  for (const [k, v] of entries) {
+    if (v === undefined || typeof v === "function" || typeof v === "symbol") continue;
+    yield `${first ? "" : ","}\n  ${JSON.stringify(k)}: `;
+    first = false;
+    if (Array.isArray(v) && v.length > 0) {
+      yield "[";
+      // A thousand items per stringify: as fast as one call, a few hundred kilobytes at a time.
+      for (let i = 0; i < v.length; i += 1000) {
+        const text = JSON.stringify(v.slice(i, i + 1000), null, 2); // "[\n  item,\n  item\n]"
+        yield `${i > 0 ? "," : ""}\n  ${text.slice(2, -2).replaceAll("\n", "\n  ")}`;
+      }
+      yield "\n  ]";
+    } else yield indented(v, "  ");
+  }
+  yield first ? "}\n" : "\n}\n";
+}
+
+/** `JSON.stringify(value, null, 2)` as it reads nested at `indent` (raw newlines are only its layout's). */
+function indented(value: unknown, indent: string): string {
+  const text = JSON.stringify(value, null, 2) ?? "null";
+  return text.replaceAll("\n", `\n${indent}`);
 }
 
 const OP_KINDS = [

@@ -17,6 +17,7 @@ import type {
   DesiredState,
   OpKind,
   Plan,
+  PlanOp,
   PlanOptions,
   PlanTotals,
   RowRef,
@@ -27,12 +28,37 @@ export function planSync(desired: DesiredState, actual: ActualState, options: Pl
   return planWithFindings(desired, actual, options).plan;
 }
 
+/**
+ * The plan, or null as soon as a bundle plans an op `stop` picks: the run's first plan, made without
+ * prices only to learn whether it must ask for them, stops at the first create of a new campaign instead
+ * of planning (and holding) every row twice. With no prices every charge is 0 and nothing is deferred, so
+ * the ops seen are the plan's.
+ */
+export function planUnless(
+  desired: DesiredState,
+  actual: ActualState,
+  options: PlanOptions,
+  stop: (op: PlanOp) => boolean,
+): Plan | null {
+  return planOrStop(desired, actual, options, stop)?.plan ?? null;
+}
+
 /** The plan, and by row id the findings each row's message says (what `--json` and the terminal show). */
 export function planWithFindings(
   desired: DesiredState,
   actual: ActualState,
   options: PlanOptions,
 ): { plan: Plan; findings: ReadonlyMap<string, RowFinding[]> } {
+  // Without `stop` there is always a plan.
+  return planOrStop(desired, actual, options, null)!;
+}
+
+function planOrStop(
+  desired: DesiredState,
+  actual: ActualState,
+  options: PlanOptions,
+  stop: ((op: PlanOp) => boolean) | null,
+): { plan: Plan; findings: ReadonlyMap<string, RowFinding[]> } | null {
   const prior = worstOfIssues(desired.issues);
   const sheetRefs = sheetVideoRefs(desired);
   const plans: BundlePlan[] = [];
@@ -40,18 +66,18 @@ export function planWithFindings(
     // A follow-up order posts from the account its named row ordered, once TokPortal delivered it.
     const resolved = resolveFollowUp(wanted, desired, actual);
     const b = "bundle" in resolved ? resolved.bundle : wanted;
-    plans.push(
-      planBundle({
-        desired: b,
-        matches: actual.byExternalRef.get(b.externalRef) ?? [],
-        today: actual.today,
-        options,
-        sheetRefs: sheetRefs.get(b.bundleRef) ?? new Map(),
-        prior,
-        ...("held" in resolved ? { held: resolved.held } : {}),
-        ...(actual.videosOnlyCountries ? { videosOnlyCountries: actual.videosOnlyCountries } : {}),
-      }),
-    );
+    const planned = planBundle({
+      desired: b,
+      matches: actual.byExternalRef.get(b.externalRef) ?? [],
+      today: actual.today,
+      options,
+      sheetRefs: sheetRefs.get(b.bundleRef) ?? new Map(),
+      prior,
+      ...("held" in resolved ? { held: resolved.held } : {}),
+      ...(actual.videosOnlyCountries ? { videosOnlyCountries: actual.videosOnlyCountries } : {}),
+    });
+    if (stop && planned.ops.some(stop)) return null;
+    plans.push(planned);
   }
 
   const deferred = applyBudget(plans, options);

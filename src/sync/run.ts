@@ -26,7 +26,7 @@ import {
   type RunLogFacts,
   videoDays,
 } from "./extras-run.ts";
-import { planSync } from "./plan.ts";
+import { planSync, planUnless } from "./plan.ts";
 import { assertPlanCurrent } from "./plan-file.ts";
 import { destructiveOps } from "./plan-pullback.ts";
 import { fetchActual } from "./remote.ts";
@@ -114,8 +114,8 @@ async function planWithPrices(
   now: string,
 ): Promise<Plan> {
   const base = { prune: o.prune, maxCredits: o.maxCredits, now };
-  const first = planSync(desired, actual, { ...base, costs: {}, balance: null });
-  if (!first.ops.some(mayCharge)) return first;
+  const first = planUnless(desired, actual, { ...base, costs: {}, balance: null }, mayCharge);
+  if (first) return first;
   const [costs, balance] = await Promise.all([o.client.credits.costs(), o.client.credits.balance()]);
   return planSync(desired, actual, { ...base, costs: costs.costs, balance: balance.total_credits });
 }

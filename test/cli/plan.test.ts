@@ -75,6 +75,23 @@ describe("tokportal-sync plan", () => {
     expect(cli.writes()).toEqual([]);
   });
 
+  it("refuses a plan holding key-like text, as a table or as JSON: nothing printed, the key not echoed", async () => {
+    cli.writeConfig();
+    const key = `sk_${"5a".repeat(32)}`;
+    editCsv(campaignFiles().videos, (rows) => {
+      rows[1]!["description"] = `promo ${key}`;
+      return rows;
+    });
+    for (const args of [["plan"], ["plan", "--json"]]) {
+      const r = await cli.run(args);
+      expect(r.code).not.toBe(0);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/looks like a TokPortal API key/);
+      expect(r.stderr).not.toContain(key);
+    }
+    expect(cli.writes()).toEqual([]);
+  });
+
   it("--json prints the plan document: ops, rows and totals, the same JSON as the plan file", async () => {
     cli.writeConfig({ max_credits: 500 });
     const r = await cli.run(["plan", "--json"]);

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { registerSecret } from "../../src/api/errors.ts";
 import { planSync } from "../../src/sync/plan.ts";
 import {
+  assertNoSecrets,
   assertPlanCurrent,
   inputsFingerprint,
   PlanFileError,
   PlanStaleError,
   parsePlanFile,
+  planJsonPieces,
   serializePlan,
 } from "../../src/sync/plan-file.ts";
 import { actualState, bundle, desiredState, planOptions, remoteBundle, slot } from "./support/builders.ts";
@@ -50,6 +53,43 @@ describe("plan file", () => {
     const plan = planSync(sheet(`promo sk_${"ab".repeat(32)}`), world(), planOptions());
     expect(() => serializePlan(plan)).toThrow(PlanFileError);
     expect(() => serializePlan(plan)).toThrow(/looks like a TokPortal API key/);
+  });
+
+  it("assertNoSecrets refuses what serializePlan refuses, in any string or key, without the JSON", () => {
+    const key = `sk_${"ab".repeat(32)}`;
+    expect(() => assertNoSecrets(planSync(sheet(), world(), planOptions()))).not.toThrow();
+    expect(() => assertNoSecrets(planSync(sheet(`promo ${key}`), world(), planOptions()))).toThrow(
+      /looks like a TokPortal API key/,
+    );
+    const plan = planSync(sheet(), world(), planOptions());
+    // In an object key, after a newline (which JSON writes as `\n`, hiding the key's word boundary), deep down.
+    expect(() => assertNoSecrets({ ...plan, extra: { [key]: 1 } })).toThrow(PlanFileError);
+    expect(() => assertNoSecrets({ ...plan, extra: [[`line one\n${key}`]] })).toThrow(PlanFileError);
+    // A secret the client registered, even when it does not look like a key; and one past the first batch.
+    const secret = "not-key-shaped-secret-1234";
+    registerSecret(secret);
+    const big = Array.from({ length: 30_000 }, (_, i) => `row ${i} ${"x".repeat(40)}`);
+    expect(() => assertNoSecrets({ ...plan, big: [...big, `at the end ${secret}`] })).toThrow(PlanFileError);
+    expect(() => assertNoSecrets({ ...plan, big })).not.toThrow();
+  });
+
+  it("planJsonPieces joined is the text of serializePlan, plus extra keys last", () => {
+    const plan = planSync(
+      sheet(`quote " back \\ newline \n tab \t é`),
+      world(),
+      planOptions({ balance: 500 }),
+    );
+    expect(plan.ops.length).toBeGreaterThan(3);
+    expect([...planJsonPieces(plan)].join("")).toBe(serializePlan(plan));
+    const empty = planSync(desiredState([]), actualState([]), planOptions());
+    expect(empty.ops).toEqual([]);
+    expect([...planJsonPieces(empty)].join("")).toBe(serializePlan(empty));
+    const check = { counts: { refused: 0 }, items: [], note: undefined };
+    const doc = JSON.parse(serializePlan(plan)) as Record<string, unknown>;
+    doc.serverCheck = check;
+    expect([...planJsonPieces(plan, { serverCheck: check })].join("")).toBe(
+      `${JSON.stringify(doc, null, 2)}\n`,
+    );
   });
 
   it("refuses files that are not a version-1 plan, saying what is wrong", () => {

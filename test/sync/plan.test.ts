@@ -1076,3 +1076,17 @@ describe("prices (review #1)", () => {
     expect(() => price({}, "not_a_price")).toThrow(/no price known/);
   });
 });
+
+describe("planUnless (the run's first plan, without prices)", () => {
+  it("is the plan when no op is picked, and null as soon as one is", async () => {
+    const { planSync: plain, planUnless } = await import("../../src/sync/plan.ts");
+    const desired = desiredState([bundle("a", { videos: [{ ref: "v1", row: 2 }] }), bundle("b", { row: 3 })]);
+    const options = planOptions({ costs: {}, balance: null });
+    const full = plain(desired, actualState([]), options);
+    expect(planUnless(desired, actualState([]), options, () => false)).toEqual(full);
+    expect(planUnless(desired, actualState([]), options, (op) => op.kind === "createBundle")).toBeNull();
+    expect(planUnless(desired, actualState([]), options, (op) => op.kind === "unpublishBundle")).toEqual(
+      full,
+    );
+  });
+});
