@@ -10,7 +10,7 @@ import { Cron } from "croner";
 import { z } from "zod";
 import { PRODUCTION_BASE_URL } from "../api/client.ts";
 import { DEFAULT_MAX_WAIT_MS } from "../api/retry.ts";
-import { DATE_FORMATS, type DateFormat } from "../sources/coerce.ts";
+import { DATE_FORMATS, type DateFormat } from "../sources/cell-parsers.ts";
 import { alertsSchema } from "./alerts-schema.ts";
 import { expected } from "./expected.ts";
 

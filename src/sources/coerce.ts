@@ -14,17 +14,6 @@ import {
   parseList,
 } from "./cell-parsers.ts";
 
-export {
-  DATE_FORMATS,
-  type DateFormat,
-  type Parsed,
-  parseBoolean,
-  parseDate,
-  parseEnum,
-  parseInteger,
-  parseList,
-} from "./cell-parsers.ts";
-
 // ——— Rows → typed values ———
 
 import {

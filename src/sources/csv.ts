@@ -6,7 +6,7 @@
  */
 
 import path from "node:path";
-import type { DateFormat } from "./coerce.ts";
+import type { DateFormat } from "./cell-parsers.ts";
 import { outputColumns } from "./columns.ts";
 import { readCsvExtras } from "./csv-extra.ts";
 import { type CsvDelimiter, type CsvGrid, type ReadCsvOptions, readCsvGrid } from "./csv-file.ts";

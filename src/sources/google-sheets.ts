@@ -12,7 +12,7 @@
  *   probe():           1 read (`spreadsheets.get` of the title and tab names), for `doctor`.
  */
 import { inspect } from "node:util";
-import type { DateFormat } from "./coerce.ts";
+import type { DateFormat } from "./cell-parsers.ts";
 import type { TableMode } from "./columns.ts";
 import { EXTRA_TABS, type ExtraTabsOption } from "./extra-tabs.ts";
 import type { CredentialsInfo } from "./google-credentials.ts";

@@ -4,7 +4,7 @@
  */
 
 import path from "node:path";
-import { DATE_FORMATS, type DateFormat } from "./coerce.ts";
+import { DATE_FORMATS, type DateFormat } from "./cell-parsers.ts";
 import { knownColumns } from "./columns.ts";
 import { CsvSource } from "./csv.ts";
 import { parseDelimiterOption } from "./csv-file.ts";
@@ -14,6 +14,7 @@ import { GoogleSheetsSource, type GoogleSheetsSourceOptions } from "./google-she
 import { normalizeHeader } from "./table.ts";
 import type { Source, TableName } from "./types.ts";
 
+export * from "./cell-parsers.ts";
 export * from "./coerce.ts";
 export * from "./columns.ts";
 export { CsvSource, CsvSourceError, type CsvSourceOptions, lockPathFor } from "./csv.ts";

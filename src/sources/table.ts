@@ -7,7 +7,7 @@
  */
 
 import { columnLetters } from "./a1.ts";
-import { type DateFormat, parseDate } from "./coerce.ts";
+import { type DateFormat, parseDate } from "./cell-parsers.ts";
 import { inputColumns, knownColumns, requiredColumns, type TableMode } from "./columns.ts";
 import type { RowKey, SheetRow, SourceProblem, TableName } from "./types.ts";
 

@@ -8,7 +8,8 @@
  * the sheet and the analytics only, and writes only the analytics columns.
  */
 import type { TokPortalClient } from "../api/client.ts";
-import { coerceCampaign, type DateFormat } from "../sources/coerce.ts";
+import type { DateFormat } from "../sources/cell-parsers.ts";
+import { coerceCampaign } from "../sources/coerce.ts";
 import { SourceError } from "../sources/errors.ts";
 import type { ExtraWrite } from "../sources/extra-tabs.ts";
 import type { CampaignTables, CellPatch, Source, SourceSnapshot } from "../sources/types.ts";

@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
-  coerceCampaign,
-  coerceRow,
   type Parsed,
   parseBoolean,
   parseDate,
   parseEnum,
   parseInteger,
   parseList,
-} from "../../src/sources/coerce.ts";
+} from "../../src/sources/cell-parsers.ts";
+import { coerceCampaign, coerceRow } from "../../src/sources/coerce.ts";
 import type { SheetRow } from "../../src/sources/types.ts";
 
 const value = <T>(p: Parsed<T>): T => {
