@@ -6,8 +6,7 @@
  *   npx tsx bench/csv-read.ts [rows]
  */
 
-import { once } from "node:events";
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -15,6 +14,7 @@ import { coerceCampaign } from "../src/sources/coerce.ts";
 import { CsvSource } from "../src/sources/csv.ts";
 import type { CellPatch } from "../src/sources/types.ts";
 import { machineLines, report } from "./report.ts";
+import { writeVideosCsv } from "./videos-csv.ts";
 
 const rows = Number(process.argv[2] ?? 100_000);
 const dir = mkdtempSync(path.join(tmpdir(), "bench-csv-"));
@@ -22,42 +22,8 @@ const file = path.join(dir, "videos.csv");
 
 const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-async function generate(): Promise<void> {
-  const out = createWriteStream(file);
-  out.write(
-    "video_ref,bundle_ref,position,video_type,description,target_publish_date,video_url,carousel_images,publish,notes\r\n",
-  );
-  let batch: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const bundle = `b${Math.floor(i / 10)}`;
-    const day = String(1 + (i % 28)).padStart(2, "0");
-    const carousel = i % 7 === 0;
-    batch.push(
-      [
-        `v${i}`,
-        bundle,
-        "",
-        carousel ? "carousel" : "video",
-        i % 5 === 0 ? `"Spring look #${i}, with a comma and ""quotes"""` : `Spring look #${i} #ootd #style`,
-        `2027-03-${day}`,
-        carousel ? "" : `https://example.com/media/${bundle}/${i}.mp4`,
-        carousel ? `https://example.com/c/${i}-1.jpg;https://example.com/c/${i}-2.jpg` : "",
-        i % 3 === 0 ? "no" : "yes",
-        i % 11 === 0 ? `"note\r\non two lines"` : "",
-      ].join(","),
-    );
-    if (batch.length === 1000) {
-      if (!out.write(`${batch.join("\r\n")}\r\n`)) await once(out, "drain");
-      batch = [];
-    }
-  }
-  if (batch.length > 0) out.write(`${batch.join("\r\n")}\r\n`);
-  out.end();
-  await once(out, "finish");
-}
-
 try {
-  await generate();
+  await writeVideosCsv(file, rows);
   const sizeMb = statSync(file).size / 1024 / 1024;
   const rssBefore = peakRssMb();
 

@@ -10,12 +10,12 @@
  * streamed rewrite), for the side-by-side columns.
  */
 import { spawnSync } from "node:child_process";
-import { once } from "node:events";
-import { copyFileSync, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { machineLines, report } from "./report.ts";
+import { writeVideosCsv } from "./videos-csv.ts";
 
 interface ChildResult {
   patches: number;
@@ -67,39 +67,6 @@ async function child(root: string, file: string, every: number): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-async function generate(file: string, rows: number): Promise<void> {
-  const out = createWriteStream(file);
-  out.write(
-    "video_ref,bundle_ref,position,video_type,description,target_publish_date,video_url,carousel_images,publish,notes\r\n",
-  );
-  let batch: string[] = [];
-  for (let i = 0; i < rows; i++) {
-    const bundle = `b${Math.floor(i / 10)}`;
-    const carousel = i % 7 === 0;
-    batch.push(
-      [
-        `v${i}`,
-        bundle,
-        "",
-        carousel ? "carousel" : "video",
-        i % 5 === 0 ? `"Spring look #${i}, with a comma and ""quotes"""` : `Spring look #${i} #ootd #style`,
-        `2027-03-${String(1 + (i % 28)).padStart(2, "0")}`,
-        carousel ? "" : `https://example.com/media/${bundle}/${i}.mp4`,
-        carousel ? `https://example.com/c/${i}-1.jpg;https://example.com/c/${i}-2.jpg` : "",
-        i % 3 === 0 ? "no" : "yes",
-        i % 11 === 0 ? `"note\r\non two lines"` : "",
-      ].join(","),
-    );
-    if (batch.length === 1000) {
-      if (!out.write(`${batch.join("\r\n")}\r\n`)) await once(out, "drain");
-      batch = [];
-    }
-  }
-  if (batch.length > 0) out.write(`${batch.join("\r\n")}\r\n`);
-  out.end();
-  await once(out, "finish");
-}
-
 function runChild(root: string, file: string, every: number): ChildResult {
   const self = fileURLToPath(import.meta.url);
   const run = spawnSync(
@@ -120,7 +87,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "bench-csv-wb-"));
   try {
     const pristine = path.join(dir, "pristine.csv");
-    await generate(pristine, rows);
+    await writeVideosCsv(pristine, rows);
     const sizeMb = mb(statSync(pristine).size);
     const cases = [
       { label: "every row (2 cells each)", every: 1 },
@@ -170,7 +137,7 @@ ${lines.join("\n")}
 }
 
 if (process.argv[2] === "--generate") {
-  await generate(process.argv[3]!, Number(process.argv[4]));
+  await writeVideosCsv(process.argv[3]!, Number(process.argv[4]));
 } else if (process.argv[2] === "--child") {
   await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
 } else {
