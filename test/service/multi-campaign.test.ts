@@ -13,12 +13,12 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CronFlags, runCronCommand } from "../../src/cli/cron-run.ts";
 import { runHistoryCommand } from "../../src/cli/history-run.ts";
-import type { CommandIO } from "../../src/cli/io.ts";
 import { runSyncCommand } from "../../src/cli/sync-run.ts";
 import { createServiceLogger } from "../../src/service/logger.ts";
 import type { RunRecord } from "../../src/service/run-record.ts";
 import { root } from "../cli/cli-harness.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { textIO } from "../support/streams.ts";
 
 const BUCKET = { capacity: 20, refillPerSecond: 20 };
 const KEY_A = `sk_${"a1".repeat(32)}`;
@@ -37,25 +37,6 @@ function sink() {
     },
   });
   return { stream, lines, text: () => text };
-}
-
-function textIO(env: Record<string, string | undefined>) {
-  const out = { stdout: "", stderr: "" };
-  const stream = (k: "stdout" | "stderr") =>
-    new Writable({
-      write(chunk, _enc, done) {
-        out[k] += String(chunk);
-        done();
-      },
-    });
-  const io: CommandIO = {
-    stdout: stream("stdout"),
-    stderr: stream("stderr"),
-    stdin: process.stdin,
-    env,
-    color: false,
-  };
-  return { io, out };
 }
 
 let dir = "";

@@ -15,13 +15,13 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCronCommand } from "../../src/cli/cron-run.ts";
-import type { CommandIO } from "../../src/cli/io.ts";
 import { runSyncCommand } from "../../src/cli/sync-run.ts";
 import { runWebhooksRegister, runWebhooksStatus } from "../../src/cli/webhooks-run.ts";
 import { signWebhook } from "../../src/emulator/webhook-dispatcher.ts";
 import { createServiceLogger } from "../../src/service/logger.ts";
 import { readCsvRows, writeCampaign } from "../support/campaign.ts";
 import { startTestEmulator, type TestEmulator } from "../support/emulator.ts";
+import { textIO } from "../support/streams.ts";
 
 const KEY = `sk_${"5e".repeat(32)}`;
 const NEVER = "0 0 1 1 *";
@@ -57,25 +57,6 @@ function logSink() {
       check();
     });
   return { stream, lines, text: () => text, waitFor };
-}
-
-function textIO(env: Record<string, string | undefined>) {
-  const out = { stdout: "", stderr: "" };
-  const stream = (k: "stdout" | "stderr") =>
-    new Writable({
-      write(chunk, _enc, done) {
-        out[k] += String(chunk);
-        done();
-      },
-    });
-  const io: CommandIO = {
-    stdout: stream("stdout"),
-    stderr: stream("stderr"),
-    stdin: process.stdin,
-    env,
-    color: false,
-  };
-  return { io, out };
 }
 
 function freePort(): Promise<number> {
