@@ -23,6 +23,7 @@ import {
   type SheetLeaseOptions,
 } from "../sources/sheet-lease.ts";
 import { SourceLockedError } from "./outcome.ts";
+import { assertSourceUnlocked } from "./runtime.ts";
 
 /** A lock whose mtime is older than this belongs to a crashed run and is taken over. */
 export const RUN_LOCK_STALE_MS = 30_000;
@@ -162,6 +163,27 @@ export async function sheetLeaseHolder(
   });
   if (!(source instanceof GoogleSheetsSource)) return null;
   return leaseHolder(await source.connection(), now);
+}
+
+/**
+ * True while a run holds the sheet (the status page's "sync now" asks before starting one): its run lock (a manual `sync` here), a CSV file's write lock, or
+ * a Google Sheet's lease (src/sources/sheet-lease.ts).
+ */
+export async function sheetHeld(loaded: LoadedConfig): Promise<boolean> {
+  const target = runLockTarget(loaded);
+  try {
+    const held = await lockfile.check(target.file, {
+      realpath: false,
+      lockfilePath: target.lockPath,
+      stale: RUN_LOCK_STALE_MS,
+    });
+    if (held) return true;
+    await assertSourceUnlocked(loaded);
+    // Another machine's run (a laptop's `sync`, a second replica) holds the spreadsheet's lease.
+    return (await sheetLeaseHolder(loaded)) !== null;
+  } catch {
+    return true;
+  }
 }
 
 /**

@@ -4,9 +4,7 @@
  * "sync now" as one run of the campaign's scheduler, refused while one runs or the sheet is locked.
  */
 
-import lockfile from "proper-lockfile";
-import { RUN_LOCK_STALE_MS, runLockTarget, sheetLeaseHolder } from "../cli/run-lock.ts";
-import { assertSourceUnlocked } from "../cli/runtime.ts";
+import { sheetHeld } from "../cli/run-lock.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import type { CampaignService, InvalidCampaign } from "../service/campaigns.ts";
 import type { RunHistory } from "../service/history.ts";
@@ -27,27 +25,6 @@ export interface ServiceCampaign {
 /** The balance a run's plan read (null when the run asked for none). */
 export function balanceOf(report: RunReport | null): number | null {
   return report && "plan" in report ? report.plan.totals.balance : null;
-}
-
-/**
- * True while another run holds the sheet: its run lock (a manual `sync` here), a CSV file's write lock, or
- * a Google Sheet's lease (src/sources/sheet-lease.ts).
- */
-async function sheetLocked(loaded: LoadedConfig): Promise<boolean> {
-  const target = runLockTarget(loaded);
-  try {
-    const held = await lockfile.check(target.file, {
-      realpath: false,
-      lockfilePath: target.lockPath,
-      stale: RUN_LOCK_STALE_MS,
-    });
-    if (held) return true;
-    await assertSourceUnlocked(loaded);
-    // Another machine's run (a laptop's `sync`, a second replica) holds the spreadsheet's lease.
-    return (await sheetLeaseHolder(loaded)) !== null;
-  } catch {
-    return true;
-  }
 }
 
 export class ServiceStatus implements StatusData, SyncNow {
@@ -130,7 +107,7 @@ export class ServiceStatus implements StatusData, SyncNow {
     if (!c) return { started: false, reason: "unknown" };
     if (this.service.campaigns().find((s) => s.name === name)?.running)
       return { started: false, reason: "running" };
-    if (await sheetLocked(c.loaded)) return { started: false, reason: "locked" };
+    if (await sheetHeld(c.loaded)) return { started: false, reason: "locked" };
     const { result } = this.service.runNow(name, "manual");
     if (result === "started") return { started: true };
     if (result === "queued") return { started: false, reason: "running" };
