@@ -18,86 +18,17 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { compiledEntry } from "./compiled.ts";
 import { machineLines, report } from "./report.ts";
+import { type Measure, STAGES, type Stage } from "./sync-offline-measure.ts";
 
 const VIDEOS_PER_BUNDLE = 10;
-const STAGES = ["read", "type", "validate", "plan"] as const;
-type Stage = (typeof STAGES)[number];
 const STAGE_WORDS: Record<Stage, string> = {
   read: "read (CSV, both tables)",
   type: "type the cells",
   validate: "validate (desired state)",
   plan: "plan",
 };
-
-/** One measured run of one size. */
-export interface Measure {
-  rows: number;
-  seconds: Record<Stage, number>;
-  total: number;
-  /** User + system CPU seconds of the child over the four stages (GC threads included): steadier than the
-   * wall time on a machine shared with other jobs. */
-  cpu?: number;
-  peakRssMb: number;
-  ops: number;
-  issues: number;
-}
-
-/** The child: read, type, validate and plan the campaign in `dir`; prints one JSON `Measure`. */
-async function measure(dir: string): Promise<void> {
-  const { CREDIT_COSTS } = await import("../src/emulator/prices.ts");
-  const { coerceCampaign } = await import("../src/sources/coerce.ts");
-  const { createSource } = await import("../src/sources/index.ts");
-  const { buildDesired } = await import("../src/sync/desired.ts");
-  const { planSync } = await import("../src/sync/plan.ts");
-  const seconds = {} as Record<Stage, number>;
-  const cpuStart = process.cpuUsage();
-  const startedAll = performance.now();
-  let t = startedAll;
-  const lap = (stage: Stage) => {
-    const now = performance.now();
-    seconds[stage] = (now - t) / 1000;
-    t = now;
-  };
-  const source = createSource(
-    { type: "csv", bundles: "bundles.csv", videos: "videos.csv" },
-    { baseDir: dir },
-  );
-  const tables = await source.read();
-  lap("read");
-  const campaign = coerceCampaign(tables);
-  lap("type");
-  const desired = buildDesired(campaign, {
-    prefix: "acme-",
-    defaults: { platform: "tiktok", bundle_type: "account_and_videos", publish: true },
-    baseDir: dir,
-  });
-  lap("validate");
-  const plan = planSync(
-    desired,
-    { byExternalRef: new Map(), orphanBundles: [], today: "2027-02-01" },
-    {
-      prune: false,
-      costs: { ...CREDIT_COSTS },
-      balance: null,
-      maxCredits: null,
-      now: new Date().toISOString(),
-    },
-  );
-  lap("plan");
-  const out: Measure = {
-    rows: campaign.videos.length,
-    seconds,
-    total: (performance.now() - startedAll) / 1000,
-    cpu: cpuSeconds(process.cpuUsage(cpuStart)),
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-    ops: plan.ops.length,
-    issues: desired.issues.length,
-  };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
-}
-
-const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 
 /** Writes a campaign of `rows` video rows into a fresh directory (in this process, not the measured one). */
 async function writeSized(rows: number): Promise<{ dir: string; mb: number }> {
@@ -109,9 +40,8 @@ async function writeSized(rows: number): Promise<{ dir: string; mb: number }> {
   return { dir, mb };
 }
 
-function runChild(dir: string): Measure {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, [...process.execArgv, self, "--measure", dir], {
+function runChild(entry: string, dir: string): Measure {
+  const child = spawnSync(process.execPath, [entry, dir], {
     encoding: "utf8",
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -176,13 +106,13 @@ async function main(argv: string[]): Promise<void> {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  if (argv[0] === "--measure") return measure(argv[1]!);
   const check = argv.includes("--check");
   const sizes = check
     ? [100_000]
     : (flag("--rows") ?? "10000,50000,100000,400000").split(",").map((s) => Number(s.trim()));
   const runs = check ? 1 : Number(flag("--runs") ?? 3);
 
+  const entry = await compiledEntry("bench/sync-offline-child.ts");
   const results: Measure[] = [];
   const csvMb = new Map<number, number>();
   for (const rows of sizes) {
@@ -190,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
     csvMb.set(rows, mb);
     try {
       const each: Measure[] = [];
-      for (let i = 0; i < runs; i++) each.push(runChild(dir));
+      for (let i = 0; i < runs; i++) each.push(runChild(entry, dir));
       const m = medianOf(each);
       results.push(m);
       console.error(

@@ -2,7 +2,7 @@
  * Whether dist/ was built from the sources as they are now. `npm run build` (scripts/build.js) writes
  * dist/build-stamp.json with the time the build started; the build is current while no file or folder
  * under src/, nor package.json, package-lock.json (the bundle holds the packages too), tsconfig.json or
- * scripts/build.js, changed after that time. One stat per file (about 300): a few milliseconds at each start. A folder's time changes
+ * scripts/build.js, scripts/bundle.js, changed after that time. One stat per file (about 300): a few milliseconds at each start. A folder's time changes
  * when a file is added, removed or renamed in it, so those count too. Without src/ (an installed copy, the
  * container image) dist/ is all there is and counts as current.
  */
@@ -12,7 +12,13 @@ import path from "node:path";
 export const STAMP_FILE = path.join("dist", "build-stamp.json");
 export const BUNDLE_FILE = path.join("dist", "cli.mjs");
 /** Besides src/: the packages the bundle holds, and how it is built. */
-const BUILD_INPUTS = ["package.json", "package-lock.json", "tsconfig.json", path.join("scripts", "build.js")];
+const BUILD_INPUTS = [
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+  path.join("scripts", "build.js"),
+  path.join("scripts", "bundle.js"),
+];
 
 /** The newest change time (ms) under src/ and of the package files; null when there is no src/. */
 export function newestSourceChange(root) {
