@@ -232,7 +232,9 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
           return;
         }
         shared.dedupe(data);
-        grid.push(data);
+        // A copy of exactly the row's length: papaparse grows each row by push, and the grid is kept for
+        // the whole run (twice the memory of the cells' pointers at 100,000 rows).
+        grid.push(opts.keepRaw ? data : data.slice());
       },
       complete: () => resolve(),
       error: (err: Error) => reject(err),

@@ -35,7 +35,7 @@ export function canonicalJson(value: unknown): string {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === "function") return canonicalJson(toJSON.call(value));
   const record = value instanceof Map ? Object.fromEntries(value) : (value as Record<string, unknown>);
-  const keys = Object.keys(record).sort();
+  const keys = sortInPlace(Object.keys(record));
   let out = "{";
   let first = true;
   for (const k of keys) {
@@ -45,6 +45,25 @@ export function canonicalJson(value: unknown): string {
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * The keys in the order `Array.prototype.sort` gives strings (by UTF-16 code units, which `<` compares),
+ * by insertion in place: an object has a few keys, often already in order, and the built-in sort allocates
+ * a work array per call (a fifth of all the memory a 100,000-row plan allocated went to it).
+ */
+function sortInPlace(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    if (keys[j]! <= k) continue;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 // Rows repeat the same few keys (the column names): quote each once, not once per row.

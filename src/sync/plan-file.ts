@@ -51,22 +51,14 @@ export function inputsFingerprint(desired: DesiredState, actual: ActualState, op
     bundleRefsWithoutRow: desired.bundleRefsWithoutRow,
   });
   for (const b of desired.bundles.values()) {
-    add([
-      b.row?.id ?? null,
-      b.bundleRef,
-      b.fingerprint,
-      b.publish,
-      planned(b.outputs),
-      [b.accountReview ?? null, b.pullBack ?? false],
-      b.videos.map((v) => [
-        v.row.id,
-        v.fingerprint,
-        v.position ?? null,
-        v.publish,
-        planned(v.outputs),
-        [v.review ?? null, v.pullBack ?? false, v.mediaMarker ?? null],
-      ]),
-    ]);
+    // Written out field by field rather than as canonical JSON of arrays: the same text for the same
+    // inputs, without building and sorting a copy of every row (most of what a 100,000-row plan allocated).
+    let text = `${q(b.row?.id)},${q(b.bundleRef)},${q(b.fingerprint)},${b.publish},${plannedOutputs(b.outputs)},${canonicalJson(b.accountReview ?? null)},${b.pullBack ?? false}`;
+    for (const v of b.videos) {
+      text += `\n ${q(v.row.id)},${q(v.fingerprint)},${v.position ?? null},${v.publish},${plannedOutputs(v.outputs)},${v.review ? canonicalJson(v.review) : "null"},${v.pullBack ?? false}`;
+    }
+    h.update(text);
+    h.update("\n");
   }
   for (const i of desired.issues) add([i.row.id, i.status, i.column ?? null, i.message]);
   for (const ref of [...actual.byExternalRef.keys()].sort()) {
@@ -78,12 +70,18 @@ export function inputsFingerprint(desired: DesiredState, actual: ActualState, op
 
 /**
  * The output cells the planner reads. Others (analytics, synced_at, statuses) are rewritten by every run
- * and by cron, and do not change what the plan does.
+ * and by cron, and do not change what the plan does. The media marker (`m:` in `review_marker`) is read as
+ * part of `review_marker`; the row's own marker derives from its cells, which its fingerprint covers.
  */
 const PLANNED_OUTPUTS = ["sync_fingerprint", "credits_charged", "review_marker"];
-function planned(outputs: Record<string, string>): Record<string, string | undefined> {
-  return Object.fromEntries(PLANNED_OUTPUTS.map((k) => [k, outputs[k]]));
+function plannedOutputs(outputs: Record<string, string>): string {
+  let text = "";
+  for (const k of PLANNED_OUTPUTS) text += `${q(outputs[k])};`;
+  return text;
 }
+
+/** A string (or its absence) as JSON text, so no value can pass for a separator. */
+const q = (value: string | null | undefined): string => (value == null ? "null" : JSON.stringify(value));
 
 function remoteSummary(a: ActualBundle): unknown {
   const b = a.bundle;

@@ -8,6 +8,7 @@
 import type { PatchVideoBody, Video } from "../api/index.ts";
 import { type Finding, finding, reasoned } from "../findings/index.ts";
 import { correctionFields } from "./desired/review-cells.ts";
+import { mediaMarkerOf } from "./desired/video-cells.ts";
 import type { Decided, RowNote } from "./plan-rows.ts";
 import { echoedDiffs } from "./plan-video-fields.ts";
 import { accountStatus, type BundleView, CLOSED_BUNDLE } from "./plan-view.ts";
@@ -71,8 +72,7 @@ export function reviewVideo(view: BundleView, v: DesiredVideo, slot: Video, fixi
   // Sent by an earlier run whose write-back was lost: the cell learns it now.
   if (sent && r) marker = withMarker(marker, "c", r.marker);
   if (slot.download_issue === true) {
-    if (!fixing && markerPart(marker, "m") === null && v.mediaMarker)
-      marker = withMarker(marker, "m", v.mediaMarker);
+    if (!fixing && markerPart(marker, "m") === null) marker = withMarker(marker, "m", mediaMarkerOf(v));
   } else marker = withMarker(marker, "m", null);
   notes.push({
     kind: "remote",
@@ -128,7 +128,8 @@ export function downloadFix(view: BundleView, v: DesiredVideo, slot: Video): Pla
   if (slot.download_issue !== true || CLOSED_BUNDLE.has(view.status)) return null;
   const reported = markerPart(v.outputs["review_marker"], "m");
   const stored = v.outputs["sync_fingerprint"] ?? "";
-  const changed = reported !== null ? reported !== v.mediaMarker : stored !== "" && stored !== v.fingerprint;
+  const changed =
+    reported !== null ? reported !== mediaMarkerOf(v) : stored !== "" && stored !== v.fingerprint;
   if (!changed) return null;
   const body =
     v.body.carousel_images !== undefined
@@ -191,7 +192,7 @@ export function fixCompanions(view: BundleView, v: DesiredVideo, slot: Video): D
  */
 export function downloadFixLanded(v: DesiredVideo, slot: Video): boolean {
   const reported = markerPart(v.outputs["review_marker"], "m");
-  return slot.download_issue !== true && reported !== null && reported !== v.mediaMarker;
+  return slot.download_issue !== true && reported !== null && reported !== mediaMarkerOf(v);
 }
 
 /** The bundles row's `account_review` on the delivered account. */

@@ -102,8 +102,6 @@ export interface DesiredVideo {
   review?: ReviewRequest;
   /** The row's own `publish` cell says `no` (not a default): a released video is pulled back. */
   pullBack?: boolean;
-  /** Digest of the media cells (`m:…`), compared with `review_marker` when TokPortal reports a download issue. */
-  mediaMarker?: string;
   /** 1 when a volume field is set (TokPortal charges `sound_volume` the first time a slot gets one), else 0. */
   soundVolumeUnits: number;
   /** Hash of the mapped fields (what `sync_fingerprint` stores). */

@@ -27,6 +27,19 @@ describe("fingerprintOf", () => {
     );
   });
 
+  it("orders keys as the built-in sort orders strings, whatever order they were added in", () => {
+    // Object.keys lists integer-like keys first and in numeric order; the canonical order is by code unit.
+    const names = ["b", "a", "B", "_x", "é", "10", "2", "ab", "a b", "Z", "zz", "z", "0", "😀", "ä"];
+    const expected = `{${[...names]
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:1`)
+      .join(",")}}`;
+    for (let shift = 0; shift < names.length; shift++) {
+      const order = [...names.slice(shift), ...names.slice(0, shift)].reverse();
+      expect(canonicalJson(Object.fromEntries(order.map((k) => [k, 1])))).toBe(expected);
+    }
+  });
+
   it("drops undefined members but keeps null, and keeps array order", () => {
     expect(fingerprintOf({ a: 1, b: undefined })).toBe(fingerprintOf({ a: 1 }));
     expect(fingerprintOf({ a: 1, b: null })).not.toBe(fingerprintOf({ a: 1 }));

@@ -109,11 +109,6 @@ export function checkVideos(
       // Reviews and pull backs: never part of the fingerprint (they change no configuration).
       ...(review.review ? { review: review.review } : {}),
       ...(input.publish === false ? { pullBack: true } : {}),
-      mediaMarker: markerOf("m", {
-        video_url: checked.body.video_url ?? null,
-        carousel_images: checked.body.carousel_images ?? null,
-        files: fileIdentities([checked.media.video_url, ...(checked.media.carousel_images ?? [])]) ?? null,
-      }),
     };
     const list = videosByBundle.get(bundleRef);
     if (list) list.push(video);
@@ -239,6 +234,19 @@ function checkVideo(
  * so that a file replaced at the same path (the cell unchanged) is a change. A row without local files (or
  * `media` given as `{}`) hashes its body alone, as every version before file identities did.
  */
+/**
+ * The row's `m:` marker: a digest of its media cells (and the identities of the local files they name),
+ * kept in `review_marker` when TokPortal reports it could not download them. Computed when a slot reports
+ * a download issue or the row holds a marker, not for every row: it only ever changes with the fingerprint.
+ */
+export function mediaMarkerOf(v: Pick<DesiredVideo, "body" | "media">): string {
+  return markerOf("m", {
+    video_url: v.body.video_url ?? null,
+    carousel_images: v.body.carousel_images ?? null,
+    files: fileIdentities([v.media.video_url, ...(v.media.carousel_images ?? [])]) ?? null,
+  });
+}
+
 export function videoFingerprint(body: DesiredVideo["body"], media: DesiredVideo["media"]): string {
   const files = fileIdentities([media.video_url, ...(media.carousel_images ?? []), media.story_image_url]);
   return fingerprintOf({ body, files });
