@@ -171,6 +171,11 @@ export class CsvPlacement {
     }
   }
 
+  /** Rows of the file held: those up to the header and those keyed by number, never rows found by ref. */
+  get rowsKept(): number {
+    return this.head.length + this.kept.size;
+  }
+
   /** Keys whose row is not there any more, each once (after `finish`). */
   rowsNotFound(): RowKey[] {
     return this.order.filter((e) => !e.found).map((e) => e.key);
