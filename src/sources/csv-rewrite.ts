@@ -2,8 +2,10 @@
  * The CSV write-back's two passes over the file, each a stream (csv-records.ts), so the write-back's memory
  * does not grow with the file:
  *
- * 1. `indexCsv`: the file as a sparse grid for the write planner (write-plan.ts). Every record keeps its
- *    row number, but only the rows a change may land on keep cells: rows whose refs a change names (their
+ * 1. `scanCsv`: each record's cells handed to the planner as they pass (csv-placement.ts), which keeps
+ *    what it needs and no rows found by ref. With an output file carrying earlier outputs over, `indexCsv`
+ *    instead: the file as a sparse grid for the write planner (write-plan.ts). Every record keeps its row
+ *    number, but only the rows a change may land on keep cells: rows whose refs a change names (their
  *    refs and the columns being written, or every cell when `whole`), and rows named by number (every
  *    cell: such a row is recognized by its content). The width (where new columns go) is measured on
  *    every row as it passes.

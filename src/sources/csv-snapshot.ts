@@ -1,8 +1,10 @@
 /**
  * A read of the CSV files, and its write-back. Per file: take the file's lock, re-read it as a stream,
- * place every patch by ref in what is on disk now (write-plan.ts), and rewrite the file atomically, as a
- * stream too, only if a cell actually changes (csv-rewrite.ts). Untouched records are copied byte for byte (delimiter, quoting, line endings and BOM
- * kept); text from remote is escaped so no spreadsheet runs it (formula.ts).
+ * place every patch by ref in what is on disk now (csv-placement.ts, placing as `planWrite` in
+ * write-plan.ts does, row by row as the file streams past), and rewrite the file atomically, as a stream
+ * too, only if a cell actually changes (csv-rewrite.ts). Untouched records are copied byte for byte
+ * (delimiter, quoting, line endings and BOM kept); text from remote is escaped so no spreadsheet runs it
+ * (formula.ts).
  *
  * With an output file, the input file is never written: the output file is the input file's current
  * content plus the output columns, which are carried over from the previous output file by row ref.
