@@ -7,7 +7,7 @@
  *   npx tsx bench/csv-writeback.ts [rows] [--before <checkout>]
  *
  * `--before <dir>`: also run the children against the sources of another checkout (the code before the
- * streamed rewrite), for the side-by-side columns.
+ * patches were placed as the file streams), for the side-by-side columns.
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
@@ -114,16 +114,16 @@ async function main(): Promise<void> {
       );
     }
     const head = before
-      ? "| case | figure | before (whole-grid re-read) | now (streamed) |\n|---|---|---:|---:|"
-      : "| case | figure | now (streamed) |\n|---|---|---:|";
+      ? "| case | figure | before (sparse grid, one object per cell) | now (placed as the file streams) |\n|---|---|---:|---:|"
+      : "| case | figure | now (placed as the file streams) |\n|---|---|---:|";
     const body = `## CSV write-back memory
 
 \`npx tsx bench/csv-writeback.ts ${rows}${before ? " --before <checkout of the code before>" : ""}\`: the videos CSV of
 the CSV source bench (${rows.toLocaleString("en-US")} rows, CRLF, ${sizeMb.toFixed(1)} MB) read through \`CsvSource.read()\`
 in a child process of its own (\`node --expose-gc\`), then one \`snapshot.write()\`: lock, streamed re-read
-placing by ref, streamed rewrite to a temporary file, atomic replace. "Added to the peak" is the process's
+placing by ref as the records pass, streamed rewrite to a temporary file, atomic replace. "Added to the peak" is the process's
 peak RSS after the write-back minus its peak before it (the read's); the sampled figure is the highest
-RSS seen every 2 ms during the write-back minus the RSS when it began (after a GC).${before ? " The before column runs the same children against the sources before the streamed rewrite." : ""}
+RSS seen every 2 ms during the write-back minus the RSS when it began (after a GC).${before ? " The before column runs the same children against the sources before the patches were placed as the file streams (a sparse grid of the wanted rows, one change and one cell object per cell)." : ""}
 
 ${machineLines().join("\n")}
 

@@ -2,8 +2,10 @@
  * The CSV write-back's two passes over the file, each a stream (csv-records.ts), so the write-back's memory
  * does not grow with the file:
  *
- * 1. `indexCsv`: the file as a sparse grid for the write planner (write-plan.ts). Every record keeps its
- *    row number, but only the rows a change may land on keep cells: rows whose refs a change names (their
+ * 1. `scanCsv`: each record's cells handed to the planner as they pass (csv-placement.ts), which keeps
+ *    what it needs and no rows found by ref. With an output file carrying earlier outputs over, `indexCsv`
+ *    instead: the file as a sparse grid for the write planner (write-plan.ts). Every record keeps its row
+ *    number, but only the rows a change may land on keep cells: rows whose refs a change names (their
  *    refs and the columns being written, or every cell when `whole`), and rows named by number (every
  *    cell: such a row is recognized by its content). The width (where new columns go) is measured on
  *    every row as it passes.
@@ -15,7 +17,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp, type Stats } from "node:fs";
 import { type CsvEdit, type CsvFormat, type ReadCsvOptions, renderRecord } from "./csv-file.ts";
-import { eachCsvRecord } from "./csv-records.ts";
+import { type CsvRecord, eachCsvRecord } from "./csv-records.ts";
 import { resolveHeader, type TableOptions } from "./table.ts";
 import type { TableName } from "./types.ts";
 import { type CellWrite, type Change, type FreshTable, keyId, wholeFresh } from "./write-plan.ts";
@@ -47,13 +49,31 @@ type Stamp = Pick<Stats, "size" | "mtimeMs" | "ino">;
 const stampOf = (s: Stats): Stamp => ({ size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
 const sameStamp = (a: Stamp, b: Stamp) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 
-export interface CsvIndex {
+/** What a first pass saw of the file that the rewrite needs: its format, and which version it was. */
+export interface CsvPass {
+  format: CsvFormat;
+  stamp: Stamp;
+}
+
+/**
+ * Pass 1 without a grid: `visit` sees each record's index and cells (`[]` for a record papaparse reported
+ * an error on, as in a grid) and keeps what it needs. Null when the file cannot be read as CSV text.
+ */
+export async function scanCsv(
+  file: string,
+  readOptions: ReadCsvOptions,
+  visit: (index: number, fields: readonly string[]) => void,
+): Promise<CsvPass | null> {
+  const stamp = stampOf(await fsp.stat(file));
+  const format = await eachCsvRecord(file, readOptions, (r) => visit(r.index, r.ok ? r.fields : EMPTY));
+  return format ? { format, stamp } : null;
+}
+
+export interface CsvIndex extends CsvPass {
   /** `grid[i]` is record i; rows the planner need not see are empty. */
   grid: string[][];
   /** One past the last column holding a non-blank cell in any row (`HeaderLayout.width` of the whole file). */
   width: number;
-  format: CsvFormat;
-  stamp: Stamp;
 }
 
 const EMPTY: string[] = [];
@@ -122,18 +142,14 @@ function keyOfRow(row: readonly string[], table: TableName, cols: { bundle?: num
 }
 
 /**
- * The index as the planner's fresh table (throws `WritePlanError` when the header is unusable). `grid`:
- * the index's grid, or that grid with carried-over cells applied (which may widen it).
- */
-/**
  * The cells of plans, applied in order (a later plan's cell wins), as the edits of each record in turn:
  * each plan's writes are walked once, so no per-row table is built for a write-back of every row.
  */
 export function editsInOrder(
   plans: readonly (readonly CellWrite[])[],
-): (index: number) => CsvEdit[] | undefined {
+): (record: CsvRecord) => CsvEdit[] | undefined {
   const at = plans.map(() => 0);
-  return (index) => {
+  return ({ index }) => {
     let edits: CsvEdit[] | undefined;
     plans.forEach((cells, p) => {
       let k = at[p]!;
@@ -149,6 +165,10 @@ export function editsInOrder(
   };
 }
 
+/**
+ * The index as the planner's fresh table (throws `WritePlanError` when the header is unusable). `grid`:
+ * the index's grid, or that grid with carried-over cells applied (which may widen it).
+ */
 export function freshOf(index: CsvIndex, grid: string[][], options: TableOptions): FreshTable {
   const fresh = wholeFresh(grid, options);
   fresh.layout.width = Math.max(fresh.layout.width, index.width);
@@ -156,22 +176,22 @@ export function freshOf(index: CsvIndex, grid: string[][], options: TableOptions
 }
 
 /**
- * Pass 2: `input` with its edits replaces `target` atomically. `editsAt(i)` is asked for records in
- * order, once each. False, with nothing written, when `input` is not the version `index` was made from.
+ * Pass 2: `input` with its edits replaces `target` atomically. `editsAt` is asked for records in order,
+ * once each. False, with nothing written, when `input` is not the version pass 1 saw (`pass.stamp`).
  */
 export async function rewriteCsv(
   input: string,
   target: string,
   readOptions: ReadCsvOptions,
-  index: CsvIndex,
-  editsAt: (index: number) => CsvEdit[] | undefined,
+  pass: CsvPass,
+  editsAt: (record: CsvRecord) => CsvEdit[] | undefined,
 ): Promise<boolean> {
   const before = await fsp.stat(target).catch(() => null);
   const temp = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   const fh = await fsp.open(temp, "wx", before ? before.mode & 0o7777 : 0o666);
   let replaced = false;
   try {
-    let pending: string[] = index.format.bom ? ["\uFEFF"] : [];
+    let pending: string[] = pass.format.bom ? ["\uFEFF"] : [];
     const flush = async () => {
       if (pending.length === 0) return;
       const text = pending.join("");
@@ -180,13 +200,13 @@ export async function rewriteCsv(
     };
     const format = await eachCsvRecord(
       input,
-      { ...readOptions, delimiter: index.format.delimiter },
-      (r) => pending.push(renderRecord(r.raw, r.fields, index.format, editsAt(r.index), r.last)),
+      { ...readOptions, delimiter: pass.format.delimiter },
+      (r) => pending.push(renderRecord(r.raw, r.fields, pass.format, editsAt(r), r.last)),
       flush,
     );
     await flush();
     const after = await fsp.stat(input);
-    if (!format || !sameStamp(index.stamp, stampOf(after))) return false;
+    if (!format || !sameStamp(pass.stamp, stampOf(after))) return false;
     await fh.sync();
     if (before && process.getuid?.() === 0) await fh.chown(before.uid, before.gid);
     await fh.close();

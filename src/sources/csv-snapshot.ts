@@ -1,8 +1,10 @@
 /**
  * A read of the CSV files, and its write-back. Per file: take the file's lock, re-read it as a stream,
- * place every patch by ref in what is on disk now (write-plan.ts), and rewrite the file atomically, as a
- * stream too, only if a cell actually changes (csv-rewrite.ts). Untouched records are copied byte for byte (delimiter, quoting, line endings and BOM
- * kept); text from remote is escaped so no spreadsheet runs it (formula.ts).
+ * place every patch by ref in what is on disk now (csv-placement.ts, placing as `planWrite` in
+ * write-plan.ts does, row by row as the file streams past), and rewrite the file atomically, as a stream
+ * too, only if a cell actually changes (csv-rewrite.ts). Untouched records are copied byte for byte
+ * (delimiter, quoting, line endings and BOM kept); text from remote is escaped so no spreadsheet runs it
+ * (formula.ts).
  *
  * With an output file, the input file is never written: the output file is the input file's current
  * content plus the output columns, which are carried over from the previous output file by row ref.
@@ -12,7 +14,9 @@ import { outputColumns } from "./columns.ts";
 import { writeCsvExtras } from "./csv-extra.ts";
 import type { CsvGrid, ReadCsvOptions } from "./csv-file.ts";
 import { CsvSourceError } from "./csv-lock.ts";
-import { editsInOrder, freshOf, indexCsv, rewriteCsv, wantedBy } from "./csv-rewrite.ts";
+import { CsvPlacement } from "./csv-placement.ts";
+import type { CsvRecord } from "./csv-records.ts";
+import { editsInOrder, freshOf, indexCsv, rewriteCsv, scanCsv, wantedBy } from "./csv-rewrite.ts";
 import type { ExtraReads, ExtraWrite } from "./extra-tabs.ts";
 import { encodeCsvValue } from "./formula.ts";
 import { gridToRows, rowKeyOf, type TableOptions } from "./table.ts";
@@ -104,14 +108,20 @@ export class CsvSnapshot implements SourceSnapshot {
 
   private async writeTable(table: TableName, input: string, patches: CellPatch[]): Promise<WriteReport> {
     const opts = this.store.tableOptions(table);
-    const changes = changesOf(patches, opts, CSV_ENCODING);
     const target = this.store.outputPath(table) ?? input;
     const release = await this.store.lock(target);
     try {
       const previous =
         target !== input && (await exists(target)) ? await this.previousOutputs(table, target) : null;
+      // Carried-over outputs are placed on a grid of the rows they name; otherwise the patches are placed
+      // as the file streams past (csv-placement.ts).
+      const changes = previous ? changesOf(patches, opts, CSV_ENCODING) : null;
+      const placement = previous ? null : new CsvPlacement(patches, opts, CSV_ENCODING);
       for (let attempt = 1; ; attempt++) {
-        const report = await this.rewriteOnce(table, input, target, changes, previous);
+        const report =
+          changes && previous
+            ? await this.carryOverOnce(table, input, target, changes, previous)
+            : await this.placeOnce(table, input, target, placement!);
         if (report) return report;
         if (attempt === REWRITE_ATTEMPTS) {
           throw new CsvSourceError(
@@ -125,33 +135,67 @@ export class CsvSnapshot implements SourceSnapshot {
     }
   }
 
-  /** One re-read, plan and rewrite; null when the input changed under it (then nothing was written). */
-  private async rewriteOnce(
+  /** One streamed placement and rewrite; null when the input changed under it (then nothing was written). */
+  private async placeOnce(
+    table: TableName,
+    input: string,
+    target: string,
+    placement: CsvPlacement,
+  ): Promise<WriteReport | null> {
+    const readOptions = this.store.readOptions(input, table);
+    placement.start();
+    const pass = await scanCsv(input, readOptions, (i, fields) => placement.scan(i, fields));
+    if (!pass) return this.unreadable(table, input);
+    const read = this.reads.get(table) ?? null;
+    try {
+      placement.finish(read);
+    } catch (err) {
+      if (err instanceof WritePlanError) throw new CsvSourceError(err.message, input);
+      throw err;
+    }
+    const report: WriteReport = {
+      cellsWritten: placement.cells,
+      rowsNotFound: placement.rowsNotFound(),
+      requests: 0,
+    };
+    if (placement.cells === 0) return report;
+    const edits = (r: CsvRecord) => placement.editsAt(r.index, r.ok ? r.fields : []);
+    if (!(await rewriteCsv(input, target, readOptions, pass, edits))) return null;
+    report.requests = 1;
+    // With an output file the input rows are untouched, so what was read still describes them.
+    if (target === input && read) rememberWritten(read, placement.writtenByNumber());
+    return report;
+  }
+
+  /** The input cannot be read as CSV text: words why, as the read does. */
+  private async unreadable(table: TableName, input: string): Promise<never> {
+    const csv = await this.store.readGrid(input, table, false);
+    const fatal = csv.problems.filter((p) => p.fatal);
+    throw new CsvSourceError(fatal.map((p) => p.message).join(" "), input);
+  }
+
+  /**
+   * One re-read, carry-over, plan and rewrite with an earlier output file; null when the input changed
+   * under it (then nothing was written).
+   */
+  private async carryOverOnce(
     table: TableName,
     input: string,
     target: string,
     changes: Change[],
-    previous: PreviousOutputs | null,
+    previous: PreviousOutputs,
   ): Promise<WriteReport | null> {
     const opts = this.store.tableOptions(table);
     const readOptions = this.store.readOptions(input, table);
-    const wanted = wantedBy(changes, previous ? [...previous.keys] : [], previous !== null);
+    const wanted = wantedBy(changes, [...previous.keys], true);
     const index = await indexCsv(input, readOptions, opts, wanted);
-    if (!index) {
-      const csv = await this.store.readGrid(input, table, false);
-      const fatal = csv.problems.filter((p) => p.fatal);
-      throw new CsvSourceError(fatal.map((p) => p.message).join(" "), input);
-    }
-    let grid = index.grid;
-    let carried: WritePlan | null = null;
-    const read = this.reads.get(table) ?? null;
+    if (!index) return this.unreadable(table, input);
     let plan: WritePlan;
+    let carried: WritePlan;
     try {
-      if (previous) {
-        carried = carryOver(opts, previous, freshOf(index, grid, opts));
-        grid = applyWritePlan(grid, carried);
-      }
-      plan = planWrite(opts, changes, freshOf(index, grid, opts), read);
+      carried = carryOver(opts, previous, freshOf(index, index.grid, opts));
+      const grid = applyWritePlan(index.grid, carried);
+      plan = planWrite(opts, changes, freshOf(index, grid, opts), this.reads.get(table) ?? null);
     } catch (err) {
       if (err instanceof WritePlanError) throw new CsvSourceError(err.message, input);
       throw err;
@@ -163,13 +207,9 @@ export class CsvSnapshot implements SourceSnapshot {
     };
     if (plan.cells.length === 0) return report;
     // Each plan's cells are sorted by row, and its header cells sit on the header row, above them all.
-    const edits = editsInOrder(
-      (carried ? [carried, plan] : [plan]).map((p) => [...headerWrites(p), ...p.cells]),
-    );
+    const edits = editsInOrder([carried, plan].map((p) => [...headerWrites(p), ...p.cells]));
     if (!(await rewriteCsv(input, target, readOptions, index, edits))) return null;
     report.requests = 1;
-    // With an output file the input rows are untouched, so what was read still describes them.
-    if (target === input && read) rememberWritten(read, plan.written);
     return report;
   }
 

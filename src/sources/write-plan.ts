@@ -181,7 +181,7 @@ export function wholeFresh(grid: readonly (readonly string[])[], options: TableO
  * refs, the same refs cells and the same cells wherever its columns moved), or nothing. Its refs alone
  * would also match a blank row or another row without refs moved there meanwhile.
  */
-function sameRowStill(
+export function sameRowStill(
   read: ReadTable | null,
   fresh: FreshTable,
   key: RowKey & { rowNumber: number },

@@ -64,7 +64,7 @@ describe("CSV write-back, streamed", () => {
     const saved = "video_ref,bundle_ref,video_id\nv2,b1,\nv1,b1,\n";
     writeFileSync(p, saved);
     const edits = new Map([[2, [{ rowIndex: 2, colIndex: 2, value: "x" }]]]);
-    expect(await rewriteCsv(p, p, readOptions, index!, (i) => edits.get(i))).toBe(false);
+    expect(await rewriteCsv(p, p, readOptions, index!, (r) => edits.get(r.index))).toBe(false);
     expect(readFileSync(p, "utf8")).toBe(saved);
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
