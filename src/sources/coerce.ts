@@ -123,7 +123,16 @@ export function coerceRow(
       problems.push(rowProblem(row, finding("ref_missing", name, { column: name })));
     }
   }
-  return { values, problems };
+  return { values, problems: problems.length === 0 ? NO_PROBLEMS : problems };
+}
+
+/**
+ * Shared by every row without a problem (nearly all: one array fewer per row). Frozen: a problem found
+ * later replaces a row's list (`withProblem`), never pushes into this one.
+ */
+const NO_PROBLEMS: RowProblem[] = Object.freeze([]) as unknown as RowProblem[];
+function withProblem(row: { problems: RowProblem[] }, problem: RowProblem): void {
+  row.problems = [...row.problems, problem];
 }
 
 export type BundleType = (typeof BUNDLE_TYPES)[number];
@@ -233,11 +242,29 @@ function keyOf(row: SheetRow): RowKey {
 
 function outputsOf(row: SheetRow, singleTable: boolean): Record<string, string> {
   const out: Record<string, string> = {};
+  let filled = false;
   for (const c of outputColumns({ table: row.table, singleTable })) {
     const v = row.cells[c];
-    if (v !== undefined) out[c] = v;
+    if (v === undefined) continue;
+    out[c] = v;
+    if (v !== "") filled = true;
   }
-  return out;
+  return filled ? out : blankOutputs(out);
+}
+
+/**
+ * A row whose output cells are all blank (every row of a campaign not synced yet) shares one frozen object
+ * with the rows of the same columns: which columns the sheet has still shows (`"followers" in outputs`).
+ */
+const BLANK_OUTPUTS = new Map<string, Record<string, string>>();
+function blankOutputs(out: Record<string, string>): Record<string, string> {
+  const columns = Object.keys(out).join(",");
+  let shared = BLANK_OUTPUTS.get(columns);
+  if (shared === undefined) {
+    shared = Object.freeze(out);
+    if (BLANK_OUTPUTS.size < 64) BLANK_OUTPUTS.set(columns, shared);
+  }
+  return shared;
 }
 
 const BUNDLE_SETTING_NAMES = SINGLE_TABLE_BUNDLE_INPUT_COLUMNS.map((c) => c.name);
@@ -342,7 +369,7 @@ function markDuplicates<T>(
   for (const [k, g] of groups) {
     if (!Array.isArray(g)) continue;
     const rows = g.map((r) => r.rowNumber);
-    for (const r of g) r.problems.push(rowProblem(r, finding("ref_duplicate", column, { ...refs(k), rows })));
+    for (const r of g) withProblem(r, rowProblem(r, finding("ref_duplicate", column, { ...refs(k), rows })));
   }
 }
 
@@ -381,7 +408,7 @@ function bundlesFromVideos(
             bundleRef: ref,
             column: name,
           };
-          v.problems.push(rowProblem(v, finding("bundle_value_disagrees", name, params)));
+          withProblem(v, rowProblem(v, finding("bundle_value_disagrees", name, params)));
         }
       }
     }

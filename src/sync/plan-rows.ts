@@ -56,6 +56,10 @@ export interface BundleDecisions {
   /** Rows placed on slots this plan buys (their position is only a promise). */
   newSlotRows: readonly string[];
   notes: readonly RowNote[];
+  /** A bundle the budget left out keeps no ops (plan.ts): the ids of the rows they served, … */
+  served?: ReadonlySet<string>;
+  /** … and whether they created the bundle. */
+  creates?: boolean;
 }
 
 interface Draft {
@@ -147,15 +151,20 @@ export function gatherRows(
       }
       continue;
     }
-    const served = new Set(p.ops.flatMap((op) => op.rows));
-    const creates = p.ops.some((op) => op.kind === "createBundle");
+    const served = p.served ?? new Set(p.ops.flatMap((op) => op.rows));
+    const creates = p.creates ?? p.ops.some((op) => op.kind === "createBundle");
     const promised = new Set(p.newSlotRows);
     for (const row of p.rows) {
       // Rows this bundle had nothing to do for keep their outcome.
       if (!served.has(row.id)) continue;
       const d = track(row);
       // A slot that will not be bought has no position to show.
-      if (creates || promised.has(row.id)) delete d.remote["position"];
+      // Copied without it rather than deleted: a delete turns the object into a slow dictionary, ten
+      // times its size, for every row of every bundle waiting for credits.
+      if ((creates || promised.has(row.id)) && "position" in d.remote) {
+        const { position: _position, ...rest } = d.remote;
+        d.remote = rest;
+      }
       if (!isBlocking(worst(d))) addIssue(row, "pending", why);
     }
   }

@@ -3,7 +3,7 @@
  * saved plan can be checked against a fresh one.
  *
  * Every sheet row gets exactly one PlannedRow. Bundles are planned in sheet order (plan-bundle.ts), each
- * returning its ops and its notes about rows; then the budget is walked in the same order: a bundle whose
+ * returning its ops and its notes about rows, and the budget is walked as they come: a bundle whose
  * charge does not fit is left out whole. The rows' outcomes are gathered last, from what the bundles and
  * the budget returned (plan-rows.ts): a left-out bundle's rows say how much more is needed.
  */
@@ -62,6 +62,8 @@ function planOrStop(
   const prior = worstOfIssues(desired.issues);
   const sheetRefs = sheetVideoRefs(desired);
   const plans: BundlePlan[] = [];
+  const budget = new Budget(options);
+  const deferred = new Map<string, Finding>();
   for (const wanted of desired.bundles.values()) {
     // A follow-up order posts from the account its named row ordered, once TokPortal delivered it.
     const resolved = resolveFollowUp(wanted, desired, actual);
@@ -77,12 +79,15 @@ function planOrStop(
       ...(actual.videosOnlyCountries ? { videosOnlyCountries: actual.videosOnlyCountries } : {}),
     });
     if (stop && planned.ops.some(stop)) return null;
-    plans.push(planned);
+    const why = budget.verdict(planned.charge);
+    if (why === null) plans.push(planned);
+    else {
+      deferred.set(planned.bundleRef, why);
+      plans.push(shelved(planned));
+    }
   }
 
-  const deferred = applyBudget(plans, options);
-  const included = plans.filter((p) => !deferred.has(p.bundleRef));
-  const ops = included.flatMap((p) => p.ops);
+  const ops = plans.flatMap((p) => (deferred.has(p.bundleRef) ? [] : p.ops));
   const { rows, findings } = gatherRows(desired, plans, deferred);
 
   const opCounts: Partial<Record<OpKind, number>> = {};
@@ -136,25 +141,43 @@ function sheetVideoRefs(desired: DesiredState): Map<string, Map<string, RowRef>>
 }
 
 /**
- * Walks bundles in sheet order, adding each one's charge while it fits under `maxCredits` and the balance.
- * A bundle that does not fit is left out whole (no half-bought bundle), and later cheaper ones may still
- * fit. Returns the refs left out, with why.
+ * The budget, walked in sheet order as the bundles are planned: each one's charge is added while it fits
+ * under `maxCredits` and the balance. A bundle that does not fit is left out whole (no half-bought
+ * bundle), and later cheaper ones may still fit.
  */
-function applyBudget(plans: readonly BundlePlan[], options: PlanOptions): Map<string, Finding> {
-  const deferred = new Map<string, Finding>();
-  let spent = 0;
-  for (const p of plans) {
-    if (p.charge <= 0) continue;
-    const total = spent + p.charge;
-    if (options.maxCredits !== null && total > options.maxCredits) {
-      const left = Math.max(0, options.maxCredits - spent);
-      const params = { charge: p.charge, left, maxCredits: options.maxCredits, total };
-      deferred.set(p.bundleRef, finding("over_max_credits", undefined, params));
-    } else if (options.balance !== null && total > options.balance) {
-      const left = Math.max(0, options.balance - spent);
-      const params = { charge: p.charge, left, balance: options.balance, missing: total - options.balance };
-      deferred.set(p.bundleRef, finding("over_balance", undefined, params));
-    } else spent = total;
+class Budget {
+  private spent = 0;
+
+  constructor(private readonly options: PlanOptions) {}
+
+  /** Null when the charge fits (and is now spent), else why the bundle is left out. */
+  verdict(charge: number): Finding | null {
+    if (charge <= 0) return null;
+    const { maxCredits, balance } = this.options;
+    const total = this.spent + charge;
+    if (maxCredits !== null && total > maxCredits) {
+      const left = Math.max(0, maxCredits - this.spent);
+      return finding("over_max_credits", undefined, { charge, left, maxCredits, total });
+    }
+    if (balance !== null && total > balance) {
+      const left = Math.max(0, balance - this.spent);
+      return finding("over_balance", undefined, { charge, left, balance, missing: total - balance });
+    }
+    this.spent = total;
+    return null;
   }
-  return deferred;
+}
+
+/**
+ * A bundle left out, as the rows need it: which rows its ops served and whether it created the bundle,
+ * without the ops themselves. Dropped as soon as the budget decides, they are short-lived garbage rather
+ * than a whole campaign's ops held to the end (a campaign mostly waiting for credits planned every op).
+ */
+function shelved(p: BundlePlan): BundlePlan {
+  return {
+    ...p,
+    ops: [],
+    served: new Set(p.ops.flatMap((op) => op.rows)),
+    creates: p.ops.some((op) => op.kind === "createBundle"),
+  };
 }

@@ -133,7 +133,9 @@ export function plannedResult(p: PlannedRow): RowResult {
     message: p.message,
     ...(p.code === undefined ? {} : { code: p.code }),
     ...(p.column === undefined ? {} : { column: p.column }),
-    values: settled ? { ...p.remote, sync_fingerprint: p.fingerprint } : { ...p.remote },
+    // The plan's own object when nothing is added to it: results never change their values (a run that
+    // applies builds new results), and a copy per row is what a 100,000-row plan would pay for it.
+    values: settled ? { ...p.remote, sync_fingerprint: p.fingerprint } : p.remote,
     changed: false,
     creditsCharged: 0,
   };

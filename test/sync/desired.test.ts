@@ -374,7 +374,8 @@ describe("buildDesired: videos", () => {
       instagram_audio_name: "song",
       instagram_add_to_story: true,
     });
-    expect(v.media).toEqual({ video_url: { kind: "url", value: "https://example.com/v1.mp4" } });
+    // A video's URL is sent as it is: nothing to upload, so no media entry.
+    expect(v.media).toEqual({});
     expect(v.publish).toBe(true);
     expect(v.soundVolumeUnits).toBe(1);
     const plain = desired([B()], [V(1)]).bundles.get("b1")!.videos[0]!;

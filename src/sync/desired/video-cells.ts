@@ -164,8 +164,10 @@ function checkVideo(
   }
   if (input.video_url !== undefined) {
     const m = classifyMedia(input.video_url, baseDir, "video");
-    if (m.ok) media.video_url = m.value;
-    else
+    // A video's URL is sent as it is: only a file needs anything done first.
+    if (m.ok) {
+      if (m.value.kind === "file") media.video_url = m.value;
+    } else
       issues.push(finding("media_unusable", "video_url", { value: m.value, looked: m.looked, image: null }));
   }
   if (input.carousel_images !== undefined) {
@@ -189,7 +191,7 @@ function checkVideo(
       );
   }
   const described = type === "story" || input.description !== undefined;
-  if (!described || input.target_publish_date === undefined) return { issues, media };
+  if (!described || input.target_publish_date === undefined) return { issues, media: orNone(media) };
 
   const body: DesiredVideo["body"] = {
     video_type: type,
@@ -226,8 +228,15 @@ function checkVideo(
     issues,
     specFindings(theSpec().validateSchema("ConfigureVideoRequest", probe).issues, VIDEO_FIELD_COLUMNS),
   );
-  return { issues, body, media };
+  return { issues, body, media: orNone(media) };
 }
+
+/** Most rows name no file: they share one empty media object (frozen: never filled in later). */
+const NO_MEDIA: DesiredVideo["media"] = Object.freeze({});
+const orNone = (media: DesiredVideo["media"]): DesiredVideo["media"] =>
+  media.video_url === undefined && media.carousel_images === undefined && media.story_image_url === undefined
+    ? NO_MEDIA
+    : media;
 
 /**
  * A videos row's fingerprint: what is sent, plus the size and modification time of the local files it names,
