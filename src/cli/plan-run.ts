@@ -6,7 +6,7 @@ import { errorText, runOptionsOf } from "./command.ts";
 import { type CommandIO, saveFile, write } from "./io.ts";
 import { exitCodeForError, exitCodeForReport } from "./outcome.ts";
 import { redact } from "./output.ts";
-import { formatPlanLines, formatServerCheck } from "./plan-table.ts";
+import { formatServerCheck, planLines } from "./plan-table.ts";
 import { openRuntime, type Runtime } from "./runtime.ts";
 
 /** The engine's orphan warnings (src/sync/run.ts), shown in the plan's totals instead. */
@@ -37,8 +37,8 @@ async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<strin
   if (chunk.length > 0) await write(stream, redact(chunk.join(""), apiKey));
 }
 
-function* withNewlines(lines: readonly string[]): Generator<string> {
-  for (const line of lines) yield `${line}\n`;
+function* withNewlines(...parts: Iterable<string>[]): Generator<string> {
+  for (const lines of parts) for (const line of lines) yield `${line}\n`;
 }
 
 /** Runs the command and returns its exit code; prints everything itself, throws nothing. */
@@ -75,13 +75,9 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
       await writePieces(io.stdout, planJsonPieces(plan, check ? { serverCheck: check } : {}), apiKey);
     } else {
       const c = palette(io.color);
-      // The table's lines are printed in chunks (one string of them would be copied several times over).
-      const lines = [
-        c.bold(`Plan for ${report.source}`),
-        "",
-        ...formatPlanLines(plan, { color: io.color }),
-        "",
-      ];
+      // The table's lines are made as they are printed, a chunk at a time (never all of them at once).
+      const head = [c.bold(`Plan for ${report.source}`), ""];
+      const lines: string[] = [""];
       // The totals already list the orphans; the rest (ignored columns, unreadable rows) only shows here.
       const warnings = report.warnings.filter((w) => !ORPHAN_WARNING.test(w));
       if (warnings.length > 0)
@@ -97,7 +93,7 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
           ? "Nothing was changed (this is a plan): `tokportal-sync sync` applies it."
           : "Nothing was changed (this is a plan).",
       );
-      await writePieces(io.stdout, withNewlines(lines), apiKey);
+      await writePieces(io.stdout, withNewlines(head, planLines(plan, { color: io.color }), lines), apiKey);
     }
     const code = exitCodeForReport(report);
     return code === EXIT.ok && check && check.counts.refused > 0 ? EXIT.rowsFailed : code;

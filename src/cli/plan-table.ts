@@ -102,8 +102,16 @@ function rowLabel(r: PlannedRow): string {
 
 /** The rows an operation serves, from the plan's own rows (a row id can appear twice: duplicate rows). */
 function rowsByOp(plan: Plan): Map<string, RowRef[]> {
+  const wanted = new Set<string>();
+  for (const op of plan.ops) for (const id of op.rows) wanted.add(id);
+  // Only the rows some op serves: a plan mostly waiting for credits has few.
   const byId = new Map<string, RowRef[]>();
-  for (const r of plan.rows) byId.set(r.row.id, [...(byId.get(r.row.id) ?? []), r.row]);
+  for (const r of plan.rows) {
+    if (!wanted.has(r.row.id)) continue;
+    const same = byId.get(r.row.id);
+    if (same) same.push(r.row);
+    else byId.set(r.row.id, [r.row]);
+  }
   const out = new Map<string, RowRef[]>();
   for (const op of plan.ops)
     out.set(
@@ -127,16 +135,27 @@ export interface PlanTableOptions {
 }
 
 export function formatPlan(plan: Plan, options: PlanTableOptions): string {
-  return `${formatPlanLines(plan, options).join("\n")}\n`;
+  return `${[...planLines(plan, options)].join("\n")}\n`;
 }
 
-/** The lines of `formatPlan`, for a caller that prints them a chunk at a time rather than as one string. */
-export function formatPlanLines(plan: Plan, options: PlanTableOptions): string[] {
+/**
+ * The lines of `formatPlan`, one at a time, for a caller that prints them a chunk at a time: a plan of
+ * 100,000 rows waiting for credits has as many lines, which need never be held together.
+ */
+export function* planLines(plan: Plan, options: PlanTableOptions): Generator<string> {
   const c: Colors = palette(options.color);
-  const served = rowsByOp(plan);
-  const lines: string[] = [];
+  const notSynced = plan.rows.filter(isNotSynced);
+  if (plan.ops.length === 0 && notSynced.length === 0) {
+    yield c.green("  Nothing to do: every row is in step with TokPortal.");
+    yield "";
+    yield* totalLines(plan, c);
+    return;
+  }
+  if (plan.ops.length === 0)
+    yield* [c.dim("  No TokPortal operation to make; rows that will not be synced:"), ""];
 
   if (plan.ops.length > 0) {
+    const served = rowsByOp(plan);
     const cells = plan.ops.map((op) => ({
       op,
       symbol: opSymbol(op),
@@ -159,30 +178,21 @@ export function formatPlanLines(plan: Plan, options: PlanTableOptions): string[]
         ...(w.cost > 0 ? [x.cost.padStart(w.cost)] : []),
         c.dim(x.op.reason),
       ];
-      lines.push(`  ${cols.join("  ")}`.trimEnd());
+      yield `  ${cols.join("  ")}`.trimEnd();
     }
+    if (notSynced.length > 0) yield "";
   }
 
-  const notSynced = plan.rows.filter(isNotSynced);
   if (notSynced.length > 0) {
-    if (lines.length > 0) lines.push("");
     const w = notSynced.reduce((m, r) => Math.max(m, rowLabel(r).length), 0);
     for (const r of notSynced) {
       const mark = r.outcome === "error" || r.outcome === "locked" ? c.red : c.yellow;
-      lines.push(
-        `  ${mark("!")} ${rowLabel(r).padEnd(w)}  ${mark(r.outcome.padEnd(7))}  ${r.message || "(no message)"}`,
-      );
+      yield `  ${mark("!")} ${rowLabel(r).padEnd(w)}  ${mark(r.outcome.padEnd(7))}  ${r.message || "(no message)"}`;
     }
   }
 
-  if (plan.ops.length === 0 && notSynced.length === 0) {
-    lines.push(c.green("  Nothing to do: every row is in step with TokPortal."));
-  } else if (plan.ops.length === 0) {
-    lines.unshift(c.dim("  No TokPortal operation to make; rows that will not be synced:"), "");
-  }
-
-  lines.push("", ...totalLines(plan, c));
-  return lines;
+  yield "";
+  yield* totalLines(plan, c);
 }
 
 function totalLines(plan: Plan, c: Colors): string[] {
