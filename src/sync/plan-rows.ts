@@ -64,7 +64,9 @@ export interface BundleDecisions {
 
 interface Draft {
   row: RowRef;
-  issues: Array<{ status: IssueStatus; message: string; finding: RowFinding }>;
+  /** The row's issues (`status` set), and the message of each at the same index: no object per issue. */
+  issues: RowFinding[];
+  messages: string[];
   waiting: Finding | null;
   info: Finding | null;
   fingerprint: string | null;
@@ -79,6 +81,15 @@ const TABLE_ORDER: Record<string, number> = { bundles: 0, videos: 1 };
 /** Shared by the rows nothing serves and the rows with nothing to say (most of them): never mutated. */
 const NO_OPS: string[] = [];
 const NOTHING_SAID: RowFinding[] = [];
+const NO_MESSAGES: string[] = [];
+/** The remote values of a row no note told anything about (frozen: a note's values replace it). */
+const NO_REMOTE: Remote = Object.freeze({}) as Remote;
+
+/** Adds an issue to a draft: the lists are replaced, never pushed into (they start as the shared empty ones). */
+function noteIssue(d: Draft, finding: RowFinding, message: string): void {
+  d.issues = d.issues.concat(finding);
+  d.messages = d.messages.concat(message);
+}
 
 export interface GatheredRows {
   rows: PlannedRow[];
@@ -101,11 +112,12 @@ export function gatherRows(
     if (!d) {
       d = {
         row,
-        issues: [],
+        issues: NOTHING_SAID,
+        messages: NO_MESSAGES,
         waiting: null,
         info: null,
         fingerprint,
-        remote: {},
+        remote: NO_REMOTE,
         ops: NO_OPS,
         tableOrder: TABLE_ORDER[row.key.table] ?? 2,
         firstRow: Math.min(...row.rowNumbers),
@@ -114,9 +126,8 @@ export function gatherRows(
     } else if (fingerprint !== null) d.fingerprint = fingerprint;
     return d;
   };
-  const addIssue = (row: RowRef, status: IssueStatus, f: Finding) => {
-    const finding: RowFinding = { ...f, status };
-    track(row).issues.push({ status, message: renderFinding(row.rowNumbers, f), finding });
+  const addIssue = (row: RowRef, status: IssueStatus, f: Finding, said: RowFinding = { ...f, status }) => {
+    noteIssue(track(row), said, renderFinding(row.rowNumbers, f));
   };
   for (const i of desired.issues) {
     const finding: RowFinding = {
@@ -125,7 +136,7 @@ export function gatherRows(
       params: i.params,
       status: i.status,
     } as RowFinding;
-    track(i.row).issues.push({ status: i.status, message: i.message, finding });
+    noteIssue(track(i.row), finding, i.message);
   }
 
   for (const p of plans) {
@@ -136,7 +147,10 @@ export function gatherRows(
       if (n.kind === "issue") addIssue(n.row, n.status, n.finding);
       else if (n.kind === "waiting") track(n.row).waiting = n.finding;
       else if (n.kind === "info") track(n.row).info = n.finding;
-      else Object.assign(track(n.row).remote, n.values);
+      else {
+        const d = track(n.row);
+        d.remote = d.remote === NO_REMOTE ? { ...n.values } : Object.assign(d.remote, n.values);
+      }
     }
     const why = deferred.get(p.bundleRef);
     if (why === undefined) {
@@ -154,6 +168,8 @@ export function gatherRows(
     const served = p.served ?? new Set(p.ops.flatMap((op) => op.rows));
     const creates = p.creates ?? p.ops.some((op) => op.kind === "createBundle");
     const promised = new Set(p.newSlotRows);
+    // One finding for every row the bundle leaves waiting (each row's message says its own rows).
+    const pending: RowFinding = { ...why, status: "pending" };
     for (const row of p.rows) {
       // Rows this bundle had nothing to do for keep their outcome.
       if (!served.has(row.id)) continue;
@@ -165,15 +181,17 @@ export function gatherRows(
         const { position: _position, ...rest } = d.remote;
         d.remote = rest;
       }
-      if (!isBlocking(worst(d))) addIssue(row, "pending", why);
+      if (!isBlocking(worst(d))) addIssue(row, "pending", why, pending);
     }
   }
   return build([...drafts.values()]);
 }
 
 function worst(d: Draft): IssueStatus | null {
-  if (d.issues.length === 0) return null;
-  return d.issues.reduce((a, b) => (SEVERITY[b.status] > SEVERITY[a.status] ? b : a)).status;
+  let w: IssueStatus | null = null;
+  for (const i of d.issues)
+    if (w === null || SEVERITY[i.status as IssueStatus] > SEVERITY[w]) w = i.status as IssueStatus;
+  return w;
 }
 
 function build(drafts: Draft[]): GatheredRows {
@@ -189,8 +207,8 @@ function build(drafts: Draft[]): GatheredRows {
     let fingerprint = d.fingerprint;
     if (w !== null) {
       outcome = w;
-      message = d.issues.map((i) => i.message).join("; ");
-      said = d.issues.map((i) => i.finding);
+      message = d.messages.length === 1 ? d.messages[0]! : d.messages.join("; ");
+      said = d.issues;
       fingerprint = null;
     } else if (d.waiting !== null) {
       // Not synced yet: the next run looks at the row again (its account is read and compared).
