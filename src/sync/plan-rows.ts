@@ -149,7 +149,9 @@ export function gatherRows(
       else if (n.kind === "info") track(n.row).info = n.finding;
       else {
         const d = track(n.row);
-        d.remote = d.remote === NO_REMOTE ? { ...n.values } : Object.assign(d.remote, n.values);
+        // A note's values are a record of its own (made for that note), so the first one is taken as it
+        // is and later ones are merged into it.
+        d.remote = d.remote === NO_REMOTE ? n.values : Object.assign(d.remote, n.values);
       }
     }
     const why = deferred.get(p.bundleRef);
