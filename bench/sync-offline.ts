@@ -7,7 +7,8 @@
  *   npx tsx bench/sync-offline.ts --check          # CI: 100,000 rows once; fails over 5 s or 700 MB
  *
  * Each size is measured in a fresh child process (the campaign is written by the parent, so the child's
- * peak RSS is the read, validation and plan alone); with `--runs` the median of the runs per size. Prints
+ * peak RSS is the read, validation and plan alone): bench/sync-offline-child.ts, bundled as the command is
+ * (bench/compiled.ts) and run by node. With `--runs`, the median of the runs per size. Prints
  * each stage's time per row at every size next to the figures before the scale work
  * (`sync-offline-before.json`, measured the same way at commit d4d60ca), and writes the `sync-offline`
  * section of BENCHMARKS.md (not with `--check`). Targets: 100,000 rows ≤ 2.5 s and ≤ 350 MB; 400,000 rows
@@ -17,7 +18,6 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { compiledEntry } from "./compiled.ts";
 import { machineLines, report } from "./report.ts";
 import { type Measure, STAGES, type Stage } from "./sync-offline-measure.ts";

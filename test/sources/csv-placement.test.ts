@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { prng } from "../../src/emulator/random.ts";
 import { CsvSource } from "../../src/sources/csv.ts";
 import { type CsvEdit, readCsvGrid, renderCsv } from "../../src/sources/csv-file.ts";
 import { CsvPlacement } from "../../src/sources/csv-placement.ts";
@@ -104,21 +105,10 @@ describe("CSV write-back placed as the file streams", () => {
   });
 });
 
-/** A small seeded generator (mulberry32), so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("the streamed placement places as planWrite does on the whole table", () => {
   for (let seed = 1; seed <= 25; seed++) {
     it(`seed ${seed}: same file, same count, same refs not found`, async () => {
-      const r = rng(seed);
+      const r = prng(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
       const header =
         r() < 0.5 ? "video_ref,bundle_ref,notes" : "notes,bundle_ref,video_ref,video_id,sync_status";
