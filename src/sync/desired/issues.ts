@@ -42,6 +42,7 @@ export function specFindings(
 
 /** Adds spec findings only for columns that have no hand-written finding yet (those say it better). */
 export function addSpecFindings(into: Finding[], found: Finding[]): void {
+  if (found.length === 0) return; // nearly every row: no set to build
   const taken = new Set(into.map((i) => i.column));
   for (const i of found) if (!taken.has(i.column)) into.push(i);
 }

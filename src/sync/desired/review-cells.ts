@@ -20,6 +20,10 @@ export function reviewRequest(
   what: "video" | "account",
   cells: ReviewCells,
 ): { review?: ReviewRequest; issues: Finding[] } {
+  // Most rows ask for no review: nothing to check, nothing to allocate (this runs once per row).
+  if (cells.action === undefined && (cells.fields === undefined || cells.fields.length === 0)) {
+    return { issues: [] };
+  }
   const prefix = what === "video" ? "" : "account_";
   const issues: Finding[] = [];
   const allowed: readonly string[] = what === "video" ? VIDEO_REVIEW_FIELDS : ACCOUNT_REVIEW_FIELDS;
