@@ -26,6 +26,7 @@ import {
   SINGLE_TABLE_BUNDLE_INPUT_COLUMNS,
   type VIDEO_TYPES,
 } from "./columns.ts";
+import { recordMaker } from "./records.ts";
 import type { CampaignTables, RowKey, SheetRow, TableName } from "./types.ts";
 
 /** A problem with one row, to be shown next to it (`sync_status` = error, `sync_message` = message). */
@@ -241,30 +242,43 @@ function keyOf(row: SheetRow): RowKey {
 }
 
 function outputsOf(row: SheetRow, singleTable: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
+  const present = SCRATCH;
+  present.length = 0;
   let filled = false;
   for (const c of outputColumns({ table: row.table, singleTable })) {
     const v = row.cells[c];
     if (v === undefined) continue;
-    out[c] = v;
+    present.push(c);
     if (v !== "") filled = true;
   }
-  return filled ? out : blankOutputs(out);
+  const shape = outputShape(present);
+  if (!filled) return shape.blank;
+  const out = shape.make();
+  for (const c of shape.names) out[c] = row.cells[c]!;
+  return out;
 }
 
 /**
- * A row whose output cells are all blank (every row of a campaign not synced yet) shares one frozen object
- * with the rows of the same columns: which columns the sheet has still shows (`"followers" in outputs`).
+ * The output columns a table has, and how its rows' records are made: every row of a table has the same
+ * ones, so there are a few shapes per run. A row whose output cells are all blank (every row of a campaign
+ * not synced yet) shares the shape's frozen blank record: which columns the sheet has still shows
+ * (`"followers" in outputs`). Records are made compact (records.ts): a synced row has thirty of them.
  */
-const BLANK_OUTPUTS = new Map<string, Record<string, string>>();
-function blankOutputs(out: Record<string, string>): Record<string, string> {
-  const columns = Object.keys(out).join(",");
-  let shared = BLANK_OUTPUTS.get(columns);
-  if (shared === undefined) {
-    shared = Object.freeze(out);
-    if (BLANK_OUTPUTS.size < 64) BLANK_OUTPUTS.set(columns, shared);
+interface OutputShape {
+  names: readonly string[];
+  blank: Record<string, string>;
+  make: () => Record<string, string>;
+}
+const SHAPES: OutputShape[] = [];
+const SCRATCH: string[] = [];
+function outputShape(names: readonly string[]): OutputShape {
+  for (const s of SHAPES) {
+    if (s.names.length === names.length && s.names.every((n, i) => n === names[i])) return s;
   }
-  return shared;
+  const make = recordMaker(names);
+  const shape = { names: [...names], blank: Object.freeze(make()), make };
+  if (SHAPES.length < 64) SHAPES.push(shape);
+  return shape;
 }
 
 const BUNDLE_SETTING_NAMES = SINGLE_TABLE_BUNDLE_INPUT_COLUMNS.map((c) => c.name);

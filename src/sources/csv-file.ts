@@ -199,6 +199,7 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
   let badEncoding: BadEncoding | null = null;
   let tail = "";
   const shared = new SharedCells();
+  let pastHeader = false;
 
   async function* source(): AsyncGenerator<string> {
     try {
@@ -232,9 +233,12 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
           return;
         }
         shared.dedupe(data);
-        // A copy of exactly the row's length: papaparse grows each row by push, and the grid is kept for
-        // the whole run (twice the memory of the cells' pointers at 100,000 rows).
-        grid.push(opts.keepRaw ? data : data.slice());
+        // Up to the header (the first record with a cell), records are kept whole: the header's own
+        // width says which cells of a row have no column.
+        if (opts.keepRaw || !pastHeader) {
+          pastHeader = data.some((c) => c.trim() !== "");
+          grid.push(opts.keepRaw ? data : data.slice());
+        } else grid.push(kept(data));
       },
       complete: () => resolve(),
       error: (err: Error) => reject(err),
@@ -432,6 +436,18 @@ export function renderRecord(
     cells[e.colIndex] = quoteField(e.value, format.delimiter);
   }
   return cells.join(format.delimiter) + (term === "" && !last ? format.newline : term);
+}
+
+/**
+ * A record after the header as the grid keeps it for the whole run: a copy of exactly its length
+ * (papaparse grows each row by push, leaving spare room), without its trailing empty cells. A sheet `init` laid out has 48 columns,
+ * most of them empty until synced; a grid row is read as the Sheets API returns one, where a missing cell
+ * is an empty one (`?? ""` wherever a cell is read).
+ */
+function kept(cells: readonly string[]): string[] {
+  let n = cells.length;
+  while (n > 0 && cells[n - 1] === "") n--;
+  return cells.slice(0, n);
 }
 
 /**

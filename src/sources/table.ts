@@ -9,6 +9,7 @@
 import { columnLetters } from "./a1.ts";
 import { type DateFormat, parseDate } from "./cell-parsers.ts";
 import { inputColumns, knownColumns, requiredColumns, type TableMode } from "./columns.ts";
+import { recordMaker } from "./records.ts";
 import type { RowKey, SheetRow, SourceProblem, TableName } from "./types.ts";
 
 export interface TableOptions extends TableMode {
@@ -186,6 +187,7 @@ export function gridToRows(
   const header = grid[layout.headerIndex] ?? [];
   const dates = dateColumns(opts);
   const fields = [...layout.columns].map(([name, index]) => ({ name, index, isDate: dates.has(name) }));
+  const newCells = recordMaker(fields.map((f) => f.name));
   const named = header.map((h) => normalizeHeader(h) !== "");
   const unnamedWithData = new Map<number, number>();
 
@@ -209,7 +211,7 @@ export function gridToRows(
       if (named[c] === true || unnamedWithData.has(c) || (raw[c] ?? "").trim() === "") continue;
       unnamedWithData.set(c, rowNumber);
     }
-    const cells: Record<string, string> = {};
+    const cells = newCells();
     for (const f of fields) {
       const value = (raw[f.index] ?? "").trim();
       if (f.isDate && value !== "") {

@@ -49,7 +49,7 @@ describe("CSV write-back placed as the file streams", () => {
     const grid = (await readCsvGrid(p, { table: "videos", displayName: "f" })).grid;
     expect(grid[0]).toEqual(["video_ref", "bundle_ref", "description", "video_id", "sync_status"]);
     expect(grid[1]).toEqual(["mine", "b-mine", "x"]);
-    expect(grid[2]).toEqual([""]);
+    expect(grid[2]).toEqual([]); // the blank line (a record's trailing empty cells are not kept)
     for (const row of grid.slice(3)) {
       const i = Number(row[0]!.slice(1));
       expect(row).toEqual([`v${i}`, `b${Math.floor(i / 10)}`, `look #${i}, again`, `id-v${i}`, "synced"]);

@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Papa from "papaparse";
 import { TokPortalClient, type TokPortalClientOptions } from "../../src/api/client.ts";
+import { knownColumns } from "../../src/sources/columns.ts";
 import { createSource } from "../../src/sources/index.ts";
 import type { Source } from "../../src/sources/types.ts";
 import { type RunOptions, runSync } from "../../src/sync/run.ts";
@@ -34,6 +35,12 @@ export interface CampaignSpec {
   platform?: "tiktok" | "instagram";
   /** Default "USA". */
   country?: string;
+  /**
+   * `"init"`: every column `init` lays out, in its files (the catalogue's input then output columns, the
+   * unknown `notes` last), the cells the campaign does not fill left empty, as a real campaign's files are.
+   * Default: only the columns the campaign fills.
+   */
+  columns?: "init";
 }
 
 export interface CampaignFiles {
@@ -128,6 +135,16 @@ export function campaignRows(spec: CampaignSpec): {
   return { bundles, videos };
 }
 
+function headerOf(
+  table: "bundles" | "videos",
+  header: readonly string[],
+  spec: CampaignSpec,
+): readonly string[] {
+  if (spec.columns !== "init") return header;
+  const all = knownColumns({ table, singleTable: false });
+  return [...all, ...header.filter((h) => !all.includes(h))];
+}
+
 export function writeCsv(file: string, header: readonly string[], rows: Record<string, string>[]): void {
   const data = rows.map((r) => header.map((h) => r[h] ?? ""));
   writeFileSync(file, `${Papa.unparse({ fields: [...header], data }, { newline: "\n" })}\n`);
@@ -138,8 +155,8 @@ export function writeCampaign(dir: string, spec: CampaignSpec): CampaignFiles {
   const { bundles, videos } = campaignRows(spec);
   const bundlesPath = path.join(dir, "bundles.csv");
   const videosPath = path.join(dir, "videos.csv");
-  writeCsv(bundlesPath, BUNDLE_HEADER, bundles);
-  writeCsv(videosPath, VIDEO_HEADER, videos);
+  writeCsv(bundlesPath, headerOf("bundles", BUNDLE_HEADER, spec), bundles);
+  writeCsv(videosPath, headerOf("videos", VIDEO_HEADER, spec), videos);
   return {
     bundlesPath,
     videosPath,
