@@ -21,14 +21,20 @@ export interface PlanFlags {
   prune?: boolean;
 }
 
-/** Writes the pieces in chunks of about a megabyte, each redacted, waiting for the stream to take each. */
+/**
+ * Writes the pieces in chunks of about 32,000 characters, each redacted, waiting for the stream to take
+ * each. Small enough that no chunk is one of V8's large objects (which only a full collection frees: a
+ * 66 MB `--json` printed a megabyte at a time held tens of them at once).
+ */
+const CHUNK_CHARS = 1 << 15;
+
 async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string>, apiKey: string | null) {
   let chunk: string[] = [];
   let size = 0;
   for (const piece of pieces) {
     chunk.push(piece);
     size += piece.length;
-    if (size >= 1 << 20) {
+    if (size >= CHUNK_CHARS) {
       await write(stream, redact(chunk.join(""), apiKey));
       chunk = [];
       size = 0;

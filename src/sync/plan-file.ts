@@ -169,7 +169,8 @@ export function assertNoSecrets(value: unknown): void {
   const add = (s: string) => {
     batch.push(s);
     size += s.length + 1;
-    if (size >= 1 << 20) flush();
+    // Batches under V8's large-object size (plan-run.ts says why), even as two-byte text.
+    if (size >= 1 << 15) flush();
   };
   const keys = new Set<string>();
   const walk = (v: unknown): void => {
@@ -210,9 +211,10 @@ export function* planJsonPieces(plan: Plan, extra: Record<string, unknown> = {})
     first = false;
     if (Array.isArray(v) && v.length > 0) {
       yield "[";
-      // A thousand items per stringify: as fast as one call, a few hundred kilobytes at a time.
-      for (let i = 0; i < v.length; i += 1000) {
-        const text = JSON.stringify(v.slice(i, i + 1000), null, 2); // "[\n  item,\n  item\n]"
+      // Fifty items per stringify: as fast as one call, and each text small enough to die young (a large
+      // object lives until a full collection).
+      for (let i = 0; i < v.length; i += 50) {
+        const text = JSON.stringify(v.slice(i, i + 50), null, 2); // "[\n  item,\n  item\n]"
         yield `${i > 0 ? "," : ""}\n  ${text.slice(2, -2).replaceAll("\n", "\n  ")}`;
       }
       yield "\n  ]";

@@ -56,10 +56,6 @@ export interface BundleDecisions {
   /** Rows placed on slots this plan buys (their position is only a promise). */
   newSlotRows: readonly string[];
   notes: readonly RowNote[];
-  /** A bundle the budget left out keeps no ops (plan.ts): the ids of the rows they served, … */
-  served?: ReadonlySet<string>;
-  /** … and whether they created the bundle. */
-  creates?: boolean;
 }
 
 interface Draft {
@@ -98,17 +94,78 @@ export interface GatheredRows {
 }
 
 /**
- * One PlannedRow per row: the desired state's issues, then each bundle's notes and ops in sheet order.
- * A bundle the budget left out (`deferred`, with why) serves no row: its rows wait for credits.
+ * One PlannedRow per row: the desired state's issues, then each bundle's notes and ops in sheet order,
+ * folded in as each bundle is planned (`add`), so a bundle's notes are never held past its own planning.
+ * A bundle the budget left out (with why) serves no row: its rows wait for credits.
  */
-export function gatherRows(
-  desired: DesiredState,
-  plans: readonly BundleDecisions[],
-  deferred: ReadonlyMap<string, Finding>,
-): GatheredRows {
-  const drafts = new Map<string, Draft>();
-  const track = (row: RowRef, fingerprint: string | null = null): Draft => {
-    let d = drafts.get(row.id);
+export class RowGatherer {
+  private readonly drafts = new Map<string, Draft>();
+
+  constructor(private readonly desired: DesiredState) {
+    for (const i of desired.issues) {
+      const finding: RowFinding = {
+        code: i.code,
+        ...(i.column === undefined ? {} : { column: i.column }),
+        params: i.params,
+        status: i.status,
+      } as RowFinding;
+      noteIssue(this.track(i.row), finding, i.message);
+    }
+  }
+
+  /** One bundle's decisions; `why` when the budget left the bundle out. */
+  add(p: BundleDecisions, why: Finding | undefined): void {
+    const b = this.desired.bundles.get(p.bundleRef);
+    if (b?.row) this.track(b.row, b.fingerprint);
+    for (const v of b?.videos ?? []) this.track(v.row, v.fingerprint);
+    for (const n of p.notes) {
+      if (n.kind === "issue") this.addIssue(n.row, n.status, n.finding);
+      else if (n.kind === "waiting") this.track(n.row).waiting = n.finding;
+      else if (n.kind === "info") this.track(n.row).info = n.finding;
+      else {
+        const d = this.track(n.row);
+        // A note's values are a record of its own (made for that note), so the first one is taken as it
+        // is and later ones are merged into it.
+        d.remote = d.remote === NO_REMOTE ? n.values : Object.assign(d.remote, n.values);
+      }
+    }
+    if (why === undefined) {
+      for (const op of p.ops) {
+        for (const id of op.rows) {
+          const d = this.drafts.get(id);
+          if (!d) throw new Error(`planner: row ${id} was not registered`);
+          // A row has a few ops: an array of exactly that length (concat), not one grown by push or spread,
+          // whose spare capacity, kept by every planned row, was a fifth of the plan's memory.
+          if (!d.ops.includes(op.id)) d.ops = d.ops.concat(op.id);
+        }
+      }
+      return;
+    }
+    const served = new Set(p.ops.flatMap((op) => op.rows));
+    const creates = p.ops.some((op) => op.kind === "createBundle");
+    const promised = new Set(p.newSlotRows);
+    // One finding for every row the bundle leaves waiting (each row's message says its own rows).
+    const pending: RowFinding = { ...why, status: "pending" };
+    for (const row of p.rows) {
+      // Rows this bundle had nothing to do for keep their outcome.
+      if (!served.has(row.id)) continue;
+      const d = this.track(row);
+      // A slot that will not be bought has no position to show. Copied without it rather than deleted:
+      // a delete turns the object into a slow dictionary, ten times its size, for every row waiting.
+      if ((creates || promised.has(row.id)) && "position" in d.remote) {
+        const { position: _position, ...rest } = d.remote;
+        d.remote = rest;
+      }
+      if (!isBlocking(worst(d))) this.addIssue(row, "pending", why, pending);
+    }
+  }
+
+  finish(): GatheredRows {
+    return build([...this.drafts.values()]);
+  }
+
+  private track(row: RowRef, fingerprint: string | null = null): Draft {
+    let d = this.drafts.get(row.id);
     if (!d) {
       d = {
         row,
@@ -122,71 +179,14 @@ export function gatherRows(
         tableOrder: TABLE_ORDER[row.key.table] ?? 2,
         firstRow: Math.min(...row.rowNumbers),
       };
-      drafts.set(row.id, d);
+      this.drafts.set(row.id, d);
     } else if (fingerprint !== null) d.fingerprint = fingerprint;
     return d;
-  };
-  const addIssue = (row: RowRef, status: IssueStatus, f: Finding, said: RowFinding = { ...f, status }) => {
-    noteIssue(track(row), said, renderFinding(row.rowNumbers, f));
-  };
-  for (const i of desired.issues) {
-    const finding: RowFinding = {
-      code: i.code,
-      ...(i.column === undefined ? {} : { column: i.column }),
-      params: i.params,
-      status: i.status,
-    } as RowFinding;
-    noteIssue(track(i.row), finding, i.message);
   }
 
-  for (const p of plans) {
-    const b = desired.bundles.get(p.bundleRef);
-    if (b?.row) track(b.row, b.fingerprint);
-    for (const v of b?.videos ?? []) track(v.row, v.fingerprint);
-    for (const n of p.notes) {
-      if (n.kind === "issue") addIssue(n.row, n.status, n.finding);
-      else if (n.kind === "waiting") track(n.row).waiting = n.finding;
-      else if (n.kind === "info") track(n.row).info = n.finding;
-      else {
-        const d = track(n.row);
-        // A note's values are a record of its own (made for that note), so the first one is taken as it
-        // is and later ones are merged into it.
-        d.remote = d.remote === NO_REMOTE ? n.values : Object.assign(d.remote, n.values);
-      }
-    }
-    const why = deferred.get(p.bundleRef);
-    if (why === undefined) {
-      for (const op of p.ops) {
-        for (const id of op.rows) {
-          const d = drafts.get(id);
-          if (!d) throw new Error(`planner: row ${id} was not registered`);
-          // A row has a few ops: an array of exactly that length (concat), not one grown by push or spread,
-          // whose spare capacity, kept by every planned row, was a fifth of the plan's memory.
-          if (!d.ops.includes(op.id)) d.ops = d.ops.concat(op.id);
-        }
-      }
-      continue;
-    }
-    const served = p.served ?? new Set(p.ops.flatMap((op) => op.rows));
-    const creates = p.creates ?? p.ops.some((op) => op.kind === "createBundle");
-    const promised = new Set(p.newSlotRows);
-    // One finding for every row the bundle leaves waiting (each row's message says its own rows).
-    const pending: RowFinding = { ...why, status: "pending" };
-    for (const row of p.rows) {
-      // Rows this bundle had nothing to do for keep their outcome.
-      if (!served.has(row.id)) continue;
-      const d = track(row);
-      // A slot that will not be bought has no position to show.
-      // Copied without it rather than deleted: a delete turns the object into a slow dictionary, ten
-      // times its size, for every row of every bundle waiting for credits.
-      if ((creates || promised.has(row.id)) && "position" in d.remote) {
-        const { position: _position, ...rest } = d.remote;
-        d.remote = rest;
-      }
-      if (!isBlocking(worst(d))) addIssue(row, "pending", why, pending);
-    }
+  private addIssue(row: RowRef, status: IssueStatus, f: Finding, said: RowFinding = { ...f, status }): void {
+    noteIssue(this.track(row), said, renderFinding(row.rowNumbers, f));
   }
-  return build([...drafts.values()]);
 }
 
 function worst(d: Draft): IssueStatus | null {

@@ -4,14 +4,15 @@
  *
  * Every sheet row gets exactly one PlannedRow. Bundles are planned in sheet order (plan-bundle.ts), each
  * returning its ops and its notes about rows, and the budget is walked as they come: a bundle whose
- * charge does not fit is left out whole. The rows' outcomes are gathered last, from what the bundles and
- * the budget returned (plan-rows.ts): a left-out bundle's rows say how much more is needed.
+ * charge does not fit is left out whole. Each bundle's notes and ops are folded into its rows' outcomes
+ * as soon as the budget has ruled (plan-rows.ts), and the rows are put in sheet order at the end: a
+ * left-out bundle's rows say how much more is needed.
  */
 import { type Finding, finding, type RowFinding } from "../findings/index.ts";
 import { type BundlePlan, planBundle } from "./plan-bundle.ts";
 import { inputsFingerprint } from "./plan-file.ts";
 import { resolveFollowUp } from "./plan-orders.ts";
-import { gatherRows, worstOfIssues } from "./plan-rows.ts";
+import { RowGatherer, worstOfIssues } from "./plan-rows.ts";
 import type {
   ActualState,
   DesiredState,
@@ -61,9 +62,11 @@ function planOrStop(
 ): { plan: Plan; findings: ReadonlyMap<string, RowFinding[]> } | null {
   const prior = worstOfIssues(desired.issues);
   const sheetRefs = sheetVideoRefs(desired);
-  const plans: BundlePlan[] = [];
+  // What the totals need of each bundle once its rows are gathered (a left-out bundle keeps no ops).
+  const plans: Array<Pick<BundlePlan, "bundleRef" | "ops" | "charge" | "orphanVideos">> = [];
   const budget = new Budget(options);
   const deferred = new Map<string, Finding>();
+  const gathered = new RowGatherer(desired);
   for (const wanted of desired.bundles.values()) {
     // A follow-up order posts from the account its named row ordered, once TokPortal delivered it.
     const resolved = resolveFollowUp(wanted, desired, actual);
@@ -80,15 +83,14 @@ function planOrStop(
     });
     if (stop && planned.ops.some(stop)) return null;
     const why = budget.verdict(planned.charge);
-    if (why === null) plans.push(planned);
-    else {
-      deferred.set(planned.bundleRef, why);
-      plans.push(shelved(planned));
-    }
+    if (why !== null) deferred.set(planned.bundleRef, why);
+    gathered.add(planned, why ?? undefined);
+    const { bundleRef, charge, orphanVideos } = planned;
+    plans.push({ bundleRef, ops: why === null ? planned.ops : [], charge, orphanVideos });
   }
 
-  const ops = plans.flatMap((p) => (deferred.has(p.bundleRef) ? [] : p.ops));
-  const { rows, findings } = gatherRows(desired, plans, deferred);
+  const ops = plans.flatMap((p) => p.ops);
+  const { rows, findings } = gathered.finish();
 
   const opCounts: Partial<Record<OpKind, number>> = {};
   for (const op of ops) opCounts[op.kind] = (opCounts[op.kind] ?? 0) + 1;
@@ -166,18 +168,4 @@ class Budget {
     this.spent = total;
     return null;
   }
-}
-
-/**
- * A bundle left out, as the rows need it: which rows its ops served and whether it created the bundle,
- * without the ops themselves. Dropped as soon as the budget decides, they are short-lived garbage rather
- * than a whole campaign's ops held to the end (a campaign mostly waiting for credits planned every op).
- */
-function shelved(p: BundlePlan): BundlePlan {
-  return {
-    ...p,
-    ops: [],
-    served: new Set(p.ops.flatMap((op) => op.rows)),
-    creates: p.ops.some((op) => op.kind === "createBundle"),
-  };
 }
