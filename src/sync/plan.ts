@@ -61,7 +61,7 @@ function planOrStop(
   stop: ((op: PlanOp) => boolean) | null,
 ): { plan: Plan; findings: ReadonlyMap<string, RowFinding[]> } | null {
   const prior = worstOfIssues(desired.issues);
-  const sheetRefs = sheetVideoRefs(desired);
+  const refsOfIssues = issueVideoRefs(desired);
   // What the totals need of each bundle once its rows are gathered (a left-out bundle keeps no ops).
   const plans: Array<Pick<BundlePlan, "bundleRef" | "ops" | "charge" | "orphanVideos">> = [];
   const budget = new Budget(options);
@@ -76,7 +76,7 @@ function planOrStop(
       matches: actual.byExternalRef.get(b.externalRef) ?? [],
       today: actual.today,
       options,
-      sheetRefs: sheetRefs.get(b.bundleRef) ?? new Map(),
+      sheetRefs: sheetVideoRefs(desired, b.bundleRef, refsOfIssues),
       prior,
       ...("held" in resolved ? { held: resolved.held } : {}),
       ...(actual.videosOnlyCountries ? { videosOnlyCountries: actual.videosOnlyCountries } : {}),
@@ -126,18 +126,32 @@ function planOrStop(
   return { plan, findings };
 }
 
-/** Per bundle_ref, every video_ref the sheet has (rows with issues included): those slots are not orphans. */
-function sheetVideoRefs(desired: DesiredState): Map<string, Map<string, RowRef>> {
-  const out = new Map<string, Map<string, RowRef>>();
-  const add = (bundleRef: string, videoRef: string, row: RowRef) => {
-    const refs = out.get(bundleRef) ?? new Map<string, RowRef>();
+/**
+ * Every video_ref the sheet has under `bundleRef` (rows with issues included): those slots are not
+ * orphans. Made per bundle as it is planned, not for the whole campaign up front.
+ */
+function sheetVideoRefs(
+  desired: DesiredState,
+  bundleRef: string,
+  refsOfIssues: ReadonlyMap<string, ReadonlyArray<[string, RowRef]>>,
+): Map<string, RowRef> {
+  const refs = new Map<string, RowRef>();
+  for (const v of desired.bundles.get(bundleRef)?.videos ?? [])
+    if (!refs.has(v.videoRef)) refs.set(v.videoRef, v.row);
+  for (const [videoRef, row] of refsOfIssues.get(bundleRef) ?? [])
     if (!refs.has(videoRef)) refs.set(videoRef, row);
-    out.set(bundleRef, refs);
-  };
-  for (const b of desired.bundles.values()) for (const v of b.videos) add(b.bundleRef, v.videoRef, v.row);
+  return refs;
+}
+
+/** The videos rows with issues (not in any bundle's videos), by bundle_ref: video_ref and row. */
+function issueVideoRefs(desired: DesiredState): Map<string, Array<[string, RowRef]>> {
+  const out = new Map<string, Array<[string, RowRef]>>();
   for (const i of desired.issues) {
     const key = i.row.key;
-    if ("videoRef" in key) add(key.bundleRef, key.videoRef, i.row);
+    if (!("videoRef" in key)) continue;
+    const list = out.get(key.bundleRef);
+    if (list) list.push([key.videoRef, i.row]);
+    else out.set(key.bundleRef, [[key.videoRef, i.row]]);
   }
   return out;
 }
