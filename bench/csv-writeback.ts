@@ -14,6 +14,7 @@ import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { beforeAndPositionals } from "./args.ts";
 import { machineLines, report } from "./report.ts";
 import { writeVideosCsv } from "./videos-csv.ts";
 
@@ -79,10 +80,8 @@ function runChild(root: string, file: string, every: number): ChildResult {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const beforeAt = args.indexOf("--before");
-  const before = beforeAt >= 0 ? path.resolve(args[beforeAt + 1]!) : null;
-  const rows = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== "--before") ?? 100_000);
+  const { before, positionals } = beforeAndPositionals(process.argv.slice(2));
+  const rows = Number(positionals[0] ?? 100_000);
   const here = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
   const dir = mkdtempSync(path.join(tmpdir(), "bench-csv-wb-"));
   try {

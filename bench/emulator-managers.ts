@@ -16,12 +16,10 @@ import { newAccount, newSlot } from "../src/emulator/ops/domain.ts";
 import { markBundleTouched } from "../src/emulator/ops/due-index.ts";
 import { runManagers } from "../src/emulator/ops/managers.ts";
 import { emptyState } from "../src/emulator/state.ts";
+import { beforeAndPositionals } from "./args.ts";
 import { machineLines, report } from "./report.ts";
 
-const args = process.argv.slice(2);
-const beforeAt = args.indexOf("--before");
-const BEFORE = beforeAt >= 0 ? path.resolve(args[beforeAt + 1]!) : null;
-const plain = args.filter((_, i) => beforeAt < 0 || (i !== beforeAt && i !== beforeAt + 1));
+const { before: BEFORE, positionals: plain } = beforeAndPositionals(process.argv.slice(2));
 const SIZES = (plain[0] ?? "2000,20000").split(",").map(Number);
 const VIDEOS = Number(plain[1] ?? 10);
 const START = Date.parse("2026-09-01T12:00:00.000Z");

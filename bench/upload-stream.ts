@@ -14,6 +14,7 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, statSync } fro
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { beforeAndPositionals } from "./args.ts";
 import { machineLines, report } from "./report.ts";
 
 interface ChildResult {
@@ -90,10 +91,8 @@ function runChild(root: string, file: string): ChildResult {
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const beforeAt = args.indexOf("--before");
-  const before = beforeAt >= 0 ? path.resolve(args[beforeAt + 1]!) : null;
-  const megabytes = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== "--before") ?? 500);
+  const { before, positionals } = beforeAndPositionals(process.argv.slice(2));
+  const megabytes = Number(positionals[0] ?? 500);
   const here = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
   const dir = mkdtempSync(path.join(tmpdir(), "bench-upload-"));
   try {

@@ -77,7 +77,8 @@ export class SheetLeaseLostError extends SourceError {
 
 const LOOKUP = { metadataId: LEASE_METADATA_ID };
 
-function createRequest(value: string): sheets_v4.Schema$Request {
+/** The request that writes the lease entry holding `value` (also how a test stands for another machine). */
+export function leaseCreateRequest(value: string): sheets_v4.Schema$Request {
   return {
     createDeveloperMetadata: {
       developerMetadata: {
@@ -175,7 +176,7 @@ export class SheetLease {
       const mine = newLease(holder, o.now(), o.ttlMs);
       try {
         await batch(ctx, "take of the run lease (createDeveloperMetadata)", [
-          createRequest(encodeLease(mine)),
+          leaseCreateRequest(encodeLease(mine)),
         ]);
         return new SheetLease(ctx, mine, o).start();
       } catch (err) {
@@ -193,7 +194,7 @@ export class SheetLease {
       try {
         await batch(ctx, "take-over of an expired run lease (delete + createDeveloperMetadata)", [
           deleteRequest(state.value),
-          createRequest(encodeLease(taken)),
+          leaseCreateRequest(encodeLease(taken)),
         ]);
         return new SheetLease(ctx, taken, o).start();
       } catch (err) {

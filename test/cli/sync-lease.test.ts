@@ -8,13 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  encodeLease,
-  LEASE_KEY,
-  LEASE_METADATA_ID,
-  newLease,
-  thisHolder,
-} from "../../src/sources/lease-record.ts";
+import { encodeLease, newLease, thisHolder } from "../../src/sources/lease-record.ts";
+import { leaseCreateRequest } from "../../src/sources/sheet-lease.ts";
 import { SA, serviceAccountKey } from "../support/fake-google/credentials.ts";
 import { fakeGoogleHarness, SPREADSHEET_ID } from "../support/fake-google/harness.ts";
 
@@ -27,19 +22,7 @@ function leaseBy(host: string, acquiredAt: number, ttlMs: number): string {
   const value = encodeLease(newLease(thisHolder(host), acquiredAt, ttlMs));
   h.sheets()
     .book(SPREADSHEET_ID)
-    .metadata.request(
-      "createDeveloperMetadata",
-      {
-        developerMetadata: {
-          metadataId: LEASE_METADATA_ID,
-          metadataKey: LEASE_KEY,
-          metadataValue: value,
-          location: { spreadsheet: true },
-          visibility: "DOCUMENT",
-        },
-      },
-      0,
-    );
+    .metadata.request("createDeveloperMetadata", { ...leaseCreateRequest(value).createDeveloperMetadata }, 0);
   return value;
 }
 
