@@ -7,8 +7,17 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { scrubSecrets } from "../api/index.ts";
+import { ConfigureEntry } from "./configure-entry.ts";
 import { canonicalJson, FINGERPRINT_VERSION } from "./fingerprint.ts";
-import type { ActualBundle, ActualState, DesiredState, OpKind, Plan, PlanOptions } from "./types.ts";
+import type {
+  ActualBundle,
+  ActualState,
+  ConfigureVideoItem,
+  DesiredState,
+  OpKind,
+  Plan,
+  PlanOptions,
+} from "./types.ts";
 
 /** The saved file cannot be used: not JSON, another version, or not the shape of a plan. */
 export class PlanFileError extends Error {
@@ -377,7 +386,15 @@ export function parsePlanFile(text: string): Plan {
     ids.add(op.id);
   }
   // The value as read (validated), not zod's copy: its key order is the file's, so a re-save is identical.
-  return value as Plan;
+  const plan = value as Plan;
+  for (const op of plan.ops) if (op.kind === "configureVideos") op.items = op.items.map(asEntry);
+  return plan;
+}
+
+/** A configure item as read from a file, held as the planner holds one (src/sync/configure-entry.ts). */
+function asEntry(read: ConfigureVideoItem): ConfigureEntry {
+  const { position: _sent, ...item } = read.item as ConfigureVideoItem["item"] & { position?: number };
+  return new ConfigureEntry(read.rowId, read.videoRef, read.position, item, read.media);
 }
 
 /** Refuses a saved plan whose inputs are no longer today's (the sheet or TokPortal changed since). */

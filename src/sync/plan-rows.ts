@@ -58,38 +58,34 @@ export interface BundleDecisions {
   notes: readonly RowNote[];
 }
 
-interface Draft {
-  row: RowRef;
-  /** The row's issues (`status` set), and the message of each at the same index: no object per issue. */
+/**
+ * What a row's notes said, kept only for the rows that have something to say. The row's issues have their
+ * `status` set, and the message of each is at the same index: no object per issue.
+ */
+interface Said {
   issues: RowFinding[];
   messages: string[];
   waiting: Finding | null;
   info: Finding | null;
-  fingerprint: string | null;
-  remote: Remote;
-  ops: string[];
-  /** Sheet order (see `build`), computed once per row rather than in every comparison of the sort. */
-  tableOrder: number;
-  firstRow: number;
 }
 
 const TABLE_ORDER: Record<string, number> = { bundles: 0, videos: 1 };
 /** Shared by the rows nothing serves and the rows with nothing to say (most of them): never mutated. */
-const NO_OPS: string[] = [];
+const NO_OPS: readonly string[] = [];
 const NOTHING_SAID: RowFinding[] = [];
 const NO_MESSAGES: string[] = [];
 /** The remote values of a row no note told anything about (frozen: a note's values replace it). */
 const NO_REMOTE: Remote = Object.freeze({}) as Remote;
 
-/** Adds an issue to a draft: the lists are replaced, never pushed into (they start as the shared empty ones). */
-function noteIssue(d: Draft, finding: RowFinding, message: string): void {
-  d.issues = d.issues.concat(finding);
-  d.messages = d.messages.concat(message);
+/** Adds an issue to what a row said: its lists are replaced, never pushed into (they start shared). */
+function noteIssue(said: Said, finding: RowFinding, message: string): void {
+  said.issues = said.issues.concat(finding);
+  said.messages = said.messages.concat(message);
 }
 
 export interface GatheredRows {
   rows: PlannedRow[];
-  /** By row id: the findings its message says (empty for a synced row with nothing to say). */
+  /** By row id: the findings its message says (absent for a synced row with nothing to say). */
   findings: Map<string, RowFinding[]>;
 }
 
@@ -97,9 +93,15 @@ export interface GatheredRows {
  * One PlannedRow per row: the desired state's issues, then each bundle's notes and ops in sheet order,
  * folded in as each bundle is planned (`add`), so a bundle's notes are never held past its own planning.
  * A bundle the budget left out (with why) serves no row: its rows wait for credits.
+ *
+ * A row is tracked as the synced PlannedRow it becomes when nothing is said about it (most rows): its
+ * fingerprint, remote values and ops are set in place, and `finish` returns that same object. Only a row
+ * with something said gets a record of it (`said`) and, at the end, a PlannedRow of its own. At 400,000 rows
+ * a separate draft per row was 50 MB that lived through the whole planning and then died at once.
  */
 export class RowGatherer {
-  private readonly drafts = new Map<string, Draft>();
+  private readonly rows = new Map<string, PlannedRow>();
+  private readonly said = new Map<string, Said>();
 
   constructor(private readonly desired: DesiredState) {
     for (const i of desired.issues) {
@@ -109,7 +111,8 @@ export class RowGatherer {
         params: i.params,
         status: i.status,
       } as RowFinding;
-      noteIssue(this.track(i.row), finding, i.message);
+      this.track(i.row);
+      noteIssue(this.saidOf(i.row), finding, i.message);
     }
   }
 
@@ -120,8 +123,8 @@ export class RowGatherer {
     for (const v of b?.videos ?? []) this.track(v.row, v.fingerprint);
     for (const n of p.notes) {
       if (n.kind === "issue") this.addIssue(n.row, n.status, n.finding);
-      else if (n.kind === "waiting") this.track(n.row).waiting = n.finding;
-      else if (n.kind === "info") this.track(n.row).info = n.finding;
+      else if (n.kind === "waiting") this.saidOf(n.row).waiting = n.finding;
+      else if (n.kind === "info") this.saidOf(n.row).info = n.finding;
       else {
         const d = this.track(n.row);
         // A note's values are a record of its own (made for that note), so the first one is taken as it
@@ -130,15 +133,7 @@ export class RowGatherer {
       }
     }
     if (why === undefined) {
-      for (const op of p.ops) {
-        for (const id of op.rows) {
-          const d = this.drafts.get(id);
-          if (!d) throw new Error(`planner: row ${id} was not registered`);
-          // A row has a few ops: an array of exactly that length (concat), not one grown by push or spread,
-          // whose spare capacity, kept by every planned row, was a fifth of the plan's memory.
-          if (!d.ops.includes(op.id)) d.ops = d.ops.concat(op.id);
-        }
-      }
+      this.serve(p.ops);
       return;
     }
     const served = new Set(p.ops.flatMap((op) => op.rows));
@@ -156,76 +151,112 @@ export class RowGatherer {
         const { position: _position, ...rest } = d.remote;
         d.remote = rest;
       }
-      if (!isBlocking(worst(d))) this.addIssue(row, "pending", why, pending);
+      if (!isBlocking(worst(this.said.get(row.id)))) this.addIssue(row, "pending", why, pending);
     }
   }
 
   finish(): GatheredRows {
-    return build([...this.drafts.values()]);
+    return build([...this.rows.values()], this.said);
   }
 
-  private track(row: RowRef, fingerprint: string | null = null): Draft {
-    let d = this.drafts.get(row.id);
+  /**
+   * Each op's id on the rows it serves. A row's op list is never changed in place, so rows served by the
+   * same ops share one list: a bundle's video rows mostly do (its creation, its configure batch, its
+   * publish). Each list is made once, of exactly its length (concat), not one per row grown by push.
+   */
+  private serve(ops: readonly PlanOp[]): void {
+    const extended = new Map<readonly string[], Map<string, readonly string[]>>();
+    for (const op of ops) {
+      for (const id of op.rows) {
+        const d = this.rows.get(id);
+        if (!d) throw new Error(`planner: row ${id} was not registered`);
+        if (d.ops.includes(op.id)) continue;
+        let byOp = extended.get(d.ops);
+        if (!byOp) {
+          byOp = new Map();
+          extended.set(d.ops, byOp);
+        }
+        let next = byOp.get(op.id);
+        if (!next) {
+          next = d.ops.concat(op.id);
+          byOp.set(op.id, next);
+        }
+        d.ops = next;
+      }
+    }
+  }
+
+  private track(row: RowRef, fingerprint: string | null = null): PlannedRow {
+    let d = this.rows.get(row.id);
     if (!d) {
-      d = {
-        row,
-        issues: NOTHING_SAID,
-        messages: NO_MESSAGES,
-        waiting: null,
-        info: null,
-        fingerprint,
-        remote: NO_REMOTE,
-        ops: NO_OPS,
-        tableOrder: TABLE_ORDER[row.key.table] ?? 2,
-        firstRow: Math.min(...row.rowNumbers),
-      };
-      this.drafts.set(row.id, d);
+      d = { row, outcome: "synced", message: "", fingerprint, remote: NO_REMOTE, ops: NO_OPS };
+      this.rows.set(row.id, d);
     } else if (fingerprint !== null) d.fingerprint = fingerprint;
     return d;
   }
 
+  private saidOf(row: RowRef): Said {
+    this.track(row);
+    let s = this.said.get(row.id);
+    if (!s) {
+      s = { issues: NOTHING_SAID, messages: NO_MESSAGES, waiting: null, info: null };
+      this.said.set(row.id, s);
+    }
+    return s;
+  }
+
   private addIssue(row: RowRef, status: IssueStatus, f: Finding, said: RowFinding = { ...f, status }): void {
-    noteIssue(this.track(row), said, renderFinding(row.rowNumbers, f));
+    noteIssue(this.saidOf(row), said, renderFinding(row.rowNumbers, f));
   }
 }
 
-function worst(d: Draft): IssueStatus | null {
+function worst(s: Said | undefined): IssueStatus | null {
   let w: IssueStatus | null = null;
-  for (const i of d.issues)
+  for (const i of s?.issues ?? NOTHING_SAID)
     if (w === null || SEVERITY[i.status as IssueStatus] > SEVERITY[w]) w = i.status as IssueStatus;
   return w;
 }
 
-function build(drafts: Draft[]): GatheredRows {
-  // Sheet order: bundles table first, then by row number; a single-table bundle row comes before the
-  // videos rows it shares numbers with (stable sort keeps insertion order).
-  drafts.sort((a, b) => a.tableOrder - b.tableOrder || a.firstRow - b.firstRow);
+/** Sheet order: bundles table first, then by row number (a single-table bundle, its first videos row). */
+function sheetOrder(row: RowRef): number {
+  const first = row.rowNumbers.length === 1 ? row.rowNumbers[0]! : Math.min(...row.rowNumbers);
+  return (TABLE_ORDER[row.key.table] ?? 2) * 2 ** 32 + first;
+}
+
+function build(tracked: PlannedRow[], saidOf: ReadonlyMap<string, Said>): GatheredRows {
+  // Sorted by a key computed once per row; ties keep the order rows were tracked in, so a single-table
+  // bundle row comes before the videos rows it shares numbers with.
+  const keys = Float64Array.from(tracked, (r) => sheetOrder(r.row));
+  const order = Uint32Array.from(tracked.keys()).sort((a, b) => keys[a]! - keys[b]! || a - b);
   const findings = new Map<string, RowFinding[]>();
-  const rows = drafts.map((d): PlannedRow => {
-    const w = worst(d);
+  const rows = Array.from(order, (i): PlannedRow => {
+    const d = tracked[i]!;
+    const s = saidOf.get(d.row.id);
+    if (!s) return d;
+    const w = worst(s);
     let outcome: SyncStatus = "synced";
-    let said: RowFinding[] = d.info ? [{ ...d.info, status: "info" }] : NOTHING_SAID;
-    let message = d.info ? renderFinding(d.row.rowNumbers, d.info) : "";
+    let said: RowFinding[] = s.info ? [{ ...s.info, status: "info" }] : NOTHING_SAID;
+    let message = s.info ? renderFinding(d.row.rowNumbers, s.info) : "";
     let fingerprint = d.fingerprint;
     if (w !== null) {
       outcome = w;
-      message = d.messages.length === 1 ? d.messages[0]! : d.messages.join("; ");
-      said = d.issues;
+      message = s.messages.length === 1 ? s.messages[0]! : s.messages.join("; ");
+      said = s.issues;
       fingerprint = null;
-    } else if (d.waiting !== null) {
+    } else if (s.waiting !== null) {
       // Not synced yet: the next run looks at the row again (its account is read and compared).
       outcome = "pending";
-      message = renderFinding(d.row.rowNumbers, d.waiting);
-      said = [{ ...d.waiting, status: "pending" }];
+      message = renderFinding(d.row.rowNumbers, s.waiting);
+      said = [{ ...s.waiting, status: "pending" }];
       fingerprint = null;
     }
-    findings.set(d.row.id, said);
     // The code (and column) of what the message starts with, so `--json` carries it beside the words.
     // Written out per case rather than spread (one shape per case, no clone per row); the keys stay in the
     // order the plan file shows them.
     const lead = said[0];
     const { row, remote, ops } = d;
     if (!lead) return { row, outcome, message, fingerprint, remote, ops };
+    findings.set(row.id, said);
     if (lead.column === undefined)
       return { row, outcome, message, code: lead.code, fingerprint, remote, ops };
     return { row, outcome, message, code: lead.code, column: lead.column, fingerprint, remote, ops };

@@ -4,6 +4,7 @@
  */
 import type { Video } from "../api/index.ts";
 import { CONFIGURE_REASONS, finding, reasoned, rowList } from "../findings/index.ts";
+import { ConfigureEntry } from "./configure-entry.ts";
 import { videoFingerprint } from "./desired.ts";
 import { checkEditSlots } from "./plan-edit-slots.ts";
 import { editReleased } from "./plan-release.ts";
@@ -195,13 +196,10 @@ export function configureOps(
   let n = firstNumber;
   for (let i = 0; i < list.length; i += BATCH_LIMIT) {
     const chunk = list.slice(i, i + BATCH_LIMIT);
-    const items: ConfigureVideoItem[] = chunk.map((c) => ({
-      rowId: c.v.row.id,
-      videoRef: c.v.videoRef,
-      position: c.slot.position,
-      item: configureItem(c),
-      media: c.v.media,
-    }));
+    // The row's body is the item (its external_ref is already the row's video ref: src/sync/types.ts).
+    const items: ConfigureVideoItem[] = chunk.map(
+      (c) => new ConfigureEntry(c.v.row.id, c.v.videoRef, c.slot.position, c.v.body, c.v.media),
+    );
     // Paid options are charged the first time a slot gets them (plan-video-fields.ts).
     const paid = chunk.map((c) => paidOptions(c.v, c.slot.video));
     const cost = paid.flat().reduce((sum, item) => sum + price(view.options.costs, item), 0);
@@ -218,18 +216,6 @@ export function configureOps(
     n++;
   }
   return ops;
-}
-
-/**
- * The row's body as a configure item. Copied and then given its ref and position, not written as a spread
- * with those two members: V8 gave each such spread object a hidden class of its own (at 100,000 rows, 30 MB
- * of class descriptions), where these copies share one.
- */
-function configureItem(c: Candidate): ConfigureVideoItem["item"] {
-  const item = Object.assign({}, c.v.body) as ConfigureVideoItem["item"];
-  item.external_ref = c.v.videoRef;
-  item.position = c.slot.position;
-  return item;
 }
 
 /**

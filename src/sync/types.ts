@@ -239,9 +239,13 @@ interface OpBase {
 export interface ConfigureVideoItem {
   rowId: string;
   videoRef: string;
+  /** The slot: sent as the batch item's `position` (`sentItem` in src/sync/configure-entry.ts). */
   position: number;
-  /** The batch item as sent, media fields still holding the cell text when `media` lists them. */
-  item: BatchVideoItem;
+  /**
+   * The batch item without its position, media fields still holding the cell text when `media` lists them:
+   * the row's desired body itself in a plan made in this run. In JSON, `item` also carries `position`.
+   */
+  item: Omit<BatchVideoItem, "position">;
   media: DesiredVideo["media"];
 }
 
@@ -294,8 +298,8 @@ export interface PlannedRow {
   fingerprint: string | null;
   /** Known remote values (output column → value), e.g. bundle_id, bundle_status, video_id, position. */
   remote: Record<string, string | number | null>;
-  /** Ids of the ops serving this row (empty = nothing to do for it). */
-  ops: string[];
+  /** Ids of the ops serving this row (empty = nothing to do for it); rows served alike share one list. */
+  ops: readonly string[];
 }
 
 export interface PlanTotals {

@@ -97,7 +97,7 @@ function existing(
     cost: op.kind === "addVideoSlots" ? 2 : op.kind === "addEditSlots" ? 1 : 0,
     reason: `reason of ${op.kind}`,
   } as PlanOp;
-  for (const r of rows) if (full.rows.includes(r.row.id)) r.ops.push(full.id);
+  for (const r of rows) if (full.rows.includes(r.row.id)) r.ops = [...r.ops, full.id];
   return { ...planOf([{ ops: [full], rows }]) };
 }
 

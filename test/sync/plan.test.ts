@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FindingCode, RowFinding } from "../../src/findings/index.ts";
+import { sentItem } from "../../src/sync/configure-entry.ts";
 import { planWithFindings } from "../../src/sync/plan.ts";
 import { addDays } from "../../src/sync/plan-videos.ts";
 import type { Plan, PlannedRow, PlanOp } from "../../src/sync/types.ts";
@@ -81,7 +82,13 @@ describe("cold plan", () => {
       ["v2", 2],
       ["v3", 3],
     ]);
-    expect(batch.items[0]!.item).toMatchObject({ position: 1, external_ref: "v1", description: "Video v1" });
+    expect(sentItem(batch.items[0]!)).toMatchObject({
+      position: 1,
+      external_ref: "v1",
+      description: "Video v1",
+    });
+    // The item is the row's desired body itself, not a copy of it per row.
+    expect(batch.items[0]!.item).toBe(desired.bundles.get("a")!.videos[0]!.body);
     expect(batch.cost).toBe(0);
     expect(plan.totals.cost).toBe(76);
     expect(plan.totals.ops).toEqual({
@@ -96,6 +103,11 @@ describe("cold plan", () => {
     expect(v2.outcome).toBe("synced");
     expect(v2.fingerprint).toBe(desired.bundles.get("a")!.videos[1]!.fingerprint);
     expect(v2.remote).toMatchObject({ position: 2, video_id: null });
+    // Rows served by the same ops share one list of them; a row served otherwise has its own.
+    expect(v2.ops).toEqual(["a:createBundle", "a:configureVideos", "a:publishBundle"]);
+    expect(rowOf(plan, "v:a/v1").ops).toBe(v2.ops);
+    expect(rowOf(plan, "v:b/v2").ops).not.toBe(v2.ops);
+    expect(rowOf(plan, "b:a").ops).toEqual(["a:createBundle", "a:configureAccount", "a:publishBundle"]);
     expect(v2.ops).toEqual(["a:createBundle", "a:configureVideos", "a:publishBundle"]);
     expect(rowOf(plan, "b:a").ops).toEqual(["a:createBundle", "a:configureAccount", "a:publishBundle"]);
   });

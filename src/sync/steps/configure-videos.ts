@@ -8,6 +8,7 @@
 import type { BatchResult, BatchVideoItem, Video } from "../../api/index.ts";
 import { finding } from "../../findings/index.ts";
 import { describeCode, describeError, isAuthFailure, uploadReason } from "../apply-errors.ts";
+import { sentItem } from "../configure-entry.ts";
 import type { ConfigureVideoItem } from "../types.ts";
 import { UploadError } from "../uploads.ts";
 import { bookCharge, bundleIdOf, fromState } from "./settle.ts";
@@ -64,7 +65,7 @@ export const configureVideos: Step<"configureVideos"> = {
       request(
         op,
         ctx,
-        sent.map((entry) => ({ entry, item: entry.item })),
+        sent.map((entry) => ({ entry, item: sentItem(entry) })),
       ),
     ];
   },
@@ -257,7 +258,7 @@ async function resolveItem(
   bundleId: string,
   bundleRef: string,
 ): Promise<BatchVideoItem> {
-  const item: BatchVideoItem = { ...entry.item };
+  const item = sentItem(entry);
   const media = entry.media;
   if (media.video_url?.kind === "file") {
     item.video_url = await ctx.uploader.resolve(media.video_url, "video", bundleId, bundleRef);
