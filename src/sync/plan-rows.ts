@@ -127,9 +127,11 @@ export class RowGatherer {
       else if (n.kind === "info") this.saidOf(n.row).info = n.finding;
       else {
         const d = this.track(n.row);
-        // A note's values are a record of its own (made for that note), so the first one is taken as it
-        // is and later ones are merged into it.
-        d.remote = d.remote === NO_REMOTE ? n.values : Object.assign(d.remote, n.values);
+        // The first note's values are taken as they are; later ones are merged into a record of the row's
+        // own (a frozen record, as NO_REMOTE is, is shared by rows: it is copied first).
+        if (d.remote === NO_REMOTE) d.remote = n.values;
+        else if (Object.isFrozen(d.remote)) d.remote = { ...d.remote, ...n.values };
+        else Object.assign(d.remote, n.values);
       }
     }
     if (why === undefined) {
