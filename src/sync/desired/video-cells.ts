@@ -91,11 +91,12 @@ export function checkVideos(
       continue;
     }
     const publish = input.publish ?? options.defaults.publish;
+    // One literal of the members every video has (V8 keeps them inside the object; a literal with spreads
+    // is built member by member, most of them in a separate array); the rare ones are set after it.
     const video: DesiredVideo = {
       row,
       bundleRef,
       videoRef: input.video_ref,
-      ...(input.position === undefined ? {} : { position: input.position }),
       body: checked.body,
       media: checked.media,
       publish,
@@ -106,10 +107,11 @@ export function checkVideos(
       // must not re-send an unchanged configuration.
       fingerprint: videoFingerprint(checked.body, checked.media),
       outputs: typed.outputs,
-      // Reviews and pull backs: never part of the fingerprint (they change no configuration).
-      ...(review.review ? { review: review.review } : {}),
-      ...(input.publish === false ? { pullBack: true } : {}),
     };
+    if (input.position !== undefined) video.position = input.position;
+    // Reviews and pull backs: never part of the fingerprint (they change no configuration).
+    if (review.review) video.review = review.review;
+    if (input.publish === false) video.pullBack = true;
     const list = videosByBundle.get(bundleRef);
     if (list) list.push(video);
     else {
