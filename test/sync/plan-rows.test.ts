@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { planSync } from "../../src/sync/plan.ts";
-import { RowGatherer } from "../../src/sync/plan-rows.ts";
+import { type BundleDecisions, RowGatherer, type RowNote } from "../../src/sync/plan-rows.ts";
 import type { Plan, PlannedRow } from "../../src/sync/types.ts";
 import { actualState, bundle, desiredState, planOptions } from "./support/builders.ts";
 
 const rowOf = (plan: Plan, id: string): PlannedRow => plan.rows.find((r) => r.row.id === id)!;
+/** Bundle a's decisions: no ops, only these notes. */
+const notesOnA = (notes: RowNote[]): BundleDecisions => ({
+  bundleRef: "a",
+  ops: [],
+  rows: [],
+  newSlotRows: [],
+  notes,
+});
 const three = (row: number) => [
   { ref: "v1", row, date: "2026-09-10" },
   { ref: "v2", row: row + 1, date: "2026-09-11" },
@@ -32,17 +40,11 @@ describe("planned rows share what is the same and never change what is shared", 
     const [v1, v2] = b.videos;
     const shared = Object.freeze({ video_id: null, position: 1, video_status: null, platform_url: null });
     gather.add(
-      {
-        bundleRef: "a",
-        ops: [],
-        rows: [],
-        newSlotRows: [],
-        notes: [
-          { kind: "remote", row: v1!.row, values: shared },
-          { kind: "remote", row: v2!.row, values: shared },
-          { kind: "remote", row: v1!.row, values: { video_status: "configured" } },
-        ],
-      },
+      notesOnA([
+        { kind: "remote", row: v1!.row, values: shared },
+        { kind: "remote", row: v2!.row, values: shared },
+        { kind: "remote", row: v1!.row, values: { video_status: "configured" } },
+      ]),
       undefined,
     );
     const { rows } = gather.finish();
@@ -56,20 +58,14 @@ describe("planned rows share what is the same and never change what is shared", 
     const b = bundle("a", { row: 2, videos: three(2) });
     const gather = new RowGatherer(desiredState([b]));
     gather.add(
-      {
-        bundleRef: "a",
-        ops: [],
-        rows: [],
-        newSlotRows: [],
-        notes: [
-          {
-            kind: "issue",
-            row: b.videos[1]!.row,
-            status: "error",
-            finding: { code: "date_too_soon", column: "target_publish_date", params: {} },
-          },
-        ],
-      },
+      notesOnA([
+        {
+          kind: "issue",
+          row: b.videos[1]!.row,
+          status: "error",
+          finding: { code: "date_too_soon", column: "target_publish_date", params: {} },
+        },
+      ]),
       undefined,
     );
     const { rows, findings } = gather.finish();
