@@ -386,6 +386,7 @@ export function parsePlanFile(text: string): Plan {
     ids.add(op.id);
   }
   // The value as read (validated), not zod's copy: its key order is the file's, so a re-save is identical.
+  // Configure items are held as the planner holds them; written again, they give the same text.
   const plan = value as Plan;
   for (const op of plan.ops) if (op.kind === "configureVideos") op.items = op.items.map(asEntry);
   return plan;
