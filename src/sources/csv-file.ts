@@ -440,9 +440,9 @@ export function renderRecord(
 
 /**
  * A record after the header as the grid keeps it for the whole run: a copy of exactly its length
- * (papaparse grows each row by push, leaving spare room), without its trailing empty cells. A sheet `init` laid out has 48 columns,
- * most of them empty until synced; a grid row is read as the Sheets API returns one, where a missing cell
- * is an empty one (`?? ""` wherever a cell is read).
+ * (papaparse grows each row by push, leaving spare room), without its trailing empty cells. A sheet
+ * `init` laid out has 48 columns, most of them empty until synced; a grid row is read as the Sheets API
+ * returns one, where a missing cell is an empty one (`?? ""` wherever a cell is read).
  */
 function kept(cells: readonly string[]): string[] {
   let n = cells.length;

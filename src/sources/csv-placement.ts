@@ -195,13 +195,9 @@ export class CsvPlacement {
     const entry = this.placedByNumber.get(index) ?? this.refEntry(fields);
     if (!entry) return undefined;
     let edits: CsvEdit[] | undefined;
-    for (const column in entry.values) {
-      const col = this.columns.get(column);
-      if (col === undefined) continue;
-      const v = entry.values[column]!;
-      if (same(fields[col] ?? "", this.encoding.text(v))) continue;
+    for (const d of this.differences(entry, fields)) {
       edits ??= [];
-      edits.push({ rowIndex: index, colIndex: col, value: String(this.encoding.value(v)) });
+      edits.push({ rowIndex: index, colIndex: d.col, value: String(this.encoding.value(d.value)) });
     }
     return edits;
   }
@@ -214,16 +210,25 @@ export class CsvPlacement {
   writtenByNumber(): Change[] {
     const written: Change[] = [];
     for (const [i, entry] of this.placedByNumber) {
-      const row = this.kept.get(i) ?? EMPTY;
-      for (const column in entry.values) {
-        const v = entry.values[column]!;
-        const text = this.encoding.text(v);
-        const col = this.columns.get(column);
-        if (col === undefined || same(row[col] ?? "", text)) continue;
-        written.push({ key: entry.key, column, value: this.encoding.value(v), text });
+      for (const d of this.differences(entry, this.kept.get(i) ?? EMPTY)) {
+        written.push({ key: entry.key, column: d.column, value: this.encoding.value(d.value), text: d.text });
       }
     }
     return written;
+  }
+
+  /** Each of `entry`'s columns whose value differs from what `fields` holds, at its column after `finish`. */
+  private *differences(
+    entry: Entry,
+    fields: readonly string[],
+  ): Generator<{ column: string; col: number; value: Values[string]; text: string }> {
+    for (const column in entry.values) {
+      const col = this.columns.get(column);
+      if (col === undefined) continue;
+      const value = entry.values[column]!;
+      const text = this.encoding.text(value);
+      if (!same(fields[col] ?? "", text)) yield { column, col, value, text };
+    }
   }
 
   /** The entry of a data row found by its refs (trimmed, as `RowLocator` reads them). */

@@ -115,13 +115,16 @@ export class CsvSnapshot implements SourceSnapshot {
         target !== input && (await exists(target)) ? await this.previousOutputs(table, target) : null;
       // Carried-over outputs are placed on a grid of the rows they name; otherwise the patches are placed
       // as the file streams past (csv-placement.ts).
-      const changes = previous ? changesOf(patches, opts, CSV_ENCODING) : null;
-      const placement = previous ? null : new CsvPlacement(patches, opts, CSV_ENCODING);
+      let once: () => Promise<WriteReport | null>;
+      if (previous) {
+        const changes = changesOf(patches, opts, CSV_ENCODING);
+        once = () => this.carryOverOnce(table, input, target, changes, previous);
+      } else {
+        const placement = new CsvPlacement(patches, opts, CSV_ENCODING);
+        once = () => this.placeOnce(table, input, target, placement);
+      }
       for (let attempt = 1; ; attempt++) {
-        const report =
-          changes && previous
-            ? await this.carryOverOnce(table, input, target, changes, previous)
-            : await this.placeOnce(table, input, target, placement!);
+        const report = await once();
         if (report) return report;
         if (attempt === REWRITE_ATTEMPTS) {
           throw new CsvSourceError(

@@ -4,6 +4,7 @@
  * never change the hash; bump the `v1-` prefix if the canonical form ever changes.
  */
 import { hash } from "node:crypto";
+import { flatText } from "../words.ts";
 
 export const FINGERPRINT_VERSION = "v1";
 
@@ -82,6 +83,5 @@ export function fingerprintOf(value: unknown): string {
   // The 16 digits from the digest's first 8 bytes: a slice of the 64-digit text would keep all 64 alive
   // for as long as the fingerprint (one per row, kept by the desired state and the plan).
   const digest = hash("sha256", canonicalJson(value), "buffer");
-  // Joined: one flat string rather than a pair of the prefix and the digits (it is kept per row too).
-  return [FINGERPRINT_VERSION, "-", digest.toString("hex", 0, 8)].join("");
+  return flatText(FINGERPRINT_VERSION, "-", digest.toString("hex", 0, 8));
 }

@@ -3,6 +3,7 @@
  * here only: `b:<bundle_ref>`, `v:<bundle_ref>/<video_ref>`, `row:<table>:<rowNumber>` (no usable ref).
  */
 import type { BundleInput, TypedRow, VideoInput } from "../sources/coerce.ts";
+import { flatText } from "../words.ts";
 import type { RowRef } from "./types.ts";
 
 /**
@@ -11,7 +12,7 @@ import type { RowRef } from "./types.ts";
  */
 export function bundleRowRef(row: TypedRow<BundleInput>): RowRef {
   const key = row.key;
-  const id = "bundleRef" in key ? flat("b:", key.bundleRef) : `row:${row.table}:${row.rowNumber}`;
+  const id = "bundleRef" in key ? flatText("b:", key.bundleRef) : `row:${row.table}:${row.rowNumber}`;
   const derived = row.table === "videos" && key.table === "bundles";
   const rowNumbers = derived && row.input ? [...row.input.rowNumbers] : [row.rowNumber];
   return { id, table: row.table, rowNumbers, key };
@@ -20,7 +21,9 @@ export function bundleRowRef(row: TypedRow<BundleInput>): RowRef {
 export function videoRowRef(row: TypedRow<VideoInput>): RowRef {
   const key = row.key;
   const id =
-    "videoRef" in key ? flat("v:", key.bundleRef, "/", key.videoRef) : `row:${row.table}:${row.rowNumber}`;
+    "videoRef" in key
+      ? flatText("v:", key.bundleRef, "/", key.videoRef)
+      : `row:${row.table}:${row.rowNumber}`;
   return { id, table: row.table, rowNumbers: [row.rowNumber], key };
 }
 
@@ -30,9 +33,3 @@ export function rowRefOf(row: TypedRow<BundleInput> | TypedRow<VideoInput>): Row
     ? bundleRowRef(row as TypedRow<BundleInput>)
     : videoRowRef(row as TypedRow<VideoInput>);
 }
-
-/**
- * The parts as one flat string: an id is kept for the whole run by every stage that names its row, and a
- * template's result is a tree of its parts (three small objects more per row).
- */
-const flat = (...parts: string[]): string => parts.join("");

@@ -268,11 +268,6 @@ const orNone = (media: DesiredVideo["media"]): DesiredVideo["media"] =>
     : media;
 
 /**
- * A videos row's fingerprint: what is sent, plus the size and modification time of the local files it names,
- * so that a file replaced at the same path (the cell unchanged) is a change. A row without local files (or
- * `media` given as `{}`) hashes its body alone, as every version before file identities did.
- */
-/**
  * The row's `m:` marker: a digest of its media cells (and the identities of the local files they name),
  * kept in `review_marker` when TokPortal reports it could not download them. Computed when a slot reports
  * a download issue or the row holds a marker, not for every row: it only ever changes with the fingerprint.
@@ -285,6 +280,11 @@ export function mediaMarkerOf(v: Pick<DesiredVideo, "body" | "media">): string {
   });
 }
 
+/**
+ * A videos row's fingerprint: what is sent, plus the size and modification time of the local files it names,
+ * so that a file replaced at the same path (the cell unchanged) is a change. A row without local files (or
+ * `media` given as `{}`) hashes its body alone, as every version before file identities did.
+ */
 export function videoFingerprint(body: DesiredVideo["body"], media: DesiredVideo["media"]): string {
   const files = fileIdentities([media.video_url, ...(media.carousel_images ?? []), media.story_image_url]);
   return fingerprintOf({ body, files });
