@@ -10,6 +10,7 @@
  *   extra tabs:        read in the same `values.batchGet`, written in the same `values.batchUpdate`
  *                      (see sheets-snapshot.ts for the rare extra requests).
  *   probe():           1 read (`spreadsheets.get` of the title and tab names), for `doctor`.
+ *   tabIds():          1 read (`spreadsheets.get` of the tabs' ids), for links to rows on the pages.
  */
 import { inspect } from "node:util";
 import type { DateFormat } from "./cell-parsers.ts";
@@ -18,7 +19,7 @@ import { EXTRA_TABS, type ExtraTabsOption } from "./extra-tabs.ts";
 import type { CredentialsInfo } from "./google-credentials.ts";
 import { type SheetsCounters, SheetsSourceError } from "./sheets-calls.ts";
 import { openSheets, type SheetsConnectionOptions } from "./sheets-connection.ts";
-import { PER_CALL, readTabs, type SheetsContext } from "./sheets-read.ts";
+import { PER_CALL, readTabs, type SheetsContext, tabIds } from "./sheets-read.ts";
 import { SheetsSnapshot } from "./sheets-snapshot.ts";
 import type { TableOptions } from "./table.ts";
 import type { Source, TableName } from "./types.ts";
@@ -82,6 +83,11 @@ export class GoogleSheetsSource implements Source {
   /** The opened connection (credentials, client, paced calls), for the run lease (sheet-lease.ts). */
   connection(): Promise<SheetsContext> {
     return this.ready();
+  }
+
+  /** The tabs' ids by title (what a link to a row needs): 1 read. */
+  async tabIds(): Promise<Map<string, number>> {
+    return tabIds(await this.ready(), "tab ids");
   }
 
   private async ready(): Promise<SheetsContext> {

@@ -139,6 +139,23 @@ export async function readTabs(
   return { tables, tabs, extras, extraRows };
 }
 
+/** The tabs' ids by title, in one `spreadsheets.get` of their properties (a values read does not give them). */
+export async function tabIds(ctx: SheetsContext, what: string): Promise<Map<string, number>> {
+  const res = await ctx.calls.run("read", `${what} (spreadsheets.get)`, () =>
+    ctx.api.spreadsheets.get(
+      { spreadsheetId: ctx.spreadsheetId, fields: "sheets.properties(sheetId,title)" },
+      PER_CALL,
+    ),
+  );
+  const ids = new Map<string, number>();
+  for (const s of res.data.sheets ?? []) {
+    const p = s.properties;
+    // A zero is a default JSON may leave out: the first tab's id is 0 (as src/workspace/sheet-view.ts reads).
+    if (p?.title) ids.set(p.title, p.sheetId ?? 0);
+  }
+  return ids;
+}
+
 async function tabTitles(ctx: SheetsContext): Promise<string[]> {
   const res = await ctx.calls.run("read", "listing tabs (spreadsheets.get)", () =>
     ctx.api.spreadsheets.get(

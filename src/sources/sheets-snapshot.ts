@@ -21,6 +21,7 @@ import {
   type SheetsContext,
   type SheetsRead,
   type SheetsTab,
+  tabIds,
 } from "./sheets-read.ts";
 import { rereadRefs } from "./sheets-reread.ts";
 import type { CampaignTables, CellPatch, RowKey, SourceSnapshot, TableName, WriteReport } from "./types.ts";
@@ -184,15 +185,10 @@ export class SheetsSnapshot implements SourceSnapshot {
 
   /** The sheetId of a tab by title (one `spreadsheets.get`). */
   private async sheetIdOf(title: string): Promise<number> {
-    const { api, calls, spreadsheetId } = this.ctx;
-    const res = await calls.run("read", "looking up the tab id (spreadsheets.get)", () =>
-      api.spreadsheets.get({ spreadsheetId, fields: "sheets.properties(sheetId,title)" }, PER_CALL),
-    );
-    const sheet = (res.data.sheets ?? []).find((s) => s.properties?.title === title);
-    const sheetId = sheet?.properties?.sheetId;
-    if (sheetId === undefined || sheetId === null) {
+    const sheetId = (await tabIds(this.ctx, "looking up the tab id")).get(title);
+    if (sheetId === undefined) {
       throw new SheetsSourceError(
-        `The tab "${title}" disappeared from spreadsheet ${spreadsheetId} while the sync was writing; nothing was written, run again.`,
+        `The tab "${title}" disappeared from spreadsheet ${this.ctx.spreadsheetId} while the sync was writing; nothing was written, run again.`,
       );
     }
     return sheetId;

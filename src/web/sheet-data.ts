@@ -1,6 +1,6 @@
 /** A campaign's sheet as the pages read it: its rows and analytics history (reads only), and row links. */
+import { GoogleSheetsSource } from "../sources/google-sheets.ts";
 import type { SourceConfig } from "../sources/index.ts";
-import { PER_CALL, type SheetsContext } from "../sources/sheets-read.ts";
 import type { Source } from "../sources/types.ts";
 import type { CampaignInput } from "./model.ts";
 
@@ -15,13 +15,17 @@ export interface SheetData {
 
 export async function sheetOf(source: Source): Promise<SheetData> {
   try {
-    const snap = await source.read();
+    // The tab ids are read beside the values (a failure there only leaves links naming the tab).
+    const [snap, tabIds] = await Promise.all([
+      source.read(),
+      source instanceof GoogleSheetsSource ? source.tabIds().catch(() => null) : null,
+    ]);
     return {
       tables: { bundles: snap.bundles, videos: snap.videos },
       history: snap.extras?.get("analytics_history") ?? null,
       runLog: snap.extras?.get("sync_runs") ?? null,
       error: null,
-      tabIds: await tabIdsOf(source),
+      tabIds,
     };
   } catch (err) {
     return {
@@ -31,32 +35,6 @@ export async function sheetOf(source: Source): Promise<SheetData> {
       tabIds: null,
       error: `the sheet cannot be read: ${(err as Error).message.split("\n")[0] ?? ""}`,
     };
-  }
-}
-
-/**
- * A Google Sheet's tab ids, in one `spreadsheets.get` of the tabs' properties (the values read does not give
- * them). A failure only leaves the links pointing at the tab by name.
- */
-async function tabIdsOf(source: Source): Promise<Map<string, number> | null> {
-  const connected = source as Source & { connection?: () => Promise<SheetsContext> };
-  if (typeof connected.connection !== "function") return null;
-  try {
-    const ctx = await connected.connection();
-    const res = await ctx.calls.run("read", "tab ids (spreadsheets.get)", () =>
-      ctx.api.spreadsheets.get(
-        { spreadsheetId: ctx.spreadsheetId, fields: "sheets.properties(sheetId,title)" },
-        PER_CALL,
-      ),
-    );
-    const ids = new Map<string, number>();
-    for (const s of res.data.sheets ?? []) {
-      const p = s.properties;
-      if (p?.title && typeof p.sheetId === "number") ids.set(p.title, p.sheetId);
-    }
-    return ids;
-  } catch {
-    return null;
   }
 }
 
