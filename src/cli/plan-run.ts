@@ -21,13 +21,13 @@ export interface PlanFlags {
   prune?: boolean;
 }
 
+const CHUNK_CHARS = 1 << 15;
+
 /**
  * Writes the pieces in chunks of about 32,000 characters, each redacted, waiting for the stream to take
  * each. Small enough that no chunk is one of V8's large objects (which only a full collection frees: a
  * 66 MB `--json` printed a megabyte at a time held tens of them at once).
  */
-const CHUNK_CHARS = 1 << 15;
-
 async function writePieces(stream: NodeJS.WritableStream, pieces: Iterable<string>, apiKey: string | null) {
   let chunk: string[] = [];
   let size = 0;
@@ -83,23 +83,22 @@ export async function runPlanCommand(flags: PlanFlags, io: CommandIO): Promise<E
       const c = palette(io.color);
       // The table's lines are made as they are printed, a chunk at a time (never all of them at once).
       const head = [c.bold(`Plan for ${report.source}`), ""];
-      const lines: string[] = [""];
+      const tail: string[] = [""];
       // The totals already list the orphans; the rest (ignored columns, unreadable rows) only shows here.
       const warnings = report.warnings.filter((w) => !ORPHAN_WARNING.test(w));
-      if (warnings.length > 0)
-        lines.push(c.bold("Warnings:"), ...warnings.map((w) => c.yellow(`  ${w}`)), "");
-      if (check) lines.push(formatServerCheck(check, plan, { color: io.color }));
+      if (warnings.length > 0) tail.push(c.bold("Warnings:"), ...warnings.map((w) => c.yellow(`  ${w}`)), "");
+      if (check) tail.push(formatServerCheck(check, plan, { color: io.color }));
       if (flags.out !== undefined) {
-        lines.push(
+        tail.push(
           `Saved to ${flags.out}; apply exactly this plan with: tokportal-sync sync --plan ${flags.out}`,
         );
       }
-      lines.push(
+      tail.push(
         plan.ops.length > 0
           ? "Nothing was changed (this is a plan): `tokportal-sync sync` applies it."
           : "Nothing was changed (this is a plan).",
       );
-      await writePieces(io.stdout, withNewlines(head, planLines(plan, { color: io.color }), lines), apiKey);
+      await writePieces(io.stdout, withNewlines(head, planLines(plan, { color: io.color }), tail), apiKey);
     }
     const code = exitCodeForReport(report);
     return code === EXIT.ok && check && check.counts.refused > 0 ? EXIT.rowsFailed : code;

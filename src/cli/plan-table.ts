@@ -145,54 +145,50 @@ export function formatPlan(plan: Plan, options: PlanTableOptions): string {
 export function* planLines(plan: Plan, options: PlanTableOptions): Generator<string> {
   const c: Colors = palette(options.color);
   const notSynced = plan.rows.filter(isNotSynced);
-  if (plan.ops.length === 0 && notSynced.length === 0) {
-    yield c.green("  Nothing to do: every row is in step with TokPortal.");
-    yield "";
-    yield* totalLines(plan, c);
-    return;
-  }
-  if (plan.ops.length === 0)
-    yield* [c.dim("  No TokPortal operation to make; rows that will not be synced:"), ""];
-
   if (plan.ops.length > 0) {
-    const served = rowsByOp(plan);
-    const cells = plan.ops.map((op) => ({
-      op,
-      symbol: opSymbol(op),
-      bundle: op.bundleRef,
-      action: opAction(op),
-      rows: rowsLabel(served.get(op.id) ?? []),
-      cost: credits(op.cost),
-    }));
-    // A loop, not Math.max(...): hundreds of thousands of arguments overflow the stack.
-    const width = (k: "bundle" | "action" | "rows" | "cost") =>
-      cells.reduce((m, x) => Math.max(m, x[k].length), 0);
-    const w = { bundle: width("bundle"), action: width("action"), rows: width("rows"), cost: width("cost") };
-    const paint = { "+": c.green, "~": c.yellow, "→": c.cyan, "-": c.red } as const;
-    for (const x of cells) {
-      const cols = [
-        paint[x.symbol](x.symbol),
-        x.bundle.padEnd(w.bundle),
-        x.action.padEnd(w.action),
-        x.rows.padEnd(w.rows),
-        ...(w.cost > 0 ? [x.cost.padStart(w.cost)] : []),
-        c.dim(x.op.reason),
-      ];
-      yield `  ${cols.join("  ")}`.trimEnd();
-    }
+    yield* opLines(plan, c);
     if (notSynced.length > 0) yield "";
-  }
+  } else if (notSynced.length > 0) {
+    yield* [c.dim("  No TokPortal operation to make; rows that will not be synced:"), ""];
+  } else yield c.green("  Nothing to do: every row is in step with TokPortal.");
 
-  if (notSynced.length > 0) {
-    const w = notSynced.reduce((m, r) => Math.max(m, rowLabel(r).length), 0);
-    for (const r of notSynced) {
-      const mark = r.outcome === "error" || r.outcome === "locked" ? c.red : c.yellow;
-      yield `  ${mark("!")} ${rowLabel(r).padEnd(w)}  ${mark(r.outcome.padEnd(7))}  ${r.message || "(no message)"}`;
-    }
+  const w = notSynced.reduce((m, r) => Math.max(m, rowLabel(r).length), 0);
+  for (const r of notSynced) {
+    const mark = r.outcome === "error" || r.outcome === "locked" ? c.red : c.yellow;
+    yield `  ${mark("!")} ${rowLabel(r).padEnd(w)}  ${mark(r.outcome.padEnd(7))}  ${r.message || "(no message)"}`;
   }
 
   yield "";
   yield* totalLines(plan, c);
+}
+
+/** One line per op: its symbol, bundle, action, the rows it serves, its price and why. */
+function* opLines(plan: Plan, c: Colors): Generator<string> {
+  const served = rowsByOp(plan);
+  const cells = plan.ops.map((op) => ({
+    op,
+    symbol: opSymbol(op),
+    bundle: op.bundleRef,
+    action: opAction(op),
+    rows: rowsLabel(served.get(op.id) ?? []),
+    cost: credits(op.cost),
+  }));
+  // A loop, not Math.max(...): hundreds of thousands of arguments overflow the stack.
+  const width = (k: "bundle" | "action" | "rows" | "cost") =>
+    cells.reduce((m, x) => Math.max(m, x[k].length), 0);
+  const w = { bundle: width("bundle"), action: width("action"), rows: width("rows"), cost: width("cost") };
+  const paint = { "+": c.green, "~": c.yellow, "→": c.cyan, "-": c.red } as const;
+  for (const x of cells) {
+    const cols = [
+      paint[x.symbol](x.symbol),
+      x.bundle.padEnd(w.bundle),
+      x.action.padEnd(w.action),
+      x.rows.padEnd(w.rows),
+      ...(w.cost > 0 ? [x.cost.padStart(w.cost)] : []),
+      c.dim(x.op.reason),
+    ];
+    yield `  ${cols.join("  ")}`.trimEnd();
+  }
 }
 
 function totalLines(plan: Plan, c: Colors): string[] {

@@ -23,7 +23,7 @@ describe("a simulated day of the service", () => {
         `${day.records.length} runs in ${(day.wallMs / 1000).toFixed(0)} s (evening ${day.eveningMs} ms, settled: ${day.settled})`,
         `one service: ${keys(day.perKey.alone).join("; ")}`,
         `with the replica: ${keys(day.perKey.withReplica).join("; ")}`,
-        `healthy campaigns: ${healthy.reduce((n, t) => n + t.idleTicks, 0)} free ticks, ${healthy.reduce((n, t) => n + t.missed, 0)} missed, latest start ${Math.max(...healthy.map((t) => t.worstLateMs))} ms after its tick; overlapping runs: ${day.overlaps}`,
+        `healthy campaigns: ${healthy.reduce((n, t) => n + t.idleTicks, 0)} free ticks, ${healthy.reduce((n, t) => n + t.missed, 0)} missed, latest start ${Math.max(...healthy.map((t) => t.worstLateMs))} ms after its tick; overlapping runs: ${day.overlapping.length}`,
       ].join("\n"),
     );
     // What a failure needs to be understood: the runs of the campaigns concerned.
@@ -41,7 +41,7 @@ describe("a simulated day of the service", () => {
       expect(k.worstExcess, `key ${k.key} over the bucket`).toBeLessThanOrEqual(1);
     }
     expect(day.overlapping).toEqual([]);
-    for (const t of day.ticks.filter((t) => HEALTHY.includes(t.campaign))) {
+    for (const t of healthy) {
       expect(t.missed, `${t.campaign} missed a tick`).toBe(0);
     }
     for (const c of [...HEALTHY, ...FAILING_SHEET]) {

@@ -39,13 +39,6 @@ export interface DayOptions {
   tickSeconds: number;
   bundles: number;
   videosPerBundle: number;
-  /** Longest the evening may last (default 15 s): see runServiceDay. */
-  settleSeconds?: number;
-  /**
-   * When, as fractions of the day, a second service instance over the same campaigns runs (default
-   * REPLICA; null: never). Before it, one service holds each key's gate; while it runs, two do.
-   */
-  replica?: readonly [number, number] | null;
 }
 
 export const KEYS = ["A", "B", "C", "D"] as const;
@@ -60,8 +53,13 @@ export const REFUSED = "d3";
 export const TICK_TO_LOCK_MS = 100;
 /** When (fractions of the day) those files are gone. */
 export const SHEETS_GONE = [0.15, 0.45] as const;
-/** When a second service instance over the same campaigns runs (by default). */
+/**
+ * When a second service instance over the same campaigns runs. Before it, one service holds each key's
+ * gate; while it runs, two do.
+ */
 export const REPLICA = [0.35, 0.6] as const;
+/** Longest the evening may last: see runServiceDay. */
+const EVENING_SECONDS = 15;
 export const CAMPAIGNS = KEYS.flatMap((k) => [1, 2, 3].map((i) => `${k.toLowerCase()}${i}`));
 export const HEALTHY = CAMPAIGNS.filter((c) => c !== REFUSED && !FAILING_SHEET.includes(c));
 
@@ -74,7 +72,6 @@ export interface KeyFigures {
   /** Calls the bucket counted (every keyed call but 401s, which take no token). */
   calls: number;
   rateLimited: number;
-  refusedKey: number;
   /** The largest (calls in a window) − (capacity + refill × window) over every window; ≤ 0 is within. */
   worstExcess: number;
 }
@@ -104,18 +101,14 @@ export interface DayResult {
   records: Array<RunRecord & { instance: 1 | 2 }>;
   ticks: TickFigures[];
   /** Pairs of runs of one campaign whose [start, end] intersect, across both instances. */
-  overlaps: number;
   overlapping: string[][];
   /** Overlaps of at most TICK_TO_LOCK_MS: a tick stamped just before the other instance released the lock. */
   tickToLock: number;
   /** Per campaign, rows whose `sync_status` is not `synced` in its files at the end, and those in `error` or `locked`. */
   unsynced: Record<string, number>;
   failedRows: Record<string, number>;
-  /** The finding codes of those rows, per campaign, from the run records. */
-  errorCodes: Record<string, string[]>;
   rows: number;
   exitCodes: number[];
-  events: Record<string, number>;
 }
 
 /** The worst excess of a request log over a bucket, over every window [i, j] of its timed entries. */
@@ -130,22 +123,19 @@ export function worstExcess(times: readonly number[], capacity: number, refillPe
   return times.length === 0 ? 0 : worst;
 }
 
+/** A service's log, kept only for when each kind of event was first seen. */
 function counter() {
-  const events: Record<string, number> = {};
   const firstAt: Record<string, number> = {};
   const stream = new Writable({
     write(chunk, _enc, done) {
       for (const line of String(chunk).split("\n")) {
         const m = /"event":"([a-z_]+)"/.exec(line);
-        if (m?.[1]) {
-          events[m[1]] = (events[m[1]] ?? 0) + 1;
-          firstAt[m[1]] ??= Date.now();
-        }
+        if (m?.[1]) firstAt[m[1]] ??= Date.now();
       }
       done();
     },
   });
-  return { stream, events, firstAt };
+  return { stream, firstAt };
 }
 
 const isPublic = (operationId: string | null): boolean =>
@@ -245,15 +235,12 @@ export async function runServiceDay(o: DayOptions): Promise<DayResult> {
     writeFileSync(file, JSON.stringify({ campaigns }));
 
     const apiKeys = Object.values(env);
-    const replica = o.replica === undefined ? REPLICA : o.replica;
     const stops: Array<(s: string) => void> = [];
     const serviceLogs: Array<ReturnType<typeof counter>> = [];
-    const instances: number[] = [];
     const runs: Array<Promise<number>> = [];
     const startInstance = (n: number) => {
       const log = counter();
       serviceLogs.push(log);
-      instances.push(n);
       runs.push(
         runCronCommand(
           { config: file, stateDir: path.join(dir, `state-${n}`), healthHost: "127.0.0.1" },
@@ -276,27 +263,25 @@ export async function runServiceDay(o: DayOptions): Promise<DayResult> {
       [SHEETS_GONE[1], () => moveSheets(dir, "", ".away")],
     ];
     let replicaFrom = Number.POSITIVE_INFINITY;
-    if (replica !== null) {
-      steps.push([
-        replica[0],
-        () => {
-          replicaFrom = Date.now();
-          startInstance(2);
-        },
-      ]);
-      steps.push([replica[1], () => stops[1]?.("SIGTERM")]);
-    }
+    steps.push([
+      REPLICA[0],
+      () => {
+        replicaFrom = Date.now();
+        startInstance(2);
+      },
+    ]);
+    steps.push([REPLICA[1], () => stops[1]?.("SIGTERM")]);
     for (const [fraction, step] of steps.sort((a, b) => a[0] - b[0])) {
       await at(fraction);
       step();
     }
     await at(1);
     // The evening: the day ends once every campaign that can run has had a whole run since the sheets came
-    // back and the replica finished draining (at most `settleSeconds` more), so what the files show at the
+    // back and the replica finished draining (at most EVENING_SECONDS more), so what the files show at the
     // end is where the service converges, not a run the stop cut short.
     const replicaDone = runs[1] ? await runs[1] : null;
     const calm = Math.max(started + dayMs * SHEETS_GONE[1], Date.now());
-    const settleBy = Date.now() + (o.settleSeconds ?? 15) * 1000;
+    const settleBy = Date.now() + EVENING_SECONDS * 1000;
     let settled = false;
     while (!settled && Date.now() < settleBy) {
       await sleep(250);
@@ -313,7 +298,7 @@ export async function runServiceDay(o: DayOptions): Promise<DayResult> {
     const wallMs = Date.now() - started;
 
     const records: DayResult["records"] = [];
-    for (const n of instances) {
+    for (let n = 1; n <= runs.length; n++) {
       for (const r of await new RunHistory(path.join(dir, `state-${n}`)).read()) {
         records.push({ ...r, instance: n as 1 | 2 });
       }
@@ -333,7 +318,6 @@ export async function runServiceDay(o: DayOptions): Promise<DayResult> {
         key: k,
         calls: counted.length,
         rateLimited: counted.length - accepted.length,
-        refusedKey: log.filter((e) => e.status === 401).length,
         // The log is in order of completion; `at` is each request's arrival, where it took its token.
         worstExcess: worstExcess(
           accepted.map((e) => Date.parse(e.at)).sort((a, b) => a - b),
@@ -348,21 +332,12 @@ export async function runServiceDay(o: DayOptions): Promise<DayResult> {
     };
     const unsynced: Record<string, number> = {};
     const failedRows: Record<string, number> = {};
-    const errorCodes: Record<string, string[]> = {};
     for (const c of CAMPAIGNS) {
       const all = [...readCsvRows(path.join(dir, c, "bundles.csv")), ...readCsvRows(videosOf(dir, c))];
       unsynced[c] = all.filter((r) => r.sync_status !== "synced").length;
       failedRows[c] = all.filter((r) => r.sync_status === "error" || r.sync_status === "locked").length;
-      if (failedRows[c]) {
-        const codes = records
-          .filter((r) => r.campaign === c)
-          .flatMap((r) => r.errors.map((e) => String(e.code)));
-        errorCodes[c] = [...new Set(codes)];
-      }
     }
-    const events: Record<string, number> = {};
-    for (const l of serviceLogs)
-      for (const [e, n] of Object.entries(l.events)) events[e] = (events[e] ?? 0) + n;
+    const overlapping = overlapsOf(records, TICK_TO_LOCK_MS);
     return {
       wallMs,
       settled,
@@ -379,15 +354,12 @@ export async function runServiceDay(o: DayOptions): Promise<DayResult> {
           o.tickSeconds * 1000,
         ),
       ),
-      overlaps: overlapsOf(records, TICK_TO_LOCK_MS).length,
-      overlapping: overlapsOf(records, TICK_TO_LOCK_MS),
-      tickToLock: overlapsOf(records).length - overlapsOf(records, TICK_TO_LOCK_MS).length,
+      overlapping,
+      tickToLock: overlapsOf(records).length - overlapping.length,
       unsynced,
       failedRows,
-      errorCodes,
       rows,
       exitCodes,
-      events,
     };
   } finally {
     sandbox.child.kill();
