@@ -3,10 +3,12 @@
  * command (scripts/bundle.js), then run by plain node. Through tsx the same child would carry the loader
  * and the TypeScript transform (about 35 MB of RSS before the first row) that a user's command does not.
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { buildState } from "../bin/build-stamp.js";
 import { bundleOptions } from "../scripts/bundle.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -19,4 +21,13 @@ export async function compiledEntry(entry: string): Promise<string> {
   mkdirSync(outdir, { recursive: true });
   await build(bundleOptions({ entryPoints: { [name]: path.resolve(ROOT, entry) }, outdir }));
   return path.join(outdir, `${name}.mjs`);
+}
+
+/** Runs `npm run build` unless dist/ is current (bin/build-stamp.js): a bench of the command measures the bundle. */
+export function ensureBuilt(): void {
+  const state = buildState(ROOT);
+  if (state === "current") return;
+  console.log(`dist/ is ${state}: npm run build`);
+  const built = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (built.status !== 0) throw new Error("npm run build failed");
 }

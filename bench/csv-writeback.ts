@@ -135,9 +135,7 @@ ${lines.join("\n")}
   }
 }
 
-if (process.argv[2] === "--generate") {
-  await writeVideosCsv(process.argv[3]!, Number(process.argv[4]));
-} else if (process.argv[2] === "--child") {
+if (process.argv[2] === "--child") {
   await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
 } else {
   await main();

@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
+import { firstJsonLine } from "../test/support/streams.ts";
 import { machineLines, report } from "./report.ts";
 
 const SECTION = "emulator-load";
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {
-    const { url, apiKey } = await firstLine(server.stdout);
+    const { url, apiKey } = await firstJsonLine<{ url: string; apiKey: string }>(server, "the emulator");
     const base = new URL(url);
     const pool = new Pool(base.origin, { connections: concurrency, pipelining: 1 });
     const path = `${base.pathname}/credits/balance`;
@@ -90,18 +91,6 @@ async function main(): Promise<void> {
   } finally {
     server.kill("SIGTERM");
   }
-}
-
-function firstLine(stream: NodeJS.ReadableStream): Promise<{ url: string; apiKey: string }> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    stream.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      const nl = text.indexOf("\n");
-      if (nl >= 0) resolve(JSON.parse(text.slice(0, nl)) as { url: string; apiKey: string });
-    });
-    stream.on("end", () => reject(new Error("the emulator exited before printing its URL")));
-  });
 }
 
 function reportResult(r: {

@@ -9,13 +9,14 @@
  *
  * Target: ≤ 4 s and ≤ 400 MB for each. Writes the `plan-command` section of BENCHMARKS.md.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeCampaign } from "../test/support/campaign.ts";
-import { machineLines, report } from "./report.ts";
+import { ensureBuilt } from "./compiled.ts";
+import { machineLines, median, report } from "./report.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -90,24 +91,8 @@ function runOnce(args: string[], cwd: string): Promise<Run> {
   });
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
 // Measure the command as installed: the bundle, built now if src/ changed since (else the bin runs tsx).
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const { buildState } = (await import(path.join(ROOT, "bin/build-stamp.js"))) as {
-  buildState: (root: string) => string;
-};
-if (buildState(ROOT) !== "current") {
-  const built = spawnSync(process.execPath, [path.join(ROOT, "scripts/build.js")], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
-  if (built.status !== 0) throw new Error("npm run build failed");
-}
+ensureBuilt();
 
 const dir = mkdtempSync(path.join(tmpdir(), "tps-plan-cmd-"));
 try {

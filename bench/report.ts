@@ -44,3 +44,10 @@ export function report(name: string, lines: readonly string[]): void {
   writeSection(name, body);
   console.log(body);
 }
+
+/** The median of the figures (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

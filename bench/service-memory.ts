@@ -21,6 +21,7 @@ import { runCronCommand } from "../src/cli/cron-run.ts";
 import { startEmulator } from "../src/emulator/index.ts";
 import { createServiceLogger } from "../src/service/logger.ts";
 import { writeCampaign } from "../test/support/campaign.ts";
+import { firstJsonLine } from "../test/support/streams.ts";
 import { machineLines, report } from "./report.ts";
 
 /** A bucket the campaigns never meet: this bench measures memory, not waiting. */
@@ -64,15 +65,10 @@ function startSandbox(): Promise<{ child: ChildProcess; url: string; keys: [stri
   const child = spawn(process.execPath, ["--import", "tsx", SELF, "sandbox"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stdout?.on("data", (chunk) => {
-      text += String(chunk);
-      const line = text.split("\n")[0];
-      if (text.includes("\n") && line) resolve({ child, ...JSON.parse(line) });
-    });
-    child.once("exit", (code) => reject(new Error(`the sandbox exited (${code})`)));
-  });
+  return firstJsonLine<{ url: string; keys: [string, string] }>(child, "the sandbox").then((line) => ({
+    child,
+    ...line,
+  }));
 }
 
 interface Sample {

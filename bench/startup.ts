@@ -17,8 +17,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildState } from "../bin/build-stamp.js";
-import { machineLines, report } from "./report.ts";
+import { ensureBuilt } from "./compiled.ts";
+import { machineLines, median, report } from "./report.ts";
 
 const SPAWNS = Number(process.argv[2] ?? 11);
 const TARGET_S = 0.5;
@@ -57,17 +57,7 @@ function run(way: Way, args: readonly string[], cwd: string): Sample {
   return { wall, cpu };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-
-const state = buildState(root);
-if (state !== "current") {
-  console.log(`dist/ is ${state}: npm run build`);
-  const built = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
-  if (built.status !== 0) throw new Error("npm run build failed");
-}
+ensureBuilt();
 
 const dir = mkdtempSync(path.join(tmpdir(), "tps-startup-"));
 const loadBefore = loadavg()[0]!;

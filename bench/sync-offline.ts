@@ -4,7 +4,8 @@
  * actual state is empty, so every bundle is a create and every video a configure.
  *
  *   npx tsx bench/sync-offline.ts [--rows 10000,50000,100000,400000] [--init-rows 100000,400000] [--runs 3]
- *   npx tsx bench/sync-offline.ts --check          # CI: 100,000 rows once in each layout; fails over 5 s or 700 MB
+ *   npx tsx bench/sync-offline.ts --check          # CI: 100,000 rows in each layout; fails over 5 s or 700 MB
+ *                                                  # (a run over them is tried again, twice at most)
  *
  * `--rows`: files with only the columns the campaign fills; `--init-rows`: files with every column `init`
  * lays out (48 video columns), most of them empty, as a real campaign's are.
@@ -21,8 +22,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type CampaignSpec, campaignHeader, writeCampaign } from "../test/support/campaign.ts";
 import { compiledEntry } from "./compiled.ts";
-import { machineLines, report } from "./report.ts";
+import { machineLines, median, report } from "./report.ts";
 import { type Measure, STAGES, type Stage } from "./sync-offline-measure.ts";
 
 const VIDEOS_PER_BUNDLE = 10;
@@ -37,23 +39,25 @@ const STAGE_WORDS: Record<Stage, string> = {
 type Layout = "filled" | "init";
 
 /** Writes a campaign of `rows` video rows into a fresh directory (in this process, not the measured one). */
-async function writeSized(
-  rows: number,
-  layout: Layout,
-): Promise<{ dir: string; mb: number; columns: string }> {
-  const { writeCampaign } = await import("../test/support/campaign.ts");
+function writeSized(rows: number, layout: Layout): { dir: string; mb: number; columns: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "tps-offline-"));
-  const bundles = Math.ceil(rows / VIDEOS_PER_BUNDLE);
-  const files = writeCampaign(dir, {
-    bundles,
+  const spec: CampaignSpec = {
+    bundles: Math.ceil(rows / VIDEOS_PER_BUNDLE),
     videosPerBundle: VIDEOS_PER_BUNDLE,
     startDate: "2027-03-01",
     ...(layout === "init" ? { columns: "init" as const } : {}),
-  });
+  };
+  const files = writeCampaign(dir, spec);
   const mb = (statSync(files.bundlesPath).size + statSync(files.videosPath).size) / 1024 / 1024;
-  const width = (file: string) => readFileSync(file, "utf8").slice(0, 4096).split("\n")[0]!.split(",").length;
-  return { dir, mb, columns: `${width(files.videosPath)} video, ${width(files.bundlesPath)} bundle columns` };
+  const width = (table: "bundles" | "videos") => campaignHeader(table, spec).length;
+  return { dir, mb, columns: `${width("videos")} video, ${width("bundles")} bundle columns` };
 }
+
+/** The CI guard's limits (twice the targets) and tries: see `--check` in main. */
+const LIMIT_S = 5;
+const LIMIT_MB = 700;
+const CHECK_TRIES = 3;
+const withinLimits = (m: Measure): boolean => m.total <= LIMIT_S && m.peakRssMb <= LIMIT_MB;
 
 function runChild(entry: string, dir: string): Measure {
   const child = spawnSync(process.execPath, [entry, dir], {
@@ -64,12 +68,6 @@ function runChild(entry: string, dir: string): Measure {
   const line = child.stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(line) as Measure;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** The median of each figure over the runs (each figure on its own, as a shared machine's noise is). */
 function medianOf(runs: Measure[]): Measure {
@@ -136,12 +134,18 @@ async function main(argv: string[]): Promise<void> {
     const results: Measure[] = [];
     const csv: string[] = [];
     for (const rows of list) {
-      const { dir, mb, columns } = await writeSized(rows, layout);
+      const { dir, mb, columns } = writeSized(rows, layout);
       csv.push(`${rows.toLocaleString("en")} rows: ${mb.toFixed(1)} MB of CSV, ${columns}`);
       try {
         const each: Measure[] = [];
-        for (let i = 0; i < runs; i++) each.push(runChild(entry, dir));
-        const m = medianOf(each);
+        if (check) {
+          // This machine's wall times vary by half from run to run when idle (BENCHMARKS.md), so a run over
+          // the limits is tried again on the same files, twice at most: noise passes on a retry, a return
+          // to quadratic behaviour fails all three.
+          do each.push(runChild(entry, dir));
+          while (each.length < CHECK_TRIES && !withinLimits(each.at(-1)!));
+        } else for (let i = 0; i < runs; i++) each.push(runChild(entry, dir));
+        const m = check ? each.at(-1)! : medianOf(each);
         results.push(m);
         console.error(
           `${rows} rows (${layout === "init" ? "files as init lays them out" : "filled columns"}): ${m.total.toFixed(2)} s (${usPerRow(m.total, m.rows)} µs/row, CPU ${(m.cpu ?? 0).toFixed(2)} s), peak RSS ${m.peakRssMb.toFixed(0)} MB` +
@@ -158,17 +162,15 @@ async function main(argv: string[]): Promise<void> {
 
   if (check) {
     // Both layouts: a record per row that V8 turns into a dictionary only shows with every column.
-    const limitS = 5;
-    const limitMb = 700;
     let ok = true;
     for (const [what, m] of [
       ["its filled columns", filled.results[0]!],
       ["every column init lays out", init.results[0]!],
     ] as const) {
-      const fine = m.total <= limitS && m.peakRssMb <= limitMb;
+      const fine = withinLimits(m);
       ok &&= fine;
       console.log(
-        `sync-offline check (${what}): 100,000 rows read, validated and planned in ${m.total.toFixed(2)} s (limit ${limitS} s; CPU ${(m.cpu ?? 0).toFixed(2)} s), peak RSS ${m.peakRssMb.toFixed(0)} MB (limit ${limitMb} MB): ${fine ? "ok" : "FAILED"}`,
+        `sync-offline check (${what}): 100,000 rows read, validated and planned in ${m.total.toFixed(2)} s (limit ${LIMIT_S} s; CPU ${(m.cpu ?? 0).toFixed(2)} s), peak RSS ${m.peakRssMb.toFixed(0)} MB (limit ${LIMIT_MB} MB): ${fine ? "ok" : "FAILED"}`,
       );
     }
     if (!ok) process.exitCode = 1;

@@ -135,11 +135,9 @@ export function campaignRows(spec: CampaignSpec): {
   return { bundles, videos };
 }
 
-function headerOf(
-  table: "bundles" | "videos",
-  header: readonly string[],
-  spec: CampaignSpec,
-): readonly string[] {
+/** The header `writeCampaign` gives a table's file. */
+export function campaignHeader(table: "bundles" | "videos", spec: CampaignSpec): readonly string[] {
+  const header = table === "bundles" ? BUNDLE_HEADER : VIDEO_HEADER;
   if (spec.columns !== "init") return header;
   const all = knownColumns({ table, singleTable: false });
   return [...all, ...header.filter((h) => !all.includes(h))];
@@ -155,8 +153,8 @@ export function writeCampaign(dir: string, spec: CampaignSpec): CampaignFiles {
   const { bundles, videos } = campaignRows(spec);
   const bundlesPath = path.join(dir, "bundles.csv");
   const videosPath = path.join(dir, "videos.csv");
-  writeCsv(bundlesPath, headerOf("bundles", BUNDLE_HEADER, spec), bundles);
-  writeCsv(videosPath, headerOf("videos", VIDEO_HEADER, spec), videos);
+  writeCsv(bundlesPath, campaignHeader("bundles", spec), bundles);
+  writeCsv(videosPath, campaignHeader("videos", spec), videos);
   return {
     bundlesPath,
     videosPath,

@@ -31,6 +31,7 @@ import { RunHistory } from "../../src/service/history.ts";
 import { createServiceLogger } from "../../src/service/logger.ts";
 import type { RunRecord } from "../../src/service/run-record.ts";
 import { readCsvRows, writeCampaign } from "./campaign.ts";
+import { firstJsonLine } from "./streams.ts";
 
 export interface DayOptions {
   /** Ticks in the day (96 = every 15 minutes). */
@@ -157,15 +158,7 @@ function startSandboxes(options: {
   const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(options)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stdout?.on("data", (chunk) => {
-      text += String(chunk);
-      const end = text.indexOf("\n");
-      if (end >= 0) resolve({ child, ...JSON.parse(text.slice(0, end)) });
-    });
-    child.once("exit", (code) => reject(new Error(`the sandboxes exited (${code})`)));
-  });
+  return firstJsonLine<Omit<Sandboxes, "child">>(child, "the sandboxes").then((line) => ({ child, ...line }));
 }
 
 /** A sandbox's whole request log, through its admin API. */

@@ -1,4 +1,5 @@
-/** Reading a child process's output, and a command's, in tests. */
+/** Reading a child process's output, and a command's, in tests and benches. */
+import type { ChildProcess } from "node:child_process";
 import { Writable } from "node:stream";
 import type { CommandIO } from "../../src/cli/io.ts";
 
@@ -14,6 +15,24 @@ export function readUntil(stream: NodeJS.ReadableStream, pattern: RegExp): Promi
         resolve(text);
       }
     });
+  });
+}
+
+/**
+ * The first line `child` prints on its stdout, read as JSON: how a server started as a child (a sandbox)
+ * says where it listens. Fails if the child exits first (`what` names it).
+ */
+export function firstJsonLine<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const end = text.indexOf("\n");
+      if (end >= 0) resolve(JSON.parse(text.slice(0, end)) as T);
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`${what} exited (${code}) before saying where it listens`)),
+    );
   });
 }
 
