@@ -4,9 +4,9 @@
  * collecting 429s.
  *
  * It starts from the documented bucket and then follows the server: each response's `X-RateLimit-*`
- * headers correct the token count (the server's view wins when it has fewer tokens than we think,
- * counting our requests still in flight as spent) and give a lower bound on the refill rate:
- * `(limit - remaining - 1) / (reset - sentAt)`. The `-1` covers `remaining` being rounded down and
+ * headers correct the token count (the server's view wins when it has clearly fewer tokens than we
+ * think, counting our requests still in flight as spent, and is taken upward only when nothing is in
+ * flight) and give a lower bound on the refill rate: `(limit - remaining - 1) / (reset - sentAt)`. The `-1` covers `remaining` being rounded down and
  * `sentAt` precedes the server's clock reading, so each sample can only under-estimate; the rate used is the
  * best of the recent samples. A 429 pauses every caller until its `Retry-After`. No caller is held longer
  * than the gate's ceiling (`maxWaitMs`): while a pause would outlast it, or the bucket as the headers
@@ -70,11 +70,25 @@ export class RateGate {
   private rate: number;
   private tokens: number;
   private at: number;
-  private inFlight = 0;
+  /** The count has been set from a server's answer (until then it is the documented full bucket). */
+  private followsServer = false;
+  /** When each request in flight was granted, oldest first. */
+  private readonly outstanding: number[] = [];
+  private get inFlight(): number {
+    return this.outstanding.length;
+  }
+  /** When requests came back while an older one was still out (the server may have counted them after it). */
+  private returned: number[] = [];
   private pausedUntil = 0;
   /** The refusal behind the pause, to say what TokPortal asked when a caller is refused. */
   private pauseCause: TokPortalError | null = null;
   private readonly maxWaitMs: number;
+  /**
+   * The recent rate samples that can still be the best: each one is newer and slower than the one before
+   * it (a sample beaten by a newer, faster one never matters again), so the best is the first. Asking for
+   * the best is then constant time, where a scan of every sample in the window made each answer cost as
+   * much as the calls before it.
+   */
   private samples: Array<{ at: number; rate: number }> = [];
   private readonly waiters: Waiter[] = [];
   private cancelTimer: (() => void) | null = null;
@@ -100,10 +114,18 @@ export class RateGate {
    * `TokPortalWaitTooLongError` for `operationId` while a 429's pause lasts longer than the ceiling.
    */
   acquire(signal?: AbortSignal, operationId = "request"): Promise<number> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const now = this.clock.now();
+    const refused = this.refusal(operationId, now);
+    if (refused) return Promise.reject(refused);
+    // A token at hand and nobody ahead: granted without queueing (or listening to the signal) at all.
+    this.refill(now);
+    if (this.waiters.length === 0 && now >= this.pausedUntil && this.tokens >= 1) {
+      this.tokens -= 1;
+      this.outstanding.push(now);
+      return Promise.resolve(now);
+    }
     return new Promise<number>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const refused = this.refusal(operationId, this.clock.now());
-      if (refused) return reject(refused);
       const onAbort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
@@ -134,10 +156,12 @@ export class RateGate {
     retryAfterSeconds: number | null = null,
     cause: TokPortalError | null = null,
   ): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
     const now = this.clock.now();
     this.refill(now);
+    // A time the gate never granted still ends one request (the oldest), as a count of them would.
+    this.outstanding.splice(Math.max(this.outstanding.indexOf(grantedAt), 0), 1);
     if (snapshot) this.observe(grantedAt, now, snapshot, retryAfterSeconds !== null);
+    this.noteReturned(now);
     if (retryAfterSeconds !== null) {
       const until = now + retryAfterSeconds * 1000;
       if (until >= this.pausedUntil) this.pauseCause = cause;
@@ -165,20 +189,53 @@ export class RateGate {
       this.tokens = Math.min(this.tokens, this.capacity);
     }
     if (s.remaining !== null) {
-      // With nothing else in flight the server's count is unambiguous; otherwise assume none of the others
-      // has been counted yet, which can only make us more careful.
-      if (this.inFlight === 0) this.tokens = Math.min(this.capacity, s.remaining);
-      else this.tokens = Math.min(this.tokens, s.remaining - this.inFlight);
+      // With nothing else in flight the server's count is taken, upward too, less the requests that came
+      // back since this one went out (the server may have counted those after it read this count: a long
+      // answer can come back after a later request's). Otherwise the server wins when it has fewer,
+      // assuming none of the others has been counted yet, which can only make us more careful; but once
+      // our count comes from the server's, one within the server's rounding down agrees with it (ours can
+      // only lag: it refills at a rate that under-estimates the server's), and lowering it to the rounded
+      // figure on every answer would leave a token idle for the rest of the run.
+      if (!this.followsServer || this.tokens > s.remaining + 1 - this.inFlight)
+        this.tokens = Math.min(this.tokens, s.remaining - this.inFlight);
+      if (this.inFlight === 0)
+        this.tokens = Math.max(
+          this.tokens,
+          Math.min(this.capacity, s.remaining - this.returnedSince(grantedAt)),
+        );
+      this.followsServer = true;
     }
     if (refused) this.samples = [];
     if (s.limit !== null && s.remaining !== null && s.reset !== null) {
       const deficit = s.limit - s.remaining - 1;
       const span = s.reset * 1000 - grantedAt;
-      if (deficit >= 1 && span > 0) this.samples.push({ at: now, rate: deficit / span });
+      if (deficit >= 1 && span > 0) {
+        const rate = deficit / span;
+        while (this.samples.length > 0 && this.samples[this.samples.length - 1]!.rate <= rate)
+          this.samples.pop();
+        this.samples.push({ at: now, rate });
+      }
     }
+    // Samples older than the window go, except the newest, which still says more than the documented rate.
     const since = now - this.sampleWindowMs;
     while (this.samples.length > 1 && this.samples[0]!.at < since) this.samples.shift();
-    this.rate = this.samples.length > 0 ? Math.max(...this.samples.map((x) => x.rate)) : this.initialRate;
+    this.rate = this.samples[0]?.rate ?? this.initialRate;
+  }
+
+  /** Requests that came back since `grantedAt` (the server may have counted any of them after this one). */
+  private returnedSince(grantedAt: number): number {
+    let n = 0;
+    for (const at of this.returned) if (at >= grantedAt) n++;
+    return n;
+  }
+
+  /** Keeps what a request still out may need to know of the ones that came back before it. */
+  private noteReturned(now: number): void {
+    const oldest = this.outstanding[0];
+    if (oldest === undefined) this.returned = [];
+    else this.returned.push(now);
+    if (this.returned.length > 64)
+      this.returned = this.returned.filter((at) => at >= (this.outstanding[0] ?? 0));
   }
 
   private refill(now: number): void {
@@ -255,7 +312,7 @@ export class RateGate {
       const w = this.waiters.shift()!;
       w.detach();
       this.tokens -= 1;
-      this.inFlight += 1;
+      this.outstanding.push(now);
       w.resolve(now);
     }
     if (this.waiters.length > 0 && now >= this.pausedUntil) this.refuseBeyondCeiling(now);

@@ -122,13 +122,65 @@ describe("RateGate", () => {
     expect(gate.state().inFlight).toBe(4);
   });
 
+  it("keeps a count the server's rounded-down figure agrees with, and takes one clearly lower", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock, capacity: 10 });
+    const [a, b, c, d] = await Promise.all(Array.from({ length: 4 }, () => gate.acquire()));
+    // The first answer sets the count, however close: 8 after it, and 3 others out → 5.
+    gate.release(a!, { limit: 10, remaining: 8, reset: null });
+    expect(gate.state().tokens).toBe(5);
+    // 6 left after b (6.x, rounded down) with 2 out: the server may hold up to 5 for us, so 5 agrees with
+    // it; lowering to 4 would idle a token.
+    gate.release(b!, { limit: 10, remaining: 6, reset: null });
+    expect(gate.state().tokens).toBe(5);
+    // 3 left after c with 1 out: at most 3 for us, clearly fewer than 5 (someone else spends from the key).
+    gate.release(c!, { limit: 10, remaining: 3, reset: null });
+    expect(gate.state().tokens).toBe(2);
+    gate.release(d!, { limit: 10, remaining: 2, reset: null });
+    expect(gate.state().tokens).toBe(2);
+  });
+
+  it("uses the best rate sample of the window, and forgets it once it is older", async () => {
+    const second = 1_800_000_000_000;
+    const clock = new FakeClock(second);
+    const gate = new RateGate({ clock, sampleWindowMs: 1000 });
+    const answer = async (remaining: number, reset: number) => {
+      const t = await gate.acquire();
+      gate.release(t, { limit: 120, remaining, reset: second / 1000 + reset });
+      return gate.state().refillPerSecond;
+    };
+    expect(await answer(0, 2)).toBeCloseTo(59.5); // 119 tokens in 2 s
+    await clock.advance(600);
+    expect(await answer(100, 1)).toBeCloseTo(59.5); // 19 in 0.4 s = 47.5/s: not better
+    await clock.advance(500);
+    expect(await answer(110, 3)).toBeCloseTo(47.5); // the 59.5 is 1.1 s old; 9 in 1.9 s is worse
+    await clock.advance(600);
+    expect(await answer(110, 3)).toBeCloseTo(9 / 1.3); // the 47.5 is 1.1 s old; this one beats the rest
+  });
+
   it("adopts the server's count when nothing else is in flight, upward too", async () => {
     const clock = new FakeClock();
     const gate = new RateGate({ clock, capacity: 120 });
     const granted = await Promise.all(Array.from({ length: 100 }, () => gate.acquire()));
-    for (const g of granted.slice(0, 99)) gate.release(g, null);
-    gate.release(granted[99]!, { limit: 120, remaining: 60, reset: null });
+    for (const g of granted) gate.release(g, null);
+    await clock.advance(1);
+    const last = await gate.acquire();
+    gate.release(last, { limit: 120, remaining: 60, reset: null });
     expect(gate.state().tokens).toBe(60);
+  });
+
+  it("takes an answer that came back last upward only less the ones back since it went out", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock, capacity: 10 });
+    const listing = await gate.acquire();
+    await clock.advance(1);
+    const quick = await gate.acquire();
+    // The server counted the listing first (7 left) and the quick one after it (6 left), but the quick
+    // answer comes back first, and the listing's long one last, with nothing else out.
+    gate.release(quick, { limit: 10, remaining: 6, reset: null });
+    expect(gate.state().tokens).toBe(5);
+    gate.release(listing, { limit: 10, remaining: 7, reset: null });
+    expect(gate.state().tokens).toBe(6);
   });
 
   it("learns a faster refill from X-RateLimit-Reset, never over-estimating it", async () => {
@@ -178,6 +230,7 @@ describe("RateGate", () => {
     { perSecond: 20, n: 600, concurrency: 16, latencyMs: 5 },
     { perSecond: 2, n: 200, concurrency: 16, latencyMs: 40 },
     { perSecond: 100, n: 500, concurrency: 16, latencyMs: 2 },
+    { perSecond: 50, n: 400, concurrency: 4, latencyMs: 20 },
   ])(
     "meets a $perSecond/s server bucket without a 429, close to its limit ($n calls at $concurrency)",
     async (c) => {
