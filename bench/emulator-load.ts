@@ -7,10 +7,8 @@
  *
  * Writes the `emulator-load` section of BENCHMARKS.md.
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
-import { firstJsonLine } from "../test/support/streams.ts";
+import { startEmulatorChild } from "./emulator-child.ts";
 import { machineLines, report } from "./report.ts";
 
 const SECTION = "emulator-load";
@@ -22,29 +20,15 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 
-if (process.argv.includes("--serve")) {
-  const { startEmulator } = await import("../src/emulator/index.ts");
-  const emu = await startEmulator({
-    port: 0,
-    quiet: true,
-    seed: 1,
-    bucket: { capacity: 1e9, refillPerSecond: 1e9 },
-  });
-  process.stdout.write(`${JSON.stringify({ url: emu.url, apiKey: emu.apiKey })}\n`);
-  process.once("SIGTERM", () => void emu.stop().then(() => process.exit(0)));
-} else {
-  await main();
-}
+await main();
 
 async function main(): Promise<void> {
   const requests = arg("requests", 20_000);
   const concurrency = arg("concurrency", 64);
   const warmup = Math.min(1_000, requests);
-  const server = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const server = await startEmulatorChild({ seed: 1, bucket: { capacity: 1e9, refillPerSecond: 1e9 } });
   try {
-    const { url, apiKey } = await firstJsonLine<{ url: string; apiKey: string }>(server, "the emulator");
+    const { url, apiKey } = server;
     const base = new URL(url);
     const pool = new Pool(base.origin, { connections: concurrency, pipelining: 1 });
     const path = `${base.pathname}/credits/balance`;
@@ -89,7 +73,7 @@ async function main(): Promise<void> {
     };
     reportResult(result);
   } finally {
-    server.kill("SIGTERM");
+    await server.stop();
   }
 }
 

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/sync-scenarios.ts [bundles=100] [videosPerBundle=10] [refillPerSecond=50] [latencyMs=20] [no-naive]
  *
- * Emulator on 127.0.0.1 with `latencyMs` added to every request and a bucket of 120 refilling
+ * Emulator in a child process on 127.0.0.1 with `latencyMs` added to every request and a bucket of 120 refilling
  * `refillPerSecond` (the real API refills 2/s, which makes the cold run ~2.5 minutes; 50/s keeps the whole
  * benchmark short, and the ratios are what count). Scenarios, in order on one emulator, the way a campaign
  * is run (prepared and reviewed with publish = no, then released):
@@ -25,10 +25,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { TokPortalClient } from "../src/api/client.ts";
 import { idempotencyKey } from "../src/api/idempotency.ts";
-import { type EmulatorHandle, startEmulator } from "../src/emulator/index.ts";
 import type { RequestLogEntry } from "../src/emulator/request-log.ts";
 import type { RunReport } from "../src/sync/types.ts";
 import { campaignRows, editCsv, syncCsv, writeCampaign } from "../test/support/campaign.ts";
+import { type EmulatorChild, startEmulatorChild } from "./emulator-child.ts";
 import { machineLines, report } from "./report.ts";
 
 const BUNDLES = Number(process.argv[2] ?? 100);
@@ -51,10 +51,9 @@ interface Row {
   note: string;
 }
 
-async function emulator(): Promise<EmulatorHandle> {
-  return startEmulator({
-    port: 0,
-    quiet: true,
+/** In a child process, as TokPortal is a service of its own (bench/emulator-child.ts says why). */
+function emulator(): Promise<EmulatorChild> {
+  return startEmulatorChild({
     seed: 1,
     speed: 0,
     now: NOW,
@@ -74,9 +73,12 @@ function byOperation(log: RequestLogEntry[]): Record<string, number> {
   return out;
 }
 
+/** How far each emulator's request log has been read. */
+const logged = new Map<EmulatorChild, number>();
+
 /** Runs one scenario and reads what TokPortal saw from the emulator's request log. */
 async function measure(
-  emu: EmulatorHandle,
+  emu: EmulatorChild,
   scenario: string,
   minimum: number,
   run: () => Promise<RunReport | undefined>,
@@ -84,11 +86,13 @@ async function measure(
 ): Promise<Row> {
   // Each scenario starts with a full bucket, as the bound assumes (the previous one may have emptied it).
   await new Promise((resolve) => setTimeout(resolve, (CAPACITY / REFILL) * 1000 + 250));
-  const from = emu.requests().length;
+  const from = (await emu.requests(logged.get(emu) ?? 0)).next;
   const started = performance.now();
   const result = await run();
   const seconds = (performance.now() - started) / 1000;
-  const log = apiCalls(emu.requests(from));
+  const { entries, next } = await emu.requests(from);
+  logged.set(emu, next);
+  const log = apiCalls(entries);
   return {
     scenario,
     calls: log.length,
@@ -241,7 +245,7 @@ report(`sync-scenarios-${REFILL}`, [
   `## Sync scenarios against the rate-limit bound (refill ${REFILL}/s)`,
   "",
   `\`npx tsx bench/sync-scenarios.ts ${BUNDLES} ${VIDEOS} ${REFILL} ${LATENCY}${WITH_NAIVE ? "" : " no-naive"}\`: a campaign of ${BUNDLES} bundles × ${VIDEOS} videos`,
-  `synced through CSV files against the emulator on 127.0.0.1 with ${LATENCY} ms added to every request and a bucket of`,
+  `synced through CSV files against the emulator (in a child process: bench/emulator-child.ts) on 127.0.0.1 with ${LATENCY} ms added to every request and a bucket of`,
   `${CAPACITY} refilling ${REFILL}/s (${REFILL === 2 ? "TokPortal's own rate" : "the real API: 2/s; the ratios are what count"}). Minimum = the fewest calls the scenario`,
   `needs: cold = 1 bundle page + prices + balance + countries + 3 per bundle (create, account, one batch); a rerun = 1 page +`,
   `1 video list per bundle (+ 1 batch per edited bundle, + 1 publish per bundle); analytics = 1 export. The campaign`,

@@ -2,9 +2,10 @@
  * The actual state: what TokPortal has for the bundles the sheet mentions.
  *
  * One paginated listing of every bundle, indexed by `external_ref`; then, for each ref the sheet names
- * that exists exactly once, its video slots and (only when its bundles row changed) its account. Refs
- * found twice are errors for the planner, not guesses, so nothing is fetched for them; bundles the sheet
- * does not mention are never fetched either.
+ * that exists exactly once, its video slots and (only when its bundles row changed) its account. A run
+ * begins the listing and the slot reads before its desired state (early-reads.ts). Refs found twice are
+ * errors for the planner, not guesses, so nothing is fetched for them; bundles the sheet does not mention
+ * are never fetched either.
  *
  * A list item without `saved_account_id` or `edits_quantity` (both inferred to be there, docs/tokportal-api.md
  * §6) is completed from the bundle's own view (`GET /bundles/{id}`), only when a row of that bundle changed
@@ -15,13 +16,17 @@
  */
 import { type Bundle, type TokPortalClient, TokPortalError } from "../api/index.ts";
 import { isAuthFailure, serverMessage } from "./apply-errors.ts";
+import { EarlyReads } from "./early-reads.ts";
 import { readDeliveredAccount, readVideosOnlyCountries, wantsDeliveredAccount } from "./remote-accounts.ts";
 import { markerPart } from "./review-marker.ts";
 import type { ActualBundle, ActualState, DesiredBundle, DesiredState } from "./types.ts";
 
-export async function fetchActual(client: TokPortalClient, desired: DesiredState): Promise<ActualState> {
-  const all: Bundle[] = [];
-  for await (const bundle of client.bundles.list()) all.push(bundle);
+export async function fetchActual(
+  client: TokPortalClient,
+  desired: DesiredState,
+  early: EarlyReads = new EarlyReads(client),
+): Promise<ActualState> {
+  const all = await early.listing;
   const today = new Date(client.serverNow() ?? Date.now()).toISOString().slice(0, 10);
 
   const wanted = new Map<string, DesiredBundle>();
@@ -84,8 +89,7 @@ export async function fetchActual(client: TokPortalClient, desired: DesiredState
     if (!lacksListedFields(only.bundle) && wantsDeliveredAccount(only.bundle, want))
       fetches.push(readDelivered(only));
     fetches.push(
-      client.videos
-        .list(only.bundle.id)
+      (early.takeVideos(only.bundle.id) ?? client.videos.list(only.bundle.id))
         .then((videos) => {
           only.videos = [...videos].sort((a, b) => a.position - b.position);
         })

@@ -18,6 +18,7 @@ import { analyticsWarning, resultTargets, sheetTargets, summarize, withAnalytics
 import { type ApplyOptions, applyPlan } from "./apply.ts";
 import { waitsForCredits } from "./credit-wait.ts";
 import { buildDesired } from "./desired.ts";
+import { EarlyReads, sheetRefs } from "./early-reads.ts";
 import {
   type AccountsMeasure,
   dayOf,
@@ -240,10 +241,14 @@ async function run(o: RunOptions): Promise<RunReport> {
   const t0 = performance.now();
   const before = o.client.stats();
 
+  // TokPortal's side is read while the sheet is, and the slots of the bundles it names while the desired
+  // state is built (early-reads.ts); an analytics run reads neither.
+  const early = o.mode === "analytics" ? null : new EarlyReads(o.client);
   // What was read, and the only way back into those rows.
   const snapshot = await o.source.read();
   const fatal = snapshot.problems.filter((p) => p.fatal);
   if (fatal.length > 0) throw new SourceError(fatal.map((p) => p.message).join(" "));
+  await early?.follow(sheetRefs(snapshot, o.prefix));
   const warnings = sourceWarnings(snapshot);
 
   const campaign = coerceCampaign(snapshot, o.dateFormat ? { dateFormat: o.dateFormat } : {});
@@ -297,7 +302,7 @@ async function run(o: RunOptions): Promise<RunReport> {
   }
 
   const desired = buildDesired(campaign, { prefix: o.prefix, defaults: o.defaults, baseDir: o.baseDir });
-  const actual = await fetchActual(o.client, desired);
+  const actual = await fetchActual(o.client, desired, early ?? undefined);
   const fresh = await planWithPrices(o, desired, actual, clock().toISOString());
   warnings.push(...orphanWarnings(fresh));
 

@@ -169,7 +169,7 @@ describe("plan mode and saved plans", () => {
 });
 
 describe("an unusable sheet", () => {
-  it("stops before any TokPortal call with the source's own message", async () => {
+  it("stops with the source's own message; TokPortal sees only the listing begun with the read", async () => {
     const files = writeCampaign(dir, { bundles: 1, videosPerBundle: 1 });
     editCsv(files.bundlesPath, (rows) =>
       rows.map(({ bundle_ref: _ref, ...rest }) => ({ ref: "c01", ...rest })),
@@ -178,6 +178,11 @@ describe("an unusable sheet", () => {
     const err = await syncCsv(emu, files).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SourceError);
     expect((err as Error).message).toMatch(/no bundle_ref column/);
-    expect(emu.requestLog(start)).toEqual([]);
+    // The listing starts beside the sheet's read (src/sync/early-reads.ts), and may have reached TokPortal
+    // before the run closed its client; nothing else did.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const seen = emu.requestLog(start).map((e) => e.operationId);
+    expect(seen.filter((op) => op !== "listBundles")).toEqual([]);
+    expect(seen.length).toBeLessThanOrEqual(1);
   });
 });

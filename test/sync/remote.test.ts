@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
+import { EarlyReads, sheetRefs } from "../../src/sync/early-reads.ts";
 import { fetchActual } from "../../src/sync/remote.ts";
 import type { DesiredState } from "../../src/sync/types.ts";
 import { emulatorPerTest, type TestEmulator } from "../support/emulator.ts";
@@ -185,5 +186,76 @@ describe("fetchActual", () => {
     expect(actual.videosOnlyCountries).toEqual(["DE"]);
     expect(actual.byExternalRef.size).toBe(0);
     expect(actual.orphanBundles.map((b) => b.external_ref)).toEqual(["t-z"]);
+  });
+});
+
+describe("reads begun before the desired state (EarlyReads)", () => {
+  it("reads the slots of each bundle the sheet's refs name once, and fetchActual takes them instead of asking again", async () => {
+    const a = await create({
+      bundle_type: "account_and_videos",
+      country: "USA",
+      videos_quantity: 2,
+      external_ref: "t-a",
+    });
+    const b = await create({
+      bundle_type: "account_and_videos",
+      country: "USA",
+      videos_quantity: 1,
+      external_ref: "t-b",
+    });
+    await bulk("t-dup", 2);
+    await create({ bundle_type: "account_only", country: "USA", external_ref: "t-orphan" });
+    const since = emu.requestLog().length;
+    const early = new EarlyReads(client);
+    const refs = sheetRefs(
+      {
+        bundles: [{ table: "bundles", rowNumber: 2, cells: { bundle_ref: "a" } }],
+        videos: [
+          { table: "videos", rowNumber: 2, cells: { bundle_ref: "b" } },
+          { table: "videos", rowNumber: 3, cells: { bundle_ref: "dup" } },
+          { table: "videos", rowNumber: 4, cells: { bundle_ref: "" } },
+        ],
+        problems: [],
+      },
+      "t-",
+    );
+    expect([...refs].sort()).toEqual(["t-a", "t-b", "t-dup"]);
+    await early.follow(refs);
+    // Sent before any desired state exists: one listing, the slots of a and b (not the duplicated ref's).
+    await expect.poll(() => byOperation(since)["listBundleVideos"]?.length ?? 0).toBe(2);
+
+    const desired = desiredState([
+      bundle("a", { row: 2, stored: "same" }),
+      bundle("b", { row: 3, stored: "same" }),
+    ]);
+    const actual = await fetchActual(client, desired, early);
+    const calls = byOperation(since);
+    expect(calls["listBundles"]).toHaveLength(1);
+    expect(calls["listBundleVideos"]?.sort()).toEqual(
+      [a, b].map((id) => `/api/ext/bundles/${id}/videos`).sort(),
+    );
+    expect(actual.byExternalRef.get("t-a")?.[0]?.videos).toHaveLength(2);
+    expect(actual.byExternalRef.get("t-b")?.[0]?.videos).toHaveLength(1);
+  });
+
+  it("a refused listing reads nothing more, and fetchActual reports it", async () => {
+    const refused = new TokPortalClient({
+      baseUrl: emu.url,
+      apiKey: "tp_live_not-a-key",
+      retry: { maxRetries: 0 },
+    });
+    try {
+      const since = emu.requestLog().length;
+      const early = new EarlyReads(refused);
+      await early.follow(new Set(["t-a"]));
+      await expect(
+        fetchActual(refused, desiredState([bundle("a", { row: 2 })]), early),
+      ).rejects.toMatchObject({
+        status: 401,
+      });
+      expect(Object.keys(byOperation(since))).toEqual(["listBundles"]);
+    } finally {
+      await refused.close();
+    }
   });
 });
