@@ -4,11 +4,11 @@
  * collecting 429s.
  *
  * It starts from the documented bucket and then follows the server: each response's `X-RateLimit-*`
- * headers correct the token count (the server's view wins when it has clearly fewer tokens than we
- * think, counting our requests still in flight as spent, and is taken upward only when nothing is in
- * flight) and give a lower bound on the refill rate: `(limit - remaining - 1) / (reset - sentAt)`. The `-1` covers `remaining` being rounded down and
- * `sentAt` precedes the server's clock reading, so each sample can only under-estimate; the rate used is the
- * best of the recent samples. A 429 pauses every caller until its `Retry-After`. No caller is held longer
+ * headers correct the token count (the server's figure bounds ours from above, and, less whatever it
+ * may not have counted yet, from below) and give a lower bound on the refill rate:
+ * `(limit - remaining - 1) / (reset - sentAt)`. The `-1` covers `remaining` being rounded down and
+ * `sentAt` precedes the server's clock reading, so each sample can only under-estimate; the rate used is
+ * the best of the recent samples. A 429 pauses every caller until its `Retry-After`. No caller is held longer
  * than the gate's ceiling (`maxWaitMs`): while a pause would outlast it, or the bucket as the headers
  * describe it would give a caller its token only after it, that caller is refused at once with a
  * `TokPortalWaitTooLongError`, so one long Retry-After (or a bucket that refills by the hour) cannot
@@ -189,20 +189,17 @@ export class RateGate {
       this.tokens = Math.min(this.tokens, this.capacity);
     }
     if (s.remaining !== null) {
-      // With nothing else in flight the server's count is taken, upward too, less the requests that came
-      // back since this one went out (the server may have counted those after it read this count: a long
-      // answer can come back after a later request's). Otherwise the server wins when it has fewer,
-      // assuming none of the others has been counted yet, which can only make us more careful; but once
-      // our count comes from the server's, one within the server's rounding down agrees with it (ours can
-      // only lag: it refills at a rate that under-estimates the server's), and lowering it to the rounded
-      // figure on every answer would leave a token idle for the rest of the run.
+      // The server's figure is a ceiling (ours may not exceed it beyond its rounding down, counting our
+      // requests in flight as not yet spent) and, less everything it may not have counted yet, a floor:
+      // the requests in flight and those that came back since this one went out (the server may have
+      // counted them after it read this figure: a long answer can come back after a later request's). The
+      // first answer sets the count however close; after that, lowering a count within the rounding to
+      // the rounded figure on every answer would leave a token idle for the rest of the run (ours can only
+      // lag: it refills at a rate that under-estimates the server's).
       if (!this.followsServer || this.tokens > s.remaining + 1 - this.inFlight)
         this.tokens = Math.min(this.tokens, s.remaining - this.inFlight);
-      if (this.inFlight === 0)
-        this.tokens = Math.max(
-          this.tokens,
-          Math.min(this.capacity, s.remaining - this.returnedSince(grantedAt)),
-        );
+      const atLeast = s.remaining - this.inFlight - this.returnedSince(grantedAt);
+      this.tokens = Math.max(this.tokens, Math.min(this.capacity, atLeast));
       this.followsServer = true;
     }
     if (refused) this.samples = [];
