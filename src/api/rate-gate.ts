@@ -72,12 +72,17 @@ export class RateGate {
   private at: number;
   /** The count has been set from a server's answer (until then it is the documented full bucket). */
   private followsServer = false;
-  /** When each request in flight was granted, oldest first. */
-  private readonly outstanding: number[] = [];
+  /**
+   * Grants and returns are numbered in the order they happen (a millisecond holds several), so that an
+   * answer knows which requests came back after its own went out.
+   */
+  private events = 0;
+  /** Each request in flight: when it was granted (what `release` names it by) and its event number. */
+  private readonly outstanding: Array<{ at: number; event: number }> = [];
   private get inFlight(): number {
     return this.outstanding.length;
   }
-  /** When requests came back while an older one was still out (the server may have counted them after it). */
+  /** The event numbers of requests that came back while an older one was still out. */
   private returned: number[] = [];
   private pausedUntil = 0;
   /** The refusal behind the pause, to say what TokPortal asked when a caller is refused. */
@@ -122,7 +127,7 @@ export class RateGate {
     this.refill(now);
     if (this.waiters.length === 0 && now >= this.pausedUntil && this.tokens >= 1) {
       this.tokens -= 1;
-      this.outstanding.push(now);
+      this.outstanding.push({ at: now, event: ++this.events });
       return Promise.resolve(now);
     }
     return new Promise<number>((resolve, reject) => {
@@ -158,10 +163,15 @@ export class RateGate {
   ): void {
     const now = this.clock.now();
     this.refill(now);
-    // A time the gate never granted still ends one request (the oldest), as a count of them would.
-    this.outstanding.splice(Math.max(this.outstanding.indexOf(grantedAt), 0), 1);
-    if (snapshot) this.observe(grantedAt, now, snapshot, retryAfterSeconds !== null);
-    this.noteReturned(now);
+    // Requests granted in the same millisecond look alike: each answer among them counts the returns since
+    // the first of them went out, and ends the last. A time never granted still ends one request, as a
+    // count would.
+    const first = this.outstanding.findIndex((o) => o.at === grantedAt);
+    const sentAs = first >= 0 ? this.outstanding[first]!.event : 0;
+    const last = this.outstanding.findLastIndex((o) => o.at === grantedAt);
+    this.outstanding.splice(Math.max(last, 0), 1);
+    if (snapshot) this.observe(grantedAt, now, snapshot, retryAfterSeconds !== null, sentAs);
+    this.noteReturned();
     if (retryAfterSeconds !== null) {
       const until = now + retryAfterSeconds * 1000;
       if (until >= this.pausedUntil) this.pauseCause = cause;
@@ -183,7 +193,14 @@ export class RateGate {
     };
   }
 
-  private observe(grantedAt: number, now: number, s: RateLimitSnapshot, refused: boolean): void {
+  /** `sentAs`: the event number of the request answered (see `events`). */
+  private observe(
+    grantedAt: number,
+    now: number,
+    s: RateLimitSnapshot,
+    refused: boolean,
+    sentAs: number,
+  ): void {
     if (s.limit !== null && s.limit > 0) {
       this.capacity = s.limit;
       this.tokens = Math.min(this.tokens, this.capacity);
@@ -198,7 +215,7 @@ export class RateGate {
       // lag: it refills at a rate that under-estimates the server's).
       if (!this.followsServer || this.tokens > s.remaining + 1 - this.inFlight)
         this.tokens = Math.min(this.tokens, s.remaining - this.inFlight);
-      const atLeast = s.remaining - this.inFlight - this.returnedSince(grantedAt);
+      const atLeast = s.remaining - this.inFlight - this.returnedSince(sentAs);
       this.tokens = Math.max(this.tokens, Math.min(this.capacity, atLeast));
       this.followsServer = true;
     }
@@ -219,20 +236,20 @@ export class RateGate {
     this.rate = this.samples[0]?.rate ?? this.initialRate;
   }
 
-  /** Requests that came back since `grantedAt` (the server may have counted any of them after this one). */
-  private returnedSince(grantedAt: number): number {
+  /** Requests that came back after event `sent` (the server may have counted any of them after it). */
+  private returnedSince(sent: number): number {
     let n = 0;
-    for (const at of this.returned) if (at >= grantedAt) n++;
+    for (const event of this.returned) if (event > sent) n++;
     return n;
   }
 
   /** Keeps what a request still out may need to know of the ones that came back before it. */
-  private noteReturned(now: number): void {
+  private noteReturned(): void {
+    this.events += 1;
     const oldest = this.outstanding[0];
     if (oldest === undefined) this.returned = [];
-    else this.returned.push(now);
-    if (this.returned.length > 64)
-      this.returned = this.returned.filter((at) => at >= (this.outstanding[0] ?? 0));
+    else this.returned.push(this.events);
+    if (this.returned.length > 64) this.returned = this.returned.filter((e) => e > (oldest?.event ?? 0));
   }
 
   private refill(now: number): void {
@@ -309,7 +326,7 @@ export class RateGate {
       const w = this.waiters.shift()!;
       w.detach();
       this.tokens -= 1;
-      this.outstanding.push(now);
+      this.outstanding.push({ at: now, event: ++this.events });
       w.resolve(now);
     }
     if (this.waiters.length > 0 && now >= this.pausedUntil) this.refuseBeyondCeiling(now);

@@ -183,6 +183,25 @@ describe("RateGate", () => {
     expect(gate.state().tokens).toBe(6);
   });
 
+  it("takes the server's figure less only what it may not have counted, told apart within a millisecond", async () => {
+    const clock = new FakeClock();
+    const gate = new RateGate({ clock, capacity: 10, refillPerSecond: 0.001 });
+    await gate.acquire(); // a long one, out all along
+    const p = await gate.acquire();
+    await clock.advance(5);
+    gate.release(p, { limit: 10, remaining: 3, reset: null });
+    expect(gate.state().tokens).toBeCloseTo(2);
+    // r goes out in the millisecond p came back: p was counted before r, whatever the clock says.
+    const r = await gate.acquire();
+    await clock.advance(1);
+    await gate.acquire();
+    expect(gate.state().tokens).toBeCloseTo(0);
+    await clock.advance(20);
+    // 3 left after r, two requests still out (the long one, and one sent after r): at least 1 is ours.
+    gate.release(r, { limit: 10, remaining: 3, reset: null });
+    expect(gate.state().tokens).toBeCloseTo(1);
+  });
+
   it("learns a faster refill from X-RateLimit-Reset, never over-estimating it", async () => {
     const clock = new FakeClock(1_800_000_000_800);
     const gate = new RateGate({ clock });
