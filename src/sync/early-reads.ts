@@ -26,8 +26,8 @@ export class EarlyReads {
 
   /**
    * Reads the slots of every listed bundle whose `external_ref` is one of `refs` and no other bundle's.
-   * Resolves once they are sent: a caller about to keep the CPU busy for a while lets them reach the wire
-   * first. A listing that failed reads nothing here; fetchActual reports its error.
+   * Resolves two turns of the event loop after asking, so that the requests reach the wire before the
+   * caller keeps the CPU busy. A listing that failed reads nothing here; fetchActual reports its error.
    */
   async follow(refs: ReadonlySet<string>): Promise<void> {
     let all: Bundle[];
@@ -45,7 +45,7 @@ export class EarlyReads {
       read.catch(() => {});
       this.slots.set(b.id, read);
     }
-    // Opening connections and writing requests happen on later turns of the event loop.
+    // Connections open and requests are written on the next turns of the event loop.
     await nextTurn();
     await nextTurn();
   }

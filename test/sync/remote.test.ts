@@ -29,6 +29,10 @@ async function create(body: Record<string, unknown>): Promise<string> {
   return res.body.data.id as string;
 }
 
+/** An account-and-videos bundle with `videos` slots. */
+const withVideos = (ref: string, videos: number): Promise<string> =>
+  create({ bundle_type: "account_and_videos", country: "USA", videos_quantity: videos, external_ref: ref });
+
 /** 100 account-only bundles sharing one ref (a bulk order copies its ref to each). */
 async function bulk(ref: string, count: number): Promise<void> {
   const res = await emu.api("POST", "/bundles/bulk", {
@@ -87,25 +91,10 @@ const byOperation = (since: number) => {
 describe("fetchActual", () => {
   it("lists once (a page per 100), reads slots per bundle in play and the account only when its row changed", async () => {
     await bulk("t-dup", 100);
-    const changed = await create({
-      bundle_type: "account_and_videos",
-      country: "USA",
-      videos_quantity: 2,
-      external_ref: "t-a",
-    });
-    const same = await create({
-      bundle_type: "account_and_videos",
-      country: "USA",
-      videos_quantity: 1,
-      external_ref: "t-b",
-    });
+    const changed = await withVideos("t-a", 2);
+    const same = await withVideos("t-b", 1);
     const noProfile = await create({ bundle_type: "account_only", country: "USA", external_ref: "t-c" });
-    const published = await create({
-      bundle_type: "account_and_videos",
-      country: "USA",
-      videos_quantity: 1,
-      external_ref: "t-pub",
-    });
+    const published = await withVideos("t-pub", 1);
     await publish(published);
     await create({ bundle_type: "account_only", country: "USA", external_ref: "t-orphan" });
     await create({ bundle_type: "account_only", country: "USA", external_ref: "elsewhere" });
@@ -191,18 +180,8 @@ describe("fetchActual", () => {
 
 describe("reads begun before the desired state (EarlyReads)", () => {
   it("reads the slots of each bundle the sheet's refs name once, and fetchActual takes them instead of asking again", async () => {
-    const a = await create({
-      bundle_type: "account_and_videos",
-      country: "USA",
-      videos_quantity: 2,
-      external_ref: "t-a",
-    });
-    const b = await create({
-      bundle_type: "account_and_videos",
-      country: "USA",
-      videos_quantity: 1,
-      external_ref: "t-b",
-    });
+    const a = await withVideos("t-a", 2);
+    const b = await withVideos("t-b", 1);
     await bulk("t-dup", 2);
     await create({ bundle_type: "account_only", country: "USA", external_ref: "t-orphan" });
     const since = emu.requestLog().length;
