@@ -23,6 +23,11 @@ export interface CsvFormat {
 export interface CsvGrid {
   /** `grid[i]` is record i (the sheet's row i + 1); a record papaparse could not read is `[]`. */
   grid: string[][];
+  /**
+   * Where each record ends in the file's text (BOM left out), line ending included: record i is the text
+   * from `ends[i - 1]` (0 for the first) to `ends[i]`, and the last one runs to the end of the file.
+   */
+  ends: number[];
   format: CsvFormat;
   problems: SourceProblem[];
   /** With `keepRaw`: each record's exact text, line ending included; their concatenation is the file (minus BOM). */
@@ -189,12 +194,12 @@ function countNewlines(s: string): number {
 export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<CsvGrid> {
   const head = await inspectHead(path, opts);
   const fallbackFormat: CsvFormat = { delimiter: opts.delimiter ?? ",", newline: "\n", bom: false };
-  if (!("format" in head)) return { grid: [], format: fallbackFormat, problems: [head] };
+  if (!("format" in head)) return { grid: [], ends: [], format: fallbackFormat, problems: [head] };
   const { format } = head;
   const grid: string[][] = [];
   const problems: SourceProblem[] = [];
   const chunks: string[] = [];
-  const cursors: number[] = [];
+  const ends: number[] = [];
   const records: string[][] = [];
   let badEncoding: BadEncoding | null = null;
   let tail = "";
@@ -222,10 +227,8 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
       step(results) {
         const rowNumber = grid.length + 1;
         const data = results.data;
-        if (opts.keepRaw) {
-          cursors.push(results.meta.cursor);
-          records.push(data);
-        }
+        ends.push(results.meta.cursor);
+        if (opts.keepRaw) records.push(data);
         if (results.errors.length > 0) {
           const header = grid.find((r) => r.some((c) => c.trim() !== ""));
           problems.push(recordProblem(opts, rowNumber, results.errors, data.length - 1, header));
@@ -249,6 +252,7 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
     const line = (badEncoding as BadEncoding).line;
     return {
       grid: [],
+      ends: [],
       format,
       problems: [
         fatal(
@@ -264,12 +268,12 @@ export async function readCsvGrid(path: string, opts: ReadCsvOptions): Promise<C
   if (format.newline === "\r\n" && tail.at(-1) === "\n" && tail !== "\r\n" && last && last.length > 0) {
     last[last.length - 1] = last[last.length - 1]!.replace(/\n$/, "");
   }
-  const out: CsvGrid = { grid, format, problems };
+  const out: CsvGrid = { grid, ends, format, problems };
   if (opts.keepRaw) {
     const text = chunks.join("");
     const raw: string[] = [];
     let prev = 0;
-    for (const c of cursors) {
+    for (const c of ends) {
       raw.push(text.slice(prev, c));
       prev = c;
     }
@@ -412,7 +416,10 @@ export function renderCsv(
   return out.join("");
 }
 
-/** One record's new text (`raw` itself without edits); the last record may lack a line ending. */
+/**
+ * One record's new text (`raw` itself without edits); the last record may lack a line ending. `values` are
+ * the record's cells, trailing empty ones possibly left out (as a grid row keeps them).
+ */
 export function renderRecord(
   raw: string,
   values: readonly string[],
@@ -426,7 +433,7 @@ export function renderRecord(
   if (
     fields &&
     body !== "" &&
-    (fields.length !== values.length || fields.some((f, k) => unquote(f) !== values[k]))
+    (values.length > fields.length || fields.some((f, k) => unquote(f) !== (values[k] ?? "")))
   ) {
     fields = null;
   }

@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { Readable } from "node:stream";
 import { BadEncoding, type CsvFormat, inspectHead, type ReadCsvOptions, utf8Chunks } from "./csv-file.ts";
+import type { ReadVersion } from "./csv-version.ts";
 
 /**
  * A parser instance of the write-back's own. V8 decides per allocation site whether new objects start
@@ -122,5 +123,59 @@ export async function eachCsvRecord(
     cells[cells.length - 1] = cells[cells.length - 1]!.replace(/\n$/, "");
   }
   release(end, true);
+  return format;
+}
+
+/**
+ * The records of a file that is still the version a read saw (csv-version.ts), without parsing it: each
+ * record's text is cut where the read found it to end, and its cells are the read's `grid` row (trailing
+ * empty cells left out, which a record's edits do not need). The same records `eachCsvRecord` yields, all
+ * `ok` (a record papaparse could not read is `[]` in the grid, as `eachCsvRecord` hands it to an editor).
+ * Returns the format, or null when the file cannot be read as UTF-8 text or ends before the read's last
+ * record (then it is not that version, whatever its stamp said).
+ */
+export async function eachReadRecord(
+  path: string,
+  version: ReadVersion,
+  grid: readonly (readonly string[])[],
+  visit: (record: CsvRecord) => void,
+  beforeChunk?: () => Promise<void>,
+): Promise<CsvFormat | null> {
+  const { ends, format } = version;
+  const last = grid.length - 1;
+  if (last < 0 || ends.length !== grid.length) return null;
+  let text = "";
+  let textStart = 0;
+  let start = 0;
+  let index = 0;
+  try {
+    for await (const chunk of utf8Chunks(path, format.bom, CHUNK_BYTES)) {
+      if (beforeChunk) await beforeChunk();
+      text += chunk;
+      const textEnd = textStart + text.length;
+      // The last record runs to the end of the file, whatever its own end said.
+      while (index < last && ends[index]! <= textEnd) {
+        const end = ends[index]!;
+        visit({
+          index,
+          fields: grid[index] as string[],
+          ok: true,
+          raw: text.slice(start - textStart, end - textStart),
+          last: false,
+        });
+        start = end;
+        index++;
+      }
+      if (start - textStart > TRIM_AT) {
+        text = text.slice(start - textStart);
+        textStart = start;
+      }
+    }
+  } catch (err) {
+    if (err instanceof BadEncoding) return null;
+    throw err;
+  }
+  if (index < last) return null;
+  visit({ index, fields: grid[index] as string[], ok: true, raw: text.slice(start - textStart), last: true });
   return format;
 }

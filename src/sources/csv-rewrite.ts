@@ -8,16 +8,18 @@
  *    number, but only the rows a change may land on keep cells: rows whose refs a change names (their
  *    refs and the columns being written, or every cell when `whole`), and rows named by number (every
  *    cell: such a row is recognized by its content). The width (where new columns go) is measured on
- *    every row as it passes.
+ *    every row as it passes. When the file is still the version the run read (csv-version.ts),
+ *    `scanRead` walks the grid the read kept instead, with nothing read or parsed again.
  * 2. `rewriteCsv`: the file again, each record copied byte for byte or rebuilt with its edits
  *    (`renderRecord`), into a temporary file beside the target that then replaces it. If the input
  *    changed between the passes (a person saved it: only tokportal-sync takes the lock), nothing is
  *    replaced and the caller starts again.
  */
 import { randomBytes } from "node:crypto";
-import { promises as fsp, type Stats } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { type CsvEdit, type CsvFormat, type ReadCsvOptions, renderRecord } from "./csv-file.ts";
-import { type CsvRecord, eachCsvRecord } from "./csv-records.ts";
+import { type CsvRecord, eachCsvRecord, eachReadRecord } from "./csv-records.ts";
+import { type ReadVersion, type Stamp, sameStamp, stampNow, stampOf } from "./csv-version.ts";
 import { resolveHeader, type TableOptions } from "./table.ts";
 import type { TableName } from "./types.ts";
 import { type CellWrite, type Change, type FreshTable, keyId, wholeFresh } from "./write-plan.ts";
@@ -44,15 +46,12 @@ export function wantedBy(changes: readonly Change[], extraKeys: readonly string[
   return wanted;
 }
 
-/** What identifies a version of the file: a save replaces or rewrites it, which changes one of these. */
-type Stamp = Pick<Stats, "size" | "mtimeMs" | "ino">;
-const stampOf = (s: Stats): Stamp => ({ size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
-const sameStamp = (a: Stamp, b: Stamp) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
-
 /** What a first pass saw of the file that the rewrite needs: its format, and which version it was. */
 export interface CsvPass {
   format: CsvFormat;
   stamp: Stamp;
+  /** Set when the file is the version a read kept (`scanRead`): the rewrite cuts records where it found them. */
+  read?: { version: ReadVersion; grid: readonly (readonly string[])[] };
 }
 
 /**
@@ -74,6 +73,23 @@ export interface CsvIndex extends CsvPass {
   grid: string[][];
   /** One past the last column holding a non-blank cell in any row (`HeaderLayout.width` of the whole file). */
   width: number;
+}
+
+/**
+ * Pass 1 on the grid the read kept, when the file is still the version it read (csv-version.ts): the same
+ * records `scanCsv` would see, without reading or parsing the file again. Null, having visited nothing,
+ * when the file is another version now.
+ */
+export async function scanRead(
+  file: string,
+  version: ReadVersion,
+  grid: readonly (readonly string[])[],
+  visit: (index: number, fields: readonly string[]) => void,
+): Promise<CsvPass | null> {
+  const now = await stampNow(file);
+  if (now === null || !sameStamp(version.stamp, now)) return null;
+  for (let index = 0; index < grid.length; index++) visit(index, grid[index]!);
+  return { format: version.format, stamp: version.stamp, read: { version, grid } };
 }
 
 const EMPTY: string[] = [];
@@ -198,12 +214,11 @@ export async function rewriteCsv(
       pending = [];
       await fh.write(text, null, "utf8");
     };
-    const format = await eachCsvRecord(
-      input,
-      { ...readOptions, delimiter: pass.format.delimiter },
-      (r) => pending.push(renderRecord(r.raw, r.fields, pass.format, editsAt(r), r.last)),
-      flush,
-    );
+    const render = (r: CsvRecord) =>
+      pending.push(renderRecord(r.raw, r.fields, pass.format, editsAt(r), r.last));
+    const format = pass.read
+      ? await eachReadRecord(input, pass.read.version, pass.read.grid, render, flush)
+      : await eachCsvRecord(input, { ...readOptions, delimiter: pass.format.delimiter }, render, flush);
     await flush();
     const after = await fsp.stat(input);
     if (!format || !sameStamp(pass.stamp, stampOf(after))) return false;

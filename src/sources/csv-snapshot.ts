@@ -1,8 +1,9 @@
 /**
- * A read of the CSV files, and its write-back. Per file: take the file's lock, re-read it as a stream,
- * place every patch by ref in what is on disk now (csv-placement.ts, placing as `planWrite` in
- * write-plan.ts does, row by row as the file streams past), and rewrite the file atomically, as a stream
- * too, only if a cell actually changes (csv-rewrite.ts). Untouched records are copied byte for byte
+ * A read of the CSV files, and its write-back. Per file: take the file's lock, re-read it as a stream (or,
+ * while the file is still the version the run read, walk the grid the read kept: csv-version.ts), place
+ * every patch by ref in what is on disk now (csv-placement.ts, placing as `planWrite` in write-plan.ts
+ * does, row by row), and rewrite the file atomically, as a stream, only if a cell actually changes
+ * (csv-rewrite.ts). Untouched records are copied byte for byte
  * (delimiter, quoting, line endings and BOM kept); text from remote is escaped so no spreadsheet runs it
  * (formula.ts).
  *
@@ -16,7 +17,8 @@ import type { CsvGrid, ReadCsvOptions } from "./csv-file.ts";
 import { CsvSourceError } from "./csv-lock.ts";
 import { CsvPlacement } from "./csv-placement.ts";
 import type { CsvRecord } from "./csv-records.ts";
-import { editsInOrder, freshOf, indexCsv, rewriteCsv, scanCsv, wantedBy } from "./csv-rewrite.ts";
+import { editsInOrder, freshOf, indexCsv, rewriteCsv, scanCsv, scanRead, wantedBy } from "./csv-rewrite.ts";
+import type { ReadVersion } from "./csv-version.ts";
 import type { ExtraReads, ExtraWrite } from "./extra-tabs.ts";
 import { encodeCsvValue } from "./formula.ts";
 import { gridToRows, rowKeyOf, type TableOptions } from "./table.ts";
@@ -50,6 +52,12 @@ export interface CsvStore {
   extrasBeside(): { videosPath: string; lockWaitMs: number };
 }
 
+/** What a read kept of a table: its grid, and which version of the file that grid is (null: unknown). */
+export interface CsvRead {
+  table: ReadTable;
+  version: ReadVersion | null;
+}
+
 /** Remote values as CSV text: numbers as numbers, text escaped so it is never a formula. */
 const CSV_ENCODING: CellEncoding = { value: encodeCsvValue, text: encodeCsvValue };
 /** Cells carried over from the previous output file, already stored text. */
@@ -66,7 +74,7 @@ export class CsvSnapshot implements SourceSnapshot {
   /** `reads`: per usable table, the input grid as read (rows without refs are recognized by it). */
   constructor(
     tables: CampaignTables,
-    private readonly reads: Map<TableName, ReadTable>,
+    private readonly reads: Map<TableName, CsvRead>,
     private readonly store: CsvStore,
     readonly extras: ExtraReads = new Map(),
     readonly runLogMaxRows?: number,
@@ -147,9 +155,16 @@ export class CsvSnapshot implements SourceSnapshot {
   ): Promise<WriteReport | null> {
     const readOptions = this.store.readOptions(input, table);
     placement.start();
-    const pass = await scanCsv(input, readOptions, (i, fields) => placement.scan(i, fields));
+    const visit = (i: number, fields: readonly string[]) => placement.scan(i, fields);
+    const kept = this.reads.get(table);
+    const read = kept?.table ?? null;
+    // The grid read serves one first pass: once the file is written (or found changed) it is another version.
+    const version = kept?.version ?? null;
+    if (kept) kept.version = null;
+    const pass =
+      (version && read && (await scanRead(input, version, read.grid, visit))) ||
+      (await scanCsv(input, readOptions, visit));
     if (!pass) return this.unreadable(table, input);
-    const read = this.reads.get(table) ?? null;
     try {
       placement.finish(read);
     } catch (err) {
@@ -198,7 +213,7 @@ export class CsvSnapshot implements SourceSnapshot {
     try {
       carried = carryOver(opts, previous, freshOf(index, index.grid, opts));
       const grid = applyWritePlan(index.grid, carried);
-      plan = planWrite(opts, changes, freshOf(index, grid, opts), this.reads.get(table) ?? null);
+      plan = planWrite(opts, changes, freshOf(index, grid, opts), this.reads.get(table)?.table ?? null);
     } catch (err) {
       if (err instanceof WritePlanError) throw new CsvSourceError(err.message, input);
       throw err;

@@ -11,11 +11,12 @@ import { outputColumns } from "./columns.ts";
 import { readCsvExtras } from "./csv-extra.ts";
 import { type CsvDelimiter, type CsvGrid, type ReadCsvOptions, readCsvGrid } from "./csv-file.ts";
 import { lockCsvFile } from "./csv-lock.ts";
-import { CsvSnapshot, exists } from "./csv-snapshot.ts";
+import { type CsvRead, CsvSnapshot, exists } from "./csv-snapshot.ts";
+import { readVersioned } from "./csv-version.ts";
 import type { ExtraTabsOption } from "./extra-tabs.ts";
 import { gridToRows, rowKeyOf, type TableOptions } from "./table.ts";
-import type { SheetRow, Source, SourceProblem, TableName } from "./types.ts";
-import { keyId, type ReadTable, readTable } from "./write-plan.ts";
+import type { ReadObserver, SheetRow, Source, SourceProblem, TableName } from "./types.ts";
+import { keyId, readTable } from "./write-plan.ts";
 
 export { CsvSourceError, lockPathFor } from "./csv-lock.ts";
 
@@ -92,13 +93,13 @@ export class CsvSource implements Source {
 
   private async readTable(
     table: TableName,
-  ): Promise<{ rows: SheetRow[]; problems: SourceProblem[]; read: ReadTable | null }> {
+  ): Promise<{ rows: SheetRow[]; problems: SourceProblem[]; read: CsvRead | null }> {
     const file = this.inputPath(table)!;
-    const csv = await this.readGrid(file, table, false);
+    const { csv, version } = await readVersioned(file, () => this.readGrid(file, table, false));
     if (csv.problems.some((p) => p.fatal)) return { rows: [], problems: csv.problems, read: null };
     const opts = this.tableOptions(table);
     const { rows, problems, layout } = gridToRows(csv.grid, opts);
-    const read = layout ? readTable(csv.grid, layout, opts) : null;
+    const read = layout ? { table: readTable(csv.grid, layout, opts), version } : null;
     const all = [...csv.problems, ...problems];
     const out = this.outputPath(table);
     if (out && (await exists(out))) {
@@ -121,17 +122,20 @@ export class CsvSource implements Source {
     return { videosPath: this.options.videosPath, lockWaitMs: this.options.lockWaitMs ?? 0 };
   }
 
-  async read(): Promise<CsvSnapshot> {
-    const reads = new Map<TableName, ReadTable>();
+  /** The bundles file first: it is the small one, and what it holds lets a run start its reads early. */
+  async read(observer?: ReadObserver): Promise<CsvSnapshot> {
+    const reads = new Map<TableName, CsvRead>();
+    const bundles = this.singleTable ? null : await this.readTable("bundles");
+    if (bundles?.read) reads.set("bundles", bundles.read);
+    if (bundles) observer?.rows?.("bundles", bundles.rows);
     const videos = await this.readTable("videos");
     if (videos.read) reads.set("videos", videos.read);
+    observer?.rows?.("videos", videos.rows);
     const extras = await readCsvExtras(this.options.videosPath, this.options.extras);
-    if (this.singleTable) {
+    if (!bundles) {
       const tables = { bundles: null, videos: videos.rows, problems: videos.problems };
       return new CsvSnapshot(tables, reads, this, extras, this.options.extras?.runLogMaxRows);
     }
-    const bundles = await this.readTable("bundles");
-    if (bundles.read) reads.set("bundles", bundles.read);
     const tables = {
       bundles: bundles.rows,
       videos: videos.rows,

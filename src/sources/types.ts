@@ -89,8 +89,14 @@ export interface SourceSnapshot extends CampaignTables {
   write(patches: CellPatch[], extras?: readonly ExtraWrite[]): Promise<WriteReport>;
 }
 
+/** What a source tells while it reads, before `read` resolves (a run starts work that needs only these). */
+export interface ReadObserver {
+  /** A table's rows as soon as they are read; a source that reads every table at once may not call it. */
+  rows?(table: TableName, rows: readonly SheetRow[]): void;
+}
+
 export interface Source {
   /** A short human description, e.g. `campaign/videos.csv` or `Google Sheet 1AbC… (tabs bundles, videos)`. */
   describe(): string;
-  read(): Promise<SourceSnapshot>;
+  read(observer?: ReadObserver): Promise<SourceSnapshot>;
 }

@@ -18,7 +18,7 @@ import { analyticsWarning, resultTargets, sheetTargets, summarize, withAnalytics
 import { type ApplyOptions, applyPlan } from "./apply.ts";
 import { waitsForCredits } from "./credit-wait.ts";
 import { buildDesired } from "./desired.ts";
-import { EarlyReads, sheetRefs } from "./early-reads.ts";
+import { EarlyReads } from "./early-reads.ts";
 import {
   type AccountsMeasure,
   dayOf,
@@ -245,10 +245,10 @@ async function run(o: RunOptions): Promise<RunReport> {
   // state is built (early-reads.ts); an analytics run reads neither.
   const early = o.mode === "analytics" ? null : new EarlyReads(o.client);
   // What was read, and the only way back into those rows.
-  const snapshot = await o.source.read();
+  const snapshot = await o.source.read(early ? { rows: (_table, rows) => early.ahead(rows) } : undefined);
   const fatal = snapshot.problems.filter((p) => p.fatal);
   if (fatal.length > 0) throw new SourceError(fatal.map((p) => p.message).join(" "));
-  await early?.follow(sheetRefs(snapshot, o.prefix));
+  await early?.follow(snapshot, o.prefix);
   const warnings = sourceWarnings(snapshot);
 
   const campaign = coerceCampaign(snapshot, o.dateFormat ? { dateFormat: o.dateFormat } : {});

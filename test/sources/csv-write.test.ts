@@ -11,10 +11,19 @@ import type { CellPatch } from "../../src/sources/types.ts";
 import { tempCsvFiles } from "./support/temp-csv.ts";
 
 const require = createRequire(import.meta.url);
-const { dir, file } = tempCsvFiles("csv-write");
+const temp = tempCsvFiles("csv-write");
+const { dir } = temp;
+/**
+ * Every case twice: the write-back reads a file saved just now again, and walks the grid its read kept for
+ * one saved long before the run (src/sources/csv-version.ts). The two must write the same bytes.
+ */
+const saved = [
+  ["saved just now", temp.file],
+  ["saved long before the run", temp.agedFile],
+] as const;
 const vkey = (bundleRef: string, videoRef: string) => ({ table: "videos" as const, bundleRef, videoRef });
 
-describe("CSV write-back", () => {
+describe.each(saved)("CSV write-back (a file %s)", (_saved, file) => {
   it("a CRLF file whose last line ends in a bare LF: that LF stays a line ending, not data", async () => {
     const p = file("video_ref,bundle_ref\r\nv1,b1\r\nv2,b1\n");
     const src = new CsvSource({ videosPath: p });
@@ -221,7 +230,7 @@ describe("CSV write-back", () => {
 
   it("with an output path: the input is never written, earlier outputs carry over, user edits follow", async () => {
     const input = file("video_ref,bundle_ref,position,notes\nv1,a,,n1\nv2,a,4,n2\n");
-    const output = path.join(dir, "out-videos.csv");
+    const output = `${input}.out.csv`;
     const src = new CsvSource({ videosPath: input, output: { videos: output } });
     const inputText = readFileSync(input, "utf8");
     const first = await src.read();
@@ -264,82 +273,88 @@ describe("CSV write-back", () => {
   });
 });
 
-describe("CSV write-back of rows without a ref (keyed by row number)", () => {
-  const header = "video_ref,bundle_ref,notes";
+describe.each(saved)(
+  "CSV write-back of rows without a ref, keyed by row number (a file %s)",
+  (_saved, file) => {
+    const header = "video_ref,bundle_ref,notes";
 
-  it("writes a row lacking its bundle_ref, or its video_ref, while it holds the cells it was read with", async () => {
-    const p = file(`${header}\nv1,b,n1\nv2,,no bundle\n,b,no video\n`);
-    const src = new CsvSource({ videosPath: p });
-    const read = await src.read();
-    expect(read.videos.map(rowKeyOf)).toEqual([
-      vkey("b", "v1"),
-      { table: "videos", rowNumber: 3 },
-      { table: "videos", rowNumber: 4 },
-    ]);
-    const report = await read.write(
-      read.videos.map((row) => ({
-        key: rowKeyOf(row),
-        values: { sync_status: row.rowNumber === 2 ? "synced" : "error", sync_message: `m${row.rowNumber}` },
-      })),
-    );
-    expect(report.rowsNotFound).toEqual([]);
-    expect(readFileSync(p, "utf8")).toBe(
-      `${header},sync_status,sync_message\nv1,b,n1,synced,m2\nv2,,no bundle,error,m3\n,b,no video,error,m4\n`,
-    );
-    // A later write of the same run still knows the row: it now holds what was written.
-    const again = await read.write([
-      { key: { table: "videos", rowNumber: 3 }, values: { sync_message: "m3b" } },
-    ]);
-    expect(again).toMatchObject({ cellsWritten: 1, rowsNotFound: [] });
-  });
+    it("writes a row lacking its bundle_ref, or its video_ref, while it holds the cells it was read with", async () => {
+      const p = file(`${header}\nv1,b,n1\nv2,,no bundle\n,b,no video\n`);
+      const src = new CsvSource({ videosPath: p });
+      const read = await src.read();
+      expect(read.videos.map(rowKeyOf)).toEqual([
+        vkey("b", "v1"),
+        { table: "videos", rowNumber: 3 },
+        { table: "videos", rowNumber: 4 },
+      ]);
+      const report = await read.write(
+        read.videos.map((row) => ({
+          key: rowKeyOf(row),
+          values: {
+            sync_status: row.rowNumber === 2 ? "synced" : "error",
+            sync_message: `m${row.rowNumber}`,
+          },
+        })),
+      );
+      expect(report.rowsNotFound).toEqual([]);
+      expect(readFileSync(p, "utf8")).toBe(
+        `${header},sync_status,sync_message\nv1,b,n1,synced,m2\nv2,,no bundle,error,m3\n,b,no video,error,m4\n`,
+      );
+      // A later write of the same run still knows the row: it now holds what was written.
+      const again = await read.write([
+        { key: { table: "videos", rowNumber: 3 }, values: { sync_message: "m3b" } },
+      ]);
+      expect(again).toMatchObject({ cellsWritten: 1, rowsNotFound: [] });
+    });
 
-  it("never writes a blank line or another ref-less row that moved to that number meanwhile", async () => {
-    const p = file(`${header}\nv1,b,n1\nv2,,no bundle\n,b,no video\nv5,b,n5\n`);
-    const src = new CsvSource({ videosPath: p });
-    const read = await src.read();
-    // The user deletes row 2 and leaves a blank line: row 3 now holds the other ref-less row, row 4 nothing.
-    const now = `${header}\nv2,,no bundle\n,b,no video\n\nv5,b,n5\n`;
-    writeFileSync(p, now);
-    const report = await read.write(
-      read.videos.map((row) => ({
-        key: rowKeyOf(row),
-        values: { sync_message: `for row ${row.rowNumber}` },
-      })),
-    );
-    expect(report.rowsNotFound).toEqual([
-      vkey("b", "v1"),
-      { table: "videos", rowNumber: 3 },
-      { table: "videos", rowNumber: 4 },
-    ]);
-    expect(readFileSync(p, "utf8")).toBe(
-      `${header},sync_message\nv2,,no bundle\n,b,no video\n\nv5,b,n5,for row 5\n`,
-    );
-  });
+    it("never writes a blank line or another ref-less row that moved to that number meanwhile", async () => {
+      const p = file(`${header}\nv1,b,n1\nv2,,no bundle\n,b,no video\nv5,b,n5\n`);
+      const src = new CsvSource({ videosPath: p });
+      const read = await src.read();
+      // The user deletes row 2 and leaves a blank line: row 3 now holds the other ref-less row, row 4 nothing.
+      const now = `${header}\nv2,,no bundle\n,b,no video\n\nv5,b,n5\n`;
+      writeFileSync(p, now);
+      const report = await read.write(
+        read.videos.map((row) => ({
+          key: rowKeyOf(row),
+          values: { sync_message: `for row ${row.rowNumber}` },
+        })),
+      );
+      expect(report.rowsNotFound).toEqual([
+        vkey("b", "v1"),
+        { table: "videos", rowNumber: 3 },
+        { table: "videos", rowNumber: 4 },
+      ]);
+      expect(readFileSync(p, "utf8")).toBe(
+        `${header},sync_message\nv2,,no bundle\n,b,no video\n\nv5,b,n5,for row 5\n`,
+      );
+    });
 
-  it("single table, with an output file: a ref-less row is written there, by the input row it was read as", async () => {
-    const input = file("video_ref,bundle_ref,country\nv1,a,US\nv2,,US\n");
-    const output = `${input}.out.csv`;
-    const src = new CsvSource({ videosPath: input, output: { videos: output } });
-    const read = await src.read();
-    const key = rowKeyOf(read.videos[1]!);
-    expect(key).toEqual({ table: "videos", rowNumber: 3 });
-    expect((await read.write([{ key, values: { sync_status: "error" } }])).rowsNotFound).toEqual([]);
-    expect(readFileSync(output, "utf8")).toBe(
-      "video_ref,bundle_ref,country,sync_status\nv1,a,US\nv2,,US,error\n",
-    );
-    // The input file is never written, so a second write still matches the row as read.
-    expect((await read.write([{ key, values: { sync_message: "x" } }])).rowsNotFound).toEqual([]);
-  });
+    it("single table, with an output file: a ref-less row is written there, by the input row it was read as", async () => {
+      const input = file("video_ref,bundle_ref,country\nv1,a,US\nv2,,US\n");
+      const output = `${input}.out.csv`;
+      const src = new CsvSource({ videosPath: input, output: { videos: output } });
+      const read = await src.read();
+      const key = rowKeyOf(read.videos[1]!);
+      expect(key).toEqual({ table: "videos", rowNumber: 3 });
+      expect((await read.write([{ key, values: { sync_status: "error" } }])).rowsNotFound).toEqual([]);
+      expect(readFileSync(output, "utf8")).toBe(
+        "video_ref,bundle_ref,country,sync_status\nv1,a,US\nv2,,US,error\n",
+      );
+      // The input file is never written, so a second write still matches the row as read.
+      expect((await read.write([{ key, values: { sync_message: "x" } }])).rowsNotFound).toEqual([]);
+    });
 
-  it("a row number it never read is not written (nothing to compare with)", async () => {
-    const p = file(`${header}\n`);
-    const snap = await new CsvSource({ videosPath: p }).read();
-    writeFileSync(p, `${header}\nv2,,no bundle\n`);
-    const text = readFileSync(p, "utf8");
-    const r = await snap.write([
-      { key: { table: "videos", rowNumber: 2 }, values: { sync_status: "error" } },
-    ]);
-    expect(r.rowsNotFound).toEqual([{ table: "videos", rowNumber: 2 }]);
-    expect(readFileSync(p, "utf8")).toBe(text);
-  });
-});
+    it("a row number it never read is not written (nothing to compare with)", async () => {
+      const p = file(`${header}\n`);
+      const snap = await new CsvSource({ videosPath: p }).read();
+      writeFileSync(p, `${header}\nv2,,no bundle\n`);
+      const text = readFileSync(p, "utf8");
+      const r = await snap.write([
+        { key: { table: "videos", rowNumber: 2 }, values: { sync_status: "error" } },
+      ]);
+      expect(r.rowsNotFound).toEqual([{ table: "videos", rowNumber: 2 }]);
+      expect(readFileSync(p, "utf8")).toBe(text);
+    });
+  },
+);

@@ -185,4 +185,21 @@ describe("an unusable sheet", () => {
     expect(seen.filter((op) => op !== "listBundles")).toEqual([]);
     expect(seen.length).toBeLessThanOrEqual(1);
   });
+
+  it("once synced, its bundle ids may have had their slots read ahead too: only reads, nothing written", async () => {
+    const files = writeCampaign(dir, { bundles: 3, videosPerBundle: 1 });
+    expect((await syncCsv(emu, files)).counts.error).toBe(0);
+    editCsv(files.videosPath, (rows) => rows.map(({ video_ref: _ref, ...rest }) => ({ ref: "v", ...rest })));
+    const start = logIndex() + 1;
+    const err = await syncCsv(emu, files).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/no video_ref column/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const seen = emu.requestLog(start);
+    expect(writesSince(start)).toEqual([]);
+    // Sent before the videos file was read; the run's close may have cut some short before they arrived.
+    const others = seen.map((e) => e.operationId).filter((op) => op !== "listBundleVideos");
+    expect(others.filter((op) => op !== "listBundles")).toEqual([]);
+    expect(others.length).toBeLessThanOrEqual(1);
+    expect(seen.filter((e) => e.operationId === "listBundleVideos").length).toBeLessThanOrEqual(3);
+  });
 });

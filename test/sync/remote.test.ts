@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TokPortalClient } from "../../src/api/client.ts";
-import { EarlyReads, sheetRefs } from "../../src/sync/early-reads.ts";
+import type { CampaignTables } from "../../src/sources/types.ts";
+import { EarlyReads, READ_AHEAD_OF_LISTING } from "../../src/sync/early-reads.ts";
 import { fetchActual } from "../../src/sync/remote.ts";
 import type { DesiredState } from "../../src/sync/types.ts";
 import { emulatorPerTest, type TestEmulator } from "../support/emulator.ts";
@@ -178,6 +179,21 @@ describe("fetchActual", () => {
   });
 });
 
+/** A sheet's tables: bundles rows as [bundle_ref, bundle_id], videos rows as bundle_refs. */
+function sheet(bundles: Array<[string, string]>, videos: string[] = []): CampaignTables {
+  return {
+    bundles: bundles.map(([ref, id], i) => ({
+      table: "bundles",
+      rowNumber: i + 2,
+      cells: { bundle_ref: ref, bundle_id: id },
+    })),
+    videos: videos.map((ref, i) => ({ table: "videos", rowNumber: i + 2, cells: { bundle_ref: ref } })),
+    problems: [],
+  };
+}
+
+const slotsPath = (id: string) => `/api/ext/bundles/${id}/videos`;
+
 describe("reads begun before the desired state (EarlyReads)", () => {
   it("reads the slots of each bundle the sheet's refs name once, and fetchActual takes them instead of asking again", async () => {
     const a = await withVideos("t-a", 2);
@@ -186,20 +202,7 @@ describe("reads begun before the desired state (EarlyReads)", () => {
     await create({ bundle_type: "account_only", country: "USA", external_ref: "t-orphan" });
     const since = emu.requestLog().length;
     const early = new EarlyReads(client);
-    const refs = sheetRefs(
-      {
-        bundles: [{ table: "bundles", rowNumber: 2, cells: { bundle_ref: "a" } }],
-        videos: [
-          { table: "videos", rowNumber: 2, cells: { bundle_ref: "b" } },
-          { table: "videos", rowNumber: 3, cells: { bundle_ref: "dup" } },
-          { table: "videos", rowNumber: 4, cells: { bundle_ref: "" } },
-        ],
-        problems: [],
-      },
-      "t-",
-    );
-    expect([...refs].sort()).toEqual(["t-a", "t-b", "t-dup"]);
-    await early.follow(refs);
+    await early.follow(sheet([["a", ""]], ["b", "dup", ""]), "t-");
     // Sent before any desired state exists: one listing, the slots of a and b (not the duplicated ref's).
     await expect.poll(() => byOperation(since)["listBundleVideos"]?.length ?? 0).toBe(2);
 
@@ -210,31 +213,65 @@ describe("reads begun before the desired state (EarlyReads)", () => {
     const actual = await fetchActual(client, desired, early);
     const calls = byOperation(since);
     expect(calls["listBundles"]).toHaveLength(1);
-    expect(calls["listBundleVideos"]?.sort()).toEqual(
-      [a, b].map((id) => `/api/ext/bundles/${id}/videos`).sort(),
-    );
+    expect(calls["listBundleVideos"]?.sort()).toEqual([a, b].map(slotsPath).sort());
     expect(actual.byExternalRef.get("t-a")?.[0]?.videos).toHaveLength(2);
     expect(actual.byExternalRef.get("t-b")?.[0]?.videos).toHaveLength(1);
   });
 
-  it("a refused listing reads nothing more, and fetchActual reports it", async () => {
-    const refused = new TokPortalClient({
-      baseUrl: emu.url,
-      apiKey: "tp_live_not-a-key",
-      retry: { maxRetries: 0 },
-    });
-    try {
-      const since = emu.requestLog().length;
-      const early = new EarlyReads(refused);
-      await early.follow(new Set(["t-a"]));
-      await expect(
-        fetchActual(refused, desiredState([bundle("a", { row: 2 })]), early),
-      ).rejects.toMatchObject({
-        status: 401,
+  it("reads ahead of the listing by the ids the sheet holds, at most READ_AHEAD_OF_LISTING; only listed ones are taken", async () => {
+    const a = await withVideos("t-a", 2);
+    const b = await withVideos("t-b", 1);
+    const since = emu.requestLog().length;
+    const early = new EarlyReads(client);
+    // a's row holds its id; b's row holds a's id too (a pasted cell); the rest are another workspace's ids.
+    const foreign = Array.from({ length: READ_AHEAD_OF_LISTING + 4 }, (_, i) => `bundle-elsewhere-${i}`);
+    const tables = sheet([["a", a], ["b", a], ...foreign.map((id, i): [string, string] => [`x${i}`, id])]);
+    early.ahead(tables.bundles!);
+    await expect.poll(() => byOperation(since)["listBundleVideos"]?.length ?? 0).toBe(READ_AHEAD_OF_LISTING);
+    // Sent with nothing listed yet (the listing may still be on its way): a once, then foreign ids to the cap.
+    expect(byOperation(since)["listBundleVideos"]?.sort()).toEqual(
+      [a, ...foreign.slice(0, READ_AHEAD_OF_LISTING - 1)].map(slotsPath).sort(),
+    );
+
+    await early.follow(tables, "t-");
+    const actual = await fetchActual(
+      client,
+      desiredState([bundle("a", { row: 2, stored: "same" }), bundle("b", { row: 3, stored: "same" })]),
+      early,
+    );
+    // b, listed under its ref, is read by its own id; nothing is read twice, and no foreign answer is used.
+    const reads = byOperation(since)["listBundleVideos"]!;
+    expect(reads).toHaveLength(READ_AHEAD_OF_LISTING + 1);
+    expect(reads.filter((p) => p === slotsPath(a) || p === slotsPath(b)).sort()).toEqual(
+      [a, b].map(slotsPath).sort(),
+    );
+    expect(actual.byExternalRef.get("t-a")?.[0]?.videos).toHaveLength(2);
+    expect(actual.byExternalRef.get("t-b")?.[0]?.videos).toHaveLength(1);
+    expect([...actual.byExternalRef.keys()].sort()).toEqual(["t-a", "t-b"]);
+  });
+
+  it("a refused listing reads nothing more than the ids read ahead, and fetchActual reports it", async () => {
+    for (const [tables, after] of [
+      [sheet([["a", ""]], ["a"]), {}],
+      // With an id in the sheet, its read went out beside the listing, and was refused as well.
+      [sheet([["a", "bundle-1"]]), { listBundleVideos: [slotsPath("bundle-1")] }],
+    ] as const) {
+      const refused = new TokPortalClient({
+        baseUrl: emu.url,
+        apiKey: "tp_live_not-a-key",
+        retry: { maxRetries: 0 },
       });
-      expect(Object.keys(byOperation(since))).toEqual(["listBundles"]);
-    } finally {
-      await refused.close();
+      try {
+        const since = emu.requestLog().length;
+        const early = new EarlyReads(refused);
+        await early.follow(tables, "t-");
+        await expect(
+          fetchActual(refused, desiredState([bundle("a", { row: 2 })]), early),
+        ).rejects.toMatchObject({ status: 401 });
+        await expect.poll(() => byOperation(since)).toEqual({ listBundles: ["/api/ext/bundles"], ...after });
+      } finally {
+        await refused.close();
+      }
     }
   });
 });
