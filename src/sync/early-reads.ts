@@ -13,7 +13,7 @@
  * still has its slots read (one read, nothing charged), which the planner then does not use.
  */
 import type { Bundle, TokPortalClient, Video } from "../api/index.ts";
-import type { CampaignTables, SheetRow } from "../sources/types.ts";
+import type { CampaignTables, SheetRow, TableName } from "../sources/types.ts";
 
 /**
  * How many bundles have their slots read by the `bundle_id` a sheet row holds, before the listing confirms
@@ -29,6 +29,8 @@ export class EarlyReads {
   private readonly slots = new Map<string, Promise<Video[]>>();
   /** Refs whose first id was read ahead (or had none): a ref's later rows add nothing. */
   private readonly aheadRefs = new Set<string>();
+  /** The tables `ahead` has seen. */
+  private readonly looked = new Set<TableName>();
   private readAhead = 0;
 
   constructor(private readonly client: TokPortalClient) {
@@ -38,10 +40,12 @@ export class EarlyReads {
   }
 
   /**
-   * Reads the slots of the bundles whose ids `rows` hold (the first id of each bundle_ref), up to
+   * Reads the slots of the bundles whose ids `table`'s rows hold (the first id of each bundle_ref), up to
    * `READ_AHEAD_OF_LISTING` in all; called with each table as the source reads it (types.ts, ReadObserver).
    */
-  ahead(rows: readonly SheetRow[]): void {
+  ahead(table: TableName, rows: readonly SheetRow[]): void {
+    if (this.looked.has(table)) return;
+    this.looked.add(table);
     for (const row of rows) {
       if (this.readAhead >= READ_AHEAD_OF_LISTING) return;
       const ref = row.cells["bundle_ref"]?.trim();
@@ -62,8 +66,8 @@ export class EarlyReads {
    * fetchActual reports its error.
    */
   async follow(sheet: CampaignTables, prefix: string): Promise<void> {
-    this.ahead(sheet.bundles ?? []);
-    this.ahead(sheet.videos);
+    this.ahead("bundles", sheet.bundles ?? []);
+    this.ahead("videos", sheet.videos);
     let all: Bundle[];
     try {
       all = await this.listing;

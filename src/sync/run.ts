@@ -245,7 +245,9 @@ async function run(o: RunOptions): Promise<RunReport> {
   // state is built (early-reads.ts); an analytics run reads neither.
   const early = o.mode === "analytics" ? null : new EarlyReads(o.client);
   // What was read, and the only way back into those rows.
-  const snapshot = await o.source.read(early ? { rows: (_table, rows) => early.ahead(rows) } : undefined);
+  const snapshot = await o.source.read(
+    early ? { rows: (table, rows) => early.ahead(table, rows) } : undefined,
+  );
   const fatal = snapshot.problems.filter((p) => p.fatal);
   if (fatal.length > 0) throw new SourceError(fatal.map((p) => p.message).join(" "));
   await early?.follow(snapshot, o.prefix);

@@ -226,7 +226,7 @@ describe("reads begun before the desired state (EarlyReads)", () => {
     // a's row holds its id; b's row holds a's id too (a pasted cell); the rest are another workspace's ids.
     const foreign = Array.from({ length: READ_AHEAD_OF_LISTING + 4 }, (_, i) => `bundle-elsewhere-${i}`);
     const tables = sheet([["a", a], ["b", a], ...foreign.map((id, i): [string, string] => [`x${i}`, id])]);
-    early.ahead(tables.bundles!);
+    early.ahead("bundles", tables.bundles!);
     await expect.poll(() => byOperation(since)["listBundleVideos"]?.length ?? 0).toBe(READ_AHEAD_OF_LISTING);
     // Sent with nothing listed yet (the listing may still be on its way): a once, then foreign ids to the cap.
     expect(byOperation(since)["listBundleVideos"]?.sort()).toEqual(
