@@ -437,12 +437,26 @@ export function renderRecord(
   ) {
     fields = null;
   }
-  const cells = fields ?? values.map((v) => quoteField(v, format.delimiter));
+  // Rebuilt from the values: as many cells as the record has, trailing empty ones included, so a row does
+  // not end shorter whether its values came from papaparse or from a grid row.
+  const cells =
+    fields ?? padded(values, recordWidth(body, format)).map((v) => quoteField(v, format.delimiter));
   for (const e of rowEdits) {
     while (cells.length <= e.colIndex) cells.push("");
     cells[e.colIndex] = quoteField(e.value, format.delimiter);
   }
   return cells.join(format.delimiter) + (term === "" && !last ? format.newline : term);
+}
+
+/** How many fields papaparse reads in one record's text (without its line ending). */
+function recordWidth(body: string, format: CsvFormat): number {
+  if (body === "") return 0;
+  const parsed = Papa.parse<string[]>(body, { delimiter: format.delimiter, newline: format.newline });
+  return parsed.data[0]?.length ?? 0;
+}
+
+function padded(values: readonly string[], width: number): readonly string[] {
+  return values.length >= width ? values : [...values, ...new Array<string>(width - values.length).fill("")];
 }
 
 /**

@@ -131,8 +131,9 @@ export async function eachCsvRecord(
  * record's text is cut where the read found it to end, and its cells are the read's `grid` row (trailing
  * empty cells left out, which a record's edits do not need). The same records `eachCsvRecord` yields, all
  * `ok` (a record papaparse could not read is `[]` in the grid, as `eachCsvRecord` hands it to an editor).
- * Returns the format, or null when the file cannot be read as UTF-8 text or ends before the read's last
- * record (then it is not that version, whatever its stamp said).
+ * Returns the format, or null (having perhaps visited some records) when the file cannot be read now, or
+ * is not cut into lines where the read found them (then it is not that version, whatever its stamp said):
+ * the caller then reads the file again.
  */
 export async function eachReadRecord(
   path: string,
@@ -148,32 +149,35 @@ export async function eachReadRecord(
   let textStart = 0;
   let start = 0;
   let index = 0;
-  try {
-    for await (const chunk of utf8Chunks(path, format.bom, CHUNK_BYTES)) {
-      if (beforeChunk) await beforeChunk();
-      text += chunk;
-      const textEnd = textStart + text.length;
-      // The last record runs to the end of the file, whatever its own end said.
-      while (index < last && ends[index]! <= textEnd) {
-        const end = ends[index]!;
-        visit({
-          index,
-          fields: grid[index] as string[],
-          ok: true,
-          raw: text.slice(start - textStart, end - textStart),
-          last: false,
-        });
-        start = end;
-        index++;
-      }
-      if (start - textStart > TRIM_AT) {
-        text = text.slice(start - textStart);
-        textStart = start;
-      }
+  const chunks = utf8Chunks(path, format.bom, CHUNK_BYTES);
+  for (;;) {
+    if (beforeChunk) await beforeChunk();
+    let next: IteratorResult<string>;
+    try {
+      next = await chunks.next();
+    } catch {
+      // Unreadable now (a save under way, a lock, bad bytes): the caller reads it again, which words why.
+      return null;
     }
-  } catch (err) {
-    if (err instanceof BadEncoding) return null;
-    throw err;
+    if (next.done) break;
+    text += next.value;
+    const textEnd = textStart + text.length;
+    // The last record runs to the end of the file, whatever its own end said.
+    while (index < last && ends[index]! <= textEnd) {
+      const raw = text.slice(start - textStart, ends[index]! - textStart);
+      // Every record but the last ends a line: a cut anywhere else means another text under the same stamp.
+      if (!raw.endsWith("\n")) {
+        await chunks.return(undefined);
+        return null;
+      }
+      visit({ index, fields: grid[index] as string[], ok: true, raw, last: false });
+      start = ends[index]!;
+      index++;
+    }
+    if (start - textStart > TRIM_AT) {
+      text = text.slice(start - textStart);
+      textStart = start;
+    }
   }
   if (index < last) return null;
   visit({ index, fields: grid[index] as string[], ok: true, raw: text.slice(start - textStart), last: true });

@@ -1,7 +1,7 @@
 /**
  * Which version of a CSV file a read saw, so that the write-back can tell whether the file is still the
- * one the run read. A save replaces or rewrites the file, which changes its size, its modification time or
- * its inode (`Stamp`).
+ * one the run read. A save replaces or rewrites the file, which changes its size, its modification time, its
+ * inode or its change time (`Stamp`); the change time is the system's own, which no tool can set back.
  *
  * While the file is still that version, the write-back (csv-rewrite.ts) parses nothing again: its first
  * pass walks the grid the read kept instead of the file, and its rewrite cuts the file's text into records
@@ -14,11 +14,16 @@
 import { promises as fsp, type Stats } from "node:fs";
 import type { CsvFormat, CsvGrid } from "./csv-file.ts";
 
-export type Stamp = Pick<Stats, "size" | "mtimeMs" | "ino">;
+export type Stamp = Pick<Stats, "size" | "mtimeMs" | "ctimeMs" | "ino">;
 
-export const stampOf = (s: Stats): Stamp => ({ size: s.size, mtimeMs: s.mtimeMs, ino: s.ino });
+export const stampOf = (s: Stats): Stamp => ({
+  size: s.size,
+  mtimeMs: s.mtimeMs,
+  ctimeMs: s.ctimeMs,
+  ino: s.ino,
+});
 export const sameStamp = (a: Stamp, b: Stamp): boolean =>
-  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
 
 /** The file's stamp now; null when it cannot be read. */
 export async function stampNow(file: string): Promise<Stamp | null> {

@@ -110,7 +110,7 @@ export function sheetRefs(tables: CampaignTables, prefix: string): Set<string> {
   const refs = new Set<string>();
   for (const rows of [tables.bundles ?? [], tables.videos]) {
     for (const row of rows) {
-      const ref = row.cells["bundle_ref"];
+      const ref = row.cells["bundle_ref"]?.trim();
       if (ref) refs.add(prefix + ref);
     }
   }

@@ -2,6 +2,8 @@ import { readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCsvGrid } from "../../src/sources/csv-file.ts";
+import { eachReadRecord } from "../../src/sources/csv-records.ts";
+import { scanRead } from "../../src/sources/csv-rewrite.ts";
 import { COARSEST_MTIME_MS, readVersioned } from "../../src/sources/csv-version.ts";
 import { CsvSource } from "../../src/sources/index.ts";
 import { tempCsvFiles } from "./support/temp-csv.ts";
@@ -20,7 +22,7 @@ describe("which version of a CSV file a read saw", () => {
     ]);
     const s = statSync(p);
     expect(version).toEqual({
-      stamp: { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino },
+      stamp: { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino },
       format: { delimiter: ";", newline: "\r\n", bom: false },
       // Where each record ends, its line ending included.
       ends: [22, 28],
@@ -50,28 +52,45 @@ describe("which version of a CSV file a read saw", () => {
 describe("the write-back's first pass on the grid the read kept", () => {
   const text = "video_ref,bundle_ref,sync_status\nv1,a,\nv2,a,\n";
 
-  it("is taken only while the file keeps its stamp (a same-size change with its time put back goes unseen)", async () => {
-    // The read saw "error!" in v1's sync_status; the file now says "synced", in as many bytes, at the time
-    // it had. Pass 1 counts the read's cells (one changes), and pass 2, which rebuilds each record from
-    // its own cells, writes the same bytes: nothing differs but the report.
+  it("walks the grid it is given and cuts the text at the read's record ends, without parsing", async () => {
+    const p = agedFile("h\nA,1\nB,2");
+    const { version } = await readVersioned(p, () => readCsvGrid(p, opts));
+    // Marker cells, not the file's: what the passes hand on comes from the read, not from a parse.
+    const grid = [["h"], ["first"], ["second"]];
+    const seen: string[] = [];
+    expect(
+      await scanRead(p, version!, grid, (i, fields) => seen.push(`${i}:${fields.join("|")}`)),
+    ).toMatchObject({
+      stamp: version!.stamp,
+    });
+    expect(seen).toEqual(["0:h", "1:first", "2:second"]);
+    const records: unknown[] = [];
+    expect(await eachReadRecord(p, version!, grid, (r) => records.push([r.raw, r.fields, r.last]))).toEqual(
+      version!.format,
+    );
+    expect(records).toEqual([
+      ["h\n", ["h"], false],
+      ["A,1\n", ["first"], false],
+      ["B,2", ["second"], true],
+    ]);
+    // Ends that do not fall on line ends, or a file gone: null, and the caller reads the file again.
+    expect(await eachReadRecord(p, { ...version!, ends: [1, 6, 9] }, grid, () => {})).toBeNull();
+    expect(await eachReadRecord(path.join(dir, "gone.csv"), version!, grid, () => {})).toBeNull();
+  });
+
+  it("is not taken once the file changed, even in as many bytes with its modification time put back", async () => {
+    // The change time moves with any write, and no tool sets it back.
     const read = "video_ref,bundle_ref,sync_status\nv1,a,error!\n";
     const now = "video_ref,bundle_ref,sync_status\nv1,a,synced\n";
+    const p = agedFile(read);
+    const { mtime } = statSync(p);
+    const snap = await new CsvSource({ videosPath: p }).read();
+    writeFileSync(p, now);
+    utimesSync(p, mtime, mtime);
     const patch = [{ key: vkey("a", "v1"), values: { sync_status: "synced" } }];
-
-    const forged = agedFile(read);
-    const { mtime } = statSync(forged);
-    const snap = await new CsvSource({ videosPath: forged }).read();
-    writeFileSync(forged, now);
-    utimesSync(forged, mtime, mtime);
-    expect(await snap.write(patch)).toEqual({ cellsWritten: 1, rowsNotFound: [], requests: 1 });
-    expect(readFileSync(forged, "utf8")).toBe(now);
-
-    // The same change saved as any is (a new time): the file is read again, and nothing needs writing.
-    const saved = agedFile(read);
-    const again = await new CsvSource({ videosPath: saved }).read();
-    writeFileSync(saved, now);
-    expect(await again.write(patch)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
-    expect(readFileSync(saved, "utf8")).toBe(now);
+    // Read again: the file already says "synced", so nothing is written.
+    expect(await snap.write(patch)).toEqual({ cellsWritten: 0, rowsNotFound: [], requests: 0 });
+    expect(readFileSync(p, "utf8")).toBe(now);
   });
 
   it("serves one write: a second write of the same read finds what the first wrote", async () => {

@@ -179,6 +179,13 @@ describe.each(saved)("CSV write-back (a file %s)", (_saved, file) => {
     expect(existsSync(lockPathFor(p))).toBe(false);
   });
 
+  it("a record rebuilt from its cells (a space after a closing quote) keeps its trailing empty cells", async () => {
+    const p = file('video_ref,bundle_ref,notes,video_id,extra\n"v1" ,b1,n,,\n');
+    const snap = await new CsvSource({ videosPath: p }).read();
+    await snap.write([{ key: vkey("b1", "v1"), values: { video_id: "ID" } }]);
+    expect(readFileSync(p, "utf8")).toBe("video_ref,bundle_ref,notes,video_id,extra\nv1,b1,n,ID,\n");
+  });
+
   it("appends after the last used column, not after trailing empty cells", async () => {
     const p = file("video_ref,bundle_ref,,\nv1,a,,\nv2,a\n");
     const snap = await new CsvSource({ videosPath: p }).read();
