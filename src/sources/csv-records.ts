@@ -49,6 +49,31 @@ export interface CsvRecord {
 const CHUNK_BYTES = 32 * 1024;
 const TRIM_AT = 16 * 1024;
 
+/** The file's text as it streams in, addressed by absolute offsets; text behind `keepFrom` is let go. */
+class TextWindow {
+  private text = "";
+  private start = 0;
+
+  get end(): number {
+    return this.start + this.text.length;
+  }
+
+  append(piece: string): void {
+    this.text += piece;
+  }
+
+  slice(from: number, to = this.end): string {
+    return this.text.slice(from - this.start, to - this.start);
+  }
+
+  /** Nothing before `offset` is asked for again: dropped once it is more than TRIM_AT. */
+  keepFrom(offset: number): void {
+    if (offset - this.start <= TRIM_AT) return;
+    this.text = this.slice(offset);
+    this.start = offset;
+  }
+}
+
 /**
  * Calls `visit` for each record in order. `beforeChunk` runs before each next piece of the file is read, so
  * a visitor that produces output can flush it there (backpressure). Returns the file's format, or null
@@ -63,25 +88,23 @@ export async function eachCsvRecord(
   const head = await inspectHead(path, opts);
   if (!("format" in head)) return null;
   const { format } = head;
-  let text = "";
-  let textStart = 0; // absolute offset of text[0]
+  const text = new TextWindow();
   let tail = "";
   let bad = false;
   let index = 0;
   // One record is held back until the next arrives: only then is it known whether it is the last.
   let held: { fields: string[]; ok: boolean; start: number; end: number } | null = null;
 
-  const slice = (from: number, to: number) => text.slice(from - textStart, to - textStart);
   const release = (end: number, last: boolean) => {
     if (!held) return;
-    visit({ index: index++, fields: held.fields, ok: held.ok, raw: slice(held.start, end), last });
+    visit({ index: index++, fields: held.fields, ok: held.ok, raw: text.slice(held.start, end), last });
   };
 
   async function* source(): AsyncGenerator<string> {
     try {
       for await (const chunk of utf8Chunks(path, format.bom, CHUNK_BYTES)) {
         if (beforeChunk) await beforeChunk();
-        text += chunk;
+        text.append(chunk);
         tail = (tail + chunk).slice(-2);
         yield chunk;
       }
@@ -100,20 +123,17 @@ export async function eachCsvRecord(
         const start = held ? held.end : 0;
         release(start, false);
         held = { fields: results.data, ok: results.errors.length === 0, start, end: results.meta.cursor };
-        if (held.start - textStart > TRIM_AT) {
-          text = slice(held.start, textStart + text.length);
-          textStart = held.start;
-        }
+        text.keepFrom(start);
       },
       complete: () => resolve(),
       error: (err: Error) => reject(err),
     });
   });
   if (bad) return null;
-  const end = textStart + text.length;
+  const end = text.end;
   if (!held) {
     // Text papaparse made no record of still belongs to the file.
-    if (text !== "") visit({ index, fields: [], ok: false, raw: text, last: true });
+    if (end > 0) visit({ index, fields: [], ok: false, raw: text.slice(0), last: true });
     return format;
   }
   const last = held as { fields: string[]; ok: boolean };
@@ -145,8 +165,7 @@ export async function eachReadRecord(
   const { ends, format } = version;
   const last = grid.length - 1;
   if (last < 0 || ends.length !== grid.length) return null;
-  let text = "";
-  let textStart = 0;
+  const text = new TextWindow();
   let start = 0;
   let index = 0;
   const chunks = utf8Chunks(path, format.bom, CHUNK_BYTES);
@@ -160,11 +179,10 @@ export async function eachReadRecord(
       return null;
     }
     if (next.done) break;
-    text += next.value;
-    const textEnd = textStart + text.length;
+    text.append(next.value);
     // The last record runs to the end of the file, whatever its own end said.
-    while (index < last && ends[index]! <= textEnd) {
-      const raw = text.slice(start - textStart, ends[index]! - textStart);
+    while (index < last && ends[index]! <= text.end) {
+      const raw = text.slice(start, ends[index]!);
       // Every record but the last ends a line: a cut anywhere else means another text under the same stamp.
       if (!raw.endsWith("\n")) {
         await chunks.return(undefined);
@@ -174,12 +192,9 @@ export async function eachReadRecord(
       start = ends[index]!;
       index++;
     }
-    if (start - textStart > TRIM_AT) {
-      text = text.slice(start - textStart);
-      textStart = start;
-    }
+    text.keepFrom(start);
   }
   if (index < last) return null;
-  visit({ index, fields: grid[index] as string[], ok: true, raw: text.slice(start - textStart), last: true });
+  visit({ index, fields: grid[index] as string[], ok: true, raw: text.slice(start), last: true });
   return format;
 }

@@ -31,7 +31,6 @@ export class EarlyReads {
   private readonly aheadRefs = new Set<string>();
   /** The tables `ahead` has seen. */
   private readonly looked = new Set<TableName>();
-  private readAhead = 0;
 
   constructor(private readonly client: TokPortalClient) {
     this.listing = listBundles(client);
@@ -46,15 +45,15 @@ export class EarlyReads {
   ahead(table: TableName, rows: readonly SheetRow[]): void {
     if (this.looked.has(table)) return;
     this.looked.add(table);
+    // Every read so far is a read ahead: those of the listing come after the last `ahead` (see follow).
     for (const row of rows) {
-      if (this.readAhead >= READ_AHEAD_OF_LISTING) return;
+      if (this.slots.size >= READ_AHEAD_OF_LISTING) return;
       const ref = row.cells["bundle_ref"]?.trim();
       if (!ref || this.aheadRefs.has(ref)) continue;
       this.aheadRefs.add(ref);
       const id = row.cells["bundle_id"]?.trim();
       if (!id || this.slots.has(id)) continue;
       this.read(id);
-      this.readAhead++;
     }
   }
 
@@ -106,7 +105,7 @@ export class EarlyReads {
 }
 
 /** The `external_ref` each bundle the sheet names would have on TokPortal (its prefix and bundle_ref). */
-export function sheetRefs(tables: CampaignTables, prefix: string): Set<string> {
+function sheetRefs(tables: CampaignTables, prefix: string): Set<string> {
   const refs = new Set<string>();
   for (const rows of [tables.bundles ?? [], tables.videos]) {
     for (const row of rows) {
